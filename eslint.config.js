@@ -1,0 +1,18 @@
+import neostandard from 'neostandard'
+
+export default [
+  ...neostandard({ ts: true, ignores: ['dist/**', 'coverage/**', 'drizzle/**', 'node_modules/**', '.data/**'] }),
+  {
+    // Dependency direction (STYLE.md rule 2): routes → service → repository → db.
+    files: ['src/modules/*/*.routes.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/*.repository.js', '**/db/schema/**'], message: 'Routes call services, never repositories or tables.' }]
+      }]
+    }
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'no-console': 'error' }
+  }
+]

@@ -1,0 +1,5 @@
+export * from './users.js'
+export * from './catalog.js'
+export * from './reviews.js'
+export * from './cart.js'
+export * from './orders.js'

@@ -1,0 +1,26 @@
+import { sql } from 'drizzle-orm'
+import { boolean, index, integer, pgEnum, pgTable, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core'
+
+export const userType = pgEnum('user_type', ['customer', 'seller', 'admin'])
+
+export const users = pgTable('users', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  username: varchar('username', { length: 50 }).notNull(),
+  email: varchar('email', { length: 100 }).notNull(),
+  passwordHash: varchar('password_hash', { length: 200 }).notNull(),
+  firstName: varchar('first_name', { length: 50 }).notNull(),
+  lastName: varchar('last_name', { length: 50 }).notNull(),
+  phone: varchar('phone', { length: 20 }),
+  isActive: boolean('is_active').notNull().default(true),
+  isVerified: boolean('is_verified').notNull().default(false),
+  userType: userType('user_type').notNull().default('customer'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastLogin: timestamp('last_login', { withTimezone: true })
+}, (t) => [
+  // Login looks users up by either name, case-insensitively.
+  uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+  uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
+  // Business metrics: new users today / active today use range scans.
+  index('users_created_at_idx').on(t.createdAt),
+  index('users_last_login_idx').on(t.lastLogin)
+])
