@@ -10,7 +10,7 @@ import { Value } from 'typebox/value'
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ env: 'PORT', default: 3000, minimum: 0, maximum: 65535 }),
   host: Type.String({ env: 'HOST', default: '0.0.0.0', minLength: 1 }),
-  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { env: 'LOG_LEVEL', default: 'info' }),
+  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { env: 'LOG_LEVEL', default: 'info' }),
   databaseUrl: Type.String({ env: 'DATABASE_URL', default: 'postgres://postgres@127.0.0.1:5432/techmart', pattern: '^postgres(ql)?://' }),
   databaseReadUrl: Type.String({ env: 'DATABASE_READ_URL', default: '', pattern: '^(postgres(ql)?://.*)?$' }),
   databasePoolMax: Type.Integer({ env: 'DATABASE_POOL_MAX', default: 20, minimum: 1, maximum: 500 }),

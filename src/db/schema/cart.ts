@@ -4,7 +4,7 @@ import { products } from './catalog.js'
 import { users } from './users.js'
 
 export const cartItems = pgTable('cart_items', {
-  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   productId: integer('product_id').notNull().references(() => products.id, { onDelete: 'cascade' }),
   quantity: integer('quantity').notNull(),

@@ -7,7 +7,7 @@ import { users } from './users.js'
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
 
 export const categories = pgTable('categories', {
-  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   name: varchar('name', { length: 100 }).notNull().unique(),
   slug: varchar('slug', { length: 100 }).notNull().unique(),
   description: text('description'),
@@ -19,7 +19,7 @@ export const categories = pgTable('categories', {
 ])
 
 export const products = pgTable('products', {
-  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   sellerId: integer('seller_id').notNull().references(() => users.id, { onDelete: 'restrict' }),
   name: varchar('name', { length: 200 }).notNull(),
   slug: varchar('slug', { length: 200 }).notNull().unique(),

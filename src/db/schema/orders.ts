@@ -9,7 +9,7 @@ export const orderStatus = pgEnum('order_status', ['pending', 'processing', 'shi
 export const paymentStatus = pgEnum('payment_status', ['pending', 'paid', 'failed', 'refunded'])
 
 export const orders = pgTable('orders', {
-  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   orderNumber: varchar('order_number', { length: 50 }).notNull().unique(),
   userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'restrict' }),
   status: orderStatus('status').notNull().default('pending'),
@@ -31,7 +31,7 @@ export const orders = pgTable('orders', {
 ])
 
 export const orderItems = pgTable('order_items', {
-  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   orderId: integer('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
   productId: integer('product_id').notNull().references(() => products.id, { onDelete: 'restrict' }),
   quantity: integer('quantity').notNull(),

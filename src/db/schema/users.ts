@@ -4,7 +4,7 @@ import { boolean, index, integer, pgEnum, pgTable, timestamp, uniqueIndex, varch
 export const userType = pgEnum('user_type', ['customer', 'seller', 'admin'])
 
 export const users = pgTable('users', {
-  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   username: varchar('username', { length: 50 }).notNull(),
   email: varchar('email', { length: 100 }).notNull(),
   passwordHash: varchar('password_hash', { length: 200 }).notNull(),

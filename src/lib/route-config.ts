@@ -1,0 +1,23 @@
+/**
+ * Per-route settings read by the infrastructure plugins through `onRoute`
+ * hooks (rate limits, load shedding, profiling, cache labelling).
+ */
+export type Criticality = 'critical' | 'cart' | 'browse' | 'reports' | 'health'
+
+export interface RouteRateLimit {
+  /** Requests allowed per `duration` seconds before the load multiplier. */
+  points: number
+  /** Window in seconds. */
+  duration: number
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `false` exempts the route; an object overrides the default limit. */
+    rateLimit?: false | RouteRateLimit
+    /** Load-shedding class: `critical` (checkout) is shed last, `health` never. */
+    criticality?: Criticality
+    /** `false` means the route is never shed. */
+    shed?: boolean
+  }
+}

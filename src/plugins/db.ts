@@ -1,0 +1,69 @@
+import fp from 'fastify-plugin'
+import type { FastifyPluginAsync } from 'fastify'
+import { createDbClient, type Database, type Sql } from '../db/client.js'
+import { redactUrl } from '../lib/urls.js'
+
+export interface DbPluginOptions {
+  url: string
+  /** Optional read replica; read-only catalog and monitoring queries may use it. */
+  readUrl?: string
+  max: number
+  statementTimeoutMs: number
+  connectTimeoutS: number
+}
+
+export interface DbDecorator {
+  /** Drizzle over the primary pool. */
+  db: Database
+  /** postgres.js tagged template over the primary pool (raw SQL, COPY, LISTEN). */
+  sql: Sql
+  /** Drizzle for reads that tolerate replica lag; the primary when no replica is set. */
+  read: Database
+  readSql: Sql
+  /** True when the database answers `SELECT 1` within `timeoutMs`. */
+  ping: (timeoutMs?: number) => Promise<boolean>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { db: DbDecorator }
+}
+
+const dbPlugin: FastifyPluginAsync<DbPluginOptions> = async (app, opts) => {
+  const primary = createDbClient({ url: opts.url, max: opts.max, statementTimeoutMs: opts.statementTimeoutMs, connectTimeoutS: opts.connectTimeoutS })
+  const replica = opts.readUrl
+    ? createDbClient({ url: opts.readUrl, max: opts.max, statementTimeoutMs: opts.statementTimeoutMs, connectTimeoutS: opts.connectTimeoutS, applicationName: 'techmart-read' })
+    : undefined
+
+  async function ping (timeoutMs = 1000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
+    try {
+      return await Promise.race([primary.sql`SELECT 1`.then(() => true as const), timeout])
+    } catch {
+      return false
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  // Boot fails fast, naming the URL, when the database is not there (STYLE.md rule 5).
+  try {
+    await primary.sql`SELECT 1`
+  } catch (err) {
+    await primary.close().catch(() => {})
+    throw new Error(`PostgreSQL at ${redactUrl(opts.url)} is not reachable: ${(err as Error).message}`, { cause: err })
+  }
+
+  app.decorate('db', {
+    db: primary.db,
+    sql: primary.sql,
+    read: replica?.db ?? primary.db,
+    readSql: replica?.sql ?? primary.sql,
+    ping
+  })
+  app.addHook('onClose', async () => {
+    await Promise.all([primary.close(), replica?.close()])
+  })
+}
+
+export default fp(dbPlugin, { name: 'db', fastify: '5.x' })

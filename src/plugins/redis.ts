@@ -1,0 +1,81 @@
+import fp from 'fastify-plugin'
+import type { FastifyPluginAsync } from 'fastify'
+import { Redis } from 'ioredis'
+import { redactUrl } from '../lib/urls.js'
+
+export interface RedisPluginOptions {
+  url: string
+  /** Every key this app writes starts with `${keyPrefix}:`. */
+  keyPrefix: string
+  /** A command that takes longer fails instead of holding the request. @default 500 */
+  commandTimeoutMs: number
+}
+
+export interface RedisDecorator {
+  client: Redis
+  /** `${keyPrefix}:${parts.join(':')}` — the only way keys are built. */
+  key: (...parts: (string | number)[]) => string
+  prefix: string
+  /** True while the connection is up; commands fail fast (no offline queue) while it is down. */
+  isReady: () => boolean
+  /** A new connection with the same options (pub/sub needs its own). Closed by the caller. */
+  duplicate: () => Redis
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { redis: RedisDecorator }
+}
+
+/** Options that make a Redis outage cost milliseconds, not a hung request. */
+export function redisClientOptions (commandTimeoutMs: number) {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 2000,
+    retryStrategy: (times: number) => Math.min(times * 200, 2000)
+  }
+}
+
+const redisPlugin: FastifyPluginAsync<RedisPluginOptions> = async (app, opts) => {
+  const client = new Redis(opts.url, redisClientOptions(opts.commandTimeoutMs))
+  let downSince: number | undefined
+  client.on('error', (err) => {
+    // ioredis emits on every reconnect attempt; log the first failure of an outage only.
+    if (downSince === undefined) {
+      downSince = Date.now()
+      app.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'redis unavailable; degrading to L1 cache and in-memory limits')
+    }
+  })
+  client.on('ready', () => {
+    if (downSince !== undefined) app.log.info({ downMs: Date.now() - downSince }, 'redis connection restored')
+    downSince = undefined
+  })
+
+  try {
+    await client.connect()
+  } catch (err) {
+    client.disconnect()
+    throw new Error(`Redis at ${redactUrl(opts.url)} is not reachable: ${(err as Error).message}`, { cause: err })
+  }
+
+  const duplicates = new Set<Redis>()
+  app.decorate('redis', {
+    client,
+    prefix: opts.keyPrefix,
+    key: (...parts) => [opts.keyPrefix, ...parts].join(':'),
+    isReady: () => client.status === 'ready',
+    duplicate: () => {
+      const dup = client.duplicate()
+      duplicates.add(dup)
+      return dup
+    }
+  })
+  app.addHook('onClose', async () => {
+    for (const dup of duplicates) dup.disconnect()
+    await client.quit().catch(() => client.disconnect())
+  })
+}
+
+export default fp(redisPlugin, { name: 'redis', fastify: '5.x' })
