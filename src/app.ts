@@ -5,6 +5,7 @@ import type { Server } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Config } from './config.js'
 import './lib/route-config.js'
+import requestTimingsPlugin from './plugins/request-timings.js'
 import dbPlugin from './plugins/db.js'
 import redisPlugin from './plugins/redis.js'
 import healthPlugin from './plugins/health.js'
@@ -59,6 +60,7 @@ export async function buildApp (config: Readonly<Config>, opts: BuildOptions = {
 
 async function registerAll (app: FastifyInstance, config: Readonly<Config>): Promise<void> {
   // Fixed order (STYLE.md rule 4): infrastructure first, then hooks that attach to every route, then routes.
+  await app.register(requestTimingsPlugin)
   await app.register(dbPlugin, {
     url: config.databaseUrl,
     readUrl: config.databaseReadUrl || undefined,
