@@ -1,9 +1,20 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url).href.replace('/dist/', '/'))
+/** The repository's `drizzle/` folder, found from both `src/` (tsx) and `dist/src/` (compiled). */
+export const MIGRATIONS_FOLDER = findMigrationsFolder(dirname(fileURLToPath(import.meta.url)))
+
+function findMigrationsFolder (from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'drizzle')
+    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate
+  }
+  throw new Error(`No drizzle/ migrations folder found above ${from}`)
+}
 
 // Any fixed number: it only serialises concurrent migrators (workers, test files).
 const MIGRATION_LOCK_ID = 72_411_001

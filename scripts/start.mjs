@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// `npm start`: build when the sources changed, create and migrate the database,
+// seed the demo data when the database is empty, then run the server — as
+// separate steps (STYLE.md rule 23). Arguments after `--` go to the server.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const stamp = join(root, 'dist', '.build-stamp')
+
+function newestMtime (dir) {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+function run (label, command, args) {
+  process.stdout.write(`[start] ${label}\n`)
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env })
+  if (result.status !== 0) {
+    process.stderr.write(`[start] ${label} failed (exit ${result.status ?? result.signal})\n`)
+    process.exit(result.status || 1)
+  }
+}
+
+const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'scripts')), statSync(join(root, 'package.json')).mtimeMs)
+if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
+  run('building (tsc)', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'])
+  writeFileSync(stamp, new Date().toISOString())
+}
+run('creating and migrating the database', process.execPath, ['dist/scripts/migrate.js'])
+run('seeding demo data if the database is empty', process.execPath, ['dist/scripts/seed.js', '--if-empty'])
+
+process.stdout.write('[start] starting the server\n')
+const server = spawn(process.execPath, ['dist/src/server.js', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env: process.env })
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal))
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))
