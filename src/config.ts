@@ -29,6 +29,33 @@ export const ConfigSchema = Type.Object({
   corsOrigins: Type.String({ env: 'CORS_ORIGINS', default: '' }),
   metricsToken: Type.String({ env: 'METRICS_TOKEN', default: '' }),
   alertWebhookUrls: Type.String({ env: 'ALERT_WEBHOOK_URLS', default: '' }),
+  // Alerts (src/plugins/alerts.ts): rules file override, evaluation, notification delivery.
+  alertRulesFile: Type.String({ env: 'ALERT_RULES_FILE', default: '' }),
+  alertEvalIntervalMs: Type.Integer({ env: 'ALERT_EVAL_INTERVAL_MS', default: 5000, minimum: 100, maximum: 300_000 }),
+  alertRepeatIntervalS: Type.Integer({ env: 'ALERT_REPEAT_INTERVAL_S', default: 3600, minimum: 60 }),
+  alertGroupWaitMs: Type.Integer({ env: 'ALERT_GROUP_WAIT_MS', default: 1000, minimum: 0, maximum: 60_000 }),
+  alertWebhookTimeoutMs: Type.Integer({ env: 'ALERT_WEBHOOK_TIMEOUT_MS', default: 5000, minimum: 100, maximum: 60_000 }),
+  alertWebhookAttempts: Type.Integer({ env: 'ALERT_WEBHOOK_ATTEMPTS', default: 3, minimum: 1, maximum: 10 }),
+  alertWebhookBackoffMs: Type.Integer({ env: 'ALERT_WEBHOOK_BACKOFF_MS', default: 1000, minimum: 1, maximum: 60_000 }),
+  alertExternalUrl: Type.String({ env: 'ALERT_EXTERNAL_URL', default: 'http://127.0.0.1:3000', pattern: '^https?://' }),
+  alertHistoryRetentionDays: Type.Integer({ env: 'ALERT_HISTORY_RETENTION_DAYS', default: 30, minimum: 1 }),
+  // Profiling (src/plugins/profiler.ts): phase timings, automatic CPU profiles, storage.
+  profilingEnabled: Type.Boolean({ env: 'PROFILING_ENABLED', default: true }),
+  profileDir: Type.String({ env: 'PROFILE_DIR', default: '.profiles', minLength: 1 }),
+  profileDurationMs: Type.Integer({ env: 'PROFILE_DURATION_MS', default: 5000, minimum: 500, maximum: 30_000 }),
+  profileCooldownMs: Type.Integer({ env: 'PROFILE_COOLDOWN_MS', default: 600_000, minimum: 0 }),
+  profileCheckIntervalMs: Type.Integer({ env: 'PROFILE_CHECK_INTERVAL_MS', default: 10_000, minimum: 100 }),
+  profileMinRequests: Type.Integer({ env: 'PROFILE_MIN_REQUESTS', default: 20, minimum: 1 }),
+  profileRouteBudgets: Type.String({ env: 'PROFILE_ROUTE_BUDGETS', default: 'GET /api/v1/products/search=50,GET /api/v1/products/:id=50,POST /api/v1/orders=200' }),
+  profileDefaultBudgetMs: Type.Number({ env: 'PROFILE_DEFAULT_BUDGET_MS', default: 200, exclusiveMinimum: 0 }),
+  profileMaxBytes: Type.Integer({ env: 'PROFILE_MAX_BYTES', default: 200 * 1024 * 1024, minimum: 1024 }),
+  profileMaxFiles: Type.Integer({ env: 'PROFILE_MAX_FILES', default: 50, minimum: 1 }),
+  profileRetentionDays: Type.Integer({ env: 'PROFILE_RETENTION_DAYS', default: 7, minimum: 1 }),
+  // Slow-query capture (src/plugins/slow-queries.ts).
+  slowQueryMs: Type.Number({ env: 'SLOW_QUERY_MS', default: 100, minimum: 0 }),
+  slowQueryExplainTimeoutMs: Type.Integer({ env: 'SLOW_QUERY_EXPLAIN_TIMEOUT_MS', default: 2000, minimum: 100, maximum: 60_000 }),
+  slowQueryCooldownMs: Type.Integer({ env: 'SLOW_QUERY_COOLDOWN_MS', default: 60_000, minimum: 0 }),
+  slowQueryMaxRows: Type.Integer({ env: 'SLOW_QUERY_MAX_ROWS', default: 1000, minimum: 10 }),
   webConcurrency: Type.Integer({ env: 'WEB_CONCURRENCY', default: 1, minimum: 1, maximum: 64 }),
   shutdownGraceMs: Type.Integer({ env: 'SHUTDOWN_GRACE_MS', default: 10000, minimum: 0 })
 }, { additionalProperties: false })
