@@ -29,7 +29,7 @@ const LabelsSchema = Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]{
 
 export const SeveritySchema = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')])
 export const OperatorSchema = Type.Union([Type.Literal('>'), Type.Literal('<'), Type.Literal('>='), Type.Literal('<=')])
-export const MetricNameSchema = Type.Union(METRIC_NAMES.map((name) => Type.Literal(name)))
+export const MetricNameSchema = Type.Enum(METRIC_NAMES)
 
 const RuleCommon = {
   id: IdString,
