@@ -21,12 +21,31 @@ function fakeReader () {
 }
 
 const latency: ThresholdRule = {
-  type: 'threshold', id: 'high_latency_p95', metric: 'http_p95_ms', window_s: 60, operator: '>', threshold: 200,
-  for_s: 60, keep_firing_for_s: 30, severity: 'critical', group: 'latency', inhibited_by: ['postgres_down'], description: 'p95 too high'
+  type: 'threshold',
+  id: 'high_latency_p95',
+  metric: 'http_p95_ms',
+  window_s: 60,
+  operator: '>',
+  threshold: 200,
+  for_s: 60,
+  keep_firing_for_s: 30,
+  severity: 'critical',
+  group: 'latency',
+  inhibited_by: ['postgres_down'],
+  description: 'p95 too high'
 }
 const dbDown: ThresholdRule = {
-  type: 'threshold', id: 'postgres_down', metric: 'db_up', window_s: 15, operator: '<', threshold: 1,
-  for_s: 0, keep_firing_for_s: 0, severity: 'critical', group: 'dependencies', description: 'db down'
+  type: 'threshold',
+  id: 'postgres_down',
+  metric: 'db_up',
+  window_s: 15,
+  operator: '<',
+  threshold: 1,
+  for_s: 0,
+  keep_firing_for_s: 0,
+  severity: 'critical',
+  group: 'dependencies',
+  description: 'db down'
 }
 
 function setup (rules: AlertRule[] = [latency, dbDown], repeatIntervalS = 600) {
@@ -213,8 +232,17 @@ test('inhibition: PostgreSQL down mutes the latency alert it causes; the latency
 
 test('burn-rate rule fires only when both windows burn faster than the factor', () => {
   const burn: AlertRule = {
-    type: 'burn_rate', id: 'slo_burn', metric: 'http_error_rate', slo: 0.999, short_window_s: 300, long_window_s: 3600,
-    factor: 14.4, for_s: 0, keep_firing_for_s: 0, severity: 'critical', description: 'burn'
+    type: 'burn_rate',
+    id: 'slo_burn',
+    metric: 'http_error_rate',
+    slo: 0.999,
+    short_window_s: 300,
+    long_window_s: 3600,
+    factor: 14.4,
+    for_s: 0,
+    keep_firing_for_s: 0,
+    severity: 'critical',
+    description: 'burn'
   }
   const { reader, engine, tick } = setup([burn])
   reader.set('http_error_rate', 0.05, 300) // 50x
