@@ -75,8 +75,13 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
   await app.register(healthPlugin)
   await app.register(modules, { prefix: '/api/v1' })
 
+  // During shutdown, responses to requests that were already in flight close their
+  // keep-alive connection; otherwise the server would wait for those clients to hang up.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    if (closing) reply.header('connection', 'close')
   })
 }
 

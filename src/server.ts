@@ -1,20 +1,37 @@
+import cluster from 'node:cluster'
+import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
+import { pino } from 'pino'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { runPrimary } from './cluster.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
 
-/** Process entry: config → app → listen; graceful shutdown on SIGTERM/SIGINT. Nothing else. */
+/** Process entry: config → (cluster primary | app → listen); graceful shutdown on SIGTERM/SIGINT. */
 async function main (): Promise<void> {
-  let config
-  try {
-    config = loadConfig()
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`)
-      process.exit(2)
-    }
-    throw err
+  const config = readConfig()
+  if (config.webConcurrency > 1 && cluster.isPrimary) {
+    const log = pino({ level: config.logLevel, base: { role: 'primary', pid: process.pid } })
+    log.info({ workers: config.webConcurrency }, 'starting cluster')
+    runPrimary(config.webConcurrency, log)
+    return
   }
+  await serve(config)
+}
 
+/** Config from the environment; `--workers N` (after `npm start --`) overrides WEB_CONCURRENCY. */
+function readConfig (): Readonly<Config> {
+  try {
+    const { values } = parseArgs({ options: { workers: { type: 'string' } }, strict: true })
+    const overrides = values.workers === undefined ? {} : { webConcurrency: Number(values.workers) }
+    return loadConfig(process.env, overrides)
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message : `Invalid arguments: ${(err as Error).message}`
+    process.stderr.write(`${message}\n`)
+    process.exit(2)
+  }
+}
+
+async function serve (config: Readonly<Config>): Promise<void> {
   const app = await buildApp(config)
   closeWithGrace({ delay: config.shutdownGraceMs, logger: app.log }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
@@ -22,8 +39,11 @@ async function main (): Promise<void> {
     await app.close()
   })
   await app.listen({ port: config.port, host: config.host })
-  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${(app.server.address() as { port: number }).port}`
-  app.log.info({ api: `${base}/api/v1`, docs: `${base}/docs`, dashboard: `${base}/dashboard`, health: `${base}/health/ready` }, `TechMart listening on ${base}`)
+  if (cluster.isWorker && cluster.worker?.id !== 1) return
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+  const base = `http://${host}:${(app.server.address() as { port: number }).port}`
+  app.log.info({ api: `${base}/api/v1`, docs: `${base}/docs`, dashboard: `${base}/dashboard`, health: `${base}/health/ready` },
+    `TechMart listening on ${base} — API ${base}/api/v1, docs ${base}/docs, dashboard ${base}/dashboard`)
 }
 
 main().catch((err) => {

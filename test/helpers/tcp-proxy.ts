@@ -7,6 +7,8 @@ export interface TcpProxy {
   cut: () => void
   /** Accepts connections again. */
   restore: () => void
+  /** Delays every chunk from the backend by `ms` (0 turns it off): a slow backend. */
+  setLatency: (ms: number) => void
   close: () => Promise<void>
 }
 
@@ -16,6 +18,7 @@ export interface TcpProxy {
  */
 export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let open = true
+  let latencyMs = 0
   const sockets = new Set<net.Socket>()
   const server = net.createServer((client) => {
     if (!open) {
@@ -33,7 +36,11 @@ export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1
     }
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
-    client.pipe(upstream).pipe(client)
+    client.pipe(upstream)
+    upstream.on('data', (chunk) => {
+      if (latencyMs === 0) client.write(chunk)
+      else setTimeout(() => client.writable && client.write(chunk), latencyMs)
+    })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as net.AddressInfo).port
@@ -46,6 +53,7 @@ export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1
       sockets.clear()
     },
     restore: () => { open = true },
+    setLatency: (ms) => { latencyMs = ms },
     close: () => new Promise((resolve) => {
       for (const s of sockets) s.destroy()
       server.close(() => resolve())
