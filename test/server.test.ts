@@ -72,9 +72,13 @@ test('--workers 2 runs a cluster that serves and stops gracefully', async () => 
     assert.equal(res.status, 200)
   }
   assert.match(output(), /starting cluster/)
-  for (const line of output().split('\n')) {
-    const m = /"pid":(\d+).*"msg":"Server listening/.exec(line)
-    if (m) pids.add(m[1])
+  const deadline = Date.now() + 20_000
+  while (pids.size < 2 && Date.now() < deadline) {
+    for (const line of output().split('\n')) {
+      const m = /"pid":(\d+).*"msg":"Server listening/.exec(line)
+      if (m) pids.add(m[1])
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
   assert.equal(pids.size, 2, 'two worker processes listen')
   child.kill('SIGTERM')
