@@ -12,6 +12,8 @@ import healthPlugin from './plugins/health.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
 import openapiPlugin from './plugins/openapi.js'
 import authPlugin from './plugins/auth.js'
+import metricsPlugin from './plugins/metrics.js'
+import metricsEndpointPlugin from './plugins/metrics-endpoint.js'
 import { modules } from './modules/index.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -69,9 +71,11 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     connectTimeoutS: config.databaseConnectTimeoutS
   })
   await app.register(redisPlugin, { url: config.redisUrl, keyPrefix: config.redisKeyPrefix, commandTimeoutMs: config.redisCommandTimeoutMs })
+  await app.register(metricsPlugin, { instanceId: config.metricsInstanceId || undefined, version })
   await app.register(errorHandlerPlugin)
   await app.register(openapiPlugin, { version })
   await app.register(authPlugin, { secret: config.jwtSecret, expiresInS: config.jwtExpiresInS })
+  await app.register(metricsEndpointPlugin, { metricsToken: config.metricsToken })
   await app.register(healthPlugin)
   await app.register(modules, { prefix: '/api/v1' })
 

@@ -56,6 +56,13 @@ export const ConfigSchema = Type.Object({
   slowQueryExplainTimeoutMs: Type.Integer({ env: 'SLOW_QUERY_EXPLAIN_TIMEOUT_MS', default: 2000, minimum: 100, maximum: 60_000 }),
   slowQueryCooldownMs: Type.Integer({ env: 'SLOW_QUERY_COOLDOWN_MS', default: 60_000, minimum: 0 }),
   slowQueryMaxRows: Type.Integer({ env: 'SLOW_QUERY_MAX_ROWS', default: 1000, minimum: 10 }),
+  // Metrics, business metrics and search analytics (src/plugins/metrics.ts, src/modules/monitoring).
+  metricsInstanceId: Type.String({ env: 'METRICS_INSTANCE_ID', default: '', pattern: '^[A-Za-z0-9_.:-]{0,100}$' }),
+  businessMetricsIntervalS: Type.Integer({ env: 'BUSINESS_METRICS_INTERVAL_S', default: 30, minimum: 1, maximum: 300 }),
+  businessTimezone: Type.String({ env: 'BUSINESS_TIMEZONE', default: 'UTC', minLength: 1, maxLength: 64 }),
+  lowStockThreshold: Type.Integer({ env: 'LOW_STOCK_THRESHOLD', default: 10, minimum: 0, maximum: 1_000_000 }),
+  metricsRetentionDays: Type.Integer({ env: 'METRICS_RETENTION_DAYS', default: 7, minimum: 1, maximum: 90 }),
+  slowSearchMs: Type.Number({ env: 'SLOW_SEARCH_MS', default: 100, minimum: 0 }),
   webConcurrency: Type.Integer({ env: 'WEB_CONCURRENCY', default: 1, minimum: 1, maximum: 64 }),
   shutdownGraceMs: Type.Integer({ env: 'SHUTDOWN_GRACE_MS', default: 10000, minimum: 0 })
 }, { additionalProperties: false })

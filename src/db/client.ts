@@ -1,6 +1,7 @@
 import postgres from 'postgres'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import * as schema from './schema/index.js'
+import { instrumentPool, type PoolMonitor } from '../lib/pool-stats.js'
 
 export type Database = PostgresJsDatabase<typeof schema>
 export type Sql = postgres.Sql
@@ -20,13 +21,16 @@ export interface DbClientOptions {
 export interface DbClient {
   sql: Sql
   db: Database
+  /** In-use / waiting counts of this pool (see lib/pool-stats.ts for what is measured). */
+  pool: PoolMonitor
   close: () => Promise<void>
 }
 
 /** Creates one bounded postgres.js pool and its Drizzle wrapper. Nothing connects until the first query. */
 export function createDbClient (opts: DbClientOptions): DbClient {
-  const sql = postgres(opts.url, {
-    max: opts.max ?? 20,
+  const max = opts.max ?? 20
+  const raw = postgres(opts.url, {
+    max,
     connect_timeout: opts.connectTimeoutS ?? 5,
     idle_timeout: 60,
     max_lifetime: 60 * 30,
@@ -36,6 +40,8 @@ export function createDbClient (opts: DbClientOptions): DbClient {
       statement_timeout: opts.statementTimeoutMs ?? 5000
     }
   })
+  // Every query goes through the counting wrapper, Drizzle's included.
+  const { sql, monitor } = instrumentPool(raw, max)
   const db = drizzle(sql, { schema })
-  return { sql, db, close: () => sql.end({ timeout: 5 }) }
+  return { sql, db, pool: monitor, close: () => raw.end({ timeout: 5 }) }
 }

@@ -19,5 +19,7 @@ declare module 'fastify' {
     criticality?: Criticality
     /** `false` means the route is never shed. */
     shed?: boolean
+    /** `false` keeps the route out of latency metrics and the in-flight count (long-lived streams such as SSE). */
+    metrics?: boolean
   }
 }

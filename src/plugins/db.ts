@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { createDbClient, type Database, type Sql } from '../db/client.js'
+import type { PoolMonitor } from '../lib/pool-stats.js'
 import { redactUrl } from '../lib/urls.js'
 
 export interface DbPluginOptions {
@@ -20,6 +21,8 @@ export interface DbDecorator {
   /** Drizzle for reads that tolerate replica lag; the primary when no replica is set. */
   read: Database
   readSql: Sql
+  /** Primary pool in-use / waiting counts (metrics). */
+  pool: PoolMonitor
   /** True when the database answers `SELECT 1` within `timeoutMs`. */
   ping: (timeoutMs?: number) => Promise<boolean>
 }
@@ -59,6 +62,7 @@ const dbPlugin: FastifyPluginAsync<DbPluginOptions> = async (app, opts) => {
     sql: primary.sql,
     read: replica?.db ?? primary.db,
     readSql: replica?.sql ?? primary.sql,
+    pool: primary.pool,
     ping
   })
   app.addHook('onClose', async () => {

@@ -1,0 +1,351 @@
+import { build, type Histogram } from 'hdr-histogram-js'
+
+/**
+ * In-process rolling windows for the live dashboard, alerts and profiling:
+ * per-second counters over the last 15 minutes, and HDR latency histograms
+ * in two tiers so memory stays bounded — one per second for the last minute
+ * (windows up to 60 s are exact to the second) and one per minute for the
+ * last 15 minutes (longer windows use the minutes overlapping the window, so
+ * they cover between W and W + 59 seconds). Recording is O(1): two histogram
+ * increments and a few counter additions. Time is passed in as epoch seconds
+ * so tests drive it with a fake clock.
+ */
+
+/** Seconds of per-second counters kept. */
+export const HISTORY_SECONDS = 900
+/** Seconds covered by per-second histograms. */
+export const FINE_SECONDS = 60
+const MINUTE_SLOTS = 16
+// Latencies are recorded in microseconds, 2 significant digits (≤ 1% error), clamped at 2 minutes.
+const HIGHEST_US = 120_000_000
+const HISTOGRAM_POOL_MAX = 512
+
+/** A histogram with the layout every window uses, so any two can be added. Pure JS (no WASM to load at start). */
+export function newLatencyHistogram (): Histogram {
+  return build({
+    bitBucketSize: 32,
+    autoResize: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 2,
+    useWebAssembly: false
+  })
+}
+
+// Histograms of expired slots are reused instead of reallocated (~11 KB each).
+const pool: Histogram[] = []
+function acquireHistogram (): Histogram {
+  return pool.pop() ?? newLatencyHistogram()
+}
+/** Returns a histogram obtained from `mergedHistogram` (or a window) for reuse. */
+export function releaseHistogram (h: Histogram): void {
+  if (pool.length < HISTOGRAM_POOL_MAX) {
+    h.reset()
+    pool.push(h)
+  }
+}
+
+export function msToMicros (ms: number): number {
+  return Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000)))
+}
+
+/**
+ * A percentile of a histogram in milliseconds, or null when it is empty.
+ * HDR reports the top of the value's bucket (≤ 1% above); capping at the
+ * recorded maximum keeps p99 from reading above max.
+ */
+export function percentileMs (h: Histogram, p: number): number | null {
+  return h.totalCount === 0 ? null : round3(Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000)
+}
+
+export function maxMs (h: Histogram): number | null {
+  return h.totalCount === 0 ? null : round3(h.maxValue / 1000)
+}
+
+export function round3 (n: number): number {
+  return Math.round(n * 1000) / 1000
+}
+
+/** Per-second sums of `fields` numeric fields, for the last `size` seconds. */
+export class CounterRing {
+  private readonly values: Float64Array
+  private readonly seconds: Float64Array
+
+  constructor (readonly fields: number, readonly size = HISTORY_SECONDS) {
+    this.values = new Float64Array(fields * size)
+    this.seconds = new Float64Array(size).fill(-1)
+  }
+
+  private base (second: number): number {
+    const idx = second % this.size
+    const base = idx * this.fields
+    if (this.seconds[idx] !== second) {
+      this.seconds[idx] = second
+      this.values.fill(0, base, base + this.fields)
+    }
+    return base
+  }
+
+  add (field: number, amount: number, second: number): void {
+    this.values[this.base(second) + field] += amount
+  }
+
+  /** Keeps the highest value seen in the second. */
+  max (field: number, value: number, second: number): void {
+    const i = this.base(second) + field
+    if (value > this.values[i]) this.values[i] = value
+  }
+
+  /** The field in one second, or undefined when nothing was recorded in it. */
+  get (field: number, second: number): number | undefined {
+    const idx = second % this.size
+    return this.seconds[idx] === second ? this.values[idx * this.fields + field] : undefined
+  }
+
+  /** Sum of a field over the `windowS` seconds ending with `nowS` (inclusive). */
+  sum (field: number, windowS: number, nowS: number): number {
+    let total = 0
+    const from = nowS - Math.min(windowS, this.size) + 1
+    for (let s = from; s <= nowS; s++) {
+      const idx = s % this.size
+      if (this.seconds[idx] === s) total += this.values[idx * this.fields + field]
+    }
+    return total
+  }
+
+  /** Highest value of a field over the window, or undefined when no second of it was recorded. */
+  maxOver (field: number, windowS: number, nowS: number): number | undefined {
+    let best: number | undefined
+    const from = nowS - Math.min(windowS, this.size) + 1
+    for (let s = from; s <= nowS; s++) {
+      const idx = s % this.size
+      if (this.seconds[idx] === s) {
+        const v = this.values[idx * this.fields + field]
+        if (best === undefined || v > best) best = v
+      }
+    }
+    return best
+  }
+}
+
+/** A ring of histograms, one per period of `periodS` seconds, allocated only for periods with data. */
+class HistogramRing {
+  private readonly hists: (Histogram | undefined)[]
+  private readonly periods: Float64Array
+
+  constructor (private readonly size: number, private readonly periodS: number) {
+    this.hists = new Array(size).fill(undefined)
+    this.periods = new Float64Array(size).fill(-1)
+  }
+
+  record (micros: number, nowS: number): void {
+    const period = Math.floor(nowS / this.periodS)
+    const idx = period % this.size
+    if (this.periods[idx] !== period) {
+      const old = this.hists[idx]
+      if (old) old.reset()
+      this.periods[idx] = period
+    }
+    let h = this.hists[idx]
+    if (!h) {
+      h = acquireHistogram()
+      this.hists[idx] = h
+    }
+    h.recordValue(micros)
+  }
+
+  /** Adds every period overlapping [fromS, toS] into `target`. */
+  mergeInto (target: Histogram, fromS: number, toS: number): void {
+    const first = Math.max(Math.floor(fromS / this.periodS), Math.floor(toS / this.periodS) - this.size + 1)
+    for (let p = first; p <= Math.floor(toS / this.periodS); p++) {
+      const idx = p % this.size
+      const h = this.hists[idx]
+      if (h && this.periods[idx] === p && h.totalCount > 0) target.add(h)
+    }
+  }
+
+  /** The histogram of exactly one period, if any. */
+  at (second: number): Histogram | undefined {
+    const period = Math.floor(second / this.periodS)
+    const idx = period % this.size
+    return this.periods[idx] === period ? this.hists[idx] : undefined
+  }
+
+  /** Frees histograms of periods that fell out of the ring. */
+  sweep (nowS: number): void {
+    const oldest = Math.floor(nowS / this.periodS) - this.size + 1
+    for (let i = 0; i < this.size; i++) {
+      const h = this.hists[i]
+      if (h && this.periods[i] < oldest) {
+        releaseHistogram(h)
+        this.hists[i] = undefined
+      }
+    }
+  }
+}
+
+// Counter fields of a LatencyWindow.
+const F_COUNT = 0
+const F_ERRORS = 1
+const F_LIMITED = 2
+const F_2XX = 3
+const F_3XX = 4
+const F_4XX = 5
+const F_5XX = 6
+const F_SUM_MS = 7
+const F_DB_MS = 8
+const F_CACHE_MS = 9
+const FIELDS = 10
+
+export interface WindowCounts {
+  count: number
+  /** 5xx (or failed, for queries). */
+  errors: number
+  /** 429. */
+  limited: number
+  status: { '2xx': number, '3xx': number, '4xx': number, '5xx': number }
+  sumMs: number
+  dbMs: number
+  cacheMs: number
+}
+
+export interface WindowSummary extends WindowCounts {
+  p50: number | null
+  p95: number | null
+  p99: number | null
+  max: number | null
+}
+
+export interface LatencyWindowOptions {
+  /** Keep per-second histograms (exact percentiles for windows ≤ 60 s). @default true */
+  perSecondHistograms?: boolean
+}
+
+/**
+ * Latency and outcome counts of one series (all requests, one route, or one
+ * named query). `status` is an HTTP status, or 200/500 for ok/failed queries.
+ */
+export class LatencyWindow {
+  private readonly counters = new CounterRing(FIELDS)
+  private readonly seconds?: HistogramRing
+  private readonly minutes = new HistogramRing(MINUTE_SLOTS, 60)
+  /** Epoch second of the latest record. */
+  lastRecordS = -1
+
+  constructor (opts: LatencyWindowOptions = {}) {
+    if (opts.perSecondHistograms !== false) this.seconds = new HistogramRing(FINE_SECONDS, 1)
+  }
+
+  record (ms: number, status: number, nowS: number, dbMs = 0, cacheMs = 0): void {
+    const c = this.counters
+    c.add(F_COUNT, 1, nowS)
+    c.add(F_SUM_MS, ms, nowS)
+    if (dbMs > 0) c.add(F_DB_MS, dbMs, nowS)
+    if (cacheMs > 0) c.add(F_CACHE_MS, cacheMs, nowS)
+    if (status >= 500) {
+      c.add(F_ERRORS, 1, nowS)
+      c.add(F_5XX, 1, nowS)
+    } else if (status >= 400) {
+      c.add(F_4XX, 1, nowS)
+      if (status === 429) c.add(F_LIMITED, 1, nowS)
+    } else {
+      c.add(status >= 300 ? F_3XX : F_2XX, 1, nowS)
+    }
+    const micros = msToMicros(ms)
+    this.seconds?.record(micros, nowS)
+    this.minutes.record(micros, nowS)
+    this.lastRecordS = nowS
+  }
+
+  counts (windowS: number, nowS: number): WindowCounts {
+    const s = (f: number) => this.counters.sum(f, windowS, nowS)
+    return {
+      count: s(F_COUNT),
+      errors: s(F_ERRORS),
+      limited: s(F_LIMITED),
+      status: { '2xx': s(F_2XX), '3xx': s(F_3XX), '4xx': s(F_4XX), '5xx': s(F_5XX) },
+      sumMs: s(F_SUM_MS),
+      dbMs: s(F_DB_MS),
+      cacheMs: s(F_CACHE_MS)
+    }
+  }
+
+  /** Adds the latencies of the window into `target` (per second up to 60 s, else the overlapping minutes). */
+  mergeInto (target: Histogram, windowS: number, nowS: number): void {
+    const fromS = nowS - windowS + 1
+    if (this.seconds && windowS <= FINE_SECONDS) this.seconds.mergeInto(target, fromS, nowS)
+    else this.minutes.mergeInto(target, fromS, nowS)
+  }
+
+  summary (windowS: number, nowS: number): WindowSummary {
+    const counts = this.counts(windowS, nowS)
+    if (counts.count === 0) return { ...counts, p50: null, p95: null, p99: null, max: null }
+    const h = acquireHistogram()
+    try {
+      this.mergeInto(h, windowS, nowS)
+      return { ...counts, p50: percentileMs(h, 50), p95: percentileMs(h, 95), p99: percentileMs(h, 99), max: maxMs(h) }
+    } finally {
+      releaseHistogram(h)
+    }
+  }
+
+  /** Counts and percentiles of exactly one (recent) second: one chart point. */
+  second (second: number): WindowSummary {
+    const counts = this.counts(1, second)
+    const h = this.seconds?.at(second)
+    if (!h || counts.count === 0) return { ...counts, p50: null, p95: null, p99: null, max: null }
+    return { ...counts, p50: percentileMs(h, 50), p95: percentileMs(h, 95), p99: percentileMs(h, 99), max: maxMs(h) }
+  }
+
+  /** Releases histograms that left the window; call about once a second. */
+  sweep (nowS: number): void {
+    this.seconds?.sweep(nowS)
+    this.minutes.sweep(nowS)
+  }
+}
+
+/** A merged histogram of many windows; release it with `releaseHistogram` when done. */
+export function mergedHistogram (windows: Iterable<LatencyWindow>, windowS: number, nowS: number): Histogram {
+  const h = acquireHistogram()
+  for (const w of windows) w.mergeInto(h, windowS, nowS)
+  return h
+}
+
+/**
+ * Windows keyed by a bounded label (route template, query name). Keys beyond
+ * `maxKeys` share the `overflowKey` window, so a bug that produces unbounded
+ * labels costs accuracy, not memory. Keys idle for 15 minutes are dropped.
+ */
+export class WindowSet {
+  private readonly map = new Map<string, LatencyWindow>()
+
+  constructor (private readonly maxKeys: number, private readonly overflowKey: string, private readonly opts: LatencyWindowOptions = {}) {}
+
+  get (key: string): LatencyWindow {
+    let w = this.map.get(key)
+    if (w) return w
+    if (this.map.size >= this.maxKeys && key !== this.overflowKey) return this.get(this.overflowKey)
+    w = new LatencyWindow(this.opts)
+    this.map.set(key, w)
+    return w
+  }
+
+  find (key: string): LatencyWindow | undefined {
+    return this.map.get(key)
+  }
+
+  entries (): IterableIterator<[string, LatencyWindow]> {
+    return this.map.entries()
+  }
+
+  get size (): number {
+    return this.map.size
+  }
+
+  sweep (nowS: number): void {
+    for (const [key, w] of this.map) {
+      if (nowS - w.lastRecordS >= HISTORY_SECONDS) this.map.delete(key)
+      else w.sweep(nowS)
+    }
+  }
+}

@@ -1,0 +1,173 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import diagnosticsChannel from 'node:diagnostics_channel'
+import { hostname } from 'node:os'
+import { cacheOpChannel, dbQueryChannel, type CacheOpEvent, type DbQueryEvent } from '../lib/instrumentation.js'
+import { MetricsCollector, UNMATCHED_ROUTE } from '../lib/metrics-collector.js'
+import type { MetricsReader } from '../lib/metrics-reader.js'
+import { dbAcquireChannel, type DbAcquireEvent } from '../lib/pool-stats.js'
+import { createProcessSampler } from '../lib/process-sampler.js'
+import { createPromMetrics, type PromMetrics } from '../lib/prom-metrics.js'
+
+/** Published by the rate-limit plugin for every decision. */
+export interface RateLimitDecisionEvent { route: string, clientKind: string, decision: 'allowed' | 'limited' | 'shed', reason?: string }
+/** Published by the load sampler once a second. */
+export interface LoadSampleEvent { level: string }
+/** Published by the catalog for every search (search analytics subscribes too). */
+export interface SearchEvent { query: string, results: number, durationMs: number }
+
+export const SEARCH_CHANNEL = 'techmart:search'
+const RATE_LIMIT_CHANNEL = 'techmart:ratelimit:decision'
+const LOAD_SAMPLE_CHANNEL = 'techmart:load:sample'
+const TICK_MS = 1000
+const PROBE_INTERVAL_MS = 5000
+const PROBE_TIMEOUT_MS = 1000
+
+export interface MetricsDecorator extends MetricsReader {
+  collector: MetricsCollector
+  prom: PromMetrics
+  /** `host:pid` unless METRICS_INSTANCE_ID is set. */
+  instanceId: string
+  hostname: string
+  startedAt: Date
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { metrics: MetricsDecorator }
+  interface FastifyRequest { metricsCounted: boolean }
+}
+
+export interface MetricsPluginOptions {
+  /** @default `${hostname}:${pid}` */
+  instanceId?: string
+  version: string
+  /** Epoch milliseconds; tests drive the windows with a fake clock. @default Date.now */
+  now?: () => number
+}
+
+function routeKey (request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? UNMATCHED_ROUTE}`
+}
+
+/** Subscribes `fn` to a diagnostics channel until the app closes. */
+function listen<T> (app: FastifyInstance, channel: diagnosticsChannel.Channel | string, fn: (msg: T) => void): void {
+  const ch = typeof channel === 'string' ? diagnosticsChannel.channel(channel) : channel
+  const handler = (msg: unknown) => fn(msg as T)
+  ch.subscribe(handler)
+  app.addHook('onClose', async () => { ch.unsubscribe(handler) })
+}
+
+function subscribeChannels (app: FastifyInstance, collector: MetricsCollector, prom: PromMetrics): void {
+  listen<DbQueryEvent>(app, dbQueryChannel, (e) => {
+    collector.recordQuery(e.name, e.durationMs, e.ok)
+    prom.dbQueryDuration.observe({ query: e.name, outcome: e.ok ? 'ok' : 'error' }, e.durationMs / 1000)
+  })
+  listen<CacheOpEvent>(app, cacheOpChannel, (e) => {
+    collector.recordCache(e.type, e.layer, e.hit)
+    prom.cacheOps.inc({ type: e.type, layer: e.layer, result: e.hit ? 'hit' : 'miss' })
+  })
+  listen<DbAcquireEvent>(app, dbAcquireChannel, (e) => {
+    collector.recordAcquire(e.durationMs, e.ok)
+    prom.dbAcquireDuration.observe({ kind: e.kind, outcome: e.ok ? 'ok' : 'error' }, e.durationMs / 1000)
+  })
+  listen<RateLimitDecisionEvent>(app, RATE_LIMIT_CHANNEL, (e) => {
+    collector.recordDecision(e.decision)
+    prom.rateLimitDecisions.inc({ route: e.route, client_kind: e.clientKind, decision: e.decision })
+    if (e.decision === 'shed') prom.loadShed.inc({ route: e.route })
+  })
+  listen<LoadSampleEvent>(app, LOAD_SAMPLE_CHANNEL, (e) => {
+    if (e.level === collector.loadLevel) return
+    collector.loadLevel = e.level
+    prom.loadLevel.reset()
+    prom.loadLevel.set({ level: e.level }, 1)
+  })
+  listen<SearchEvent>(app, SEARCH_CHANNEL, (e) => {
+    prom.searches.inc({ outcome: e.results > 0 ? 'results' : 'zero_results' })
+    prom.searchDuration.observe(e.durationMs / 1000)
+  })
+}
+
+function addHttpHooks (app: FastifyInstance, collector: MetricsCollector, prom: PromMetrics): void {
+  app.decorateRequest('metricsCounted', false)
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.config?.metrics !== false) {
+      request.metricsCounted = true
+      collector.inFlight++
+    }
+    done()
+  })
+  // A request whose client went away may never reach onResponse: release its in-flight slot here.
+  app.addHook('onRequestAbort', (request, done) => {
+    if (request.metricsCounted) {
+      request.metricsCounted = false
+      collector.inFlight--
+    }
+    done()
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.metricsCounted) {
+      request.metricsCounted = false
+      collector.inFlight--
+      const ms = reply.elapsedTime
+      const status = reply.statusCode
+      collector.recordHttp(routeKey(request), ms, status, request.timings?.dbMs ?? 0, request.timings?.cacheMs ?? 0)
+      prom.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status_code: status }, ms / 1000)
+    }
+    done()
+  })
+}
+
+function startTimers (app: FastifyInstance, collector: MetricsCollector, prom: PromMetrics): void {
+  const sampler = createProcessSampler((pauseMs) => collector.recordGc(pauseMs))
+  const tick = setInterval(() => {
+    const peaks = app.db.pool.takePeaks()
+    collector.recordSample(collector.nowS() - 1, { ...sampler.read(), poolInUse: peaks.inUse, poolWaiting: peaks.waiting })
+    collector.tick()
+  }, TICK_MS).unref()
+
+  const probe = async () => {
+    const redisUp = app.redis.isReady() && await app.redis.client.ping().then((r) => r === 'PONG', () => false)
+    const dbUp = await app.db.ping(PROBE_TIMEOUT_MS)
+    collector.setProbe('db', dbUp)
+    collector.setProbe('redis', redisUp)
+    prom.dependencyUp.set({ dependency: 'postgres' }, dbUp ? 1 : 0)
+    prom.dependencyUp.set({ dependency: 'redis' }, redisUp ? 1 : 0)
+  }
+  const probeTimer = setInterval(() => { probe().catch((err) => app.log.warn({ err }, 'dependency probe failed')) }, PROBE_INTERVAL_MS).unref()
+  app.addHook('onReady', async () => { probe().catch((err) => app.log.warn({ err }, 'dependency probe failed')) })
+  app.addHook('onClose', async () => {
+    clearInterval(tick)
+    clearInterval(probeTimer)
+    sampler.stop()
+  })
+}
+
+/**
+ * Metrics: the prom-client registry (served at /metrics by metrics-endpoint.ts), the HTTP hooks that
+ * record every request (route template, status, duration, db/cache time),
+ * the diagnostics-channel subscribers (queries, cache, pool, rate limits,
+ * load, searches), the once-a-second process sampler and dependency probes.
+ * Decorates `app.metrics`: the MetricsReader of alerts and profiling plus
+ * the collector behind the dashboard.
+ */
+const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, opts) => {
+  const collector = new MetricsCollector({ now: opts.now, poolSize: app.db.pool.stats().size })
+  const instanceId = opts.instanceId || `${hostname()}:${process.pid}`
+  const prom = createPromMetrics({ collector, pool: app.db.pool, instanceId, version: opts.version })
+
+  app.decorate('metrics', {
+    collector,
+    prom,
+    instanceId,
+    hostname: hostname(),
+    startedAt: new Date(collector.now()),
+    value: (metric, windowS) => collector.value(metric, windowS),
+    routeP95: (key, windowS) => collector.routeP95(key, windowS),
+    routeCount: (key, windowS) => collector.routeCount(key, windowS)
+  })
+  subscribeChannels(app, collector, prom)
+  addHttpHooks(app, collector, prom)
+  startTimers(app, collector, prom)
+}
+
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['db', 'redis'] })
