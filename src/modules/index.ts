@@ -1,4 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { authRoutes } from './auth/auth.routes.js'
+import { createAuthService } from './auth/auth.service.js'
+import { cartRoutes } from './cart/cart.routes.js'
+import { createCartService } from './cart/cart.service.js'
+import { createInventoryService } from './inventory/inventory.service.js'
+import { ordersRoutes } from './orders/orders.routes.js'
+import { createOrdersService } from './orders/orders.service.js'
+import { reviewsRoutes } from './reviews/reviews.routes.js'
+import { createReviewsService } from './reviews/reviews.service.js'
+import { usersRoutes } from './users/users.routes.js'
+import { createUsersService } from './users/users.service.js'
 
 /**
  * Composition root of the domain modules: builds each service from the
@@ -6,6 +17,25 @@ import type { FastifyPluginAsync } from 'fastify'
  * registers each module's routes under `/api/v1`. Only this file imports
  * several modules.
  */
-export const modules: FastifyPluginAsync = async (_app) => {
+export const modules: FastifyPluginAsync = async (app) => {
   // Modules are registered here as they land (catalog, users/auth, cart, orders, reviews, monitoring).
+
+  // Accounts, cart, orders, reviews (issue 4). Inventory owns stock and rating writes on products.
+  const { db } = app.db
+  const inventory = createInventoryService({
+    db,
+    log: app.log,
+    // Must call the catalog service's invalidateProducts(productIds) once the catalog module is registered here.
+    onProductsChanged: async () => {}
+  })
+  const users = createUsersService({ db, log: app.log })
+  const auth = createAuthService({ users, signAccessToken: app.signAccessToken, expiresInS: app.config.jwtExpiresInS, log: app.log })
+  const cart = createCartService({ db })
+  const orders = createOrdersService({ db, log: app.log, cart, inventory })
+  const reviews = createReviewsService({ db, log: app.log, inventory })
+  await app.register(authRoutes, { prefix: '/auth', auth })
+  await app.register(usersRoutes, { prefix: '/users', users })
+  await app.register(cartRoutes, { prefix: '/cart', cart })
+  await app.register(ordersRoutes, { prefix: '/orders', orders })
+  await app.register(reviewsRoutes, { reviews })
 }

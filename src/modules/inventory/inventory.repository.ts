@@ -1,0 +1,95 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
+import type { Database } from '../../db/client.js'
+import { products } from '../../db/schema/index.js'
+import { timedQuery } from '../../lib/instrumentation.js'
+
+type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
+
+export interface StockLine { productId: number, quantity: number }
+
+export interface LockedProduct {
+  id: number
+  name: string
+  stockQuantity: number
+  isActive: boolean
+  /** coalesce(sale_price, price): what the customer pays now, a decimal string. */
+  unitPrice: string
+}
+
+export interface RatingSummary { ratingAvg: string, ratingCount: number }
+
+function valuesList (lines: StockLine[]) {
+  return sql.join(lines.map((l) => sql`(${l.productId}::int, ${l.quantity}::int)`), sql`, `)
+}
+
+/**
+ * Stock and rating summaries on the products table. Every write is a
+ * single set-based statement; callers pass the transaction they run in.
+ */
+export function createInventoryRepository (db: Database) {
+  return {
+    /**
+     * Locks the products' rows in ascending id order (the sort happens
+     * before the row locks are taken), so two multi-line orders always
+     * queue in the same order and cannot deadlock.
+     */
+    lockProducts (ids: number[], ex: Executor = db): Promise<LockedProduct[]> {
+      return timedQuery('inventory.lock_products', ex.select({
+        id: products.id,
+        name: products.name,
+        stockQuantity: products.stockQuantity,
+        isActive: products.isActive,
+        unitPrice: sql<string>`${products.effectivePrice}`
+      }).from(products).where(inArray(products.id, ids)).orderBy(asc(products.id)).for('no key update'))
+    },
+
+    /**
+     * Conditional decrement: a line whose product is inactive or short of
+     * stock is not updated, so stock can never go below zero even if a
+     * caller skipped the lock. Returns the ids that were decremented.
+     */
+    async decrementStock (lines: StockLine[], ex: Executor = db): Promise<number[]> {
+      const rows = await timedQuery('inventory.decrement_stock', ex.execute<{ id: number }>(sql`
+        UPDATE products AS p
+        SET stock_quantity = p.stock_quantity - l.quantity, updated_at = now()
+        FROM (VALUES ${valuesList(lines)}) AS l (id, quantity)
+        WHERE p.id = l.id AND p.is_active AND p.stock_quantity >= l.quantity
+        RETURNING p.id`))
+      return rows.map((r) => r.id)
+    },
+
+    /** Puts stock back (cancelled orders), also for products deactivated since. */
+    async restoreStock (lines: StockLine[], ex: Executor = db): Promise<number[]> {
+      const rows = await timedQuery('inventory.restore_stock', ex.execute<{ id: number }>(sql`
+        UPDATE products AS p
+        SET stock_quantity = p.stock_quantity + l.quantity, updated_at = now()
+        FROM (VALUES ${valuesList(lines)}) AS l (id, quantity)
+        WHERE p.id = l.id
+        RETURNING p.id`))
+      return rows.map((r) => r.id)
+    },
+
+    /** Locks one active product's row; undefined when it is missing or inactive. */
+    async lockActiveProduct (id: number, ex: Executor = db): Promise<{ id: number } | undefined> {
+      const [row] = await timedQuery('inventory.lock_product', ex.select({ id: products.id }).from(products)
+        .where(and(eq(products.id, id), eq(products.isActive, true))).for('no key update'))
+      return row
+    },
+
+    /** Recomputes the approved-review average and count from the reviews themselves (exact, no drift). */
+    async refreshRating (productId: number, ex: Executor = db): Promise<RatingSummary | undefined> {
+      const [row] = await timedQuery('inventory.refresh_rating', ex.execute<{ rating_avg: string, rating_count: number }>(sql`
+        UPDATE products AS p
+        SET rating_avg = s.avg, rating_count = s.count, updated_at = now()
+        FROM (
+          SELECT coalesce(round(avg(r.rating), 2), 0) AS avg, count(*)::int AS count
+          FROM reviews r WHERE r.product_id = ${productId} AND r.is_approved
+        ) AS s
+        WHERE p.id = ${productId}
+        RETURNING p.rating_avg, p.rating_count`))
+      return row ? { ratingAvg: row.rating_avg, ratingCount: row.rating_count } : undefined
+    }
+  }
+}
+
+export type InventoryRepository = ReturnType<typeof createInventoryRepository>

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../../db/client.js'
+import { classifyError, type ErrorBody, type ErrorDetail } from '../../errors.js'
+import { OrdersErrors } from './orders.errors.js'
+import { createIdempotencyRepository, type KeyScope } from './orders.idempotency.repository.js'
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
+
+/** How long a key and its response are kept (the IETF draft suggests at least 24 hours). */
+export const IDEMPOTENCY_TTL_S = 24 * 60 * 60
+/**
+ * An unfinished claim older than this is taken over by a retry: its process
+ * died mid-request. Far longer than any order transaction can last with the
+ * statement timeout; the takeover is safe anyway (see `complete`).
+ */
+export const IDEMPOTENCY_STALE_AFTER_S = 120
+const PURGE_BATCH = 5000
+const PURGE_MAX_BATCHES = 20
+// A duplicate may find the row gone (released) or expired between claim and read; it then claims again.
+const CLAIM_ATTEMPTS = 3
+const KEY_PATTERN = /^[\x20-\x21\x23-\x7e]{1,255}$/ // printable ASCII without '"'
+
+export interface IdempotentOutcome<T> {
+  body: T
+  /** True when the stored response of an earlier request is answered again. */
+  replayed: boolean
+}
+
+/**
+ * A stored 4xx answered again: thrown so the error handler sends the very
+ * body the first attempt got (its shape, code and details), plus the
+ * `Idempotent-Replayed` header.
+ */
+export class ReplayedError extends Error {
+  readonly statusCode: number
+  readonly code: string
+  readonly details?: ErrorDetail[]
+  readonly headers = { 'idempotent-replayed': 'true' }
+
+  constructor (stored: ErrorBody) {
+    super(stored.message)
+    this.name = 'ReplayedError'
+    this.statusCode = stored.statusCode
+    this.code = stored.code
+    if (stored.details) this.details = stored.details
+  }
+}
+
+/** Completes the claim inside the work's own transaction, with the response it will answer. */
+export type CompleteInTx<T> = (tx: Tx, response: T) => Promise<void>
+
+/** Accepts the draft's sf-string form (`"abc"`) and a bare token (`abc`), as clients send both. */
+export function parseIdempotencyKey (raw: string): string {
+  const key = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw
+  if (!KEY_PATTERN.test(key)) throw new OrdersErrors.IDEMPOTENCY_KEY_INVALID()
+  return key
+}
+
+function canonical (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+  }
+  return value
+}
+
+/** sha256 of the body as canonical JSON (sorted keys), so key order does not change the fingerprint. */
+export function fingerprintOf (body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex')
+}
+
+/**
+ * Idempotency-Key handling for POST /orders (IETF httpapi idempotency-key
+ * draft): claim → run → store the outcome in the order's transaction; a
+ * duplicate meanwhile gets 409, a later one the stored response, a
+ * different body under the same key 422.
+ */
+export function createIdempotency ({ db, log }: { db: Database, log: FastifyBaseLogger }) {
+  const repo = createIdempotencyRepository(db)
+
+  async function execute<T> (scope: KeyScope, token: string, work: (complete: CompleteInTx<T>) => Promise<T>): Promise<IdempotentOutcome<T>> {
+    try {
+      const body = await work(async (tx, response) => {
+        // False only when a retry took the claim over as stale: roll back rather than make a second order.
+        if (!(await repo.complete(scope, token, 201, response, tx))) throw new OrdersErrors.IDEMPOTENCY_IN_PROGRESS(scope.key)
+      })
+      return { body, replayed: false }
+    } catch (err) {
+      await settleFailure(scope, token, err)
+      throw err
+    }
+  }
+
+  /** A 4xx outcome is final and stored for replay; anything else frees the key for a retry. */
+  async function settleFailure (scope: KeyScope, token: string, err: unknown): Promise<void> {
+    const outcome = classifyError(err)
+    try {
+      if (outcome.statusCode < 500 && outcome.code !== 'ORDERS_IDEMPOTENCY_IN_PROGRESS') {
+        await repo.complete(scope, token, outcome.statusCode, outcome)
+      } else {
+        await repo.release(scope, token)
+      }
+    } catch (storeErr) {
+      // The claim then stays unfinished until it goes stale; retries get 409 until then.
+      log.warn({ err: storeErr, userId: scope.userId }, 'could not settle idempotency key after a failed order')
+    }
+  }
+
+  return {
+    async run<T> (scope: KeyScope, work: (complete: CompleteInTx<T>) => Promise<T>): Promise<IdempotentOutcome<T>> {
+      for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+        const token = await repo.claim(scope, IDEMPOTENCY_TTL_S, IDEMPOTENCY_STALE_AFTER_S)
+        if (token) return execute(scope, token, work)
+        const stored = await repo.find(scope)
+        if (!stored) continue
+        if (stored.fingerprint !== scope.fingerprint) throw new OrdersErrors.IDEMPOTENCY_KEY_REUSED(scope.key)
+        if (stored.statusCode === null) throw new OrdersErrors.IDEMPOTENCY_IN_PROGRESS(scope.key)
+        if (stored.statusCode >= 400) throw new ReplayedError(stored.response as ErrorBody)
+        return { body: stored.response as T, replayed: true }
+      }
+      throw new OrdersErrors.IDEMPOTENCY_IN_PROGRESS(scope.key)
+    },
+
+    /** Deletes expired keys in bounded batches; returns how many. */
+    async purgeExpired (): Promise<number> {
+      let total = 0
+      for (let i = 0; i < PURGE_MAX_BATCHES; i++) {
+        const n = await repo.purgeExpired(PURGE_BATCH)
+        total += n
+        if (n < PURGE_BATCH) break
+      }
+      return total
+    }
+  }
+}
+
+export type Idempotency = ReturnType<typeof createIdempotency>

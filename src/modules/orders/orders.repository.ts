@@ -1,0 +1,170 @@
+import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm'
+import type { Database } from '../../db/client.js'
+import { orderItems, orders, products } from '../../db/schema/index.js'
+import { timedQuery } from '../../lib/instrumentation.js'
+import type { OrderStatus, PaymentStatus } from './orders.status.js'
+
+type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
+
+/** Who is asking: decides which orders exist for them. */
+export interface Viewer { id: number, role: 'customer' | 'seller' | 'admin' }
+
+export interface NewOrder {
+  orderNumber: string
+  userId: number
+  shippingAddress: string
+  billingAddress: string
+  paymentMethod: string
+  notes: string | null
+}
+
+export interface PricedLine { productId: number, quantity: number, unitPrice: string }
+
+const orderColumns = {
+  id: orders.id,
+  orderNumber: orders.orderNumber,
+  userId: orders.userId,
+  status: orders.status,
+  paymentStatus: orders.paymentStatus,
+  totalAmount: orders.totalAmount,
+  shippingAddress: orders.shippingAddress,
+  billingAddress: orders.billingAddress,
+  paymentMethod: orders.paymentMethod,
+  notes: orders.notes,
+  createdAt: orders.createdAt,
+  updatedAt: orders.updatedAt,
+  shippedAt: orders.shippedAt,
+  deliveredAt: orders.deliveredAt
+}
+
+export interface OrderRow {
+  id: number
+  orderNumber: string
+  userId: number
+  status: OrderStatus
+  paymentStatus: PaymentStatus
+  totalAmount: string
+  shippingAddress: string
+  billingAddress: string
+  paymentMethod: string
+  notes: string | null
+  createdAt: Date
+  updatedAt: Date
+  shippedAt: Date | null
+  deliveredAt: Date | null
+}
+
+export interface ItemRow { productId: number, productName: string, quantity: number, unitPrice: string, totalPrice: string }
+
+// Correlated subqueries name the outer column literally: Drizzle renders a column of a
+// single-table query unqualified ("id"), which inside the subquery would bind to oi.id.
+
+/** The order contains at least one product sold by `sellerId`. */
+function containsProductsOf (sellerId: number): SQL {
+  return sql`EXISTS (SELECT 1 FROM order_items oi JOIN products p ON p.id = oi.product_id
+                     WHERE oi.order_id = orders.id AND p.seller_id = ${sellerId})`
+}
+
+/** Read access: the owner, a seller of one of its products, or an admin. */
+function readableBy (viewer: Viewer): SQL | undefined {
+  if (viewer.role === 'admin') return undefined
+  if (viewer.role === 'seller') return sql`(${orders.userId} = ${viewer.id} OR ${containsProductsOf(viewer.id)})`
+  return eq(orders.userId, viewer.id)
+}
+
+/** Status changes: an admin, or a seller of one of its products (never the buyer as such). */
+function manageableBy (viewer: Viewer): SQL {
+  if (viewer.role === 'admin') return sql`true`
+  if (viewer.role === 'seller') return containsProductsOf(viewer.id)
+  return sql`false`
+}
+
+function listFilter (filter: ListFilter): SQL | undefined {
+  return and(
+    filter.scope === 'selling' ? containsProductsOf(filter.userId) : eq(orders.userId, filter.userId),
+    filter.status ? eq(orders.status, filter.status) : undefined
+  )
+}
+
+export interface ListFilter { userId: number, scope: 'mine' | 'selling', status?: OrderStatus }
+
+export function createOrdersRepository (db: Database) {
+  return {
+    /** Inserts the order with its total computed in numeric from the priced lines (no float ever). */
+    async insertOrder (order: NewOrder, lines: PricedLine[], ex: Executor = db): Promise<OrderRow> {
+      const values = sql.join(lines.map((l) => sql`(${l.quantity}::int, ${l.unitPrice}::numeric(10, 2))`), sql`, `)
+      const [row] = await timedQuery('orders.insert', ex.insert(orders).values({
+        ...order,
+        totalAmount: sql`(SELECT sum(l.quantity * l.unit_price) FROM (VALUES ${values}) AS l (quantity, unit_price))`
+      }).returning(orderColumns))
+      return row
+    },
+
+    /** Inserts the items; each total_price is quantity × unit_price in numeric, as in the order total. */
+    insertItems (orderId: number, lines: PricedLine[], ex: Executor = db): Promise<{ productId: number, quantity: number, unitPrice: string, totalPrice: string }[]> {
+      return timedQuery('orders.insert_items', ex.insert(orderItems).values(lines.map((l) => ({
+        orderId,
+        productId: l.productId,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        totalPrice: sql`${l.quantity}::int * ${l.unitPrice}::numeric(10, 2)`
+      }))).returning({ productId: orderItems.productId, quantity: orderItems.quantity, unitPrice: orderItems.unitPrice, totalPrice: orderItems.totalPrice }))
+    },
+
+    async findReadable (id: number, viewer: Viewer, ex: Executor = db): Promise<OrderRow | undefined> {
+      const [row] = await timedQuery('orders.find', ex.select(orderColumns).from(orders).where(and(eq(orders.id, id), readableBy(viewer))))
+      return row
+    },
+
+    /** Locks the order for a status change when `viewer` may manage it. */
+    async lockManageable (id: number, viewer: Viewer, ex: Executor = db): Promise<OrderRow | undefined> {
+      const [row] = await timedQuery('orders.lock_manageable', ex.select(orderColumns).from(orders)
+        .where(and(eq(orders.id, id), manageableBy(viewer))).for('update', { of: orders }))
+      return row
+    },
+
+    items (orderId: number, ex: Executor = db): Promise<ItemRow[]> {
+      return timedQuery('orders.items', ex.select({
+        productId: orderItems.productId,
+        productName: products.name,
+        quantity: orderItems.quantity,
+        unitPrice: orderItems.unitPrice,
+        totalPrice: orderItems.totalPrice
+      }).from(orderItems).innerJoin(products, eq(products.id, orderItems.productId))
+        .where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.id)))
+    },
+
+    /** Moves the order from `from` only: a concurrent change makes this match nothing. */
+    async updateStatus (id: number, from: OrderStatus, set: { status: OrderStatus, paymentStatus: PaymentStatus, shipped: boolean, delivered: boolean }, ex: Executor = db): Promise<boolean> {
+      const rows = await timedQuery('orders.update_status', ex.update(orders).set({
+        status: set.status,
+        paymentStatus: set.paymentStatus,
+        updatedAt: sql`now()`,
+        ...(set.shipped ? { shippedAt: sql`now()` } : {}),
+        ...(set.delivered ? { deliveredAt: sql`now()` } : {})
+      }).where(and(eq(orders.id, id), eq(orders.status, from))).returning({ id: orders.id }))
+      return rows.length > 0
+    },
+
+    list (filter: ListFilter, page: number, pageSize: number, ex: Executor = db) {
+      return timedQuery('orders.list', ex.select({
+        id: orders.id,
+        orderNumber: orders.orderNumber,
+        userId: orders.userId,
+        status: orders.status,
+        paymentStatus: orders.paymentStatus,
+        totalAmount: orders.totalAmount,
+        createdAt: orders.createdAt,
+        itemCount: sql<number>`(SELECT count(*)::int FROM order_items oi WHERE oi.order_id = orders.id)`
+      }).from(orders).where(listFilter(filter))
+        .orderBy(desc(orders.createdAt), desc(orders.id)).limit(pageSize).offset((page - 1) * pageSize))
+    },
+
+    async count (filter: ListFilter, ex: Executor = db): Promise<number> {
+      const [row] = await timedQuery('orders.count', ex.select({ n: sql<number>`count(*)::int` }).from(orders).where(listFilter(filter)))
+      return row.n
+    }
+  }
+}
+
+export type OrdersRepository = ReturnType<typeof createOrdersRepository>

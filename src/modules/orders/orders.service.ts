@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../../db/client.js'
+import { withDetails } from '../../errors.js'
+import { AuthErrors } from '../../plugins/auth.js'
+import type { CartService } from '../cart/cart.service.js'
+import type { InventoryService, Shortage } from '../inventory/inventory.service.js'
+import { isoTime, isoTimeOrNull, money, pagination } from '../users/common.schemas.js'
+import { OrdersErrors } from './orders.errors.js'
+import { createIdempotency, fingerprintOf, parseIdempotencyKey, type CompleteInTx, type IdempotentOutcome } from './orders.idempotency.js'
+import { createOrdersRepository, type ItemRow, type OrderRow, type Viewer } from './orders.repository.js'
+import type { ListOrdersQuery, Order, OrderList, PlaceOrderBody } from './orders.schemas.js'
+import { canTransition, transitionEffects, type OrderStatus } from './orders.status.js'
+
+export type { Viewer } from './orders.repository.js'
+
+export interface OrdersServiceDeps {
+  db: Database
+  log: FastifyBaseLogger
+  cart: CartService
+  inventory: InventoryService
+}
+
+/** `TM-20261128-9F3A61C2D4`: date for humans, 40 random bits against collisions and guessing. */
+function newOrderNumber (now = new Date()): string {
+  return `TM-${now.toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(5).toString('hex').toUpperCase()}`
+}
+
+function toOrder (row: OrderRow, items: ItemRow[]): Order {
+  return {
+    id: row.id,
+    order_number: row.orderNumber,
+    user_id: row.userId,
+    status: row.status,
+    payment_status: row.paymentStatus,
+    total_amount: money(row.totalAmount),
+    shipping_address: row.shippingAddress,
+    billing_address: row.billingAddress,
+    payment_method: row.paymentMethod,
+    notes: row.notes,
+    items: items.map((i) => ({
+      product_id: i.productId,
+      product_name: i.productName,
+      quantity: i.quantity,
+      unit_price: money(i.unitPrice),
+      total_price: money(i.totalPrice)
+    })),
+    created_at: isoTime(row.createdAt),
+    updated_at: isoTime(row.updatedAt),
+    shipped_at: isoTimeOrNull(row.shippedAt),
+    delivered_at: isoTimeOrNull(row.deliveredAt)
+  }
+}
+
+function insufficientStock (shortages: Shortage[]): Error {
+  const names = shortages.map((s) => `product ${s.productId}${s.name ? ` ('${s.name}')` : ''}`).join(', ')
+  return withDetails(new OrdersErrors.INSUFFICIENT_STOCK(names), shortages.map((s) => ({
+    message: `product ${s.productId}: requested ${s.requested}, available ${s.available}`,
+    product_id: s.productId,
+    name: s.name,
+    requested: s.requested,
+    available: s.available
+  })))
+}
+
+export function createOrdersService ({ db, log, cart, inventory }: OrdersServiceDeps) {
+  const repo = createOrdersRepository(db)
+  const idempotency = createIdempotency({ db, log })
+  const olog = log.child({ module: 'orders' })
+
+  /**
+   * Cart → order in one transaction at READ COMMITTED. That level is enough
+   * because every decision is made on rows this transaction has locked (the
+   * cart lines, then the products in id order) and every stock write is a
+   * conditional update; there are no predicate reads that a concurrent
+   * insert could invalidate, so SERIALIZABLE would only add retries.
+   */
+  async function createOrder (userId: number, body: PlaceOrderBody, complete?: CompleteInTx<Order>): Promise<Order> {
+    const order = await db.transaction(async (tx) => {
+      const lines = await cart.checkoutLines(tx, userId)
+      if (lines.length === 0) throw new OrdersErrors.CART_EMPTY(userId)
+      const reserved = await inventory.reserve(tx, lines)
+      if (!reserved.ok) throw insufficientStock(reserved.shortages)
+      const row = await repo.insertOrder({
+        orderNumber: newOrderNumber(),
+        userId,
+        shippingAddress: body.shipping_address,
+        billingAddress: body.billing_address,
+        paymentMethod: body.payment_method,
+        notes: body.notes ?? null
+      }, reserved.lines, tx)
+      const inserted = await repo.insertItems(row.id, reserved.lines, tx)
+      const names = new Map(reserved.lines.map((l) => [l.productId, l.name]))
+      await cart.clear(tx, userId)
+      const created = toOrder(row, inserted.map((i) => ({ ...i, productName: names.get(i.productId) ?? '' })))
+      await complete?.(tx, created)
+      return created
+    })
+    await inventory.productsChanged(order.items.map((i) => i.product_id))
+    olog.info({ orderId: order.id, userId, total: order.total_amount, lines: order.items.length }, 'order placed')
+    return order
+  }
+
+  async function get (viewer: Viewer, orderId: number): Promise<Order> {
+    const row = await repo.findReadable(orderId, viewer)
+    if (!row) throw new OrdersErrors.NOT_FOUND(orderId)
+    return toOrder(row, await repo.items(orderId))
+  }
+
+  return {
+    /**
+     * Places an order from the caller's cart. With an Idempotency-Key the
+     * outcome is stored and replayed; without one every call is a new attempt.
+     */
+    async place (userId: number, body: PlaceOrderBody, idempotencyKey?: string): Promise<IdempotentOutcome<Order>> {
+      if (idempotencyKey === undefined) return { body: await createOrder(userId, body), replayed: false }
+      const scope = { userId, key: parseIdempotencyKey(idempotencyKey), fingerprint: fingerprintOf(body) }
+      return idempotency.run<Order>(scope, (complete) => createOrder(userId, body, complete))
+    },
+
+    get,
+
+    async list (viewer: Viewer, query: ListOrdersQuery): Promise<OrderList> {
+      if (query.user_id !== undefined && viewer.role !== 'admin') throw new AuthErrors.FORBIDDEN('admin')
+      if (query.scope === 'selling' && viewer.role === 'customer') throw new AuthErrors.FORBIDDEN('seller, admin')
+      const filter = { userId: query.user_id ?? viewer.id, scope: query.scope, status: query.status }
+      const [rows, total] = await Promise.all([repo.list(filter, query.page, query.page_size), repo.count(filter)])
+      return {
+        orders: rows.map((r) => ({
+          id: r.id,
+          order_number: r.orderNumber,
+          user_id: r.userId,
+          status: r.status,
+          payment_status: r.paymentStatus,
+          total_amount: money(r.totalAmount),
+          item_count: r.itemCount,
+          created_at: isoTime(r.createdAt)
+        })),
+        pagination: pagination(query.page, query.page_size, total)
+      }
+    },
+
+    /**
+     * Moves an order along its lifecycle. Admins may change any order,
+     * sellers only orders containing their products (others are 404 to
+     * them, as if absent). Cancelling returns the stock in the same transaction.
+     */
+    async updateStatus (viewer: Viewer, orderId: number, to: OrderStatus): Promise<Order> {
+      const released = await db.transaction(async (tx) => {
+        const order = await repo.lockManageable(orderId, viewer, tx)
+        if (!order) throw new OrdersErrors.NOT_FOUND(orderId)
+        if (!canTransition(order.status, to)) throw new OrdersErrors.INVALID_TRANSITION(orderId, order.status, to)
+        const effects = transitionEffects(to, order.paymentStatus)
+        const moved = await repo.updateStatus(orderId, order.status, {
+          status: effects.status, paymentStatus: effects.paymentStatus, shipped: effects.setShippedAt, delivered: effects.setDeliveredAt
+        }, tx)
+        // The row is locked, so the conditional update cannot miss; if it ever does, refuse rather than half-apply.
+        if (!moved) throw new OrdersErrors.INVALID_TRANSITION(orderId, order.status, to)
+        if (!effects.releasesStock) return []
+        const items = await repo.items(orderId, tx)
+        await inventory.release(tx, items)
+        return items.map((i) => i.productId)
+      })
+      await inventory.productsChanged(released)
+      olog.info({ orderId, by: viewer.id, role: viewer.role, status: to }, 'order status changed')
+      // The caller proved it may manage this order above; read it back without the read-visibility filter.
+      return get({ id: viewer.id, role: 'admin' }, orderId)
+    },
+
+    purgeExpiredIdempotencyKeys: () => idempotency.purgeExpired()
+  }
+}
+
+export type OrdersService = ReturnType<typeof createOrdersService>

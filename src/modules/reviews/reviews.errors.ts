@@ -1,0 +1,8 @@
+import createError from '@fastify/error'
+
+export const ReviewsErrors = {
+  /** Missing and inactive products alike: neither can be reviewed or listed. */
+  PRODUCT_NOT_FOUND: createError<'REVIEWS_PRODUCT_NOT_FOUND', 404, [number]>('REVIEWS_PRODUCT_NOT_FOUND', "Product '%s' not found", 404),
+  ALREADY_REVIEWED: createError<'REVIEWS_ALREADY_REVIEWED', 409, [number, number]>(
+    'REVIEWS_ALREADY_REVIEWED', "User '%s' has already reviewed product '%s'", 409)
+}

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '../users/common.schemas.js'
+import { CreateReviewBodySchema, ListReviewsQuerySchema, ProductParamsSchema, ReviewListSchema, ReviewSchema } from './reviews.schemas.js'
+import type { ReviewsService } from './reviews.service.js'
+
+export interface ReviewsRoutesOptions { reviews: ReviewsService }
+
+/** `/products/:id/reviews`: public list, authenticated create (one per user and product). */
+export const reviewsRoutes: FastifyPluginAsyncTypebox<ReviewsRoutesOptions> = async (app, { reviews }) => {
+  app.get('/products/:id/reviews', {
+    config: { rateLimit: { points: 100, duration: 60 }, criticality: 'browse' },
+    schema: {
+      tags: ['reviews'],
+      summary: 'Approved reviews of a product, newest first',
+      params: ProductParamsSchema,
+      querystring: ListReviewsQuerySchema,
+      response: { 200: ReviewListSchema, ...errorResponses(400, 404) }
+    }
+  }, async (request) => reviews.list(request.params.id, request.query))
+
+  app.post('/products/:id/reviews', {
+    preHandler: app.authenticate,
+    config: { rateLimit: { points: 100, duration: 60 } },
+    schema: {
+      tags: ['reviews'],
+      summary: 'Review a product (once per user); marked verified after a delivered order',
+      security: [{ bearerAuth: [] }],
+      params: ProductParamsSchema,
+      body: CreateReviewBodySchema,
+      response: { 201: ReviewSchema, ...errorResponses(400, 401, 404, 409) }
+    }
+  }, async (request, reply) => {
+    reply.code(201)
+    return reviews.create(request.user.id, request.params.id, request.body)
+  })
+}

@@ -1,0 +1,75 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../../db/client.js'
+import type { InventoryService } from '../inventory/inventory.service.js'
+import { isoTime, pagination } from '../users/common.schemas.js'
+import { ReviewsErrors } from './reviews.errors.js'
+import { createReviewsRepository, type ReviewRow } from './reviews.repository.js'
+import type { CreateReviewBody, ListReviewsQuery, Review, ReviewList } from './reviews.schemas.js'
+
+export interface ReviewsServiceDeps {
+  db: Database
+  log: FastifyBaseLogger
+  inventory: InventoryService
+}
+
+/** True for the one-review-per-user-and-product violation (Drizzle wraps the PostgreSQL error in `cause`). */
+function isDuplicateReview (err: unknown): boolean {
+  const e = err as { code?: string, constraint_name?: string, cause?: { code?: string, constraint_name?: string } }
+  const pg = e?.cause?.code ? e.cause : e
+  return pg?.code === '23505' && pg.constraint_name === 'reviews_user_product_key'
+}
+
+function toReview (row: ReviewRow): Review {
+  return {
+    id: row.id,
+    product_id: row.productId,
+    user: { id: row.userId, username: row.username },
+    rating: row.rating,
+    title: row.title,
+    comment: row.comment,
+    is_verified_purchase: row.isVerifiedPurchase,
+    created_at: isoTime(row.createdAt)
+  }
+}
+
+export function createReviewsService ({ db, log, inventory }: ReviewsServiceDeps) {
+  const repo = createReviewsRepository(db)
+  const rlog = log.child({ module: 'reviews' })
+
+  return {
+    async list (productId: number, query: ListReviewsQuery): Promise<ReviewList> {
+      const [total, rows] = await Promise.all([
+        repo.countForActiveProduct(productId),
+        repo.list(productId, query.page, query.page_size)
+      ])
+      if (total === undefined) throw new ReviewsErrors.PRODUCT_NOT_FOUND(productId)
+      return { reviews: rows.map(toReview), pagination: pagination(query.page, query.page_size, total) }
+    },
+
+    /**
+     * Writes the review and the product's rating summary in one transaction.
+     * The product row is locked first, so concurrent reviews of one product
+     * recompute the summary one after another, each seeing the others'
+     * committed reviews. Uniqueness is the index's job (no check-then-insert race).
+     */
+    async create (userId: number, productId: number, body: CreateReviewBody): Promise<Review> {
+      const review = await db.transaction(async (tx) => {
+        if (!(await inventory.lockForReview(tx, productId))) throw new ReviewsErrors.PRODUCT_NOT_FOUND(productId)
+        let row: ReviewRow
+        try {
+          row = await repo.insert({ userId, productId, rating: body.rating, title: body.title ?? null, comment: body.comment ?? null }, tx)
+        } catch (err) {
+          if (isDuplicateReview(err)) throw new ReviewsErrors.ALREADY_REVIEWED(userId, productId)
+          throw err
+        }
+        await inventory.refreshRating(tx, productId)
+        return row
+      })
+      await inventory.productsChanged([productId])
+      rlog.info({ reviewId: review.id, productId, userId, verified: review.isVerifiedPurchase }, 'review created')
+      return toReview(review)
+    }
+  }
+}
+
+export type ReviewsService = ReturnType<typeof createReviewsService>

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from './common.schemas.js'
+import { UpdateProfileBodySchema, UserSchema } from './users.schemas.js'
+import type { UsersService } from './users.service.js'
+
+export interface UsersRoutesOptions { users: UsersService }
+
+const security = [{ bearerAuth: [] }]
+
+/** `/users/profile`: the caller's own profile only; there is no id in the path to tamper with. */
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { users }) => {
+  app.get('/profile', {
+    preHandler: app.authenticate,
+    config: { rateLimit: { points: 100, duration: 60 } },
+    schema: {
+      tags: ['users'],
+      summary: 'The caller\'s profile',
+      security,
+      response: { 200: UserSchema, ...errorResponses(401, 403, 404) }
+    }
+  }, async (request) => users.getProfile(request.user.id))
+
+  app.patch('/profile', {
+    preHandler: app.authenticate,
+    config: { rateLimit: { points: 100, duration: 60 } },
+    schema: {
+      tags: ['users'],
+      summary: 'Update names and phone, or change the password (with current_password)',
+      security,
+      body: UpdateProfileBodySchema,
+      response: { 200: UserSchema, ...errorResponses(400, 401, 403, 404, 422) }
+    }
+  }, async (request) => users.updateProfile(request.user.id, request.body))
+}

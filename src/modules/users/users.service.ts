@@ -1,0 +1,114 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../../db/client.js'
+import { hashPassword, verifyPassword } from '../../lib/password.js'
+import { isoTime, isoTimeOrNull } from './common.schemas.js'
+import { UsersErrors } from './users.errors.js'
+import { createUsersRepository, type CredentialsRow, type NewUser, type ProfilePatch, type UserRow } from './users.repository.js'
+import type { UpdateProfileBody, User } from './users.schemas.js'
+
+export type { CredentialsRow } from './users.repository.js'
+
+export interface UsersServiceDeps {
+  db: Database
+  log: FastifyBaseLogger
+}
+
+export type CreateAccountResult =
+  | { ok: true, user: User }
+  | { ok: false, conflict: 'email' | 'username' }
+
+// The unique indexes on lower(email) / lower(username) decide duplicates, so two racing registrations cannot both win.
+const UNIQUE_CONFLICTS: Record<string, 'email' | 'username'> = {
+  users_email_lower_key: 'email',
+  users_username_lower_key: 'username'
+}
+
+/** The PostgreSQL error behind a Drizzle query error (Drizzle wraps it in `cause`). */
+function pgError (err: unknown): { code?: string, constraint_name?: string } {
+  const e = err as { code?: string, cause?: { code?: string, constraint_name?: string } }
+  return e?.cause?.code ? e.cause : (e ?? {})
+}
+
+export function toUser (row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    phone: row.phone,
+    user_type: row.userType,
+    is_active: row.isActive,
+    is_verified: row.isVerified,
+    created_at: isoTime(row.createdAt),
+    last_login: isoTimeOrNull(row.lastLogin)
+  }
+}
+
+/**
+ * Owns the users table: profiles for the user, and the account operations
+ * the auth module builds registration and login on.
+ */
+export function createUsersService ({ db, log }: UsersServiceDeps) {
+  const repo = createUsersRepository(db)
+  const ulog = log.child({ module: 'users' })
+
+  async function activeUser (userId: number): Promise<UserRow> {
+    const row = await repo.findById(userId)
+    if (!row) throw new UsersErrors.NOT_FOUND(userId)
+    if (!row.isActive) throw new UsersErrors.ACCOUNT_DISABLED(userId)
+    return row
+  }
+
+  async function passwordPatch (userId: number, current: string, next: string): Promise<string> {
+    const stored = await repo.findPasswordHash(userId)
+    if (!stored) throw new UsersErrors.NOT_FOUND(userId)
+    if (!(await verifyPassword(current, stored.passwordHash))) throw new UsersErrors.CURRENT_PASSWORD_INCORRECT(userId)
+    return hashPassword(next)
+  }
+
+  return {
+    async getProfile (userId: number): Promise<User> {
+      return toUser(await activeUser(userId))
+    },
+
+    async updateProfile (userId: number, body: UpdateProfileBody): Promise<User> {
+      await activeUser(userId)
+      const patch: ProfilePatch = {}
+      if (body.first_name !== undefined) patch.firstName = body.first_name.trim()
+      if (body.last_name !== undefined) patch.lastName = body.last_name.trim()
+      if (body.phone !== undefined) patch.phone = body.phone
+      if (body.new_password !== undefined) patch.passwordHash = await passwordPatch(userId, body.current_password ?? '', body.new_password)
+      // The schema guarantees at least one changed field (current_password alone is refused).
+      const row = await repo.update(userId, patch)
+      if (!row) throw new UsersErrors.NOT_FOUND(userId)
+      if (patch.passwordHash) ulog.info({ userId }, 'password changed')
+      return toUser(row)
+    },
+
+    /** Inserts a customer account; a duplicate email or username is a result, not an exception. */
+    async createAccount (user: NewUser): Promise<CreateAccountResult> {
+      try {
+        return { ok: true, user: toUser(await repo.insert(user)) }
+      } catch (err) {
+        const pg = pgError(err)
+        const conflict = pg.code === '23505' && pg.constraint_name ? UNIQUE_CONFLICTS[pg.constraint_name] : undefined
+        if (conflict) return { ok: false, conflict }
+        throw err
+      }
+    },
+
+    findCredentials (by: { email: string } | { username: string }): Promise<CredentialsRow | undefined> {
+      return repo.findCredentials(by)
+    },
+
+    /** Stamps `last_login` and returns the fresh profile. */
+    async recordLogin (userId: number): Promise<User> {
+      const row = await repo.touchLastLogin(userId)
+      if (!row) throw new UsersErrors.NOT_FOUND(userId)
+      return toUser(row)
+    }
+  }
+}
+
+export type UsersService = ReturnType<typeof createUsersService>
