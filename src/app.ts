@@ -8,6 +8,7 @@ import './lib/route-config.js'
 import requestTimingsPlugin from './plugins/request-timings.js'
 import dbPlugin from './plugins/db.js'
 import redisPlugin from './plugins/redis.js'
+import cachePlugin from './plugins/cache.js'
 import healthPlugin from './plugins/health.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
 import openapiPlugin from './plugins/openapi.js'
@@ -71,6 +72,14 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     connectTimeoutS: config.databaseConnectTimeoutS
   })
   await app.register(redisPlugin, { url: config.redisUrl, keyPrefix: config.redisKeyPrefix, commandTimeoutMs: config.redisCommandTimeoutMs })
+  await app.register(cachePlugin, {
+    enabled: config.cacheEnabled,
+    l1MaxEntries: config.cacheL1MaxEntries,
+    l1MaxBytes: config.cacheL1MaxMb * 1024 * 1024,
+    l2TimeoutMs: config.cacheL2TimeoutMs,
+    graceS: config.cacheGraceS,
+    negativeTtlS: config.cacheNegativeTtlS
+  })
   await app.register(metricsPlugin, { instanceId: config.metricsInstanceId || undefined, version })
   await app.register(errorHandlerPlugin)
   await app.register(openapiPlugin, { version })

@@ -1,0 +1,125 @@
+import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Generations } from './generations.js'
+import type { MemoryLru } from './memory-lru.js'
+import { parseBumpMessage, type RedisLayer } from './redis-layer.js'
+
+// How often bumps made while Redis was unreachable are retried.
+const REPLAY_INTERVAL_MS = 1000
+
+export interface InvalidatorDeps {
+  app: FastifyInstance
+  l2: RedisLayer
+  gens: Generations
+  l1: MemoryLru
+  resetEpoch: (epoch: string) => void
+  /** Listen to other instances' bumps (off when the cache is disabled: there is no L1 to keep right). */
+  subscribe: boolean
+}
+
+/**
+ * Tag invalidation across instances: a bump raises the tags' generations in
+ * Redis and publishes them on a channel every instance listens to. A bump
+ * that cannot reach Redis is applied locally and replayed later, so other
+ * instances and L2 learn of it once Redis is back.
+ */
+export function createInvalidator (deps: InvalidatorDeps) {
+  const { app, l2, gens, l1 } = deps
+  const channel = `${app.redis.prefix}:cache:invalidations`
+  const pendingTags = new Set<string>()
+  let replayTimer: NodeJS.Timeout | undefined
+  let subscriber: Redis | undefined
+  let closed = false
+  let subscriberDown = false
+
+  function apply (epoch: string, tags: string[], values: number[]): void {
+    if (epoch !== gens.epoch) deps.resetEpoch(epoch)
+    tags.forEach((tag, i) => gens.raise(tag, values[i]))
+  }
+
+  async function invalidate (tags: string[]): Promise<void> {
+    const unique = [...new Set(tags)]
+    if (unique.length === 0) return
+    const res = await l2.bump(unique, gens.snapshot(unique))
+    if (res) {
+      apply(res.epoch, unique, res.gens)
+      return
+    }
+    // Redis is away: this instance stops serving the entries now; the others learn on replay.
+    for (const tag of unique) {
+      gens.raise(tag, gens.get(tag) + 1)
+      pendingTags.add(tag)
+    }
+    scheduleReplay()
+  }
+
+  function scheduleReplay (): void {
+    if (replayTimer !== undefined || closed || pendingTags.size === 0) return
+    replayTimer = setTimeout(() => {
+      replayTimer = undefined
+      replay().catch((err) => app.log.warn({ err }, 'cache invalidation replay failed'))
+    }, REPLAY_INTERVAL_MS)
+    replayTimer.unref()
+  }
+
+  async function replay (): Promise<void> {
+    const tags = [...pendingTags]
+    if (tags.length === 0) return
+    const res = await l2.bump(tags, gens.snapshot(tags))
+    if (!res) {
+      scheduleReplay()
+      return
+    }
+    apply(res.epoch, tags, res.gens)
+    // A tag bumped again locally while this replay was in flight stays pending.
+    tags.forEach((tag, i) => { if (gens.get(tag) <= res.gens[i]) pendingTags.delete(tag) })
+    app.log.info({ tags: tags.length }, 'published cache invalidations made while Redis was unreachable')
+    scheduleReplay()
+  }
+
+  function onMessage (_channel: string, raw: string): void {
+    const msg = parseBumpMessage(raw)
+    if (msg) apply(msg.ep, msg.t, msg.g)
+  }
+
+  async function onSubscriberReady (): Promise<void> {
+    if (!subscriberDown) return
+    subscriberDown = false
+    // Messages published while disconnected are lost: resubscribe, then drop
+    // L1 so nothing invalidated meanwhile is served from memory.
+    await subscriber?.subscribe(channel).catch(() => {})
+    l1.clear()
+    app.log.info('cache bus reconnected; dropped L1 in case invalidations were missed')
+    scheduleReplay()
+  }
+
+  async function start (): Promise<void> {
+    app.redis.client.on('ready', scheduleReplay)
+    if (!deps.subscribe) return
+    subscriber = app.redis.duplicate()
+    subscriber.on('error', (err) => {
+      if (subscriberDown) return
+      subscriberDown = true
+      app.log.warn({ err: { message: err.message } }, 'cache bus disconnected; serving from L1 and the database')
+    })
+    subscriber.on('close', () => { subscriberDown = true })
+    subscriber.on('ready', () => { onSubscriberReady().catch(() => {}) })
+    subscriber.on('message', onMessage)
+    await subscriber.connect()
+    await subscriber.subscribe(channel)
+  }
+
+  async function stop (): Promise<void> {
+    closed = true
+    clearTimeout(replayTimer)
+    app.redis.client.off('ready', scheduleReplay)
+    if (subscriber) {
+      subscriber.removeAllListeners('message')
+      subscriber.disconnect()
+    }
+  }
+
+  return { invalidate, start, stop, pending: () => pendingTags.size }
+}
+
+export type Invalidator = ReturnType<typeof createInvalidator>

@@ -1,0 +1,226 @@
+import { test, beforeEach } from 'node:test'
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
+import { buildTestApp, flushRedisPrefix, testConfig } from '../helper.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { cacheOpChannel, type CacheOpEvent } from '../../src/lib/instrumentation.js'
+import type { CacheLoadResult } from '../../src/plugins/cache.js'
+
+let keySeq = 0
+const uniqueKey = () => `k${process.pid}-${++keySeq}`
+
+/** A loader that counts its calls and answers `body` (or what `next` says). */
+function counter (body = '{"v":1}') {
+  const state = {
+    calls: 0,
+    next: undefined as (() => Promise<CacheLoadResult>) | undefined,
+    load: async (): Promise<CacheLoadResult> => {
+      state.calls++
+      return state.next ? state.next() : { body }
+    }
+  }
+  return state
+}
+
+/** Polls `check` until it is true (bus messages and replays are asynchronous). */
+async function eventually (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    if (await check()) return
+    await sleep(20)
+  }
+  assert.fail(`timed out waiting for: ${what}`)
+}
+
+beforeEach(async () => {
+  const app = await buildTestApp(undefined)
+  await flushRedisPrefix(app)
+  await app.close()
+})
+
+test('a miss loads once, then L1 answers the same bytes and ETag; counters and recordCacheOp see each layer', async (t) => {
+  const events: CacheOpEvent[] = []
+  const listener = (msg: unknown) => { events.push(msg as CacheOpEvent) }
+  cacheOpChannel.subscribe(listener)
+  t.after(() => cacheOpChannel.unsubscribe(listener))
+  const app = await buildTestApp(t)
+  const loader = counter()
+  const key = uniqueKey()
+
+  const first = await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  const second = await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  assert.equal(loader.calls, 1)
+  assert.equal(first.status, 'miss')
+  assert.equal(second.status, 'hit')
+  assert.equal(second.body, '{"v":1}')
+  assert.equal(second.etag, first.etag)
+  assert.match(first.etag, /^W\/"[A-Za-z0-9_-]+"$/)
+  const stats = app.cache.stats().product_detail
+  assert.equal(stats.misses, 1)
+  assert.equal(stats.l1Hits, 1)
+  const mine = events.filter((e) => e.type === 'product_detail')
+  assert.deepEqual(mine.map((e) => [e.layer, e.hit]), [['miss', false], ['l1', true]])
+})
+
+test('a burst of concurrent misses runs the loader once (single-flight)', async (t) => {
+  const app = await buildTestApp(t)
+  const loader = counter()
+  loader.next = async () => {
+    await sleep(30)
+    return { body: '{"slow":true}' }
+  }
+  const key = uniqueKey()
+  const results = await Promise.all(Array.from({ length: 50 }, () => app.cache.getOrLoad({ type: 'product_search', key, load: loader.load })))
+  assert.equal(loader.calls, 1)
+  assert.ok(results.every((r) => r.body === '{"slow":true}'))
+  assert.equal(app.cache.stats().product_search.misses, 50)
+})
+
+test('a second instance sharing Redis answers from L2 without loading', async (t) => {
+  const a = await buildTestApp(t)
+  const b = await buildTestApp(t)
+  const key = uniqueKey()
+  const loaderA = counter('{"from":"a"}')
+  const loaderB = counter('{"from":"b"}')
+  await a.cache.getOrLoad({ type: 'product_detail', key, load: loaderA.load })
+  await eventually(async () => (await b.redis.client.exists(b.redis.key('cache', 'product_detail', key))) === 1, 'L2 write')
+  const fromB = await b.cache.getOrLoad({ type: 'product_detail', key, load: loaderB.load })
+  assert.equal(loaderB.calls, 0)
+  assert.equal(fromB.body, '{"from":"a"}')
+  assert.equal(fromB.status, 'hit')
+  assert.equal(b.cache.stats().product_detail.l2Hits, 1)
+})
+
+test('invalidating a tag on one instance makes the entry stale on every instance', async (t) => {
+  const a = await buildTestApp(t)
+  const b = await buildTestApp(t)
+  const key = uniqueKey()
+  const tag = `p:${key}`
+  let version = 1
+  const load = async () => ({ body: JSON.stringify({ version }) })
+  await a.cache.getOrLoad({ type: 'product_detail', key, tags: [tag], load })
+  await b.cache.getOrLoad({ type: 'product_detail', key, tags: [tag], load })
+  version = 2
+  await a.cache.invalidate([tag])
+  // The writer sees its own invalidation at once.
+  assert.equal((await a.cache.getOrLoad({ type: 'product_detail', key, tags: [tag], load })).body, '{"version":2}')
+  await eventually(async () => (await b.cache.getOrLoad({ type: 'product_detail', key, tags: [tag], load })).body === '{"version":2}', 'bus invalidation on b')
+})
+
+test('tags learned while loading invalidate too, and a load racing an invalidation is not stored', async (t) => {
+  const app = await buildTestApp(t)
+  const key = uniqueKey()
+  const loader = counter()
+  loader.next = async () => ({ body: '{"page":1}', tags: [`p:${key}-item`] })
+  await app.cache.getOrLoad({ type: 'product_list', key, tags: ['scope'], load: loader.load })
+  await app.cache.invalidate([`p:${key}-item`])
+  await app.cache.getOrLoad({ type: 'product_list', key, tags: ['scope'], load: loader.load })
+  assert.equal(loader.calls, 2)
+
+  // The loader reads, then a write invalidates before it returns: its bytes must not be cached.
+  const raceKey = uniqueKey()
+  const racer = counter()
+  racer.next = async () => {
+    await app.cache.invalidate([`p:${raceKey}`])
+    return { body: '{"old":true}' }
+  }
+  const first = await app.cache.getOrLoad({ type: 'product_detail', key: raceKey, tags: [`p:${raceKey}`], load: racer.load })
+  assert.equal(first.body, '{"old":true}')
+  racer.next = async () => ({ body: '{"new":true}' })
+  const second = await app.cache.getOrLoad({ type: 'product_detail', key: raceKey, tags: [`p:${raceKey}`], load: racer.load })
+  assert.equal(second.body, '{"new":true}')
+  assert.equal(racer.calls, 2)
+})
+
+test('negative results are cached briefly and report negative', async (t) => {
+  const app = await buildTestApp(t)
+  const loader = counter()
+  loader.next = async () => ({ body: '', negative: true })
+  const key = uniqueKey()
+  const first = await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  const second = await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  assert.equal(first.negative, true)
+  assert.equal(second.negative, true)
+  assert.equal(second.status, 'hit')
+  assert.equal(loader.calls, 1)
+  const ttl = await app.redis.client.pttl(app.redis.key('cache', 'product_detail', key))
+  assert.ok(ttl > 0 && ttl <= 30_000, `negative entry TTL ${ttl} ms`)
+})
+
+test('when the loader fails after expiry, the expired entry is served (grace); without one the error surfaces', async (t) => {
+  const app = await buildTestApp(t)
+  const key = uniqueKey()
+  const loader = counter()
+  loader.next = async () => ({ body: '{"cached":true}', ttlS: 0.05 })
+  await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  await sleep(80)
+  loader.next = async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }
+  const stale = await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  assert.equal(stale.status, 'stale')
+  assert.equal(stale.body, '{"cached":true}')
+  assert.equal(app.cache.stats().product_detail.staleHits, 1)
+  await assert.rejects(app.cache.getOrLoad({ type: 'product_detail', key: uniqueKey(), load: loader.load }), /ECONNREFUSED/)
+  assert.equal(app.cache.stats().product_detail.loadErrors, 1)
+})
+
+test('with Redis down, reads come from L1 and the loader and invalidations replay when it returns', async (t) => {
+  const proxy = await startTcpProxy(6379)
+  t.after(() => proxy.close())
+  const viaProxy = await buildTestApp(t, { redisUrl: proxy.url('redis') })
+  const direct = await buildTestApp(t)
+  const key = uniqueKey()
+  const tag = `p:${key}`
+  let version = 1
+  const load = async () => ({ body: JSON.stringify({ version }) })
+  await viaProxy.cache.getOrLoad({ type: 'product_detail', key, tags: [tag], load })
+  await direct.cache.getOrLoad({ type: 'product_detail', key, tags: [tag], load })
+
+  proxy.cut()
+  await eventually(() => !viaProxy.redis.isReady(), 'redis client notices the cut')
+  assert.equal((await viaProxy.cache.getOrLoad({ type: 'product_detail', key, tags: [tag], load })).status, 'hit')
+  const fresh = await viaProxy.cache.getOrLoad({ type: 'product_search', key, load })
+  assert.equal(fresh.status, 'miss')
+  version = 2
+  await viaProxy.cache.invalidate([tag])
+  assert.equal((await viaProxy.cache.getOrLoad({ type: 'product_detail', key, tags: [tag], load })).body, '{"version":2}')
+  assert.equal(viaProxy.cache.layers().pendingInvalidations, 1)
+
+  proxy.restore()
+  await eventually(async () => (await direct.cache.getOrLoad({ type: 'product_detail', key, tags: [tag], load })).body === '{"version":2}', 'replayed invalidation reaches the other instance', 15_000)
+  assert.equal(viaProxy.cache.layers().pendingInvalidations, 0)
+})
+
+test('losing the generation hash (Redis flushed) starts a new epoch and drops L1', async (t) => {
+  const app = await buildTestApp(t)
+  const key = uniqueKey()
+  const loader = counter()
+  await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  await app.redis.client.del(app.redis.key('cache', 'gens'), app.redis.key('cache', 'product_detail', key))
+  // Another key's L2 read discovers the new epoch.
+  await app.cache.getOrLoad({ type: 'product_detail', key: uniqueKey(), load: loader.load })
+  await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  assert.equal(loader.calls, 3)
+})
+
+test('CACHE_ENABLED=false calls the loader every time and still gives an ETag', async (t) => {
+  const app: FastifyInstance = await buildTestApp(t, { cacheEnabled: false })
+  const loader = counter()
+  const key = uniqueKey()
+  const a = await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  const b = await app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  assert.equal(loader.calls, 2)
+  assert.equal(a.status, 'bypass')
+  assert.equal(a.etag, b.etag)
+  assert.equal(app.cache.stats().product_detail.bypass, 2)
+  assert.equal(app.cache.layers().enabled, false)
+})
+
+test('the L1 stays within its entry budget', async (t) => {
+  const app = await buildTestApp(t, { cacheL1MaxEntries: 5 })
+  assert.equal(testConfig({ cacheL1MaxEntries: 5 }).cacheL1MaxEntries, 5)
+  for (let i = 0; i < 12; i++) await app.cache.getOrLoad({ type: 'product_detail', key: uniqueKey(), load: async () => ({ body: `{"i":${i}}` }) })
+  const layers = app.cache.layers()
+  assert.equal(layers.l1.entries, 5)
+  assert.equal(layers.l1.evictions, 7)
+})
