@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '../users/common.schemas.js'
+import { errorResponses, rejectNonFiniteNumbers } from '../users/common.schemas.js'
 import {
   ListOrdersQuerySchema, OrderListSchema, OrderParamsSchema, OrderSchema, PlaceOrderBodySchema,
   PlaceOrderHeadersSchema, UpdateStatusBodySchema
@@ -20,6 +20,7 @@ const security = [{ bearerAuth: [] }]
  * idempotency keys: an unref'd timer, cleared when the app closes.
  */
 export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { orders, purgeIntervalMs }) => {
+  app.addHook('preHandler', rejectNonFiniteNumbers)
   const purge = setInterval(() => {
     orders.purgeExpiredIdempotencyKeys()
       .then((n) => { if (n > 0) app.log.info({ deleted: n }, 'expired idempotency keys purged') })

@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify'
 import { Type, type TSchema } from 'typebox'
+import { AppErrors, withDetails } from '../../errors.js'
 
 /**
  * HTTP schemas shared by the account, cart, order and review modules: the
@@ -53,4 +55,25 @@ export function isoTime (value: Date | string): string {
 
 export function isoTimeOrNull (value: Date | string | null): string | null {
   return value === null ? null : isoTime(value)
+}
+
+function nonFiniteField (value: unknown, path: string, depth: number): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path
+  if (depth === 0 || value === null || typeof value !== 'object') return undefined
+  for (const [k, v] of Object.entries(value)) {
+    const found = nonFiniteField(v, `${path}.${k}`, depth - 1)
+    if (found) return found
+  }
+  return undefined
+}
+
+/**
+ * preHandler: refuses numbers that only schema coercion can produce, ±Infinity.
+ * Ajv (8.20, `coerceTypes`) turns "1e999" or a 400-digit string into Infinity
+ * and then skips `maximum` for non-finite values, so without this a huge
+ * number would reach PostgreSQL and come back as a 500.
+ */
+export async function rejectNonFiniteNumbers (request: FastifyRequest): Promise<void> {
+  const field = nonFiniteField(request.params, 'params', 1) ?? nonFiniteField(request.query, 'querystring', 1) ?? nonFiniteField(request.body, 'body', 4)
+  if (field) throw withDetails(new AppErrors.VALIDATION(`${field}: must be a finite number`), [{ field, message: 'must be a finite number' }])
 }
