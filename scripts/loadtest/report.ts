@@ -1,0 +1,133 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { EndpointCounts, LatencySummary } from './recorder.js'
+import type { Report, ServerFigures, Target, Traffic } from './report-schema.js'
+
+/** The spec's targets; `--target-*` flags may tighten or relax them. */
+export interface Targets {
+  p95Ms: number
+  errorRate: number
+  rps: number
+  cacheHitRate: number
+}
+
+export const DEFAULT_TARGETS: Readonly<Targets> = Object.freeze({ p95Ms: 200, errorRate: 0.001, rps: 1000, cacheHitRate: 0.8 })
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits
+const pct = (r: number | null, digits = 2): string => r === null ? 'n/a' : `${(r * 100).toFixed(digits)}%`
+
+export function traffic (counts: EndpointCounts, latency: LatencySummary, seconds: number): Traffic {
+  const good = counts.ok + counts.expected
+  return {
+    requests: counts.total,
+    rps: round(counts.total / seconds, 1),
+    okRps: round(good / seconds, 1),
+    ok: counts.ok,
+    expected: counts.expected,
+    limited: counts.limited,
+    errors: counts.errors,
+    errorRate: counts.total > 0 ? counts.errors / counts.total : 0,
+    limitedRate: counts.total > 0 ? counts.limited / counts.total : 0,
+    latencyMs: latency,
+    statuses: counts.statuses
+  }
+}
+
+export interface TargetInput {
+  overall: Traffic
+  server: ServerFigures
+  rpsApplies: boolean
+  flashExact: boolean | null
+}
+
+/** PASS/FAIL per target; a target whose figure could not be measured fails (nothing is assumed). */
+export function evaluateTargets (t: Targets, input: TargetInput): Target[] {
+  const { overall, server } = input
+  const out: Target[] = [
+    { name: 'p95 latency', goal: `< ${t.p95Ms} ms`, actual: overall.latencyMs.p95, shown: `${overall.latencyMs.p95} ms`, pass: overall.requests > 0 && overall.latencyMs.p95 < t.p95Ms },
+    { name: 'error rate', goal: `< ${pct(t.errorRate)}`, actual: overall.errorRate, shown: pct(overall.errorRate, 3), pass: overall.requests > 0 && overall.errorRate < t.errorRate },
+    input.rpsApplies
+      ? { name: 'throughput', goal: `> ${t.rps} RPS`, actual: overall.okRps, shown: `${overall.okRps} RPS`, pass: overall.okRps > t.rps }
+      : { name: 'throughput', goal: `> ${t.rps} RPS`, actual: overall.okRps, shown: `${overall.okRps} RPS (not a goal of this scenario)`, pass: null },
+    { name: 'cache hit rate', goal: `> ${pct(t.cacheHitRate, 0)}`, actual: server.cacheHitRate, shown: server.cacheHitRate === null ? `n/a (${server.source})` : pct(server.cacheHitRate, 1), pass: server.cacheHitRate !== null && server.cacheHitRate > t.cacheHitRate }
+  ]
+  if (input.flashExact !== null) {
+    out.push({ name: 'flash sale', goal: 'exactly the stock is sold, stock ends at 0', actual: null, shown: input.flashExact ? 'exact' : 'NOT exact', pass: input.flashExact })
+  }
+  return out
+}
+
+export function verdictOf (targets: Target[]): 'PASS' | 'FAIL' {
+  return targets.every((t) => t.pass !== false) ? 'PASS' : 'FAIL'
+}
+
+function statusText (statuses: Record<string, number>): string {
+  return Object.entries(statuses).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`).join(', ')
+}
+
+function trafficRow (name: string, t: Traffic): string {
+  const l = t.latencyMs
+  return `| ${name} | ${t.requests} | ${t.rps} | ${l.p50} | ${l.p95} | ${l.p99} | ${l.max} | ${t.errors} | ${t.limited} | ${t.expected} | ${statusText(t.statuses)} |`
+}
+
+function serverSection (s: ServerFigures): string[] {
+  if (!s.available) return ['## Server side', '', `Not available: ${s.source}.`, '']
+  const lines = [
+    '## Server side (deltas of /metrics over the measured window)', '',
+    `- Cache hit rate: **${pct(s.cacheHitRate, 1)}** over ${s.cacheLookups ?? 'n/a'} lookups`,
+    `- Database: ${s.dbQueries ?? 'n/a'} queries, ${s.dbTimeMs === null ? 'n/a' : `${Math.round(s.dbTimeMs)} ms`} in total, ${s.dbMsPerRequest === null ? 'n/a' : `${s.dbMsPerRequest} ms`} per request (server counted ${s.serverRequests ?? 'n/a'} requests)`,
+    ''
+  ]
+  if (s.cacheByType.length > 0) {
+    lines.push('| cache type | lookups | hit rate |', '| --- | ---: | ---: |')
+    for (const c of s.cacheByType) lines.push(`| ${c.type} | ${c.lookups} | ${pct(c.hitRate, 1)} |`)
+    lines.push('')
+  }
+  if (s.dbByQuery.length > 0) {
+    lines.push('| query | count | total ms | avg ms |', '| --- | ---: | ---: | ---: |')
+    for (const q of s.dbByQuery) lines.push(`| ${q.name} | ${q.count} | ${Math.round(q.totalMs)} | ${q.avgMs} |`)
+    lines.push('')
+  }
+  return lines
+}
+
+export function renderMarkdown (r: Report): string {
+  const s = r.settings
+  const m = r.machine
+  const lines = [
+    `# Load test: ${r.scenario} — ${r.verdict}`, '',
+    `${r.description}. Started ${r.startedAt}, ${s.durationS} s measured after ${s.warmupS} s of warm-up.`, '',
+    `- Target: ${s.baseUrl}, ${s.model} model (${s.arrival} arrivals), ${s.users} users${s.accounts !== s.users ? ` (${s.accounts} accounts at the peak)` : ''}, ` +
+      `${s.targetRps === null ? 'closed loop' : `${s.targetRps} requests/s scheduled`}, seed ${s.seed}, Zipf ${s.zipf}, ${s.connections} connections, auth ${s.auth}`,
+    `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMb} MB, Node ${m.node}; load average before ${m.loadAverageBefore.join(' / ')}, after ${m.loadAverageAfter.join(' / ')}. ` +
+      'The app, PostgreSQL, Redis and this load generator share these cores.',
+    `- Load generator: ${r.generator.cpuPercent}% of one core, event-loop delay p99 ${r.generator.eventLoopDelayP99Ms} ms, at most ${r.generator.peakInFlight} requests in flight`, '',
+    '## Targets', '', '| target | goal | measured | result |', '| --- | --- | --- | --- |',
+    ...r.targets.map((t) => `| ${t.name} | ${t.goal} | ${t.shown} | ${t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'FAIL'} |`), '',
+    '## Requests', '',
+    'Latency in ms, timed from each request\'s scheduled start (open model), so queueing counts. Errors: non-2xx answers other than 429 and the expected 409s, plus timeouts and dropped requests. 429s are counted apart and kept out of the latency figures.', '',
+    '| endpoint | requests | RPS | p50 | p95 | p99 | max | errors | 429 | expected | statuses |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    trafficRow('**overall**', r.overall),
+    ...r.endpoints.map((e) => trafficRow(e.endpoint, e)), '',
+    `Visits: ${Object.entries(r.visits.started).map(([k, v]) => `${k} ${v}`).join(', ')} (aborted ${r.visits.aborted}); orders placed ${r.visits.ordersPlaced}, checkout conflicts ${r.visits.orderConflicts} (whole run, warm-up included).`, '',
+    ...serverSection(r.server)
+  ]
+  if (r.flashSale) {
+    const f = r.flashSale
+    lines.push('## Flash sale', '', `Product ${f.productId} with ${f.stock} units: ${f.wins} orders won, ${f.losses} shoppers turned away (409), ${f.soldInDb} units sold according to the database, stock now ${f.stockAfter}: ${f.exact ? 'exact' : 'NOT exact'}.`, '')
+  }
+  lines.push('## Per second', '', '| s | responses | p95 ms | p99 ms | errors | 429 | users online |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const t of r.timeline) lines.push(`| ${t.t} | ${t.responses} | ${t.p95Ms} | ${t.p99Ms} | ${t.errors} | ${t.limited} | ${t.online} |`)
+  return lines.join('\n') + '\n'
+}
+
+/** Writes `<prefix>.json` and `<prefix>.md`; returns both paths. */
+export async function writeReport (report: Report, prefix: string): Promise<{ json: string, markdown: string }> {
+  await mkdir(path.dirname(prefix), { recursive: true })
+  const json = `${prefix}.json`
+  const markdown = `${prefix}.md`
+  await writeFile(json, JSON.stringify(report, null, 2) + '\n')
+  await writeFile(markdown, renderMarkdown(report))
+  return { json, markdown }
+}

@@ -1,0 +1,260 @@
+import os from 'node:os'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import postgres from 'postgres'
+import { verifyFlashSale } from './flash-sale.js'
+import { createHttpClient } from './http.js'
+import { JOURNEY_NAMES } from './journeys.js'
+import { Pacer, spikeWindow, type Window } from './open-model.js'
+import { DEFAULT_USER_RPS, type LoadTestOptions } from './options.js'
+import { prepare, type Prepared } from './prepare.js'
+import { createRng, createWeightedPicker, deriveSeed } from './prng.js'
+import { Recorder } from './recorder.js'
+import { evaluateTargets, traffic, verdictOf } from './report.js'
+import type { Report } from './report-schema.js'
+import { SCENARIOS, type Scenario } from './scenarios.js'
+import { scrapeMetrics, serverFigures, type Scrape } from './server-metrics.js'
+import { runVirtualUser, type RunState } from './virtual-user.js'
+
+/**
+ * One load-test run: prepare, schedule every virtual user, measure, read the
+ * server's counters around the measured window, and build the report.
+ */
+
+export interface RunHooks {
+  /** Setup and summary lines. */
+  log: (line: string) => void
+  /** The once-a-second progress line. */
+  live: (line: string) => void
+  /** Aborting stops new requests; the report covers what was measured. */
+  signal?: AbortSignal
+  /** Workers behind the base URL (cluster mode), for the server-metrics caveat. */
+  workers?: number
+}
+
+/** Flash sale: users arrive over the first half of the window and click quickly. */
+const FLASH_GAP_MS = 300
+const START_DELAY_MS = 200
+
+interface Plan {
+  scenario: Scenario
+  meanGapMs: number
+  targetRps: number | null
+  windows: Window[]
+}
+
+function plan (opts: LoadTestOptions, scenario: Scenario, accounts: number): Plan {
+  const warmupMs = scenario.oneVisit ? 0 : opts.warmupS * 1000
+  const durationMs = opts.durationS * 1000
+  const rng = createRng(deriveSeed(opts.seed, 'windows'))
+  const windows: Window[] = []
+  for (let i = 0; i < accounts; i++) {
+    if (scenario.oneVisit) windows.push({ start: rng() * durationMs * 0.5, end: durationMs })
+    else if (scenario.spikeFactor) windows.push(spikeWindow(i, opts.users, scenario.spikeFactor, warmupMs, durationMs))
+    else windows.push({ start: 0, end: warmupMs + durationMs })
+  }
+  if (scenario.oneVisit) return { scenario, meanGapMs: FLASH_GAP_MS, targetRps: null, windows }
+  if (opts.model === 'closed') return { scenario, meanGapMs: opts.thinkMs, targetRps: null, windows }
+  const rate = opts.rate ?? opts.users * DEFAULT_USER_RPS
+  return { scenario, meanGapMs: (opts.users / rate) * 1000, targetRps: rate, windows }
+}
+
+function newRunState (opts: LoadTestOptions, http: RunState['http'], origin: number, warmupMs: number): RunState {
+  return {
+    http,
+    recorder: new Recorder(),
+    model: opts.model,
+    maxLagMs: opts.maxLagMs,
+    maxInFlight: opts.maxInFlight,
+    measureStart: origin + warmupMs,
+    measureEnd: origin + warmupMs + opts.durationS * 1000,
+    inFlight: 0,
+    peakInFlight: 0,
+    stopped: false,
+    stats: { ordersPlaced: 0, orderConflicts: 0, flashWins: 0, flashLosses: 0 },
+    journeys: { started: {}, completed: {}, aborted: 0 }
+  }
+}
+
+function onlineAt (windows: Window[], t: number): number {
+  let n = 0
+  for (const w of windows) if (w.start <= t && t < w.end) n++
+  return n
+}
+
+interface Measurement {
+  run: RunState
+  before: Scrape
+  after: Scrape
+  timeline: Report['timeline']
+  generator: Report['generator']
+  seconds: number
+}
+
+interface MeasuredWindow {
+  /** Resolves with the /metrics scrape taken when measuring began. */
+  before: () => Promise<Scrape>
+  /** Stops the ticker and returns the generator's own CPU and event-loop figures. */
+  stop: (seconds: number) => Report['generator']
+}
+
+/** At the start of the measured window: scrape /metrics, start the generator's self-measurement and the live line. */
+function openWindow (run: RunState, p: Plan, origin: number, ctx: { opts: LoadTestOptions, prep: Prepared, hooks: RunHooks, timeline: Report['timeline'] }): MeasuredWindow {
+  const eld = monitorEventLoopDelay({ resolution: 10 })
+  let cpuStart = process.cpuUsage()
+  let before: Promise<Scrape> = Promise.resolve({ problem: 'the run ended before the measured window began' })
+  let ticker: NodeJS.Timeout | undefined
+  const tick = (): void => {
+    const now = performance.now()
+    const t = Math.round((now - run.measureStart) / 1000)
+    const s = run.recorder.tick(t)
+    const online = onlineAt(p.windows, now - origin)
+    ctx.timeline.push({ ...s, online })
+    ctx.hooks.live(`[${String(t).padStart(4)}/${ctx.opts.durationS} s] ${s.responses} rps | p95 ${s.p95Ms} ms | p99 ${s.p99Ms} ms | errors ${s.errors} | 429 ${s.limited} | in flight ${run.inFlight} | users ${online}`)
+    if (now >= run.measureEnd) clearInterval(ticker)
+  }
+  const start = setTimeout(() => {
+    before = scrapeMetrics(run.http, ctx.prep.metricsToken)
+    cpuStart = process.cpuUsage()
+    eld.enable()
+    if (run.measureStart > origin) ctx.hooks.log('warm-up done, measuring')
+    ticker = setInterval(tick, 1000)
+  }, Math.max(0, run.measureStart - performance.now()))
+  return {
+    before: () => before,
+    stop: (seconds) => {
+      clearTimeout(start)
+      clearInterval(ticker)
+      const cpu = process.cpuUsage(cpuStart)
+      eld.disable()
+      const p99 = eld.percentile(99)
+      return {
+        cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 1000) / 10,
+        eventLoopDelayP99Ms: Number.isFinite(p99) ? Math.round(p99 / 1e4) / 100 : 0,
+        peakInFlight: run.peakInFlight
+      }
+    }
+  }
+}
+
+/** Schedules every user and waits until all are done; the live line and /metrics scrapes frame the measured window. */
+async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: RunState['http'], hooks: RunHooks): Promise<Measurement> {
+  const warmupMs = p.scenario.oneVisit ? 0 : opts.warmupS * 1000
+  const origin = performance.now() + START_DELAY_MS
+  const run = newRunState(opts, http, origin, warmupMs)
+  const pick = createWeightedPicker(opts.mix ?? p.scenario.mix)
+  const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`
+  const timeline: Report['timeline'] = []
+  const window = openWindow(run, p, origin, { opts, prep, hooks, timeline })
+  const abort = (): void => {
+    run.stopped = true
+    run.measureEnd = Math.min(run.measureEnd, performance.now())
+  }
+  hooks.signal?.addEventListener('abort', abort, { once: true })
+  if (warmupMs > 0) hooks.log(`warming up for ${opts.warmupS} s`)
+  await Promise.all(prep.users.map((user) => runVirtualUser({
+    user,
+    pacer: new Pacer({ model: opts.model, arrival: opts.arrival, meanGapMs: p.meanGapMs, window: p.windows[user.index] }, createRng(deriveSeed(opts.seed, 'timing', user.index)), origin),
+    rng: createRng(deriveSeed(opts.seed, 'visits', user.index)),
+    pickJourney: pick,
+    catalog: prep.catalog,
+    runId,
+    flashProductId: prep.flash?.productId,
+    maxVisits: p.scenario.oneVisit ? 1 : Number.POSITIVE_INFINITY
+  }, run)))
+  hooks.signal?.removeEventListener('abort', abort)
+  const seconds = Math.max(0.001, (Math.min(run.measureEnd, performance.now()) - run.measureStart) / 1000)
+  const generator = window.stop(seconds)
+  const after = await scrapeMetrics(http, prep.metricsToken)
+  return { run, before: await window.before(), after, timeline, seconds, generator }
+}
+
+function machine (loadBefore: number[]): Report['machine'] {
+  const cpus = os.cpus()
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryMb: Math.round(os.totalmem() / 2 ** 20),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    loadAverageBefore: loadBefore.map((n) => Math.round(n * 100) / 100),
+    loadAverageAfter: os.loadavg().map((n) => Math.round(n * 100) / 100)
+  }
+}
+
+export async function runLoadTest (opts: LoadTestOptions, hooks: RunHooks): Promise<Report> {
+  const scenario = SCENARIOS[opts.scenario]
+  const startedAt = new Date()
+  const loadBefore = os.loadavg()
+  const sql = postgres(opts.databaseUrl, { max: 4, onnotice: () => {}, connect_timeout: 5 })
+  const http = createHttpClient({ baseUrl: opts.baseUrl, connections: opts.connections, timeoutMs: opts.timeoutMs, acceptEncoding: opts.acceptEncoding })
+  try {
+    const prep = await prepare(sql, http, opts, scenario, hooks.log)
+    const p = plan(opts, scenario, prep.users.length)
+    const m = await measure(opts, p, prep, http, hooks)
+    const flashSale = prep.flash
+      ? await verifyFlashSale(sql, prep.flash, m.run.stats.flashWins, m.run.stats.flashLosses, prep.users.length)
+      : null
+    return buildReport({ opts, scenario, plan: p, prep, m, flashSale, startedAt, loadBefore, workers: hooks.workers ?? 1 })
+  } finally {
+    http.close()
+    await sql.end({ timeout: 5 })
+  }
+}
+
+interface ReportInput {
+  opts: LoadTestOptions
+  scenario: Scenario
+  plan: Plan
+  prep: Prepared
+  m: Measurement
+  flashSale: Report['flashSale']
+  startedAt: Date
+  loadBefore: number[]
+  workers: number
+}
+
+function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, startedAt, loadBefore, workers }: ReportInput): Report {
+  const rec = m.run.recorder
+  const overall = traffic(rec.totals(), rec.overallLatency(), m.seconds)
+  const server = serverFigures(m.before, m.after, workers)
+  const targets = evaluateTargets(opts.targets, { overall, server, rpsApplies: scenario.rpsTarget, flashExact: flashSale ? flashSale.exact : null })
+  const mix = opts.mix ?? scenario.mix
+  const report: Report = {
+    tool: 'techmart-loadtest',
+    version: 1,
+    scenario: scenario.name,
+    description: scenario.description,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    settings: {
+      baseUrl: opts.baseUrl,
+      model: opts.model,
+      arrival: opts.arrival,
+      users: opts.users,
+      accounts: prep.users.length,
+      targetRps: p.targetRps,
+      durationS: Math.round(m.seconds * 10) / 10,
+      warmupS: scenario.oneVisit ? 0 : opts.warmupS,
+      seed: opts.seed,
+      zipf: opts.zipf,
+      connections: opts.connections,
+      timeoutMs: opts.timeoutMs,
+      auth: opts.auth,
+      acceptEncoding: opts.acceptEncoding,
+      mix: Object.fromEntries(JOURNEY_NAMES.filter((j) => (mix[j] ?? 0) > 0).map((j) => [j, mix[j] ?? 0])),
+      spikeFactor: scenario.spikeFactor ?? null
+    },
+    machine: machine(loadBefore),
+    generator: m.generator,
+    overall,
+    endpoints: rec.endpoints().map((e) => ({ endpoint: e.endpoint, ...traffic(e.counts, e.latency, m.seconds) })),
+    visits: { ...m.run.journeys, ordersPlaced: m.run.stats.ordersPlaced, orderConflicts: m.run.stats.orderConflicts },
+    server,
+    flashSale,
+    timeline: m.timeline,
+    targets,
+    verdict: verdictOf(targets)
+  }
+  rec.destroy()
+  return report
+}

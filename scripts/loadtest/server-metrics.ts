@@ -1,0 +1,78 @@
+import type { HttpClient } from './http.js'
+import { delta, parsePrometheus, sumBy, total, type Sample } from './prometheus.js'
+import type { ServerFigures } from './report-schema.js'
+
+/**
+ * The server's own view of the run: `/metrics` (Prometheus text) is read
+ * just before and just after the measured window, and the counter deltas
+ * give the cache hit rate and the time spent in PostgreSQL over exactly that
+ * window. `/metrics` needs METRICS_TOKEN or an admin token. With several
+ * workers (cluster mode) each scrape reaches one worker, so the figures are
+ * that worker's sample of the traffic — said in `source`.
+ */
+
+const CACHE_OPS = 'techmart_cache_operations_total'
+const DB_SECONDS_SUM = 'techmart_db_query_duration_seconds_sum'
+const DB_SECONDS_COUNT = 'techmart_db_query_duration_seconds_count'
+const HTTP_COUNT = 'techmart_http_request_duration_seconds_count'
+const TOP_QUERIES = 12
+
+export type Scrape = { samples: Sample[], at: number } | { problem: string }
+
+export async function scrapeMetrics (http: HttpClient, token: string): Promise<Scrape> {
+  const res = await http.request({ method: 'GET', path: '/metrics', token, read: 'text', headers: { accept: 'text/plain' } })
+  if (res.status !== 200 || typeof res.body !== 'string') return { problem: `GET /metrics answered ${res.status || res.error}` }
+  return { samples: parsePrometheus(res.body), at: performance.now() }
+}
+
+const isHit = (labels: Record<string, string>): boolean => labels.result !== undefined ? labels.result === 'hit' : labels.layer !== 'miss'
+
+function cacheFigures (before: Sample[], after: Sample[]): Pick<ServerFigures, 'cacheLookups' | 'cacheHitRate' | 'cacheByType'> {
+  const hitsWhere = { result: (_v: string) => true }
+  const lookups = delta(sumBy(before, CACHE_OPS, 'type', hitsWhere), sumBy(after, CACHE_OPS, 'type', hitsWhere))
+  const hitSamples = (samples: Sample[]): Sample[] => samples.filter((s) => s.name === CACHE_OPS && isHit(s.labels))
+  const hits = delta(sumBy(hitSamples(before), CACHE_OPS, 'type'), sumBy(hitSamples(after), CACHE_OPS, 'type'))
+  const allLookups = total(lookups)
+  const byType = [...lookups.entries()]
+    .filter(([, n]) => n > 0)
+    .map(([type, n]) => ({ type, lookups: Math.round(n), hitRate: (hits.get(type) ?? 0) / n }))
+    .sort((a, b) => b.lookups - a.lookups)
+  return {
+    cacheLookups: Math.round(allLookups),
+    cacheHitRate: allLookups > 0 ? total(hits) / allLookups : null,
+    cacheByType: byType
+  }
+}
+
+function dbFigures (before: Sample[], after: Sample[]): Pick<ServerFigures, 'dbQueries' | 'dbTimeMs' | 'dbByQuery'> {
+  const seconds = delta(sumBy(before, DB_SECONDS_SUM, 'query'), sumBy(after, DB_SECONDS_SUM, 'query'))
+  const counts = delta(sumBy(before, DB_SECONDS_COUNT, 'query'), sumBy(after, DB_SECONDS_COUNT, 'query'))
+  const byQuery = [...counts.entries()]
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => {
+      const totalMs = (seconds.get(name) ?? 0) * 1000
+      return { name, count: Math.round(n), totalMs: Math.round(totalMs * 10) / 10, avgMs: Math.round((totalMs / n) * 100) / 100 }
+    })
+    .sort((a, b) => b.totalMs - a.totalMs)
+  return { dbQueries: Math.round(total(counts)), dbTimeMs: total(seconds) * 1000, dbByQuery: byQuery.slice(0, TOP_QUERIES) }
+}
+
+/** The figures over the window between two scrapes, or why there are none. */
+export function serverFigures (before: Scrape, after: Scrape, workers: number): ServerFigures {
+  const none: ServerFigures = { source: '', available: false, cacheLookups: null, cacheHitRate: null, cacheByType: [], dbQueries: null, dbTimeMs: null, dbMsPerRequest: null, dbByQuery: [], serverRequests: null }
+  if ('problem' in before) return { ...none, source: before.problem }
+  if ('problem' in after) return { ...none, source: after.problem }
+  if (!before.samples.some((s) => s.name.startsWith('techmart_'))) return { ...none, source: 'the server exposes no techmart_* metrics' }
+  const cache = cacheFigures(before.samples, after.samples)
+  const db = dbFigures(before.samples, after.samples)
+  const requests = Math.round(total(delta(sumBy(before.samples, HTTP_COUNT), sumBy(after.samples, HTTP_COUNT))))
+  return {
+    source: workers > 1 ? `/metrics of one of ${workers} workers` : '/metrics',
+    available: true,
+    ...cache,
+    ...db,
+    dbTimeMs: db.dbTimeMs === null ? null : Math.round(db.dbTimeMs),
+    dbMsPerRequest: requests > 0 && db.dbTimeMs !== null ? Math.round((db.dbTimeMs / requests) * 100) / 100 : null,
+    serverRequests: requests
+  }
+}

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { loadConfig } from '../../src/config.js'
+import { parseCli, UsageError } from '../../scripts/loadtest/cli.js'
+import { Pacer, spikeFactor, spikePoolSize, spikeWindow } from '../../scripts/loadtest/open-model.js'
+import { createRng, createWeightedPicker, createZipfSampler, deriveSeed } from '../../scripts/loadtest/prng.js'
+import { delta, parsePrometheus, sumBy } from '../../scripts/loadtest/prometheus.js'
+import { Recorder } from '../../scripts/loadtest/recorder.js'
+import { DEFAULT_TARGETS, evaluateTargets, traffic, verdictOf } from '../../scripts/loadtest/report.js'
+import type { ServerFigures } from '../../scripts/loadtest/report-schema.js'
+import { parseMix } from '../../scripts/loadtest/scenarios.js'
+import { serverFigures } from '../../scripts/loadtest/server-metrics.js'
+import { mintToken } from '../../scripts/loadtest/users.js'
+import { classify } from '../../scripts/loadtest/virtual-user.js'
+
+describe('loadtest: seeded randomness', () => {
+  test('the same seed gives the same stream, another seed another', () => {
+    const a = createRng(deriveSeed(1, 'visits', 7))
+    const b = createRng(deriveSeed(1, 'visits', 7))
+    const c = createRng(deriveSeed(1, 'visits', 8))
+    const first = [a(), a(), a()]
+    assert.deepEqual([b(), b(), b()], first)
+    assert.notDeepEqual([c(), c(), c()], first)
+    for (const v of first) assert.ok(v >= 0 && v < 1)
+  })
+
+  test('Zipf draws stay in range and favour the first items', () => {
+    const draw = createZipfSampler(1000, 1)
+    const rng = createRng(3)
+    let top10 = 0
+    for (let i = 0; i < 10_000; i++) {
+      const k = draw(rng)
+      assert.ok(k >= 0 && k < 1000)
+      if (k < 10) top10++
+    }
+    // Under Zipf(1) the first 10 of 1000 items hold H(10)/H(1000) ≈ 39% of the draws; uniform would give 1%.
+    assert.ok(top10 > 3000 && top10 < 4800, `top-10 share ${top10}`)
+  })
+
+  test('weighted picks never choose a zero weight', () => {
+    const pick = createWeightedPicker({ browse: 1, search: 0, cart: 3 })
+    const rng = createRng(9)
+    const seen = new Set<string>()
+    for (let i = 0; i < 2000; i++) seen.add(pick(rng))
+    assert.deepEqual([...seen].sort(), ['browse', 'cart'])
+    assert.throws(() => createWeightedPicker({ a: 0 }), /positive weight/)
+  })
+})
+
+describe('loadtest: open and closed models', () => {
+  test('the open schedule ignores responses and keeps its mean rate', () => {
+    const window = { start: 0, end: 600_000 }
+    const open = new Pacer({ model: 'open', arrival: 'poisson', meanGapMs: 500, window }, createRng(1), 0)
+    const dues: number[] = []
+    for (let due = open.nextDue(); due !== undefined; due = open.nextDue()) {
+      dues.push(due)
+      open.completed(due + 5000) // a very slow server must not slow the schedule down
+    }
+    // 600 s at one request per 500 ms: 1200 expected; Poisson noise is about ±35.
+    assert.ok(dues.length > 1100 && dues.length < 1300, `${dues.length} arrivals`)
+    for (let i = 1; i < dues.length; i++) assert.ok(dues[i] >= dues[i - 1])
+  })
+
+  test('the closed model schedules from the previous completion', () => {
+    const closed = new Pacer({ model: 'closed', arrival: 'uniform', meanGapMs: 100, window: { start: 0, end: 10_000 } }, createRng(1), 0)
+    const first = closed.nextDue()!
+    closed.completed(first + 2000)
+    assert.equal(closed.nextDue(), first + 2000 + 100)
+  })
+
+  test('a spike brings extra users online and keeps the base population', () => {
+    const base = 100
+    const factor = 5
+    const durationMs = 60_000
+    const windows = Array.from({ length: spikePoolSize(base, factor) }, (_, i) => spikeWindow(i, base, factor, 0, durationMs))
+    const onlineAt = (t: number) => windows.filter((w) => w.start <= t && t < w.end).length
+    assert.equal(windows.length, 500)
+    assert.equal(onlineAt(5_000), base)
+    assert.equal(onlineAt(30_000), 500)
+    assert.equal(onlineAt(55_000), base)
+    assert.equal(spikeFactor(30_000, durationMs, factor), 5)
+    const ramp = onlineAt(18_000)
+    assert.ok(ramp > base && ramp < 500, `${ramp} users online mid-ramp`)
+  })
+})
+
+describe('loadtest: classification and recording', () => {
+  test('429s, expected conflicts and errors are told apart', () => {
+    assert.equal(classify(200, undefined), 'ok')
+    assert.equal(classify(201, [409]), 'ok')
+    assert.equal(classify(429, [409]), 'limited')
+    assert.equal(classify(409, [409]), 'expected')
+    assert.equal(classify(409, undefined), 'error')
+    assert.equal(classify(503, [409]), 'error')
+    assert.equal(classify(0, [409]), 'error')
+  })
+
+  test('the recorder keeps 429s out of the latency figures and counts drops as errors', () => {
+    const rec = new Recorder()
+    for (let i = 1; i <= 100; i++) rec.record('GET /products/:id', i, '200', 'ok')
+    rec.record('GET /products/:id', 0.1, '429', 'limited')
+    rec.record('GET /products/:id', 0, 'DROPPED', 'error')
+    const [e] = rec.endpoints()
+    assert.equal(e.counts.total, 102)
+    assert.equal(e.counts.limited, 1)
+    assert.equal(e.counts.errors, 1)
+    assert.equal(e.counts.statuses.DROPPED, 1)
+    assert.ok(Math.abs(e.latency.p95 - 95) < 0.5, `p95 ${e.latency.p95}`)
+    assert.equal(e.latency.max, 100)
+    const t = traffic(rec.totals(), rec.overallLatency(), 10)
+    assert.equal(t.rps, 10.2)
+    assert.equal(t.okRps, 10)
+    assert.ok(Math.abs(t.errorRate - 1 / 102) < 1e-9)
+    const second = rec.tick(1)
+    assert.equal(second.responses, 102)
+    assert.equal(rec.tick(2).responses, 0)
+    rec.destroy()
+  })
+})
+
+const NO_SERVER: ServerFigures = { source: 'GET /metrics answered 401', available: false, cacheLookups: null, cacheHitRate: null, cacheByType: [], dbQueries: null, dbTimeMs: null, dbMsPerRequest: null, dbByQuery: [], serverRequests: null }
+
+describe('loadtest: server metrics and targets', () => {
+  const before = parsePrometheus([
+    '# HELP techmart_cache_operations_total Cache reads',
+    'techmart_cache_operations_total{type="product_detail",layer="l1",result="hit"} 10',
+    'techmart_cache_operations_total{type="product_detail",layer="miss",result="miss"} 5',
+    'techmart_db_query_duration_seconds_sum{query="catalog.get",outcome="ok"} 0.5',
+    'techmart_db_query_duration_seconds_count{query="catalog.get",outcome="ok"} 5',
+    'techmart_http_request_duration_seconds_count{method="GET",route="/api/v1/products/:id",status_code="200"} 15'
+  ].join('\n'))
+  const after = parsePrometheus([
+    'techmart_cache_operations_total{type="product_detail",layer="l1",result="hit"} 100',
+    'techmart_cache_operations_total{type="product_detail",layer="l2",result="hit"} 8',
+    'techmart_cache_operations_total{type="product_detail",layer="miss",result="miss"} 7',
+    'techmart_db_query_duration_seconds_sum{query="catalog.get",outcome="ok"} 0.52',
+    'techmart_db_query_duration_seconds_count{query="catalog.get",outcome="ok"} 7',
+    'techmart_http_request_duration_seconds_count{method="GET",route="/api/v1/products/:id",status_code="200"} 115'
+  ].join('\n'))
+
+  test('the Prometheus parser reads labels and values', () => {
+    assert.equal(before.length, 5)
+    assert.deepEqual(sumBy(before, 'techmart_cache_operations_total', 'layer'), new Map([['l1', 10], ['miss', 5]]))
+    assert.deepEqual(delta(new Map([['a', 5]]), new Map([['a', 3]])), new Map([['a', 3]]), 'a counter reset yields the new value')
+  })
+
+  test('cache hit rate and DB time are deltas over the window', () => {
+    const f = serverFigures({ samples: before, at: 0 }, { samples: after, at: 1 }, 1)
+    assert.equal(f.available, true)
+    assert.equal(f.cacheLookups, 100) // 90 + 8 hits, 2 misses
+    assert.equal(f.cacheHitRate, 0.98)
+    assert.equal(f.dbQueries, 2)
+    assert.equal(f.dbTimeMs, 20)
+    assert.equal(f.serverRequests, 100)
+    assert.equal(f.dbMsPerRequest, 0.2)
+    assert.equal(serverFigures({ problem: 'GET /metrics answered 401' }, { samples: after, at: 1 }, 1).available, false)
+  })
+
+  test('an unmeasured cache hit rate fails the verdict; a met set of targets passes', () => {
+    const rec = new Recorder()
+    for (let i = 0; i < 2000; i++) rec.record('GET /cart', 20, '200', 'ok')
+    const overall = traffic(rec.totals(), rec.overallLatency(), 1)
+    rec.destroy()
+    const failing = evaluateTargets(DEFAULT_TARGETS, { overall, server: NO_SERVER, rpsApplies: true, flashExact: null })
+    assert.equal(failing.find((t) => t.name === 'cache hit rate')?.pass, false)
+    assert.equal(verdictOf(failing), 'FAIL')
+    const passing = evaluateTargets(DEFAULT_TARGETS, { overall, server: { ...NO_SERVER, available: true, cacheHitRate: 0.9 }, rpsApplies: true, flashExact: null })
+    assert.equal(verdictOf(passing), 'PASS')
+    const flash = evaluateTargets(DEFAULT_TARGETS, { overall, server: { ...NO_SERVER, available: true, cacheHitRate: 0.9 }, rpsApplies: false, flashExact: false })
+    assert.equal(flash.find((t) => t.name === 'throughput')?.pass, null)
+    assert.equal(verdictOf(flash), 'FAIL')
+  })
+})
+
+describe('loadtest: command line', () => {
+  const config = loadConfig({}, {})
+
+  test('defaults follow the issue: mixed, 1000 users, 60 s, open model', () => {
+    const { options } = parseCli([], config)
+    assert.equal(options.scenario, 'mixed')
+    assert.equal(options.users, 1000)
+    assert.equal(options.durationS, 60)
+    assert.equal(options.model, 'open')
+    assert.equal(options.baseUrl, `http://127.0.0.1:${config.port}`)
+  })
+
+  test('bad flags are usage errors that name the flag', () => {
+    assert.throws(() => parseCli(['--scenario', 'nope'], config), (err: Error) => err instanceof UsageError && /--scenario/.test(err.message))
+    assert.throws(() => parseCli(['--users', '0'], config), /--users/)
+    assert.throws(() => parseCli(['--bogus'], config), UsageError)
+    assert.throws(() => parseMix('browse=10,teleport=5', ['browse']), /teleport/)
+    assert.throws(() => parseCli(['--mix', 'flash=1'], config), /flash-sale/)
+  })
+
+  test('minted tokens carry the claims the server signs', () => {
+    const token = mintToken('a-secret-of-sixteen-chars', { id: 42, role: 'customer' }, 600)
+    const [, payload] = token.split('.')
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>
+    assert.equal(claims.sub, '42')
+    assert.equal(claims.role, 'customer')
+    assert.equal((claims.exp as number) - (claims.iat as number), 600)
+  })
+})
