@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { randomUUID } from 'node:crypto'
 import type { Server } from 'node:http'
 import { createRequire } from 'node:module'
-import type { Config } from './config.js'
+import { splitList, type Config } from './config.js'
 import './lib/route-config.js'
 import requestTimingsPlugin from './plugins/request-timings.js'
 import dbPlugin from './plugins/db.js'
@@ -13,6 +13,12 @@ import healthPlugin from './plugins/health.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
 import openapiPlugin from './plugins/openapi.js'
 import authPlugin from './plugins/auth.js'
+import loadSamplerPlugin from './plugins/load-sampler.js'
+import accessLogPlugin, { AccessLogController } from './plugins/access-log.js'
+import serverTimingPlugin from './plugins/server-timing.js'
+import httpHardeningPlugin from './plugins/http-hardening.js'
+import loadSheddingPlugin from './plugins/load-shedding.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
 import metricsPlugin from './plugins/metrics.js'
 import metricsEndpointPlugin from './plugins/metrics-endpoint.js'
 import { modules } from './modules/index.js'
@@ -38,6 +44,8 @@ export async function buildApp (config: Readonly<Config>, opts: BuildOptions = {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.password_hash']
     },
+    // One access-log line per request replaces Fastify's two (plugins/access-log.ts).
+    logController: new AccessLogController(),
     requestIdHeader: false, // genReqId reads and checks the header itself
     genReqId: (req) => {
       const sent = req.headers['x-request-id']
@@ -81,6 +89,7 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     negativeTtlS: config.cacheNegativeTtlS
   })
   await app.register(metricsPlugin, { instanceId: config.metricsInstanceId || undefined, version })
+  await registerMiddleware(app, config)
   await app.register(errorHandlerPlugin)
   await app.register(openapiPlugin, { version })
   await app.register(authPlugin, { secret: config.jwtSecret, expiresInS: config.jwtExpiresInS })
@@ -96,6 +105,48 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     reply.header('x-request-id', request.id)
     if (closing) reply.header('connection', 'close')
   })
+}
+
+/**
+ * Issue 5's middleware, before any route so their onRoute hooks see every route: the load
+ * sampler, access log, Server-Timing, CORS/security headers/compression, then shedding
+ * (cheapest rejection first) and rate limiting. A disabled part is not registered at all.
+ */
+async function registerMiddleware (app: FastifyInstance, config: Readonly<Config>): Promise<void> {
+  const corsOrigins = splitList(config.corsOrigins)
+  await app.register(loadSamplerPlugin, {
+    intervalMs: config.loadSampleIntervalMs,
+    eventLoopDelayMs: config.loadEventLoopDelayMs,
+    eventLoopUtilization: config.loadEventLoopUtilization,
+    criticalP95TargetMs: config.criticalP95TargetMs,
+    tightenFactor: config.rateLimitTightenFactor
+  })
+  if (config.accessLogEnabled) await app.register(accessLogPlugin, { slowRequestMs: config.slowRequestMs })
+  if (config.serverTimingEnabled) await app.register(serverTimingPlugin, { corsOrigins })
+  await app.register(httpHardeningPlugin, {
+    corsOrigins,
+    securityHeaders: config.securityHeadersEnabled,
+    compression: config.compressionEnabled && {
+      thresholdBytes: config.compressionThresholdBytes,
+      brotliQuality: config.compressionBrotliQuality,
+      gzipLevel: config.compressionGzipLevel
+    }
+  })
+  if (config.loadSheddingEnabled) {
+    await app.register(loadSheddingPlugin, {
+      maxEventLoopDelayMs: config.shedEventLoopDelayMs,
+      maxEventLoopUtilization: config.shedEventLoopUtilization,
+      maxHeapRatio: config.shedHeapRatio,
+      retryAfterS: 2
+    })
+  }
+  if (config.rateLimitEnabled) {
+    await app.register(rateLimitPlugin, {
+      defaultLimit: { points: config.rateLimitDefaultPoints, duration: config.rateLimitDefaultDurationS },
+      notFoundLimit: { points: config.rateLimitNotFoundPoints, duration: 60 },
+      whitelist: splitList(config.rateLimitWhitelist)
+    })
+  }
 }
 
 /** `TRUST_PROXY`: empty (trust nobody), `true`, a hop count, or a list of IPs/CIDRs. */

@@ -1,0 +1,146 @@
+/**
+ * Pure decision logic of the load sampler: the load level from readings and
+ * thresholds, the hysteresis that keeps levels from flapping, and the rolling
+ * latency window of the critical routes. No timers, no I/O: the plugin feeds
+ * it one sample per second and tests feed it numbers.
+ */
+export type LoadLevel = 'low' | 'medium' | 'high' | 'critical'
+
+export const LOAD_LEVELS: readonly LoadLevel[] = ['low', 'medium', 'high', 'critical']
+
+/**
+ * The spec's multipliers (1.0 / 0.7 / 0.4 / 0.1) in per-mille, so limits are
+ * computed in integers: `300 × 0.7` in floating point is 209.99999999999997.
+ */
+export const LEVEL_MULTIPLIER_PERMILLE: Readonly<Record<LoadLevel, number>> = { low: 1000, medium: 700, high: 400, critical: 100 }
+
+/** Values at which `medium`, `high` and `critical` start, in increasing order. */
+export type LevelThresholds = readonly [medium: number, high: number, critical: number]
+
+/** The spec's CPU thresholds: medium ≥ 60 %, high ≥ 80 %, critical ≥ 95 %. */
+export const SPEC_CPU_THRESHOLDS: LevelThresholds = [0.6, 0.8, 0.95]
+/** The spec's memory thresholds: medium ≥ 70 %, high ≥ 85 %, critical ≥ 95 %. */
+export const SPEC_MEMORY_THRESHOLDS: LevelThresholds = [0.7, 0.85, 0.95]
+
+/** What the sampler measured over the last interval. */
+export interface LoadReadings {
+  /** p99 event-loop delay over the interval, milliseconds. */
+  eventLoopDelayP99Ms: number
+  /** Event-loop utilisation over the interval, 0..1. */
+  elu: number
+  /** Process CPU time over wall time, as a share of all cores, 0..1. */
+  cpu: number
+  /** V8 heap used / heap size limit, 0..1. */
+  heapRatio: number
+  /** Resident set size / memory available to the process (cgroup limit or total RAM), 0..1. */
+  rssRatio: number
+}
+
+export interface LevelPolicy {
+  cpu: LevelThresholds
+  memory: LevelThresholds
+  eventLoopDelayMs: LevelThresholds
+  eventLoopUtilization: LevelThresholds
+}
+
+function rankOf (value: number, thresholds: LevelThresholds): number {
+  let rank = 0
+  for (const t of thresholds) if (value >= t) rank++
+  return rank
+}
+
+/** The highest level any reading reaches (0 = low … 3 = critical). */
+export function levelRank (r: LoadReadings, policy: LevelPolicy): number {
+  return Math.max(
+    rankOf(r.cpu, policy.cpu),
+    rankOf(Math.max(r.heapRatio, r.rssRatio), policy.memory),
+    rankOf(r.eventLoopDelayP99Ms, policy.eventLoopDelayMs),
+    rankOf(r.elu, policy.eventLoopUtilization)
+  )
+}
+
+/** Parses `"100,250,500"` into increasing thresholds; throws naming `name` otherwise. */
+export function parseThresholds (value: string, name: string): LevelThresholds {
+  const parts = value.split(',').map((s) => Number(s.trim()))
+  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n) || n < 0) || !(parts[0] < parts[1] && parts[1] < parts[2])) {
+    throw new Error(`${name}: '${value}' must be three increasing non-negative numbers (medium,high,critical)`)
+  }
+  return [parts[0], parts[1], parts[2]]
+}
+
+/**
+ * Ordinal state with hysteresis: it moves up only after `raiseAfter`
+ * consecutive samples asking for more, and down only after `lowerAfter`
+ * consecutive samples asking for less (raise fast, lower slowly). Over a
+ * run it moves to the mildest value the whole run agreed on.
+ */
+export class RankHysteresis {
+  private rank = 0
+  private run = 0
+  private runTarget = 0
+
+  constructor (private readonly raiseAfter: number, private readonly lowerAfter: number) {}
+
+  get current (): number { return this.rank }
+
+  /** Feeds one sample's target rank; returns the (possibly changed) current rank. */
+  update (target: number): number {
+    const direction = Math.sign(target - this.rank)
+    const runDirection = Math.sign(this.runTarget - this.rank)
+    if (direction === 0) {
+      this.run = 0
+      return this.rank
+    }
+    if (this.run === 0 || direction !== runDirection) {
+      this.run = 0
+      this.runTarget = target
+    }
+    this.run++
+    this.runTarget = direction > 0 ? Math.min(this.runTarget, target) : Math.max(this.runTarget, target)
+    if (this.run >= (direction > 0 ? this.raiseAfter : this.lowerAfter)) {
+      this.rank = this.runTarget
+      this.run = 0
+    }
+    return this.rank
+  }
+
+  /** Jumps to `rank` now (test hooks and overrides). */
+  force (rank: number): void {
+    this.rank = rank
+    this.run = 0
+  }
+}
+
+/**
+ * The latest request durations of the critical routes with their times, in a
+ * fixed ring (bounded memory whatever the traffic). The p95 is computed once
+ * per sample from the entries inside the window, never per request.
+ */
+export class LatencyWindow {
+  private readonly values: Float64Array
+  private readonly times: Float64Array
+  private next = 0
+  private filled = 0
+
+  constructor (capacity: number, private readonly windowMs: number, private readonly minCount: number) {
+    this.values = new Float64Array(capacity)
+    this.times = new Float64Array(capacity)
+  }
+
+  record (durationMs: number, nowMs: number): void {
+    this.values[this.next] = durationMs
+    this.times[this.next] = nowMs
+    this.next = (this.next + 1) % this.values.length
+    if (this.filled < this.values.length) this.filled++
+  }
+
+  /** p95 over the window, or undefined with fewer than `minCount` requests (too few to judge). */
+  p95 (nowMs: number): number | undefined {
+    const since = nowMs - this.windowMs
+    const recent: number[] = []
+    for (let i = 0; i < this.filled; i++) if (this.times[i] >= since) recent.push(this.values[i])
+    if (recent.length < this.minCount) return undefined
+    recent.sort((a, b) => a - b)
+    return recent[Math.min(recent.length - 1, Math.ceil(recent.length * 0.95) - 1)]
+  }
+}

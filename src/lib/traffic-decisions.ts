@@ -1,0 +1,51 @@
+import diagnosticsChannel from 'node:diagnostics_channel'
+import type { ClientKind } from './client-identity.js'
+
+/** What the admission layer did with a request. */
+export type Decision = 'allowed' | 'limited' | 'shed'
+
+export interface DecisionEvent {
+  /** Route template with method (`GET /api/v1/products/:id`), never a raw URL: bounded cardinality. */
+  route: string
+  /**
+   * `user` / `ip` / `whitelisted`. Shedding runs before the token is verified (it must stay cheap),
+   * so for `shed` it is `user` when a bearer token was presented, else `ip`.
+   */
+  clientKind: ClientKind
+  decision: Decision
+  /** Why a request was shed (`event_loop_delay`, `event_loop_utilization`, `heap`). */
+  reason?: string
+}
+
+export interface DecisionCount extends DecisionEvent {
+  count: number
+}
+
+/** Every admission decision, published only while someone listens; monitoring counts them in prom-client. */
+export const decisionChannel = diagnosticsChannel.channel('techmart:ratelimit:decision')
+
+/** In-process counts of admission decisions by route, client kind, decision and reason. */
+export class DecisionCounter {
+  private readonly counts = new Map<string, DecisionCount>()
+
+  record (route: string, clientKind: ClientKind, decision: Decision, reason?: string): void {
+    const key = `${route}\n${clientKind}\n${decision}\n${reason ?? ''}`
+    const entry = this.counts.get(key)
+    if (entry) entry.count++
+    else this.counts.set(key, reason === undefined ? { route, clientKind, decision, count: 1 } : { route, clientKind, decision, reason, count: 1 })
+    if (decisionChannel.hasSubscribers) {
+      decisionChannel.publish(reason === undefined ? { route, clientKind, decision } : { route, clientKind, decision, reason })
+    }
+  }
+
+  /** A copy of every count so far. */
+  snapshot (): DecisionCount[] {
+    return [...this.counts.values()].map((c) => ({ ...c }))
+  }
+}
+
+/** `GET /api/v1/products/:id` for a route's method(s) and template; HEAD counts as GET (same resource, same budget). */
+export function routeLabel (method: string | string[], url: string): string {
+  const methods = [...new Set((Array.isArray(method) ? method : [method]).map((m) => (m === 'HEAD' ? 'GET' : m)))]
+  return `${methods.join(',')} ${url}`
+}

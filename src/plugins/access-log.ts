@@ -1,0 +1,72 @@
+import fp from 'fastify-plugin'
+import { LogController, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { AuthUser } from './auth.js'
+import type {} from './rate-limit.js' // request.clientIdentity
+
+/**
+ * Replaces Fastify's two per-request lines ("incoming request", "request
+ * completed") with the access log's single line. Passed to Fastify as
+ * `logController` whatever the access-log setting, so turning the access log
+ * off means no per-request lines at all. Errors while completing a request
+ * (a broken response stream) are still logged as Fastify does.
+ */
+export class AccessLogController extends LogController {
+  override incomingRequest (): void {}
+
+  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (error) super.requestCompleted(error, request, reply, metadata)
+  }
+}
+
+export interface AccessLogOptions {
+  /** Requests slower than this are logged at warn. @default 500 */
+  slowRequestMs: number
+}
+
+const MAX_PATH_LENGTH = 200
+
+function round2 (ms: number): number {
+  return Math.round(ms * 100) / 100
+}
+
+/** The URL path without the query string (it may carry personal search terms), bounded. */
+function pathOf (url: string): string {
+  const q = url.indexOf('?')
+  const path = q === -1 ? url : url.slice(0, q)
+  return path.length > MAX_PATH_LENGTH ? `${path.slice(0, MAX_PATH_LENGTH)}…` : path
+}
+
+/**
+ * One structured line per request, written in `onResponse` through
+ * `request.log` (so it carries `reqId`): method, route template, path,
+ * status, duration, client address, user id, cache outcome, database time
+ * and response size. Slow requests and 5xx at warn, health checks at debug,
+ * the rest at info.
+ */
+const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, opts) => {
+  app.addHook('onResponse', (request, reply, done) => {
+    const duration = reply.elapsedTime
+    const status = reply.statusCode
+    const timings = request.timings
+    const length = reply.getHeader('content-length')
+    const line = {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      path: pathOf(request.url),
+      status,
+      duration_ms: round2(duration),
+      client: request.ip,
+      user_id: (request.user as AuthUser | null | undefined)?.id ?? request.clientIdentity?.userId,
+      cache: timings?.cacheStatus,
+      db_ms: timings ? round2(timings.dbMs) : undefined,
+      bytes: length === undefined ? undefined : Number(length)
+    }
+    if (duration >= opts.slowRequestMs) request.log.warn(line, 'slow request')
+    else if (status >= 500) request.log.warn(line, 'request failed')
+    else if (request.routeOptions.config?.criticality === 'health') request.log.debug(line, 'request completed')
+    else request.log.info(line, 'request completed')
+    done()
+  })
+}
+
+export default fp(accessLogPlugin, { name: 'access-log', fastify: '5.x' })

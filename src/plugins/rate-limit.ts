@@ -1,0 +1,126 @@
+import fp from 'fastify-plugin'
+import createError from '@fastify/error'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import { withDetails } from '../errors.js'
+import { identify, normalizeIp, parseAllowList, type ClientIdentity, type IpAllowList } from '../lib/client-identity.js'
+import { rateLimitHeaders } from '../lib/rate-limit-headers.js'
+import { RouteLimiter } from '../lib/rate-limit-store.js'
+import type { RouteRateLimit } from '../lib/route-config.js'
+import { DecisionCounter, routeLabel, type DecisionCount } from '../lib/traffic-decisions.js'
+
+export interface RateLimitDecorator {
+  /** Allowed/limited counts by route, client kind and decision since start. */
+  stats: () => DecisionCount[]
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { rateLimit: RateLimitDecorator }
+  interface FastifyRequest {
+    /** Who this request counted against (set by the rate limiter; null on exempt routes). */
+    clientIdentity: ClientIdentity | null
+  }
+}
+
+export const RateLimitErrors = {
+  EXCEEDED: createError<'RATE_LIMIT_EXCEEDED', 429, [number, number, string, number]>(
+    'RATE_LIMIT_EXCEEDED', 'Rate limit of %s requests per %s s exceeded for %s; retry in %s s', 429)
+}
+
+export interface RateLimitPluginOptions {
+  /** Limit of routes that declare none (`config.rateLimit` absent). */
+  defaultLimit: RouteRateLimit
+  /** Limit of requests that match no route (URL probing). */
+  notFoundLimit: RouteRateLimit
+  /** IPs and CIDRs that bypass every limit (config `RATE_LIMIT_WHITELIST`). */
+  whitelist: string[]
+}
+
+const NOT_FOUND_LABEL = '(not found)'
+
+function checkLimit (limit: RouteRateLimit, where: string): void {
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 1
+  if (!ok(limit.points) || !ok(limit.duration)) {
+    throw new Error(`Invalid rateLimit for ${where}: points and duration must be positive integers, got ${JSON.stringify(limit)}`)
+  }
+}
+
+type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+/**
+ * Builds the check of one route: whitelist → identity (user id from a valid
+ * token, else the trusted-proxy-aware IP) → GCRA in Redis against the
+ * route's limit scaled by the current load → headers, or a typed 429.
+ */
+function createGuard (app: FastifyInstance, label: string, limiter: RouteLimiter, whitelist: IpAllowList, decisions: DecisionCounter): Guard {
+  return async function rateLimitGuard (request, reply) {
+    const ip = normalizeIp(request.ip)
+    if (whitelist.has(ip)) {
+      decisions.record(label, 'whitelisted', 'allowed')
+      return
+    }
+    const user = await request.optionalUser()
+    const identity = identify(ip, user?.id)
+    request.clientIdentity = identity
+    const load = app.load.current()
+    // Integer per-mille arithmetic: floor(base × multiplier × tightening), never below 1.
+    const limit = Math.max(1, Math.floor(limiter.basePoints * load.limitFactorPermille / 1000))
+    const outcome = await limiter.consume(identity.key, limit)
+    const headers = rateLimitHeaders(outcome, load.level, Date.now())
+    reply.headers(headers)
+    if (outcome.allowed) {
+      decisions.record(label, identity.kind, 'allowed')
+      return
+    }
+    decisions.record(label, identity.kind, 'limited')
+    const retryS = Number(headers['retry-after'])
+    const err = new RateLimitErrors.EXCEEDED(limit, outcome.windowS, label, retryS)
+    throw Object.assign(withDetails(err, [{ message: 'rate limit exceeded', limit, window_s: outcome.windowS, retry_after_s: retryS, system_load: load.level, client: identity.kind }]), { headers })
+  }
+}
+
+/**
+ * Adaptive per-client rate limiting. Each route's limit comes from its
+ * `config.rateLimit` (the spec's table lives next to the routes) or the
+ * default; `rateLimit: false` exempts it. Limits scale with `app.load`
+ * (level multiplier × p95 tightening). Counting is GCRA in Redis on a
+ * dedicated connection, with an in-memory insurance limiter during outages.
+ */
+const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, opts) => {
+  checkLimit(opts.defaultLimit, 'the default limit')
+  checkLimit(opts.notFoundLimit, 'the not-found handler')
+  const whitelist = parseAllowList(opts.whitelist)
+  const decisions = new DecisionCounter()
+  // Own connection: RateLimiterRedis defines its Lua command on the client it is given.
+  const client = app.redis.client.duplicate({ connectionName: `${app.redis.prefix}:ratelimit` })
+  // Outages are logged once by the redis plugin; without a listener ioredis prints each one.
+  client.on('error', () => {})
+  await client.connect()
+  app.addHook('onClose', async () => { await client.quit().catch(() => client.disconnect()) })
+
+  const limiterFor = (label: string, limit: RouteRateLimit) => new RouteLimiter({
+    client, keyPrefix: app.redis.key('ratelimit', label), points: limit.points, durationS: limit.duration
+  })
+
+  app.decorateRequest('clientIdentity', null)
+  app.decorate('rateLimit', { stats: () => decisions.snapshot() } satisfies RateLimitDecorator)
+
+  app.addHook('onRoute', (route) => {
+    const setting = route.config?.rateLimit
+    if (setting === false) return
+    const label = routeLabel(route.method, route.url)
+    const limit = setting ?? opts.defaultLimit
+    checkLimit(limit, `route ${label}`)
+    const guard = createGuard(app, label, limiterFor(label, limit), whitelist, decisions)
+    const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
+    route.onRequest = [...hooks, guard as onRequestHookHandler]
+  })
+
+  // Unmatched URLs have no route to hook; one root hook that does nothing for routed requests.
+  const notFoundGuard = createGuard(app, NOT_FOUND_LABEL, limiterFor(NOT_FOUND_LABEL, opts.notFoundLimit), whitelist, decisions)
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.is404) return done()
+    notFoundGuard(request, reply).then(() => done(), done)
+  })
+}
+
+export default fp(rateLimitPlugin, { name: 'rate-limit', fastify: '5.x', dependencies: ['redis', 'load-sampler'] })

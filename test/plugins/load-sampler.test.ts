@@ -1,0 +1,181 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import diagnosticsChannel from 'node:diagnostics_channel'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../../src/config.js'
+import {
+  LatencyWindow, levelRank, parseThresholds, RankHysteresis, SPEC_CPU_THRESHOLDS, SPEC_MEMORY_THRESHOLDS, type LoadReadings
+} from '../../src/lib/load-level.js'
+import type { LoadState } from '../../src/plugins/load-sampler.js'
+import { buildTestApp, flushRedisPrefix } from '../helper.js'
+
+/** Readings of an idle process: tests patch one value at a time over these, so nothing real leaks in. */
+const CALM: LoadReadings = { eventLoopDelayP99Ms: 1, elu: 0.05, cpu: 0.05, heapRatio: 0.1, rssRatio: 0.1 }
+
+async function manualApp (t: Parameters<typeof buildTestApp>[0], overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  return buildTestApp(t, { loadSampleIntervalMs: 0, ...overrides }, {
+    setup: (app) => {
+      app.post('/api/v1/test/checkout', { config: { rateLimit: { points: 10, duration: 60 }, criticality: 'critical' } }, async () => ({ ok: true }))
+      app.get('/api/v1/test/browse', { config: { criticality: 'browse' } }, async () => ({ ok: true }))
+    }
+  })
+}
+
+function steps (app: FastifyInstance, n: number): LoadState {
+  let state = app.load.current()
+  for (let i = 0; i < n; i++) state = app.load.sampleNow()
+  return state
+}
+
+test('a sample reads event-loop delay and utilisation, CPU and memory of this process', async (t) => {
+  const app = await manualApp(t)
+  const s = app.load.sampleNow()
+  assert.ok(s.eventLoopDelayP99Ms >= 0)
+  assert.ok(s.elu >= 0 && s.elu <= 1, `elu ${s.elu}`)
+  assert.ok(s.cpu >= 0, `cpu ${s.cpu}`)
+  assert.ok(s.heapRatio > 0 && s.heapRatio < 1, `heap ${s.heapRatio}`)
+  assert.ok(s.rssRatio > 0 && s.rssRatio < 1, `rss ${s.rssRatio}`)
+  assert.ok(Math.abs(s.sampledAt - Date.now()) < 5000)
+  assert.equal(s.overridden, false)
+})
+
+test('the level follows the spec\'s CPU and memory thresholds and the event-loop bounds', () => {
+  const policy = { cpu: SPEC_CPU_THRESHOLDS, memory: SPEC_MEMORY_THRESHOLDS, eventLoopDelayMs: parseThresholds('100,250,500', 'X'), eventLoopUtilization: parseThresholds('0.9,0.97,0.99', 'Y') }
+  const rank = (patch: Partial<LoadReadings>) => levelRank({ ...CALM, ...patch }, policy)
+  assert.deepEqual([0.59, 0.6, 0.8, 0.95].map((cpu) => rank({ cpu })), [0, 1, 2, 3])
+  assert.deepEqual([0.69, 0.7, 0.85, 0.95].map((heapRatio) => rank({ heapRatio })), [0, 1, 2, 3])
+  assert.deepEqual([0.69, 0.7, 0.85, 0.95].map((rssRatio) => rank({ rssRatio })), [0, 1, 2, 3])
+  assert.deepEqual([99, 100, 250, 500].map((eventLoopDelayP99Ms) => rank({ eventLoopDelayP99Ms })), [0, 1, 2, 3])
+  assert.deepEqual([0.89, 0.9, 0.97, 0.99].map((elu) => rank({ elu })), [0, 1, 2, 3])
+  assert.equal(rank({ cpu: 0.65, heapRatio: 0.9 }), 2, 'the worst reading decides')
+  assert.throws(() => parseThresholds('500,250,100', 'LOAD_EVENT_LOOP_DELAY_MS'), /LOAD_EVENT_LOOP_DELAY_MS: '500,250,100' must be three increasing/)
+})
+
+test('the level rises after 3 loaded samples and falls after 10 calm ones (hysteresis)', async (t) => {
+  const app = await manualApp(t)
+  app.load.override({ ...CALM, cpu: 0.85 }) // sample 1
+  assert.equal(steps(app, 1).level, 'low', 'two samples are not load yet')
+  const raised = steps(app, 1)
+  assert.equal(raised.level, 'high')
+  assert.equal(raised.multiplier, 0.4)
+  assert.equal(raised.limitFactorPermille, 400)
+  app.load.override({ ...CALM })
+  assert.equal(steps(app, 8).level, 'high', 'nine calm samples keep it')
+  assert.equal(steps(app, 1).level, 'low')
+})
+
+test('override(level) pins the level at once; override(undefined) returns to measurements', async (t) => {
+  const app = await manualApp(t)
+  app.load.override('critical')
+  assert.equal(app.load.current().level, 'critical')
+  assert.equal(app.load.current().multiplier, 0.1)
+  assert.equal(app.load.current().overridden, true)
+  assert.equal(steps(app, 5).level, 'critical')
+  app.load.override(undefined)
+  assert.equal(app.load.current().overridden, false)
+  assert.notEqual(app.load.current().level, 'critical')
+})
+
+test('a critical p95 over target for 3 samples halves every per-client limit; 10 samples under 80 % restore it', async (t) => {
+  const app = await manualApp(t)
+  await flushRedisPrefix(app)
+  const limit = async () => (await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })).headers['ratelimit-limit']
+  app.load.override({ ...CALM, criticalP95Ms: 450 })
+  assert.equal(steps(app, 1).tightened, false)
+  const tightened = steps(app, 1)
+  assert.equal(tightened.tightened, true)
+  assert.equal(tightened.criticalP95Ms, 450)
+  assert.equal(tightened.limitFactorPermille, 500)
+  assert.equal(await limit(), '5')
+  app.load.override({ ...CALM, criticalP95Ms: 180 }) // between 80 % and 100 % of the target: no change either way
+  assert.equal(steps(app, 20).tightened, true)
+  app.load.override({ ...CALM, criticalP95Ms: 120 })
+  assert.equal(steps(app, 8).tightened, true)
+  assert.equal(steps(app, 1).tightened, false)
+  assert.equal(await limit(), '10')
+})
+
+test('tightening combines with the load level: high (0.4) × tightened (0.5) = 0.2', async (t) => {
+  const app = await manualApp(t)
+  await flushRedisPrefix(app)
+  app.load.override({ ...CALM, cpu: 0.85, criticalP95Ms: 900 })
+  const state = steps(app, 2)
+  assert.equal(state.level, 'high')
+  assert.equal(state.limitFactorPermille, 200)
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })).headers['ratelimit-limit'], '2')
+})
+
+test('the p95 comes from the critical routes\' own responses, not from other routes', async (t) => {
+  const app = await manualApp(t)
+  await flushRedisPrefix(app)
+  for (let i = 0; i < 30; i++) await app.inject({ method: 'GET', url: '/api/v1/test/browse' })
+  assert.equal(app.load.sampleNow().criticalP95Ms, undefined, 'browse routes do not count')
+  for (let i = 0; i < 9; i++) await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })
+  assert.equal(app.load.sampleNow().criticalP95Ms, undefined, 'too few requests to judge')
+  const limited = await Promise.all(Array.from({ length: 11 }, () => app.inject({ method: 'POST', url: '/api/v1/test/checkout' })))
+  assert.ok(limited.some((r) => r.statusCode === 429), 'refused requests are answered too and count as responses')
+  const p95 = app.load.sampleNow().criticalP95Ms
+  assert.equal(typeof p95, 'number')
+  assert.ok((p95 as number) >= 0)
+})
+
+test('the latency window computes p95 over its time window only', () => {
+  const window = new LatencyWindow(1000, 10_000, 20)
+  for (let i = 1; i <= 100; i++) window.record(i, 50_000)
+  assert.equal(window.p95(50_000), 95)
+  window.record(10_000, 30_000) // older than the window
+  assert.equal(window.p95(50_000), 95)
+  assert.equal(window.p95(70_000), undefined, 'nothing left inside the window')
+  const small = new LatencyWindow(4, 10_000, 1)
+  for (const v of [1, 2, 3, 4, 500]) small.record(v, 0)
+  assert.equal(small.p95(0), 500, 'the ring keeps the latest entries')
+})
+
+test('a run of mixed readings moves the level only as far as the whole run agreed', () => {
+  const h = new RankHysteresis(3, 3)
+  h.update(3)
+  h.update(1)
+  assert.equal(h.update(2), 1)
+  h.update(0)
+  h.update(0)
+  assert.equal(h.update(0), 0)
+})
+
+test('every sample is published on techmart:load:sample and to onSample listeners', async (t) => {
+  const published: LoadState[] = []
+  const listener = (s: unknown) => { published.push(s as LoadState) }
+  diagnosticsChannel.subscribe('techmart:load:sample', listener)
+  t.after(() => diagnosticsChannel.unsubscribe('techmart:load:sample', listener))
+  const app = await manualApp(t)
+  const heard: LoadState[] = []
+  const off = app.load.onSample((s) => heard.push(s))
+  const state = app.load.sampleNow()
+  off()
+  app.load.sampleNow()
+  assert.equal(heard.length, 1)
+  assert.equal(heard[0], state)
+  assert.ok(published.includes(state))
+})
+
+test('the background timer samples without any request and stops when the app closes', async (t) => {
+  let samples = 0
+  const listener = () => { samples++ }
+  diagnosticsChannel.subscribe('techmart:load:sample', listener)
+  t.after(() => diagnosticsChannel.unsubscribe('techmart:load:sample', listener))
+  const app = await buildTestApp(undefined, { loadSampleIntervalMs: 50 })
+  const deadline = Date.now() + 5000
+  while (Date.now() < deadline) {
+    if (samples >= 2) break
+    await sleep(25)
+  }
+  assert.ok(samples >= 2, `${samples} samples`)
+  await app.close()
+  const atClose = samples
+  await sleep(250)
+  assert.equal(samples, atClose, 'no sample after close: the timer is cleared')
+})
+
+test('bad thresholds stop the boot with the variable\'s name', async () => {
+  await assert.rejects(buildTestApp(undefined, { loadEventLoopDelayMs: '300,200,100' }), /LOAD_EVENT_LOOP_DELAY_MS/)
+})
