@@ -62,7 +62,7 @@ const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, opts) 
       bytes: length === undefined ? undefined : Number(length)
     }
     if (duration >= opts.slowRequestMs) request.log.warn(line, 'slow request')
-    else if (status >= 500) request.log.warn(line, 'request failed')
+    else if (status >= 500) request.log.warn(line, 'request completed') // the error handler logs the error itself
     else if (request.routeOptions.config?.criticality === 'health') request.log.debug(line, 'request completed')
     else request.log.info(line, 'request completed')
     done()
