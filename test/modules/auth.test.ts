@@ -170,3 +170,23 @@ describe('POST /auth/login', () => {
     })
   }
 })
+
+describe('brute-force limit', () => {
+  test('login attempts from one client are cut off after at most 10 a minute (429), before the password is checked', async (t) => {
+    const limited = await buildTestApp(t, { rateLimitEnabled: true })
+    const account = newUser()
+    assert.equal((await limited.inject({ method: 'POST', url: '/api/v1/auth/register', payload: account })).statusCode, 201)
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++) {
+      const res = await limited.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: account.email, password: `guess-${i}` } })
+      statuses.push(res.statusCode)
+      if (res.statusCode === 429) assert.ok(res.headers['retry-after'])
+    }
+    const answered = statuses.filter((s) => s !== 429)
+    assert.ok(answered.length >= 1 && answered.length <= 10, statuses.join(','))
+    assert.ok(answered.every((s) => s === 401))
+    assert.equal(statuses.at(-1), 429)
+    // The limit holds even for the right password.
+    assert.equal((await limited.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: account.email, password: account.password } })).statusCode, 429)
+  })
+})
