@@ -63,5 +63,8 @@ export const products = pgTable('products', {
   index('products_brand_idx').on(sql`lower(${t.brand})`).where(sql`${t.isActive}`),
   index('products_featured_idx').on(t.createdAt).where(sql`${t.isActive} AND ${t.isFeatured}`),
   index('products_low_stock_idx').on(t.stockQuantity).where(sql`${t.isActive} AND ${t.stockQuantity} <= 10`),
-  index('products_seller_id_idx').on(t.sellerId)
+  index('products_seller_id_idx').on(t.sellerId),
+  // Catalog sorts by name and by rating page through these in order (keyset on (key, id)).
+  index('products_name_id_idx').on(t.name, t.id).where(sql`${t.isActive}`),
+  index('products_rating_id_idx').on(t.ratingAvg, t.id).where(sql`${t.isActive}`)
 ])

@@ -1,5 +1,6 @@
 export * from './users.js'
 export * from './catalog.js'
+export * from './catalog-search.js'
 export * from './reviews.js'
 export * from './cart.js'
 export * from './orders.js'
