@@ -79,9 +79,20 @@ function manageableBy (viewer: Viewer): SQL {
   return sql`false`
 }
 
+/**
+ * Orders containing the seller's products, found seller-first: ARRAY(...) runs once
+ * (products_seller_id_idx → order_items_product_order_idx) and the orders are then
+ * fetched by primary key. A correlated EXISTS here lets the planner walk every order
+ * newest-first probing each (measured on 100k orders, busy 2-core box: 9-50 ms vs 390-570 ms).
+ */
+function soldBy (sellerId: number): SQL {
+  return sql`orders.id = ANY(ARRAY(SELECT oi.order_id FROM order_items oi JOIN products p ON p.id = oi.product_id
+                                   WHERE p.seller_id = ${sellerId}))`
+}
+
 function listFilter (filter: ListFilter): SQL | undefined {
   return and(
-    filter.scope === 'selling' ? containsProductsOf(filter.userId) : eq(orders.userId, filter.userId),
+    filter.scope === 'selling' ? soldBy(filter.userId) : eq(orders.userId, filter.userId),
     filter.status ? eq(orders.status, filter.status) : undefined
   )
 }
