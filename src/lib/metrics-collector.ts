@@ -55,10 +55,14 @@ export interface ProcessSample {
 export interface SeriesPointData {
   t: number
   requests: number
+  /** 5xx responses. */
+  errors: number
   errorRate: number | null
   p50: number | null
   p95: number | null
   p99: number | null
+  cacheHits: number
+  cacheLookups: number
   cacheHitRate: number | null
   eventLoopP99: number | null
   poolInUse: number | null
@@ -187,10 +191,13 @@ export class MetricsCollector implements MetricsReader {
     return {
       t: s,
       requests: h.count,
+      errors: h.errors,
       errorRate: h.count > 0 ? h.errors / h.count : null,
       p50: h.p50,
       p95: h.p95,
       p99: h.p99,
+      cacheHits: hits,
+      cacheLookups: lookups,
       cacheHitRate: lookups > 0 ? hits / lookups : null,
       eventLoopP99: this.samples.get(G_EL_P99, s) ?? null,
       poolInUse: this.samples.get(G_POOL_IN_USE, s) ?? null,

@@ -1,4 +1,7 @@
 import { build, type Histogram } from 'hdr-histogram-js'
+import { CounterRing, HISTORY_SECONDS } from './counter-ring.js'
+
+export { CounterRing, HISTORY_SECONDS }
 
 /**
  * In-process rolling windows for the live dashboard, alerts and profiling:
@@ -11,8 +14,6 @@ import { build, type Histogram } from 'hdr-histogram-js'
  * so tests drive it with a fake clock.
  */
 
-/** Seconds of per-second counters kept. */
-export const HISTORY_SECONDS = 900
 /** Seconds covered by per-second histograms. */
 export const FINE_SECONDS = 60
 const MINUTE_SLOTS = 16
@@ -64,68 +65,6 @@ export function maxMs (h: Histogram): number | null {
 
 export function round3 (n: number): number {
   return Math.round(n * 1000) / 1000
-}
-
-/** Per-second sums of `fields` numeric fields, for the last `size` seconds. */
-export class CounterRing {
-  private readonly values: Float64Array
-  private readonly seconds: Float64Array
-
-  constructor (readonly fields: number, readonly size = HISTORY_SECONDS) {
-    this.values = new Float64Array(fields * size)
-    this.seconds = new Float64Array(size).fill(-1)
-  }
-
-  private base (second: number): number {
-    const idx = second % this.size
-    const base = idx * this.fields
-    if (this.seconds[idx] !== second) {
-      this.seconds[idx] = second
-      this.values.fill(0, base, base + this.fields)
-    }
-    return base
-  }
-
-  add (field: number, amount: number, second: number): void {
-    this.values[this.base(second) + field] += amount
-  }
-
-  /** Keeps the highest value seen in the second. */
-  max (field: number, value: number, second: number): void {
-    const i = this.base(second) + field
-    if (value > this.values[i]) this.values[i] = value
-  }
-
-  /** The field in one second, or undefined when nothing was recorded in it. */
-  get (field: number, second: number): number | undefined {
-    const idx = second % this.size
-    return this.seconds[idx] === second ? this.values[idx * this.fields + field] : undefined
-  }
-
-  /** Sum of a field over the `windowS` seconds ending with `nowS` (inclusive). */
-  sum (field: number, windowS: number, nowS: number): number {
-    let total = 0
-    const from = nowS - Math.min(windowS, this.size) + 1
-    for (let s = from; s <= nowS; s++) {
-      const idx = s % this.size
-      if (this.seconds[idx] === s) total += this.values[idx * this.fields + field]
-    }
-    return total
-  }
-
-  /** Highest value of a field over the window, or undefined when no second of it was recorded. */
-  maxOver (field: number, windowS: number, nowS: number): number | undefined {
-    let best: number | undefined
-    const from = nowS - Math.min(windowS, this.size) + 1
-    for (let s = from; s <= nowS; s++) {
-      const idx = s % this.size
-      if (this.seconds[idx] === s) {
-        const v = this.values[idx * this.fields + field]
-        if (best === undefined || v > best) best = v
-      }
-    }
-    return best
-  }
 }
 
 /** A ring of histograms, one per period of `periodS` seconds, allocated only for periods with data. */
@@ -293,6 +232,14 @@ export class LatencyWindow {
   second (second: number): WindowSummary {
     const counts = this.counts(1, second)
     const h = this.seconds?.at(second)
+    if (!h || counts.count === 0) return { ...counts, p50: null, p95: null, p99: null, max: null }
+    return { ...counts, p50: percentileMs(h, 50), p95: percentileMs(h, 95), p99: percentileMs(h, 99), max: maxMs(h) }
+  }
+
+  /** Counts and percentiles of the minute starting at `minuteStartS` (rollups). */
+  minute (minuteStartS: number): WindowSummary {
+    const counts = this.counts(60, minuteStartS + 59)
+    const h = this.minutes.at(minuteStartS)
     if (!h || counts.count === 0) return { ...counts, p50: null, p95: null, p99: null, max: null }
     return { ...counts, p50: percentileMs(h, 50), p95: percentileMs(h, 95), p99: percentileMs(h, 99), max: maxMs(h) }
   }

@@ -4,6 +4,7 @@ import { createAuthService } from './auth/auth.service.js'
 import { cartRoutes } from './cart/cart.routes.js'
 import { createCartService } from './cart/cart.service.js'
 import { createInventoryService } from './inventory/inventory.service.js'
+import { metricsModule } from './monitoring/metrics.module.js'
 import { ordersRoutes } from './orders/orders.routes.js'
 import { createOrdersService } from './orders/orders.service.js'
 import { reviewsRoutes } from './reviews/reviews.routes.js'
@@ -38,4 +39,16 @@ export const modules: FastifyPluginAsync = async (app) => {
   await app.register(cartRoutes, { prefix: '/cart', cart })
   await app.register(ordersRoutes, { prefix: '/orders', orders })
   await app.register(reviewsRoutes, { reviews })
+
+  // Monitoring, metrics side: business/performance metrics, search analytics, the live stream and their jobs.
+  const c = app.config
+  await app.register(metricsModule, {
+    prefix: '/monitoring',
+    businessIntervalS: c.businessMetricsIntervalS,
+    businessTimezone: c.businessTimezone,
+    lowStockThreshold: c.lowStockThreshold,
+    retentionDays: c.metricsRetentionDays,
+    slowSearchMs: c.slowSearchMs,
+    jwtSecret: c.jwtSecret
+  })
 }

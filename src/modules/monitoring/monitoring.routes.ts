@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import type { BusinessService } from './business.service.js'
+import {
+  BusinessSchema, errorResponses, PerformanceQuerySchema, PerformanceSchema, SearchAnalyticsSchema, StreamTokenSchema
+} from './metrics.schemas.js'
+import type { PerformanceService } from './performance.service.js'
+import type { SearchAnalyticsService } from './search-analytics.js'
+
+/** What the stream routes need from the module (see metrics.module.ts). */
+export interface StreamAccess {
+  /** Sets the stream cookie for this admin; returns its lifetime in seconds. */
+  issue: (request: FastifyRequest, reply: FastifyReply) => number
+  /** preHandler: an admin bearer token, or a valid stream cookie. */
+  authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  /** Takes over the reply and streams events until the client leaves. */
+  connect: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+}
+
+export interface MetricsRoutesOptions {
+  business: BusinessService
+  performance: PerformanceService
+  search: SearchAnalyticsService
+  stream: StreamAccess
+}
+
+const security = [{ bearerAuth: [] }]
+const tags = ['monitoring']
+const config = { criticality: 'reports' as const }
+
+/** Business and performance metrics, search analytics and the live stream; admin only. */
+export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = async (app, { business, performance, search, stream }) => {
+  const preHandler = app.requireRole('admin')
+
+  app.get('/business', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Business metrics (users, products, orders, revenue, conversion, top products), computed in the background',
+      response: { 200: BusinessSchema, ...errorResponses(401, 403, 503) }
+    }
+  }, async () => business.latest())
+
+  app.get('/performance', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Every performance figure of every instance (total and each) plus chart series for the range',
+      querystring: PerformanceQuerySchema,
+      response: { 200: PerformanceSchema, ...errorResponses(400, 401, 403, 503) }
+    }
+  }, async (request) => performance.performance(request.query.range))
+
+  app.get('/search-analytics', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Top queries, zero-result queries and slow searches of the last 24 hours',
+      response: { 200: SearchAnalyticsSchema, ...errorResponses(401, 403) }
+    }
+  }, async () => search.summary())
+
+  app.post('/stream-token', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Sets a 60-second HttpOnly cookie that lets this browser open GET /monitoring/stream (EventSource cannot send headers)',
+      response: { 200: StreamTokenSchema, ...errorResponses(401, 403) }
+    }
+  }, async (request, reply) => ({ expires_in: stream.issue(request, reply) }))
+
+  app.get('/stream', {
+    preHandler: stream.authorize,
+    // Long-lived: kept out of latency metrics, never compressed (the reply is hijacked).
+    config: { ...config, metrics: false, rateLimit: { points: 30, duration: 60 } },
+    schema: {
+      tags,
+      security,
+      summary: 'Server-Sent Events: `metrics` every second, `alert`, `profile` and `business` when they happen',
+      response: {
+        200: Type.String({ description: 'text/event-stream' }),
+        ...errorResponses(401, 403, 503)
+      }
+    }
+  }, async (request, reply) => stream.connect(request, reply))
+}
