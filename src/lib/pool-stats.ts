@@ -69,21 +69,28 @@ export function instrumentPool<S extends postgres.Sql> (sql: S, size: number): {
   const settle = () => { pending--; changed() }
 
   // postgres.js queries are lazy promises: they run when first awaited
-  // (`then`), and a query used as a fragment of another is never awaited.
-  // So counting starts at the first `then`, not at creation.
+  // (`then`) or `execute()`d, and a query used as a fragment of another is
+  // never run on its own. So counting starts there, not at creation.
   const track = (result: unknown): unknown => {
     if (!(result instanceof Promise)) return result
-    const query = result as unknown as { then: AnyFn }
+    const query = result as unknown as { then: AnyFn, execute: AnyFn }
     const originalThen = query.then
+    const originalExecute = query.execute
     let started = false
+    const start = () => {
+      if (started) return
+      started = true
+      pending++
+      changed()
+      originalThen.call(query, settle, settle)
+    }
     query.then = function (this: unknown, ...args: unknown[]) {
-      if (!started) {
-        started = true
-        pending++
-        changed()
-        originalThen.call(query, settle, settle)
-      }
+      start()
       return originalThen.apply(this, args)
+    }
+    query.execute = function (this: unknown, ...args: unknown[]) {
+      start()
+      return originalExecute.apply(this, args)
     }
     return query
   }
