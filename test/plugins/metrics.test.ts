@@ -40,7 +40,7 @@ function find (samples: Sample[], name: string, labels: Record<string, string>):
 }
 
 async function appWithTestRoutes (t: Parameters<typeof buildTestApp>[0], overrides = {}) {
-  return await buildTestApp(t, { metricsToken: METRICS_TOKEN, rateLimitEnabled: false, ...overrides }, {
+  return await buildTestApp(t, { metricsToken: METRICS_TOKEN, rateLimitEnabled: false, loadSheddingEnabled: false, ...overrides }, {
     setup: (app) => {
       app.get('/test/ok/:id', async () => ({ ok: true }))
       app.get('/test/fail', async () => { throw new Error('boom') })
