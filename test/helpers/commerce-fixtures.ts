@@ -4,6 +4,12 @@ import { createCategory, createProduct, createUser, type FixtureUser, type Produ
 
 /** Fixtures for the account, cart, order and review tests: rows go in through SQL, requests through app.inject. */
 
+/**
+ * Correctness tests run without the adaptive traffic controls: a busy machine
+ * must not turn an expected 201 into a 429 or 503 (those have their own tests).
+ */
+export const NO_TRAFFIC_CONTROL = { rateLimitEnabled: false, loadSheddingEnabled: false } as const
+
 export const ORDER_BODY = { shipping_address: '1 Test Street, Testville', billing_address: '1 Test Street, Testville', payment_method: 'card' }
 
 export interface Shop { seller: FixtureUser, categoryId: number }

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, resetDb } from '../helper.js'
-import { assertError, auth } from '../helpers/commerce-fixtures.js'
+import { assertError, auth, NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
 
 let app: FastifyInstance
 let n = 0
@@ -21,7 +21,7 @@ function jwtPayload (token: string): Record<string, unknown> {
 
 before(async () => {
   await resetDb()
-  app = await buildTestApp(undefined, { rateLimitEnabled: false })
+  app = await buildTestApp(undefined, NO_TRAFFIC_CONTROL)
 })
 after(() => app.close())
 
@@ -173,7 +173,7 @@ describe('POST /auth/login', () => {
 
 describe('brute-force limit', () => {
   test('login attempts from one client are cut off after at most 10 a minute (429), before the password is checked', async (t) => {
-    const limited = await buildTestApp(t, { rateLimitEnabled: true })
+    const limited = await buildTestApp(t, { rateLimitEnabled: true, loadSheddingEnabled: false })
     const account = newUser()
     assert.equal((await limited.inject({ method: 'POST', url: '/api/v1/auth/register', payload: account })).statusCode, 201)
     const statuses: number[] = []

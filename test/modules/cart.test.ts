@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, resetDb } from '../helper.js'
 import { createUser } from '../fixtures.js'
-import { assertError, auth, createShop, createShopProduct, putInCart, type Shop } from '../helpers/commerce-fixtures.js'
+import { assertError, auth, createShop, createShopProduct, NO_TRAFFIC_CONTROL, putInCart, type Shop } from '../helpers/commerce-fixtures.js'
 
 let app: FastifyInstance
 let shop: Shop
@@ -16,7 +16,7 @@ const remove = (token: string, productId: number | string) => app.inject({ metho
 
 before(async () => {
   await resetDb()
-  app = await buildTestApp(undefined, { rateLimitEnabled: false })
+  app = await buildTestApp(undefined, NO_TRAFFIC_CONTROL)
   shop = await createShop(app)
 })
 after(() => app.close())

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildTestApp } from '../helper.js'
+import { NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
 
 // The spec's per-client limits (60 s window) and the load-shedding class of every account, cart, order and review route.
 const EXPECTED: Record<string, { points: number, criticality?: string }> = {
@@ -22,7 +23,7 @@ const EXPECTED: Record<string, { points: number, criticality?: string }> = {
 
 test('every commerce route declares its rate limit and criticality', async (t) => {
   const seen = new Map<string, { config: unknown, hasResponseSchema: boolean }>()
-  const app = await buildTestApp(t, { rateLimitEnabled: false }, {
+  const app = await buildTestApp(t, NO_TRAFFIC_CONTROL, {
     setup: (app) => {
       app.addHook('onRequest', async (request) => {
         const { method, url, config, schema } = request.routeOptions
@@ -45,7 +46,7 @@ test('every commerce route declares its rate limit and criticality', async (t) =
 })
 
 test('the OpenAPI document lists the commerce paths with bearer security', async (t) => {
-  const app = await buildTestApp(t, { rateLimitEnabled: false })
+  const app = await buildTestApp(t, NO_TRAFFIC_CONTROL)
   const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
   for (const path of ['/api/v1/auth/login', '/api/v1/cart/add', '/api/v1/orders/{id}/status', '/api/v1/products/{id}/reviews']) {
     assert.ok(spec.paths[path], `${path} documented`)

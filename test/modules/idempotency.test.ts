@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, resetDb } from '../helper.js'
 import { createUser, type FixtureUser } from '../fixtures.js'
-import { assertError, createShop, createShopProduct, ORDER_BODY, placeOrder, putInCart, stockOf, type Shop } from '../helpers/commerce-fixtures.js'
+import { assertError, createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY, placeOrder, putInCart, type Shop, stockOf } from '../helpers/commerce-fixtures.js'
 import { createIdempotency, fingerprintOf } from '../../src/modules/orders/orders.idempotency.js'
 
 let app: FastifyInstance
@@ -32,7 +32,7 @@ async function customerWithCart (quantity = 2): Promise<{ user: FixtureUser, pro
 
 before(async () => {
   await resetDb()
-  app = await buildTestApp(undefined, { rateLimitEnabled: false })
+  app = await buildTestApp(undefined, NO_TRAFFIC_CONTROL)
   shop = await createShop(app)
 })
 after(() => app.close())

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, resetDb } from '../helper.js'
 import { createUser } from '../fixtures.js'
-import { createShop, createShopProduct, ORDER_BODY, putInCart, stockOf, type Shop } from '../helpers/commerce-fixtures.js'
+import { createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY, putInCart, type Shop, stockOf } from '../helpers/commerce-fixtures.js'
 import { createInventoryService } from '../../src/modules/inventory/inventory.service.js'
 import { createCartService } from '../../src/modules/cart/cart.service.js'
 import { createOrdersService } from '../../src/modules/orders/orders.service.js'
@@ -32,7 +32,7 @@ function recorder (calls: Call[]) {
 
 before(async () => {
   await resetDb()
-  app = await buildTestApp(undefined, { rateLimitEnabled: false })
+  app = await buildTestApp(undefined, NO_TRAFFIC_CONTROL)
   shop = await createShop(app)
 })
 after(() => app.close())

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, resetDb } from '../helper.js'
-import { assertError, createCustomers, createShop, createShopProduct, placeOrder, putInCart, stockOf, type Shop } from '../helpers/commerce-fixtures.js'
+import { assertError, createCustomers, createShop, createShopProduct, NO_TRAFFIC_CONTROL, placeOrder, putInCart, type Shop, stockOf } from '../helpers/commerce-fixtures.js'
 
 // Real PostgreSQL, the test pool of 10 connections, 200 requests in flight at once through app.inject.
 let app: FastifyInstance
@@ -10,7 +10,7 @@ let shop: Shop
 
 before(async () => {
   await resetDb()
-  app = await buildTestApp(undefined, { rateLimitEnabled: false })
+  app = await buildTestApp(undefined, NO_TRAFFIC_CONTROL)
   shop = await createShop(app)
 })
 after(() => app.close())

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, resetDb } from '../helper.js'
 import { createUser, type FixtureUser } from '../fixtures.js'
-import { assertError, auth, createShop, createShopProduct, placeOrder, putInCart, stockOf, type Shop } from '../helpers/commerce-fixtures.js'
+import { assertError, auth, createShop, createShopProduct, NO_TRAFFIC_CONTROL, placeOrder, putInCart, type Shop, stockOf } from '../helpers/commerce-fixtures.js'
 import { ORDER_STATUSES, TRANSITIONS, type OrderStatus } from '../../src/modules/orders/orders.status.js'
 
 let app: FastifyInstance
@@ -27,7 +27,7 @@ async function newOrder (status: OrderStatus = 'pending', s: Shop = shop): Promi
 
 before(async () => {
   await resetDb()
-  app = await buildTestApp(undefined, { rateLimitEnabled: false })
+  app = await buildTestApp(undefined, NO_TRAFFIC_CONTROL)
   shop = await createShop(app)
   admin = await createUser(app, { role: 'admin' })
 })

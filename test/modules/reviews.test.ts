@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, resetDb } from '../helper.js'
 import { createUser, type FixtureUser } from '../fixtures.js'
-import { assertError, auth, createCustomers, createShop, createShopProduct, placeOrder, putInCart, type Shop } from '../helpers/commerce-fixtures.js'
+import { assertError, auth, createCustomers, createShop, createShopProduct, NO_TRAFFIC_CONTROL, placeOrder, putInCart, type Shop } from '../helpers/commerce-fixtures.js'
 
 let app: FastifyInstance
 let shop: Shop
@@ -27,7 +27,7 @@ async function buy (user: FixtureUser, productId: number, status: string): Promi
 
 before(async () => {
   await resetDb()
-  app = await buildTestApp(undefined, { rateLimitEnabled: false })
+  app = await buildTestApp(undefined, NO_TRAFFIC_CONTROL)
   shop = await createShop(app)
 })
 after(() => app.close())

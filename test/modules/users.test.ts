@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, resetDb } from '../helper.js'
 import { createUser, FIXTURE_PASSWORD } from '../fixtures.js'
-import { assertError, auth } from '../helpers/commerce-fixtures.js'
+import { assertError, auth, NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
 
 let app: FastifyInstance
 
@@ -13,7 +13,7 @@ const patchProfile = (token: string, payload: unknown) =>
 
 before(async () => {
   await resetDb()
-  app = await buildTestApp(undefined, { rateLimitEnabled: false })
+  app = await buildTestApp(undefined, NO_TRAFFIC_CONTROL)
 })
 after(() => app.close())
 
