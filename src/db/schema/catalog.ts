@@ -64,7 +64,10 @@ export const products = pgTable('products', {
   index('products_featured_idx').on(t.createdAt).where(sql`${t.isActive} AND ${t.isFeatured}`),
   index('products_low_stock_idx').on(t.stockQuantity).where(sql`${t.isActive} AND ${t.stockQuantity} <= 10`),
   index('products_seller_id_idx').on(t.sellerId),
-  // Catalog sorts by name and by rating page through these in order (keyset on (key, id)).
+  // Catalog sorts by name and by rating page through these in order (keyset on (key, id)),
+  // over all products and per category (category pages scan each subcategory in order).
   index('products_name_id_idx').on(t.name, t.id).where(sql`${t.isActive}`),
-  index('products_rating_id_idx').on(t.ratingAvg, t.id).where(sql`${t.isActive}`)
+  index('products_rating_id_idx').on(t.ratingAvg, t.id).where(sql`${t.isActive}`),
+  index('products_category_name_idx').on(t.categoryId, t.name, t.id).where(sql`${t.isActive}`),
+  index('products_category_rating_idx').on(t.categoryId, t.ratingAvg, t.id).where(sql`${t.isActive}`)
 ])

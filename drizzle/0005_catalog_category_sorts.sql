@@ -1,0 +1,2 @@
+CREATE INDEX "products_category_name_idx" ON "products" USING btree ("category_id","name","id") WHERE "products"."is_active";--> statement-breakpoint
+CREATE INDEX "products_category_rating_idx" ON "products" USING btree ("category_id","rating_avg","id") WHERE "products"."is_active";
