@@ -1,6 +1,6 @@
 import { DAY_MS, type SeedClock } from './clock.js'
 import type { CopyValue } from './copy.js'
-import type { Catalog } from './products.js'
+import { popularityRanking, type Catalog } from './products.js'
 import { ZipfSampler, createRng, shuffle } from './random.js'
 import type { UserPopulation } from './users.js'
 
@@ -15,11 +15,9 @@ export function * cartRows (carts: number, catalog: Catalog, users: UserPopulati
   const customers: number[] = []
   for (let id = users.customerIds.first; id < users.customerIds.first + users.customerIds.count; id++) if (users.active[id] === 1) customers.push(id)
   const shoppers = [users.demoCustomerId, ...shuffle(rng, customers)].slice(0, carts)
-  const buyable: number[] = []
-  for (let i = 0; i < catalog.count; i++) if (catalog.active[i] === 1 && catalog.stock[i] > 0) buyable.push(i)
+  const buyable = popularityRanking(catalog, seed).filter((p) => catalog.stock[p] > 0)
   if (buyable.length === 0) throw new Error('cannot seed carts: no active product is in stock')
-  shuffle(rng, buyable)
-  const popularity = new ZipfSampler(buyable.length, 1, 20)
+  const popularity = new ZipfSampler(buyable.length, 1, 50)
   let id = 0
   for (const userId of shoppers) {
     const wanted = Math.min(rng.int(1, 3), buyable.length)

@@ -1,5 +1,5 @@
 import { DAY_MS, type SeedClock } from './clock.js'
-import { productsExistingAt, type Catalog } from './products.js'
+import { popularityRanking, productsExistingAt, type Catalog } from './products.js'
 import { ZipfSampler, createRng, cumulative, pickWeighted, shuffle, type Rng } from './random.js'
 import type { UserPopulation } from './users.js'
 
@@ -76,20 +76,19 @@ interface Demand {
   demoShare: number
 }
 
-function demand (rng: Rng, catalog: Catalog, users: UserPopulation, orders: number): Demand {
+function demand (rng: Rng, catalog: Catalog, users: UserPopulation, orders: number, seed: number): Demand {
   const customers: number[] = []
   for (let id = users.customerIds.first; id < users.customerIds.first + users.customerIds.count; id++) {
     if (users.active[id] === 1) customers.push(id)
   }
-  const actives: number[] = []
-  for (let i = 0; i < catalog.count; i++) if (catalog.active[i] === 1) actives.push(i)
-  if (actives.length === 0) throw new Error('cannot seed orders: the catalog has no active product')
+  const popular = popularityRanking(catalog, seed)
+  if (popular.length === 0) throw new Error('cannot seed orders: the catalog has no active product')
   return {
-    oldest: actives[0],
     shoppers: shuffle(rng, Int32Array.from(customers)),
     shopperRank: new ZipfSampler(customers.length, 1, 200),
-    popular: shuffle(rng, Int32Array.from(actives)),
-    popularity: new ZipfSampler(actives.length, 1, 20),
+    popular,
+    popularity: new ZipfSampler(popular.length, 1, 50),
+    oldest: popular.reduce((a, b) => Math.min(a, b)),
     // The demo customer gets about 20 orders of its own to show.
     demoShare: orders > 0 ? Math.min(20, orders * 0.02) / orders : 0
   }
@@ -119,7 +118,7 @@ function pickProducts (rng: Rng, d: Demand, catalog: Catalog, t: number, wanted:
 /** Generates the orders in id order. Deterministic: calling it twice yields the same orders. */
 export function * generateOrders (count: number, catalog: Catalog, users: UserPopulation, seed: number, clock: SeedClock): Generator<SeedOrder> {
   const rng = createRng(seed, 'orders')
-  const d = demand(rng, catalog, users, count)
+  const d = demand(rng, catalog, users, count, seed)
   for (let k = 0; k < count; k++) {
     const createdAt = orderTime(rng, k, count, clock)
     const userId = shopperAt(rng, d, users, createdAt)

@@ -3,7 +3,7 @@ import { slugify, type SeedCategory } from './categories.js'
 import { DAY_MS, type SeedClock } from './clock.js'
 import type { CopyValue } from './copy.js'
 import { formatCents } from './money.js'
-import { createRng, cumulative, hashOf, pickWeighted, type Rng } from './random.js'
+import { createRng, cumulative, hashOf, pickWeighted, shuffle, type Rng } from './random.js'
 import { productText } from './text.js'
 import type { UserPopulation } from './users.js'
 
@@ -23,6 +23,21 @@ export interface Catalog {
   /** Product i was created at or before `createdStart + (i + 1) / count * createdSpan`. */
   createdStart: number
   createdSpan: number
+  /** Active products from best to worst seller, once `popularityRanking` ran. */
+  popular?: Int32Array
+}
+
+/**
+ * Active product indexes in popularity order (a seeded shuffle): orders,
+ * reviews and carts all draw from it with Zipf weights, so the best sellers
+ * are also the most reviewed and the most often in carts.
+ */
+export function popularityRanking (catalog: Catalog, seed: number): Int32Array {
+  if (catalog.popular) return catalog.popular
+  const actives: number[] = []
+  for (let i = 0; i < catalog.count; i++) if (catalog.active[i] === 1) actives.push(i)
+  catalog.popular = shuffle(createRng(seed, 'popularity'), Int32Array.from(actives))
+  return catalog.popular
 }
 
 /** How many of the first products existed at time `t` (creation times rise with the id). */
@@ -79,6 +94,13 @@ function saleCents (rng: Rng, price: number): number | null {
   return sale > 0 && sale < price ? sale : null
 }
 
+// "Ring Video Doorbell Pro 2" needs no "Video Doorbell" after it: drop the
+// product-type words when the line already shares one of them.
+function nounFor (noun: string, line: string): string {
+  const lineWords = new Set(line.toLowerCase().split(/[^a-z0-9]+/))
+  return noun.toLowerCase().split(/[^a-z0-9]+/).some((w) => w.length >= 4 && lineWords.has(w)) ? '' : noun
+}
+
 function stockLevel (rng: Rng): number {
   const r = rng.next()
   if (r < 0.05) return 0
@@ -102,7 +124,7 @@ function productRow (seed: number, rng: Rng, index: number, place: Placement, ct
   const brand = kind.brands[brandIdx]
   const lineIdx = Math.floor(rng.next() * brand.lines.length)
   const line = brand.lines[lineIdx]
-  const noun = rng.pick(kind.nouns)
+  const noun = nounFor(rng.pick(kind.nouns), line)
   const dims = place.lastVariant ? [...kind.variants.slice(0, -1), place.lastVariant] : kind.variants
   const picks = dims.map((options) => Math.floor(rng.next() * options.length))
   const variants = dims.map((options, d) => options[picks[d]])

@@ -2,7 +2,7 @@ import { KIND_LIST } from './catalog-kinds.js'
 import { DAY_MS, type SeedClock } from './clock.js'
 import type { CopyValue } from './copy.js'
 import type { SeedOrder } from './orders.js'
-import type { Catalog } from './products.js'
+import { popularityRanking, type Catalog } from './products.js'
 import { ZipfSampler, createRng, hashOf, type Rng } from './random.js'
 import { reviewRating, reviewText } from './text.js'
 import type { UserPopulation } from './users.js'
@@ -72,11 +72,9 @@ class UnverifiedPicker {
   constructor (private readonly ctx: ReviewContext, private readonly purchases: DeliveredPurchases, users: UserPopulation) {
     const reviewers = [users.demoCustomerId]
     for (let id = users.customerIds.first; id < users.customerIds.first + users.customerIds.count; id++) if (users.active[id] === 1) reviewers.push(id)
-    const actives: number[] = []
-    for (let i = 0; i < ctx.catalog.count; i++) if (ctx.catalog.active[i] === 1) actives.push(i)
     this.reviewers = Int32Array.from(reviewers)
-    this.actives = Int32Array.from(actives)
-    this.popularity = new ZipfSampler(actives.length, 1, 50)
+    this.actives = popularityRanking(ctx.catalog, ctx.seed)
+    this.popularity = new ZipfSampler(this.actives.length, 1, 50)
   }
 
   next (): [userId: number, product: number] {
