@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import { authRoutes } from './auth/auth.routes.js'
 import { createAuthService } from './auth/auth.service.js'
 import { cartRoutes } from './cart/cart.routes.js'
+import { catalogRoutes } from './catalog/catalog.routes.js'
+import { createCatalogService } from './catalog/catalog.service.js'
 import { createCartService } from './cart/cart.service.js'
 import { createInventoryService } from './inventory/inventory.service.js'
 import { metricsModule } from './monitoring/metrics.module.js'
@@ -21,13 +23,21 @@ import { createUsersService } from './users/users.service.js'
 export const modules: FastifyPluginAsync = async (app) => {
   // Modules are registered here as they land (catalog, users/auth, cart, orders, reviews, monitoring).
 
+  // Catalog and search (issue 3): products, categories, cached reads; other modules call its invalidateProducts.
+  const catalog = createCatalogService({
+    db: { db: app.db.db, sql: app.db.sql, readSql: app.db.readSql },
+    cache: app.cache,
+    log: app.log,
+    wordsRefreshS: app.config.catalogWordsRefreshS
+  })
+  await app.register(catalogRoutes, { catalog })
+
   // Accounts, cart, orders, reviews (issue 4). Inventory owns stock and rating writes on products.
   const { db } = app.db
   const inventory = createInventoryService({
     db,
     log: app.log,
-    // Must call the catalog service's invalidateProducts(productIds) once the catalog module is registered here.
-    onProductsChanged: async () => {}
+    onProductsChanged: (productIds) => catalog.invalidateProducts(productIds)
   })
   const users = createUsersService({ db, log: app.log })
   const auth = createAuthService({ users, signAccessToken: app.signAccessToken, expiresInS: app.config.jwtExpiresInS, log: app.log })

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto'
+
+/**
+ * Cache keys and invalidation tags of the catalog, built only here. The
+ * cache plugin prefixes keys as `<prefix>:cache:<type>:<key>`.
+ *
+ * Tags:
+ * - `catalog:p:<id>`: everything that shows product <id> (its detail, every
+ *   page listing it, popular lists containing it).
+ * - `catalog:slug:<slug>`: the by-slug entry (including a cached "not found").
+ * - `catalog:s:<scope>:<family>`: list and search pages whose *membership or
+ *   order* may change when a product in <scope> changes. <scope> is a
+ *   category id (a page filtered on it, which covers its subtree) or `all`.
+ *   <family> says which change matters: `base` (any product field, used for
+ *   every list), `stock` (pages filtered on in_stock), `rating` (pages sorted
+ *   by rating). A stock or rating change bumps only those two families, so an
+ *   order does not empty every cached search.
+ * - `catalog:categories`: the category tree and the category index.
+ */
+export type ScopeFamily = 'base' | 'stock' | 'rating'
+
+export const CatalogTags = {
+  product: (id: number) => `catalog:p:${id}`,
+  slug: (slug: string) => `catalog:slug:${slug}`,
+  scope: (scope: number | 'all', family: ScopeFamily) => `catalog:s:${scope}:${family}`,
+  categories: 'catalog:categories'
+}
+
+export const CatalogKeys = {
+  productDetail: (id: number) => String(id),
+  productBySlug: (slug: string) => `slug:${slug}`,
+  /** Lists and searches are keyed by a digest of their normalized parameters. */
+  listing: (normalized: unknown) => createHash('sha1').update(JSON.stringify(normalized)).digest('base64url'),
+  popular: (limit: number) => `limit:${limit}`,
+  categoryTree: 'tree',
+  categoryIndex: 'index'
+}
+
+/** The advisory lock id that keeps one instance at a time refreshing the search words. */
+export const WORDS_REFRESH_LOCK_ID = 72_411_101

@@ -1,0 +1,197 @@
+import { Type, type Static, type TSchema } from 'typebox'
+
+export const DEFAULT_PAGE_SIZE = 20
+export const MAX_PAGE_SIZE = 100
+/** Offset paging stops here (page * page_size); deeper pages use the cursor, which costs the same at any depth. */
+export const MAX_OFFSET_ROWS = 10_000
+export const DEFAULT_POPULAR_LIMIT = 10
+export const MAX_POPULAR_LIMIT = 50
+const MAX_ID = 2_147_483_647
+// numeric(10,2)
+const MAX_MONEY = 99_999_999.99
+
+export const ErrorSchema = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String(),
+  error: Type.String(),
+  message: Type.String(),
+  details: Type.Optional(Type.Array(Type.Object({ field: Type.Optional(Type.String()), message: Type.String() }, { additionalProperties: true })))
+})
+
+/** `{ 400: ErrorSchema, ... }` for a route's response map. */
+export function errorResponses (...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorSchema]))
+}
+
+/** 304 answers to `If-None-Match` carry no body. */
+export const NotModifiedSchema = Type.Null({ description: 'Not Modified: the ETag sent in If-None-Match is current' })
+export const NoContentSchema = Type.Null({ description: 'Done; no body' })
+
+const Money = Type.Number({ description: 'Amount with two decimals' })
+const Rating = Type.Object({ average: Type.Number({ minimum: 0, maximum: 5 }), count: Type.Integer({ minimum: 0 }) })
+const CategoryRef = Type.Object({ id: Type.Integer(), name: Type.String(), slug: Type.String() })
+
+/** A product in lists, searches and category pages. */
+export const ProductSummarySchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  slug: Type.String(),
+  short_description: Type.Union([Type.String(), Type.Null()]),
+  price: Money,
+  sale_price: Type.Union([Money, Type.Null()]),
+  effective_price: Money,
+  stock_quantity: Type.Integer(),
+  brand: Type.Union([Type.String(), Type.Null()]),
+  category: CategoryRef,
+  rating: Rating,
+  is_featured: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' })
+})
+
+/** The spec's `get_product_by_id` result, plus seller_id, effective_price and updated_at. */
+export const ProductDetailSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  slug: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  short_description: Type.Union([Type.String(), Type.Null()]),
+  sku: Type.String(),
+  price: Money,
+  sale_price: Type.Union([Money, Type.Null()]),
+  effective_price: Money,
+  stock_quantity: Type.Integer(),
+  brand: Type.Union([Type.String(), Type.Null()]),
+  weight: Type.Union([Type.Number(), Type.Null()]),
+  dimensions: Type.Union([Type.String(), Type.Null()]),
+  category: CategoryRef,
+  rating: Rating,
+  is_featured: Type.Boolean(),
+  is_active: Type.Boolean(),
+  seller_id: Type.Integer(),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' })
+})
+
+export const PaginationSchema = Type.Object({
+  page: Type.Integer(),
+  page_size: Type.Integer(),
+  total_count: Type.Integer({ description: 'Exact when total_count_exact, else a lower bound (counting stops at 10,000 matches)' }),
+  total_count_exact: Type.Boolean(),
+  total_pages: Type.Integer(),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Opaque; pass as `cursor` for the next page (stable under inserts)' })
+})
+
+export const ProductListSchema = Type.Object({
+  products: Type.Array(ProductSummarySchema),
+  pagination: PaginationSchema,
+  corrected_query: Type.Optional(Type.String({ description: 'Set when no product matched `q` and a spelling correction did' }))
+})
+
+export const SORT_FIELDS = ['relevance', 'price', 'created_at', 'name', 'rating'] as const
+export type SortField = typeof SORT_FIELDS[number]
+
+const QueryText = Type.String({ minLength: 1, maxLength: 200 })
+const ListFilterProperties = {
+  q: Type.Optional(QueryText),
+  query: Type.Optional(Type.String({ ...QueryText, description: 'Alias of q' })),
+  min_price: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_MONEY, description: 'On the effective (sale when set) price' })),
+  max_price: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_MONEY })),
+  brand: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Exact brand, case-insensitive' })),
+  is_featured: Type.Optional(Type.Boolean()),
+  in_stock: Type.Optional(Type.Boolean()),
+  sort_by: Type.Optional(Type.Union([Type.Literal('relevance'), Type.Literal('price'), Type.Literal('created_at'), Type.Literal('name'), Type.Literal('rating')], { description: 'Default: relevance with q, else name. relevance without q orders newest first' })),
+  sort_order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'Default asc, desc for relevance, created_at and rating' })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_OFFSET_ROWS })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 600, pattern: '^[A-Za-z0-9_-]+$' }))
+}
+
+/** GET /products, GET /products/search (querystring) and POST /products/search (body). */
+export const ListQuerySchema = Type.Object({
+  ...ListFilterProperties,
+  category_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Includes its subcategories' }))
+}, { additionalProperties: false })
+export type ListQuery = Static<typeof ListQuerySchema>
+
+/** GET /categories/{id}/products: the category comes from the path. */
+export const CategoryListQuerySchema = Type.Object(ListFilterProperties, { additionalProperties: false })
+
+export const IdParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }) }, { additionalProperties: false })
+export const SlugParamsSchema = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' }) }, { additionalProperties: false })
+
+export const PopularQuerySchema = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_POPULAR_LIMIT }))
+}, { additionalProperties: false })
+
+export const PopularListSchema = Type.Object({
+  window_days: Type.Integer({ description: 'Orders shipped or delivered within this many days are counted' }),
+  products: Type.Array(Type.Object({ ...ProductSummarySchema.properties, order_count: Type.Integer() }))
+})
+
+export const CategoryNodeSchema = Type.Cyclic({
+  CategoryNode: Type.Object({
+    id: Type.Integer(),
+    name: Type.String(),
+    slug: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    parent_id: Type.Union([Type.Integer(), Type.Null()]),
+    sort_order: Type.Integer(),
+    product_count: Type.Integer({ description: 'Active products in the category and its subcategories' }),
+    children: Type.Array(Type.Ref('CategoryNode'))
+  })
+}, 'CategoryNode')
+export const CategoryTreeSchema = Type.Object({ categories: Type.Array(CategoryNodeSchema) })
+
+const Sku = Type.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
+const ProductFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  slug: Type.String({ minLength: 1, maxLength: 200, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', description: 'Generated from the name when omitted' }),
+  description: Type.Union([Type.String({ maxLength: 20_000 }), Type.Null()]),
+  short_description: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+  sku: Sku,
+  price: Type.Number({ exclusiveMinimum: 0, maximum: MAX_MONEY, description: 'At most two decimals' }),
+  sale_price: Type.Union([Type.Number({ minimum: 0, maximum: MAX_MONEY }), Type.Null()], { description: 'At most price' }),
+  stock_quantity: Type.Integer({ minimum: 0, maximum: MAX_ID }),
+  category_id: Type.Integer({ minimum: 1, maximum: MAX_ID }),
+  brand: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+  weight: Type.Union([Type.Number({ minimum: 0, maximum: 999_999.99 }), Type.Null()]),
+  dimensions: Type.Union([Type.String({ maxLength: 50 }), Type.Null()]),
+  is_featured: Type.Boolean(),
+  seller_id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Admins only; sellers always own what they create' })
+}
+
+export const CreateProductBodySchema = Type.Object({
+  name: ProductFields.name,
+  sku: ProductFields.sku,
+  price: ProductFields.price,
+  category_id: ProductFields.category_id,
+  slug: Type.Optional(ProductFields.slug),
+  description: Type.Optional(ProductFields.description),
+  short_description: Type.Optional(ProductFields.short_description),
+  sale_price: Type.Optional(ProductFields.sale_price),
+  stock_quantity: Type.Optional(ProductFields.stock_quantity),
+  brand: Type.Optional(ProductFields.brand),
+  weight: Type.Optional(ProductFields.weight),
+  dimensions: Type.Optional(ProductFields.dimensions),
+  is_featured: Type.Optional(ProductFields.is_featured),
+  seller_id: Type.Optional(ProductFields.seller_id)
+}, { additionalProperties: false })
+export type CreateProductBody = Static<typeof CreateProductBodySchema>
+
+export const UpdateProductBodySchema = Type.Object({
+  name: Type.Optional(ProductFields.name),
+  slug: Type.Optional(ProductFields.slug),
+  description: Type.Optional(ProductFields.description),
+  short_description: Type.Optional(ProductFields.short_description),
+  sku: Type.Optional(ProductFields.sku),
+  price: Type.Optional(ProductFields.price),
+  sale_price: Type.Optional(ProductFields.sale_price),
+  stock_quantity: Type.Optional(ProductFields.stock_quantity),
+  category_id: Type.Optional(ProductFields.category_id),
+  brand: Type.Optional(ProductFields.brand),
+  weight: Type.Optional(ProductFields.weight),
+  dimensions: Type.Optional(ProductFields.dimensions),
+  is_featured: Type.Optional(ProductFields.is_featured),
+  is_active: Type.Optional(Type.Boolean({ description: 'true restores a deleted product' }))
+}, { additionalProperties: false, minProperties: 1 })
+export type UpdateProductBody = Static<typeof UpdateProductBodySchema>

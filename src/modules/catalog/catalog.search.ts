@@ -1,0 +1,227 @@
+import type postgres from 'postgres'
+import type { Sql } from '../../db/client.js'
+import { timedQuery } from '../../lib/instrumentation.js'
+import { CatalogErrors } from './catalog.errors.js'
+import type { SortKeyValue } from './catalog.cursor.js'
+import type { SortField } from './catalog.schemas.js'
+import { SUMMARY_COLUMNS, type SummaryRow } from './catalog.repository.js'
+
+/** Counting stops here: past it the response says `total_count_exact: false`. */
+export const COUNT_CAP = 10_000
+
+type Fragment = postgres.Fragment
+
+/** Filters of a listing, normalized (money as decimal strings, brand lowercased, category expanded to its subtree). */
+export interface ListingFilter {
+  q?: string
+  /** Match the last word of `q` as a prefix. */
+  prefix?: boolean
+  categoryIds?: number[]
+  minPrice?: string
+  maxPrice?: string
+  brand?: string
+  featured?: boolean
+  inStock?: boolean
+}
+
+export interface ListingRequest {
+  filter: ListingFilter
+  sort: SortField
+  order: 'asc' | 'desc'
+  pageSize: number
+  /** Rows to skip (offset paging); 0 with a cursor. */
+  offset: number
+  /** Keyset position from a cursor: start after this row. */
+  after?: { key: SortKeyValue[], id: number }
+}
+
+export interface ListingPage {
+  /** Up to pageSize + 1 rows: the extra row only tells that there is a next page. */
+  rows: (SummaryRow & { k1: SortKeyValue, k2: SortKeyValue | null })[]
+  /** Full match count, when the query computed it (full-text search). */
+  total?: number
+}
+
+/**
+ * How a sort maps to SQL: the key columns (read as text so a cursor
+ * round-trips numerics and microsecond timestamps exactly), their casts for
+ * the keyset comparison, and the direction. `exact` (name equals the query)
+ * and `rank` exist only in the full-text match set.
+ */
+interface SortSpec { keys: [string, string | null], casts: [string, string | null], desc: boolean }
+
+function sortSpec (req: ListingRequest): SortSpec {
+  const desc = req.order === 'desc'
+  switch (req.sort) {
+    case 'price': return { keys: ['effective_price', null], casts: ['numeric', null], desc }
+    case 'name': return { keys: ['name', null], casts: ['text', null], desc }
+    case 'rating': return { keys: ['rating_avg', null], casts: ['numeric', null], desc }
+    case 'created_at': return { keys: ['created_at', null], casts: ['timestamptz', null], desc }
+    case 'relevance':
+      // Exact name matches first, then rank; without a query, newest first.
+      return req.filter.q
+        ? { keys: ['exact', 'rank'], casts: ['boolean', 'real'], desc: true }
+        : { keys: ['created_at', null], casts: ['timestamptz', null], desc: true }
+  }
+}
+
+/** Number of sort key values a cursor of this request carries. */
+export function sortKeyLength (req: Pick<ListingRequest, 'sort' | 'filter'>): number {
+  return req.sort === 'relevance' && req.filter.q ? 2 : 1
+}
+
+const KEY_FORMATS: Record<string, RegExp> = {
+  numeric: /^-?\d{1,12}(\.\d{1,4})?$/,
+  real: /^-?(\d+(\.\d+)?(e[+-]?\d+)?|NaN|Infinity)$/i,
+  timestamptz: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/,
+  text: /^[\s\S]*$/
+}
+
+/** Checks that the cursor's key values fit the sort's column types (a malformed value must be a 400, not a SQL error). */
+export function checkCursorKey (req: ListingRequest, key: SortKeyValue[]): void {
+  const spec = sortSpec(req)
+  spec.casts.forEach((cast, i) => {
+    if (cast === null) return
+    const v = key[i]
+    const ok = cast === 'boolean' ? typeof v === 'boolean' : typeof v === 'string' && KEY_FORMATS[cast].test(v)
+    if (!ok) throw new CatalogErrors.INVALID_CURSOR('bad sort key')
+  })
+}
+
+const WEB_SYNTAX = /["]|(^|\s)-\S|\sor\s/i
+const MIN_PREFIX_LENGTH = 3
+
+function tokens (q: string): string[] {
+  return q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+}
+
+/** True when `q` is plain words whose last one is long enough to try as a prefix. */
+export function canMatchPrefix (q: string): boolean {
+  const words = tokens(q)
+  return !WEB_SYNTAX.test(q) && words.length > 0 && words[words.length - 1].length >= MIN_PREFIX_LENGTH
+}
+
+/**
+ * The text search query. Plain words become `w1 & w2 & w3`, or with
+ * `prefix` `w1 & w2 & w3:*` (as-you-type: tried only when the whole words
+ * match nothing, since a prefix scan is wider and slower); anything with
+ * web-search syntax (quotes, `or`, `-word`) goes to websearch_to_tsquery
+ * unchanged. Tokens are letters and digits only, so the to_tsquery text is
+ * always valid syntax.
+ */
+export function tsQuery (sql: Sql, q: string, prefix = false): Fragment {
+  const words = tokens(q)
+  if (WEB_SYNTAX.test(q) || words.length === 0) return sql`websearch_to_tsquery('english', ${q})`
+  if (prefix && words[words.length - 1].length >= MIN_PREFIX_LENGTH) words[words.length - 1] += ':*'
+  return sql`to_tsquery('english', ${words.join(' & ')})`
+}
+
+function filters (sql: Sql, f: ListingFilter): Fragment {
+  return sql`
+    ${f.categoryIds ? sql`AND p.category_id = ANY(${f.categoryIds}::int[])` : sql``}
+    ${f.minPrice !== undefined ? sql`AND p.effective_price >= ${f.minPrice}::numeric` : sql``}
+    ${f.maxPrice !== undefined ? sql`AND p.effective_price <= ${f.maxPrice}::numeric` : sql``}
+    ${f.brand !== undefined ? sql`AND lower(p.brand) = ${f.brand}` : sql``}
+    ${f.featured !== undefined ? sql`AND p.is_featured = ${f.featured}` : sql``}
+    ${f.inStock === true ? sql`AND p.stock_quantity > 0` : f.inStock === false ? sql`AND p.stock_quantity = 0` : sql``}`
+}
+
+/** `rel` is the alias the sort columns are read from: `p` (products) or `m` (the match set). */
+function keyset (sql: Sql, spec: SortSpec, after: ListingRequest['after'], rel: 'p' | 'm'): Fragment {
+  if (!after) return sql``
+  const op = spec.desc ? sql`<` : sql`>`
+  const [k1, k2] = spec.keys.map((k) => k === null ? null : `${rel}.${k}`)
+  const v1 = sql`${after.key[0]}::${sql.unsafe(spec.casts[0])}`
+  if (k2 === null) {
+    // The redundant bound on the first key lets a single-column index serve the scan.
+    const bound = spec.desc ? sql`<=` : sql`>=`
+    return sql`AND ${sql.unsafe(k1!)} ${bound} ${v1} AND (${sql.unsafe(k1!)}, ${sql.unsafe(rel)}.id) ${op} (${v1}, ${after.id}::int)`
+  }
+  const v2 = sql`${after.key[1]}::${sql.unsafe(spec.casts[1]!)}`
+  return sql`AND (${sql.unsafe(k1!)}, ${sql.unsafe(k2)}, ${sql.unsafe(rel)}.id) ${op} (${v1}, ${v2}, ${after.id}::int)`
+}
+
+function orderBy (sql: Sql, spec: SortSpec, rel: 'p' | 'm'): Fragment {
+  const dir = spec.desc ? 'DESC' : 'ASC'
+  const cols = [spec.keys[0], spec.keys[1], 'id'].filter((c): c is string => c !== null)
+  return sql.unsafe(cols.map((c) => `${rel}.${c} ${dir}`).join(', '))
+}
+
+function keyColumns (sql: Sql, spec: SortSpec, rel: 'p' | 'm'): Fragment {
+  const text = (col: string | null) => col === null ? 'NULL' : col === 'exact' ? `${rel}.exact` : `${rel}.${col}::text`
+  return sql.unsafe(`${text(spec.keys[0])} AS k1, ${text(spec.keys[1])} AS k2`)
+}
+
+/**
+ * One page of a listing. With `q`, the matches are ranked once in a CTE
+ * that also yields the exact total (the ranking already touched every
+ * match); without, an index-ordered scan stops after the page.
+ */
+export async function fetchListingPage (sql: Sql, req: ListingRequest): Promise<ListingPage> {
+  const spec = sortSpec(req)
+  const limit = req.pageSize + 1
+  const { q } = req.filter
+  if (q === undefined && req.filter.categoryIds !== undefined) return { rows: await fetchCategoryPage(sql, req, spec) }
+  if (q === undefined) {
+    const rows = await timedQuery('catalog.list', sql<ListingPage['rows']>`
+      SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'p')}
+      FROM products p JOIN categories c ON c.id = p.category_id
+      WHERE p.is_active ${filters(sql, req.filter)} ${keyset(sql, spec, req.after, 'p')}
+      ORDER BY ${orderBy(sql, spec, 'p')}
+      LIMIT ${limit} OFFSET ${req.offset}`)
+    return { rows }
+  }
+  const rankCols = req.sort === 'relevance'
+    ? sql`, lower(p.name) = ${q.toLowerCase()} AS exact, ts_rank_cd(p.search_vector, t.query) AS rank`
+    : sql``
+  // The sort keys of the match set come from `m` (rank) or from products; the page is cut
+  // before the join that fetches the row data, so only page_size + 1 rows are read twice.
+  const rows = await timedQuery('catalog.search', sql<(ListingPage['rows'][number] & { total: string })[]>`
+    WITH m AS MATERIALIZED (
+      SELECT p.id, p.effective_price, p.name, p.rating_avg, p.created_at ${rankCols}
+      FROM products p, (SELECT ${tsQuery(sql, q, req.filter.prefix)} AS query) t
+      WHERE p.is_active AND p.search_vector @@ t.query ${filters(sql, req.filter)}
+    ), top AS (
+      SELECT * FROM m WHERE true ${keyset(sql, spec, req.after, 'm')}
+      ORDER BY ${orderBy(sql, spec, 'm')} LIMIT ${limit} OFFSET ${req.offset}
+    )
+    SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'm')}, (SELECT count(*) FROM m) AS total
+    FROM top m JOIN products p ON p.id = m.id JOIN categories c ON c.id = p.category_id
+    ORDER BY ${orderBy(sql, spec, 'm')}`)
+  return { rows, total: rows.length > 0 ? Number(rows[0].total) : undefined }
+}
+
+/**
+ * A category subtree without a text query: the best rows of each category
+ * through its (category_id, sort key) index, then merged. One ordered scan
+ * over a global sort index with a category filter can read most of the
+ * table when the category's rows sort late (the planner assumes they are
+ * spread evenly); per-category scans read at most offset + limit rows each.
+ */
+async function fetchCategoryPage (sql: Sql, req: ListingRequest, spec: SortSpec): Promise<ListingPage['rows']> {
+  const limit = req.pageSize + 1
+  const perCategory = { ...req.filter, categoryIds: undefined }
+  return timedQuery('catalog.list_category', sql<ListingPage['rows']>`
+    SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'p')}
+    FROM unnest(${req.filter.categoryIds!}::int[]) AS cid(id)
+    CROSS JOIN LATERAL (
+      SELECT p.* FROM products p
+      WHERE p.category_id = cid.id AND p.is_active ${filters(sql, perCategory)} ${keyset(sql, spec, req.after, 'p')}
+      ORDER BY ${orderBy(sql, spec, 'p')}
+      LIMIT ${req.offset + limit}
+    ) p
+    JOIN categories c ON c.id = p.category_id
+    ORDER BY ${orderBy(sql, spec, 'p')}
+    LIMIT ${limit} OFFSET ${req.offset}`)
+}
+
+/** Matches of a listing, counted up to COUNT_CAP + 1 so a broad filter stays cheap. */
+export async function countListing (sql: Sql, filter: ListingFilter): Promise<{ count: number, exact: boolean }> {
+  const match = filter.q === undefined ? sql`` : sql`AND p.search_vector @@ ${tsQuery(sql, filter.q, filter.prefix)}`
+  const [row] = await timedQuery('catalog.count', sql<{ n: string }[]>`
+    SELECT count(*) AS n FROM (
+      SELECT 1 FROM products p WHERE p.is_active ${match} ${filters(sql, filter)} LIMIT ${COUNT_CAP + 1}
+    ) s`)
+  const n = Number(row.n)
+  return n > COUNT_CAP ? { count: COUNT_CAP, exact: false } : { count: n, exact: true }
+}

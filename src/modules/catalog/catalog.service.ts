@@ -1,0 +1,180 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database, Sql } from '../../db/client.js'
+import type { CacheDecorator, CacheResult } from '../../plugins/cache.js'
+import type { AuthUser } from '../../plugins/auth.js'
+import { createCategoryIndexSource } from './catalog.categories.js'
+import { money, toCategoryTree, toDetail } from './catalog.dto.js'
+import { CatalogErrors } from './catalog.errors.js'
+import { CatalogKeys, CatalogTags, type ScopeFamily } from './catalog.keys.js'
+import { createListing } from './catalog.listing.js'
+import { createCatalogRepository, POPULAR_WINDOW_DAYS } from './catalog.repository.js'
+import { DEFAULT_POPULAR_LIMIT, type CreateProductBody, type ListQuery, type UpdateProductBody } from './catalog.schemas.js'
+import { createWordsRefresher } from './catalog.words.js'
+import { createProductWriter, type ProductChange, type WrittenProduct } from './catalog.writes.js'
+
+export interface CatalogServiceDeps {
+  db: { db: Database, sql: Sql, readSql: Sql }
+  cache: CacheDecorator
+  log: FastifyBaseLogger
+  /** Seconds between rebuilds of the spelling vocabulary; 0 turns the periodic rebuild off. */
+  wordsRefreshS: number
+}
+
+/** What a cached read hands the route: bytes to send, their ETag, and how they were found. */
+export type CachedJson = Pick<CacheResult, 'body' | 'etag' | 'status'>
+
+const ALL_FAMILIES: ScopeFamily[] = ['base', 'stock', 'rating']
+
+/**
+ * The catalog: cached reads (detail, lists, search, categories, popular),
+ * product writes, and the invalidation other modules call after changing
+ * stock or ratings. Every read returns serialized bytes, so a cache hit
+ * sends them without serializing again.
+ */
+export function createCatalogService (deps: CatalogServiceDeps) {
+  const { cache } = deps
+  const log = deps.log.child({ module: 'catalog' })
+  const repo = createCatalogRepository({ db: deps.db.db, sql: deps.db.sql, readSql: deps.db.readSql })
+  const categoryIndex = createCategoryIndexSource(cache, repo)
+  const words = createWordsRefresher({ sql: deps.db.sql, readSql: deps.db.readSql, log, intervalS: deps.wordsRefreshS })
+  const listing = createListing({ cache, readSql: deps.db.readSql, categoryIndex, words })
+
+  /** Tags of every scope family for the categories and all their ancestors, plus `all`. */
+  async function scopeTags (categoryIds: number[], families: ScopeFamily[]): Promise<string[]> {
+    const index = await categoryIndex()
+    const scopes = new Set<number | 'all'>(['all'])
+    for (const id of categoryIds) for (const c of index.lineage(id)) scopes.add(c)
+    return [...scopes].flatMap((s) => families.map((f) => CatalogTags.scope(s, f)))
+  }
+
+  async function afterWrite (change: ProductChange): Promise<void> {
+    await cache.invalidate([
+      CatalogTags.product(change.id),
+      ...change.slugs.map(CatalogTags.slug),
+      ...await scopeTags(change.categoryIds, ALL_FAMILIES)
+    ])
+    if (change.textChanged) words.afterWrite()
+  }
+
+  const writer = createProductWriter({ db: deps.db.db, sql: deps.db.sql, repo, afterWrite })
+
+  function found (result: CacheResult, what: string): CachedJson {
+    if (result.negative) throw new CatalogErrors.PRODUCT_NOT_FOUND(what)
+    return result
+  }
+
+  return {
+    async getProduct (id: number): Promise<CachedJson> {
+      return found(await cache.getOrLoad({
+        type: 'product_detail',
+        key: CatalogKeys.productDetail(id),
+        tags: [CatalogTags.product(id)],
+        load: async () => {
+          const row = await repo.findDetail(id)
+          return row ? { body: JSON.stringify(toDetail(row)) } : { body: '', negative: true }
+        }
+      }), String(id))
+    },
+
+    async getProductBySlug (slug: string): Promise<CachedJson> {
+      return found(await cache.getOrLoad({
+        type: 'product_detail',
+        key: CatalogKeys.productBySlug(slug),
+        tags: [CatalogTags.slug(slug)],
+        load: async () => {
+          const row = await repo.findDetailBySlug(slug)
+          return row ? { body: JSON.stringify(toDetail(row)), tags: [CatalogTags.product(row.id)] } : { body: '', negative: true }
+        }
+      }), slug)
+    },
+
+    /** GET /products and both search routes. */
+    list: (query: ListQuery): Promise<CachedJson> => listing.list(query),
+
+    /** GET /categories/{id}/products: 404 when the category does not exist. */
+    categoryProducts: (categoryId: number, query: Omit<ListQuery, 'category_id'>): Promise<CachedJson> => listing.list(query, categoryId),
+
+    popular (limit = DEFAULT_POPULAR_LIMIT): Promise<CachedJson> {
+      // Popular items show no stock or rating, so orders (stock) do not invalidate the ranking;
+      // product writes (price, name, activity) do, through the base scope.
+      return cache.getOrLoad({
+        type: 'popular_products',
+        key: CatalogKeys.popular(limit),
+        tags: [CatalogTags.scope('all', 'base')],
+        load: async () => {
+          const rows = await repo.popular(limit)
+          return {
+            body: JSON.stringify({
+              window_days: POPULAR_WINDOW_DAYS,
+              products: rows.map((r) => ({
+                id: r.id,
+                name: r.name,
+                slug: r.slug,
+                price: money(r.price),
+                sale_price: r.sale_price === null ? null : money(r.sale_price),
+                effective_price: money(r.effective_price),
+                brand: r.brand,
+                order_count: Number(r.order_count)
+              }))
+            })
+          }
+        }
+      })
+    },
+
+    categoryTree (): Promise<CachedJson> {
+      return cache.getOrLoad({
+        type: 'category_tree',
+        key: CatalogKeys.categoryTree,
+        // Product counts change with product writes (create, delete, category moves).
+        tags: [CatalogTags.categories, CatalogTags.scope('all', 'base')],
+        load: async () => {
+          const [rows, counts] = await Promise.all([repo.listCategories(), repo.countByCategory()])
+          return { body: JSON.stringify({ categories: toCategoryTree(rows, counts) }) }
+        }
+      })
+    },
+
+    createProduct: (actor: AuthUser, body: CreateProductBody): Promise<WrittenProduct> => writer.create(actor, body),
+    updateProduct: (actor: AuthUser, id: number, body: UpdateProductBody): Promise<WrittenProduct> => writer.update(actor, id, body),
+    deleteProduct: (actor: AuthUser, id: number): Promise<void> => writer.remove(actor, id),
+
+    /**
+     * For other modules, after their transaction commits a change to these
+     * products' stock or rating (orders, cancellations, reviews). Makes stale,
+     * on every instance: their detail entries, every cached page showing them,
+     * and the pages whose membership or order depends on stock or rating
+     * (in_stock filters, rating sorts) in their categories and above. Changes
+     * to other product fields go through this module's own writes, which
+     * invalidate everything that could contain the product.
+     */
+    async invalidateProducts (productIds: number[]): Promise<void> {
+      const ids = [...new Set(productIds)]
+      if (ids.length === 0) return
+      const refs = await repo.productRefs(ids)
+      await cache.invalidate([
+        ...ids.map(CatalogTags.product),
+        ...await scopeTags([...new Set(refs.map((r) => r.category_id))], ['stock', 'rating'])
+      ])
+    },
+
+    /**
+     * After categories change (no API writes them; seeds and admin tooling
+     * do): the tree, the index, and every list scoped to any category, since
+     * subtrees may have moved.
+     */
+    async invalidateCategories (): Promise<void> {
+      const ids = await repo.allCategoryIds()
+      await cache.invalidate([CatalogTags.categories, ...[...ids, 'all' as const].map((s) => CatalogTags.scope(s, 'base'))])
+    },
+
+    /** Rebuilds the spelling vocabulary now; false when another instance is already doing it. */
+    refreshSearchWords: (): Promise<boolean> => words.refresh(),
+
+    /** Starts the background vocabulary refresh. */
+    start: (): void => words.start(),
+    stop: (): void => words.stop()
+  }
+}
+
+export type CatalogService = ReturnType<typeof createCatalogService>

@@ -1,0 +1,161 @@
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { FastifyInstance } from 'fastify'
+import { Value } from 'typebox/value'
+import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
+import { createProduct } from '../fixtures.js'
+import { ProductListSchema } from '../../src/modules/catalog/catalog.schemas.js'
+import { buildCatalogWorld, type CatalogWorld } from './catalog-fixtures.js'
+
+let app: FastifyInstance
+let w: CatalogWorld
+
+interface ListBody {
+  products: { id: number, name: string, effective_price: number, price: number, brand: string, stock_quantity: number, is_featured: boolean, rating: { average: number } }[]
+  pagination: { page: number, page_size: number, total_count: number, total_count_exact: boolean, total_pages: number, next_cursor: string | null }
+  corrected_query?: string
+}
+
+async function get (url: string): Promise<ListBody> {
+  const res = await app.inject({ method: 'GET', url })
+  assert.equal(res.statusCode, 200, res.body)
+  const body = res.json() as ListBody
+  assert.ok(Value.Check(ProductListSchema, body), `response matches ProductListSchema: ${res.body}`)
+  return body
+}
+const names = (b: ListBody) => b.products.map((p) => p.name)
+
+before(async () => {
+  await resetDb()
+  app = await buildTestApp(undefined)
+  await flushRedisPrefix(app)
+  w = await buildCatalogWorld(app)
+  assert.equal(await w.service.refreshSearchWords(), true)
+})
+after(() => app.close())
+
+describe('full-text search', () => {
+  test('an exact name match ranks first, then the other matches by relevance', async () => {
+    const body = await get('/api/v1/products/search?q=laptop')
+    assert.equal(body.products[0].name, 'Laptop')
+    assert.deepEqual(new Set(names(body)), new Set(['Laptop', 'Acme Laptop Pro 15', 'Neoprene Laptop Sleeve', 'Gaming Laptop Ultra', 'Wireless Mouse']))
+    // A name match outranks a description-only match.
+    assert.equal(body.products.at(-1)!.name, 'Wireless Mouse')
+    assert.equal(body.pagination.total_count, 5)
+    assert.equal(body.pagination.total_count_exact, true)
+  })
+
+  test('the last word matches as a prefix (as-you-type), and `query` is an alias of q', async () => {
+    assert.deepEqual(new Set(names(await get('/api/v1/products/search?q=gaming%20lapt'))), new Set(['Gaming Laptop Ultra']))
+    assert.deepEqual(names(await get('/api/v1/products/search?query=blend')), ['Kitchen Blender'])
+  })
+
+  test('misspelled brand and product words still find the product, and say what was searched', async () => {
+    const brand = await get('/api/v1/products/search?q=samsnug')
+    assert.deepEqual(names(brand), ['Samsung Galaxy Phone'])
+    assert.equal(brand.corrected_query, 'samsung')
+    const word = await get('/api/v1/products/search?q=blendr')
+    assert.deepEqual(names(word), ['Kitchen Blender'])
+    const both = await get('/api/v1/products/search?q=galxy%20phnoe')
+    assert.deepEqual(names(both), ['Samsung Galaxy Phone'])
+    assert.equal(both.corrected_query, 'galaxy phone')
+    const none = await get('/api/v1/products/search?q=zzzqqqxxx')
+    assert.equal(none.products.length, 0)
+    assert.equal(none.pagination.total_count, 0)
+    assert.equal(none.corrected_query, undefined)
+  })
+
+  test('POST /products/search takes the same parameters as a JSON body', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/products/search', payload: { q: 'laptop', max_price: 600, sort_by: 'price' } })
+    assert.equal(res.statusCode, 200)
+    assert.deepEqual(names(res.json()), ['Wireless Mouse', 'Neoprene Laptop Sleeve', 'Laptop'])
+  })
+})
+
+describe('filters', () => {
+  test('category includes its subcategories', async () => {
+    const electronics = await get(`/api/v1/products?category_id=${w.cat.electronics}&page_size=100`)
+    assert.deepEqual(new Set(names(electronics)), new Set(['Acme Laptop Pro 15', 'Laptop', 'Neoprene Laptop Sleeve', 'Samsung Galaxy Phone', 'Gaming Laptop Ultra', 'Wireless Mouse']))
+    const computers = await get(`/api/v1/products?category_id=${w.cat.computers}`)
+    assert.equal(computers.products.length, 5)
+    const page = await get(`/api/v1/categories/${w.cat.home}/products`)
+    assert.deepEqual(names(page), ['Kitchen Blender'])
+  })
+
+  test('price range uses the sale price when there is one', async () => {
+    const body = await get('/api/v1/products?min_price=900&max_price=1000')
+    assert.deepEqual(names(body), ['Acme Laptop Pro 15'])
+    assert.equal(body.products[0].effective_price, 999.99)
+    assert.equal(body.products[0].price, 1200)
+    assert.deepEqual(names(await get('/api/v1/products?min_price=1100&max_price=1300')), [])
+  })
+
+  test('brand (case-insensitive), featured and in stock', async () => {
+    assert.deepEqual(names(await get('/api/v1/products?brand=SAMSUNG')), ['Samsung Galaxy Phone'])
+    assert.deepEqual(new Set(names(await get('/api/v1/products?is_featured=true'))), new Set(['Acme Laptop Pro 15', 'Kitchen Blender']))
+    const inStock = await get('/api/v1/products?in_stock=true&page_size=100')
+    assert.ok(!names(inStock).includes('Neoprene Laptop Sleeve'))
+    assert.equal(inStock.products.length, 6)
+    assert.deepEqual(names(await get('/api/v1/products?in_stock=false')), ['Neoprene Laptop Sleeve'])
+  })
+
+  test('filters combine with a text query', async () => {
+    assert.deepEqual(names(await get(`/api/v1/products/search?q=laptop&category_id=${w.cat.laptops}&in_stock=true&sort_by=price&sort_order=desc`)),
+      ['Gaming Laptop Ultra', 'Acme Laptop Pro 15', 'Laptop'])
+  })
+})
+
+describe('sorts', () => {
+  const all = '/api/v1/products?page_size=100'
+  test('price ascending and descending (effective price)', async () => {
+    const asc = await get(`${all}&sort_by=price&sort_order=asc`)
+    const prices = asc.products.map((p) => p.effective_price)
+    assert.deepEqual(prices, [...prices].sort((a, b) => a - b))
+    assert.deepEqual((await get(`${all}&sort_by=price&sort_order=desc`)).products.map((p) => p.effective_price), [...prices].reverse())
+  })
+
+  test('name (the default), newest first, and rating', async () => {
+    const byName = names(await get(all))
+    assert.deepEqual(byName, [...byName].sort())
+    const newest = names(await get(`${all}&sort_by=created_at`))
+    assert.deepEqual(newest.slice(0, 2), ['Wireless Mouse', 'Gaming Laptop Ultra'])
+    const rated = (await get(`${all}&sort_by=rating`)).products.map((p) => p.rating.average)
+    assert.deepEqual(rated, [...rated].sort((a, b) => b - a))
+    assert.equal(rated[0], 4.8)
+  })
+})
+
+describe('pagination', () => {
+  test('page and page_size with totals', async () => {
+    const p2 = await get('/api/v1/products?page=2&page_size=3')
+    assert.equal(p2.products.length, 3)
+    assert.deepEqual(p2.pagination, { page: 2, page_size: 3, total_count: 7, total_count_exact: true, total_pages: 3, next_cursor: p2.pagination.next_cursor })
+    assert.equal(names(p2)[0], names(await get('/api/v1/products?page_size=100'))[3])
+  })
+
+  test('the cursor walks every row once and stays stable when rows are inserted before it', async () => {
+    const seen: string[] = []
+    let body = await get('/api/v1/products?sort_by=created_at&page_size=2')
+    seen.push(...names(body))
+    // Newer products sort before the cursor: offset paging would repeat a row, keyset does not.
+    await createProduct(app, { sellerId: w.seller.id, categoryId: w.cat.kitchen, name: 'Inserted Kettle' })
+    await app.cache.invalidate(['catalog:s:all:base'])
+    while (body.pagination.next_cursor) {
+      const next = await get(`/api/v1/products?sort_by=created_at&page_size=2&cursor=${body.pagination.next_cursor}`)
+      assert.equal(next.pagination.page, body.pagination.page + 1)
+      seen.push(...names(next))
+      body = next
+    }
+    assert.equal(seen.length, new Set(seen).size, `no duplicates: ${seen.join(', ')}`)
+    assert.equal(seen.length, 7)
+    assert.ok(!seen.includes('Inserted Kettle'))
+  })
+
+  test('a search cursor carries the relevance key', async () => {
+    const first = await get('/api/v1/products/search?q=laptop&page_size=2')
+    const second = await get(`/api/v1/products/search?q=laptop&page_size=2&cursor=${first.pagination.next_cursor}`)
+    const third = await get(`/api/v1/products/search?q=laptop&page_size=2&cursor=${second.pagination.next_cursor}`)
+    assert.deepEqual([...names(first), ...names(second), ...names(third)], names(await get('/api/v1/products/search?q=laptop&page_size=10')))
+    assert.equal(third.pagination.next_cursor, null)
+  })
+})
