@@ -21,6 +21,7 @@ import loadSheddingPlugin from './plugins/load-shedding.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import metricsPlugin from './plugins/metrics.js'
 import metricsEndpointPlugin from './plugins/metrics-endpoint.js'
+import alertsPlugin from './plugins/alerts.js'
 import { modules } from './modules/index.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -95,6 +96,19 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
   await app.register(authPlugin, { secret: config.jwtSecret, expiresInS: config.jwtExpiresInS })
   await app.register(metricsEndpointPlugin, { metricsToken: config.metricsToken })
   await app.register(healthPlugin)
+  await app.register(alertsPlugin, {
+    rulesFile: config.alertRulesFile,
+    evalIntervalMs: config.alertEvalIntervalMs,
+    repeatIntervalS: config.alertRepeatIntervalS,
+    groupWaitMs: config.alertGroupWaitMs,
+    webhookUrls: splitList(config.alertWebhookUrls),
+    webhookTimeoutMs: config.alertWebhookTimeoutMs,
+    webhookAttempts: config.alertWebhookAttempts,
+    webhookBackoffMs: config.alertWebhookBackoffMs,
+    externalUrl: config.alertExternalUrl,
+    historyRetentionDays: config.alertHistoryRetentionDays,
+    instanceId: config.metricsInstanceId || undefined
+  })
   await app.register(modules, { prefix: '/api/v1' })
 
   // During shutdown, responses to requests that were already in flight close their

@@ -6,6 +6,7 @@ import { catalogRoutes } from './catalog/catalog.routes.js'
 import { createCatalogService } from './catalog/catalog.service.js'
 import { createCartService } from './cart/cart.service.js'
 import { createInventoryService } from './inventory/inventory.service.js'
+import { alertsRoutes } from './monitoring/alerts.routes.js'
 import { metricsModule } from './monitoring/metrics.module.js'
 import { ordersRoutes } from './orders/orders.routes.js'
 import { createOrdersService } from './orders/orders.service.js'
@@ -50,6 +51,8 @@ export const modules: FastifyPluginAsync = async (app) => {
   await app.register(ordersRoutes, { prefix: '/orders', orders })
   await app.register(reviewsRoutes, { reviews })
 
+  // Monitoring, alerts side (issue 9): services come from the alerts plugin, which owns their lifecycle.
+  await app.register(alertsRoutes, { prefix: '/monitoring', alerts: app.alerts.service })
   // Monitoring, metrics side: business/performance metrics, search analytics, the live stream and their jobs.
   const c = app.config
   await app.register(metricsModule, {

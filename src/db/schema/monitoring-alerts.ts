@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
-  bigint, boolean, check, doublePrecision, index, integer, jsonb, pgTable, real, smallint, text, timestamp, varchar
+  bigint, boolean, check, doublePrecision, index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex, varchar
 } from 'drizzle-orm/pg-core'
 import { users } from './users.js'
 
@@ -47,7 +47,9 @@ export const alertEvents = pgTable('alert_events', {
   at: tz('at').notNull().defaultNow()
 }, (t) => [
   index('alert_events_at_idx').on(t.at),
-  index('alert_events_rule_at_idx').on(t.ruleId, t.at)
+  index('alert_events_rule_at_idx').on(t.ruleId, t.at),
+  // Writes retried after a timeout (the first may have landed late) insert nothing twice.
+  uniqueIndex('alert_events_rule_state_at_key').on(t.ruleId, t.toState, t.at)
 ])
 
 /** Every notification attempt (log line, webhook try) with its outcome. */
@@ -66,6 +68,8 @@ export const alertNotifications = pgTable('alert_notifications', {
   at: tz('at').notNull().defaultNow()
 }, (t) => [
   index('alert_notifications_at_idx').on(t.at),
+  // `at` is the attempt's own time (set by the notifier), so a retried write is recognised.
+  uniqueIndex('alert_notifications_attempt_key').on(t.groupKey, t.target, t.status, t.attempt, t.at),
   check('alert_notifications_outcome_check', sql`${t.outcome} IN ('sent', 'failed', 'retrying')`)
 ])
 

@@ -1,0 +1,2 @@
+CREATE UNIQUE INDEX "alert_events_rule_state_at_key" ON "alert_events" USING btree ("rule_id","to_state","at");--> statement-breakpoint
+CREATE UNIQUE INDEX "alert_notifications_attempt_key" ON "alert_notifications" USING btree ("group_key","target","status","attempt","at");

@@ -1,0 +1,13 @@
+import type { RedisDecorator } from '../../plugins/redis.js'
+
+/** Redis keys and channels of alerting and profiling (STYLE.md rule 9: built only here). */
+export const monitoringKeys = {
+  /** The alert-evaluation leader lease: holds the evaluating instance's id. */
+  alertLeader: (redis: RedisDecorator) => redis.key('alerts', 'leader'),
+  /** Alert transitions fanned out to every instance's live stream. */
+  alertEvents: (redis: RedisDecorator) => redis.key('alerts', 'events'),
+  /** Set while any instance is inside its profiling cooldown, so instances do not all profile at once. */
+  profileCooldown: (redis: RedisDecorator) => redis.key('profiles', 'cooldown'),
+  /** Captured-profile announcements fanned out to every instance's live stream. */
+  profileEvents: (redis: RedisDecorator) => redis.key('profiles', 'events')
+}

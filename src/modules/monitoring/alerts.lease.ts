@@ -1,0 +1,66 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
+
+// Take the lease when free, renew it when ours: one round-trip, atomic.
+const ACQUIRE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
+export interface LeaderLeaseOptions {
+  client: Redis
+  key: string
+  /** This instance's id. */
+  holder: string
+  /** The lease lapses this long after the holder's last renewal (a dead leader is replaced after it). */
+  ttlMs: number
+  log: FastifyBaseLogger
+}
+
+export type LeaderLease = ReturnType<typeof createLeaderLease>
+
+/**
+ * A leader lease in Redis (`SET NX PX`, renewed by its holder every tick),
+ * so alert evaluation runs on one instance at a time and one alert notifies
+ * once, not once per instance. The leader stays the same while it lives, so
+ * consecutive evaluations read the same process's metric windows.
+ *
+ * While Redis is unreachable every instance keeps its last role: the leader
+ * goes on evaluating (that is how `redis_down` can fire) and followers do
+ * not start, since they cannot know the leader is gone.
+ */
+export function createLeaderLease (opts: LeaderLeaseOptions) {
+  let leader = false
+  let unreachable = false
+
+  async function acquire (): Promise<boolean> {
+    try {
+      const won = await opts.client.eval(ACQUIRE, 1, opts.key, opts.holder, opts.ttlMs)
+      if (unreachable) opts.log.info({ leader: won === 1 }, 'alert evaluation lease: redis reachable again')
+      unreachable = false
+      leader = won === 1
+    } catch (err) {
+      if (!unreachable) opts.log.warn({ err: { message: (err as Error).message }, leader }, 'alert evaluation lease: redis unreachable; keeping the current role')
+      unreachable = true
+    }
+    return leader
+  }
+
+  async function release (): Promise<void> {
+    if (leader) await opts.client.eval(RELEASE, 1, opts.key, opts.holder).catch(() => {})
+    leader = false
+  }
+
+  return { acquire, release, isLeader: () => leader }
+}

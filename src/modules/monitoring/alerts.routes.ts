@@ -1,0 +1,69 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import {
+  AlertIdParamsSchema, AlertsOverviewQuerySchema, AlertsOverviewSchema, alertErrorResponses, NotificationsQuerySchema,
+  NotificationsResponseSchema, SilenceBodySchema, SilenceIdParamsSchema, SilenceSchema
+} from './alerts.schemas.js'
+import type { AlertsService } from './alerts.service.js'
+
+export interface AlertsRoutesOptions { alerts: AlertsService }
+
+const security = [{ bearerAuth: [] }]
+const config = { criticality: 'reports' as const }
+const tags = ['monitoring']
+
+/** Alert state, history, notification log and silences; admin only. */
+export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = async (app, { alerts }) => {
+  const preHandler = app.requireRole('admin')
+
+  app.get('/alerts', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Active alerts, every rule\'s alert, recent state changes, silences in force and the rules',
+      querystring: AlertsOverviewQuerySchema,
+      response: { 200: AlertsOverviewSchema, ...alertErrorResponses(400, 401, 403) }
+    }
+  }, async (request) => alerts.overview(request.query.history_limit))
+
+  app.get('/alerts/notifications', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Recent notification attempts (log and webhooks) with their outcome',
+      querystring: NotificationsQuerySchema,
+      response: { 200: NotificationsResponseSchema, ...alertErrorResponses(400, 401, 403) }
+    }
+  }, async (request) => ({ notifications: await alerts.notifications(request.query.limit) }))
+
+  app.post('/alerts/:id/silence', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Silence an alert rule: its notifications are held back until the silence ends',
+      params: AlertIdParamsSchema,
+      body: SilenceBodySchema,
+      response: { 201: SilenceSchema, ...alertErrorResponses(400, 401, 403, 404) }
+    }
+  }, async (request, reply) => {
+    reply.code(201)
+    return alerts.silence(request.params.id, request.body, request.user.id)
+  })
+
+  app.delete('/silences/:id', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'End a silence early',
+      params: SilenceIdParamsSchema,
+      response: { 200: SilenceSchema, ...alertErrorResponses(400, 401, 403, 404, 409) }
+    }
+  }, async (request) => alerts.expireSilence(request.params.id, request.user.id))
+}

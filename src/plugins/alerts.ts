@@ -1,0 +1,175 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import diagnosticsChannel from 'node:diagnostics_channel'
+import { hostname } from 'node:os'
+import type { MetricName, MetricsReader } from '../lib/metrics-reader.js'
+import { createAlertEngine, type TickResult } from '../modules/monitoring/alerts.engine.js'
+import { createAlertEvaluator } from '../modules/monitoring/alerts.evaluator.js'
+import { monitoringKeys } from '../modules/monitoring/alerts.keys.js'
+import { createLeaderLease } from '../modules/monitoring/alerts.lease.js'
+import { createNotifier } from '../modules/monitoring/alerts.notifier.js'
+import { createEventRelay } from '../modules/monitoring/alerts.relay.js'
+import { createAlertsRepository } from '../modules/monitoring/alerts.repository.js'
+import { loadAlertRules } from '../modules/monitoring/alerts.rules.js'
+import type { Alert, AlertRule } from '../modules/monitoring/alerts.schemas.js'
+import { createAlertsService, type AlertsService } from '../modules/monitoring/alerts.service.js'
+
+/** Every alert state change; the live stream forwards it as the SSE event `alert`. */
+export const alertTransitionChannel = diagnosticsChannel.channel('techmart:alert:transition')
+
+const DEPENDENCY_PING_TIMEOUT_MS = 1000
+const DEPENDENCY_WINDOW_S = 15
+
+export interface AlertsPluginOptions {
+  /** JSON rules file replacing the defaults; empty for DEFAULT_ALERT_RULES. */
+  rulesFile: string
+  evalIntervalMs: number
+  repeatIntervalS: number
+  groupWaitMs: number
+  webhookUrls: readonly string[]
+  webhookTimeoutMs: number
+  webhookAttempts: number
+  webhookBackoffMs: number
+  /** Base URL of the dashboard, for `generatorURL` and `externalURL` in webhook bodies. */
+  externalUrl: string
+  historyRetentionDays: number
+  /** Metric source; defaults to `app.metrics` when the metrics plugin is registered. */
+  reader?: MetricsReader
+  /** Wall clock (epoch ms); tests pass a controllable one. @default Date.now */
+  clock?: () => number
+  /** Start the evaluation timer on ready. Tests drive `app.alerts.evaluate()` instead. @default true */
+  autoStart?: boolean
+  /** This process in the lease and in the `instance` label. @default `${hostname}:${pid}` */
+  instanceId?: string
+}
+
+export interface AlertsDecorator {
+  service: AlertsService
+  rules: readonly AlertRule[]
+  /** Runs one evaluation now; undefined when evaluation is disabled or another instance leads. */
+  evaluate: () => Promise<TickResult | undefined>
+  /** Sends notification batches still waiting for their group and resolves when deliveries finished. */
+  drainNotifications: () => Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { alerts: AlertsDecorator }
+}
+
+function checkWebhookUrls (urls: readonly string[]): void {
+  for (const url of urls) {
+    let ok = false
+    try {
+      ok = ['http:', 'https:'].includes(new URL(url).protocol)
+    } catch {}
+    if (!ok) throw new Error(`ALERT_WEBHOOK_URLS: '${url}' is not an http(s) URL`)
+  }
+}
+
+/**
+ * Adds `db_up`/`redis_up` measured here when the reader has no value for
+ * them, so dependency alerts work whatever the metrics plugin provides.
+ */
+function withDependencyProbes (app: FastifyInstance, reader: MetricsReader) {
+  const probes: Partial<Record<MetricName, number>> = {}
+  const wrapped: MetricsReader = {
+    value: (metric, windowS) => reader.value(metric, windowS) ?? probes[metric],
+    routeP95: (routeKey, windowS) => reader.routeP95(routeKey, windowS),
+    routeCount: (routeKey, windowS) => reader.routeCount(routeKey, windowS)
+  }
+  async function refresh (): Promise<void> {
+    // Only probe what the reader does not measure itself.
+    if (reader.value('db_up', DEPENDENCY_WINDOW_S) === undefined) probes.db_up = (await app.db.ping(DEPENDENCY_PING_TIMEOUT_MS)) ? 1 : 0
+    if (reader.value('redis_up', DEPENDENCY_WINDOW_S) === undefined) probes.redis_up = app.redis.isReady() ? 1 : 0
+  }
+  return { reader: wrapped, refresh }
+}
+
+function resolveReader (app: FastifyInstance, opts: AlertsPluginOptions): MetricsReader | undefined {
+  if (opts.reader) return opts.reader
+  return app.hasDecorator('metrics') ? (app as unknown as { metrics: MetricsReader }).metrics : undefined
+}
+
+/**
+ * Alerting: rules evaluated every ALERT_EVAL_INTERVAL_MS on the instance
+ * holding the Redis lease, state and history in PostgreSQL, notifications
+ * to the log and webhooks, transitions on 'techmart:alert:transition' of
+ * every instance. Without a metrics reader evaluation stays off (one
+ * warning) while the API keeps serving rules, history and silences.
+ */
+const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) => {
+  checkWebhookUrls(opts.webhookUrls)
+  const rules = loadAlertRules(opts.rulesFile)
+  const log = app.log.child({ module: 'alerts' })
+  const clock = opts.clock ?? Date.now
+  const instance = opts.instanceId || `${hostname()}:${process.pid}`
+  const repo = createAlertsRepository(app.db.db)
+  const relay = createEventRelay({ redis: app.redis, redisChannel: monitoringKeys.alertEvents(app.redis), channel: alertTransitionChannel, origin: instance, log })
+
+  let evaluation: ReturnType<typeof createAlertEvaluator> | undefined
+  let engine: ReturnType<typeof createAlertEngine> | undefined
+  const service = createAlertsService({
+    repo,
+    rules,
+    log,
+    clock,
+    instance,
+    evaluation: {
+      get enabled () { return evaluation !== undefined },
+      intervalMs: opts.evalIntervalMs,
+      status: () => evaluation?.status() ?? { leader: false, lastTickAt: undefined },
+      liveAlerts: () => evaluation?.status().leader ? engine?.alerts() : undefined
+    }
+  })
+  const notifier = createNotifier({
+    log,
+    webhookUrls: opts.webhookUrls,
+    groupWaitMs: opts.groupWaitMs,
+    externalUrl: opts.externalUrl,
+    timeoutMs: opts.webhookTimeoutMs,
+    attempts: opts.webhookAttempts,
+    backoffMs: opts.webhookBackoffMs,
+    record: (row) => evaluation?.recordNotification(row)
+  })
+  const publish = (alert: Alert) => {
+    service.remember(alert)
+    relay.publish(alert)
+  }
+  // Other instances' transitions keep this instance's fallback view current too.
+  const remember = (msg: unknown) => service.remember(msg as Alert)
+  alertTransitionChannel.subscribe(remember)
+
+  app.decorate('alerts', {
+    service,
+    rules,
+    evaluate: async () => evaluation?.tick(),
+    drainNotifications: async () => {
+      notifier.flush()
+      await notifier.settled()
+    }
+  })
+
+  await relay.start()
+  let lease: ReturnType<typeof createLeaderLease> | undefined
+  app.addHook('onReady', async () => {
+    const reader = resolveReader(app, opts)
+    if (!reader) {
+      log.warn('no metrics reader (app.metrics) is registered: alert rules are not evaluated')
+      return
+    }
+    const probed = withDependencyProbes(app, reader)
+    engine = createAlertEngine({ rules, reader: probed.reader, repeatIntervalS: opts.repeatIntervalS, instance })
+    lease = createLeaderLease({ client: app.redis.client, key: monitoringKeys.alertLeader(app.redis), holder: instance, ttlMs: Math.max(3 * opts.evalIntervalMs, 10_000), log })
+    evaluation = createAlertEvaluator({ engine, repo, notifier, lease, publish, log, clock, intervalMs: opts.evalIntervalMs, retentionDays: opts.historyRetentionDays, beforeTick: probed.refresh })
+    if (opts.autoStart !== false) evaluation.start()
+  })
+  app.addHook('onClose', async () => {
+    await evaluation?.stop()
+    await notifier.close()
+    await lease?.release()
+    alertTransitionChannel.unsubscribe(remember)
+    relay.close()
+  })
+}
+
+export default fp(alertsPlugin, { name: 'alerts', fastify: '5.x', dependencies: ['db', 'redis'] })
