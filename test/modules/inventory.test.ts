@@ -91,3 +91,25 @@ test('a failing invalidation does not fail the order', async () => {
   assert.ok(order.id > 0)
   assert.equal(await stockOf(app, p.id), 4)
 })
+
+test('through the API: the cached product detail shows stock and rating changes from orders, cancellations and reviews', async () => {
+  const user = await createUser(app)
+  const admin = await createUser(app, { role: 'admin' })
+  const p = await createShopProduct(app, shop, { stock: 10 })
+  const detail = async () => (await app.inject({ method: 'GET', url: `/api/v1/products/${p.id}` })).json()
+  const headers = { authorization: `Bearer ${user.token}` }
+  assert.equal((await detail()).stock_quantity, 10)
+  const cached = await app.inject({ method: 'GET', url: `/api/v1/products/${p.id}` })
+  assert.match(String(cached.headers['server-timing']), /cache;[^,]*desc=hit/, 'the detail is now served from the cache')
+
+  await putInCart(app, user.id, p.id, 3)
+  const order = await app.inject({ method: 'POST', url: '/api/v1/orders', headers, payload: ORDER_BODY })
+  assert.equal(order.statusCode, 201)
+  assert.equal((await detail()).stock_quantity, 7)
+
+  await app.inject({ method: 'PATCH', url: `/api/v1/orders/${order.json().id}/status`, headers: { authorization: `Bearer ${admin.token}` }, payload: { status: 'cancelled' } })
+  assert.equal((await detail()).stock_quantity, 10)
+
+  await app.inject({ method: 'POST', url: `/api/v1/products/${p.id}/reviews`, headers, payload: { rating: 4 } })
+  assert.deepEqual((await detail()).rating, { average: 4, count: 1 })
+})
