@@ -146,6 +146,7 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
     drainNotifications: async () => {
       notifier.flush()
       await notifier.settled()
+      await evaluation?.written()
     }
   })
 

@@ -65,13 +65,16 @@ export function createAlertEvaluator (opts: EvaluatorOptions) {
     storeDown = true
   }
 
+  const writing = new Set<Promise<void>>()
+
   /** Stores one notification attempt now, or queues it for the next tick's write. */
   function recordNotification (row: NotificationRecord): void {
-    bounded(repo.insertNotifications([row]), 'insert notification').catch((err: unknown) => {
+    const write = bounded(repo.insertNotifications([row]), 'insert notification').catch((err: unknown) => {
       const dropped = pushBounded(pendingNotifications, [row])
       if (dropped > 0) log.warn({ dropped }, 'alert notification log backlog full; oldest entries dropped')
       storeFailed(err, 'notification')
-    })
+    }).finally(() => writing.delete(write))
+    writing.add(write)
   }
 
   /** A new leader continues whatever episode the previous one persisted. */
@@ -154,6 +157,8 @@ export function createAlertEvaluator (opts: EvaluatorOptions) {
       clearInterval(timer)
       await running
     },
-    status: () => ({ leader: opts.lease.isLeader(), lastTickAt })
+    status: () => ({ leader: opts.lease.isLeader(), lastTickAt }),
+    /** Resolves when notification attempts recorded so far are written (or queued). */
+    written: async () => { await Promise.all([...writing]) }
   }
 }

@@ -112,8 +112,9 @@ async function attemptOnce (url: string, body: string, timeoutMs: number): Promi
     await res.body?.cancel().catch(() => {}) // the answer's body is never needed; free the socket
     return res.ok ? { ok: true, status: res.status } : { ok: false, status: res.status, error: `HTTP ${res.status}` }
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } }
-    const reason = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.message)
+    // fetch wraps the network error: its cause says what happened (ECONNREFUSED, bad port, ...).
+    const e = err as Error & { cause?: { code?: string, message?: string } }
+    const reason = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message)
     return { ok: false, error: String(reason).slice(0, 300) }
   }
 }
