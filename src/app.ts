@@ -21,6 +21,7 @@ import loadSheddingPlugin from './plugins/load-shedding.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import metricsPlugin from './plugins/metrics.js'
 import metricsEndpointPlugin from './plugins/metrics-endpoint.js'
+import dashboardPlugin from './plugins/dashboard.js'
 import alertsPlugin from './plugins/alerts.js'
 import { modules } from './modules/index.js'
 
@@ -110,6 +111,7 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     instanceId: config.metricsInstanceId || undefined
   })
   await app.register(modules, { prefix: '/api/v1' })
+  await app.register(dashboardPlugin)
 
   // During shutdown, responses to requests that were already in flight close their
   // keep-alive connection; otherwise the server would wait for those clients to hang up.

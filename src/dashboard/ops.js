@@ -1,0 +1,105 @@
+// Panels fed by the alerting and profiling API (shapes: src/modules/monitoring/alerts.schemas.ts,
+// profiles.schemas.ts, slow-queries.schemas.ts): alerts, banner, silences, history, profiles, slow queries.
+import { $, esc, ms, num, setHtml, table, time } from './format.js'
+
+const SILENCE_S = 3600
+
+function severity (s) {
+  return `<span class="sev sev-${esc(s)}">${esc(s)}</span>`
+}
+
+/** The banner that cannot be missed: every firing alert that is not silenced, with a silence button. */
+function renderBanner (alerts) {
+  const firing = alerts.filter((a) => a.state === 'firing' && !a.silenced)
+  const banner = $('#alert-banner')
+  document.body.classList.toggle('firing', firing.length > 0)
+  document.title = firing.length > 0 ? `(${firing.length} firing) TechMart · Monitoring` : 'TechMart · Monitoring'
+  banner.hidden = firing.length === 0
+  setHtml(banner, firing.length === 0
+    ? ''
+    : `<strong>${firing.length} alert${firing.length === 1 ? '' : 's'} firing</strong>${firing.map((a) => `
+      <span class="banner-item" data-alert="${esc(a.id)}">${severity(a.severity)} <b>${esc(a.id)}</b> ${esc(a.summary)}
+      <button type="button" class="small" data-silence="${esc(a.id)}">Silence 1 h</button></span>`).join('')}`)
+}
+
+function alertRow (a) {
+  const since = a.state === 'firing' ? a.firing_since : a.active_since
+  const tags = [a.silenced ? '<span class="tag">silenced</span>' : '', a.inhibited ? `<span class="tag">inhibited by ${esc(a.inhibited_by)}</span>` : ''].join('')
+  const button = a.silenced ? '' : `<button type="button" class="small" data-silence="${esc(a.id)}">Silence 1 h</button>`
+  return `<li class="alert state-${esc(a.state)}">${severity(a.severity)} <b>${esc(a.id)}</b> <span class="state">${esc(a.state)}</span> ${tags}
+    <div class="summary">${esc(a.summary)} · since ${time(since)}</div>${button}</li>`
+}
+
+/** GET /monitoring/alerts → active list, banner, history and silences. */
+export function renderAlerts (overview) {
+  renderBanner(overview.active)
+  const ev = overview.evaluation
+  $('#alerts-eval').textContent = ev.enabled ? `${overview.rules.length} rules · evaluated ${time(ev.last_tick_at)}` : 'evaluation off'
+  setHtml($('#alerts-active'), overview.active.length === 0
+    ? '<p class="ok-text">No active alerts</p>'
+    : `<ul class="alerts">${overview.active.map(alertRow).join('')}</ul>`)
+  setHtml($('#alerts-history'), `<table>${table(overview.history.slice(0, 25), [
+    ['When', (e) => time(e.at)],
+    ['Rule', (e) => `<code>${esc(e.rule_id)}</code>`],
+    ['Change', (e) => `${esc(e.from_state)} → <b class="state-${esc(e.to_state)}">${esc(e.to_state)}</b>`],
+    ['Value', (e) => e.value === null ? '–' : num(e.value), 'n']
+  ], 'No state changes yet')}</table>`)
+  setHtml($('#alerts-silences'), `<table>${table(overview.silences, [
+    ['Rule', (s) => `<code>${esc(s.rule_id)}</code>`],
+    ['Until', (s) => time(s.ends_at)],
+    ['Comment', (s) => esc(s.comment)],
+    ['', (s) => `<button type="button" class="small" data-expire="${s.id}">Expire</button>`]
+  ], 'No silences in force')}</table>`)
+}
+
+export function renderNotifications (list) {
+  setHtml($('#alerts-notifications'), `<table>${table(list.slice(0, 20), [
+    ['When', (n) => time(n.at)],
+    ['To', (n) => `${esc(n.receiver)} <span class="muted">${esc(n.target)}</span>`],
+    ['Status', (n) => esc(n.status)],
+    ['Outcome', (n) => `<span data-level="${n.outcome === 'sent' ? 'ok' : n.outcome === 'failed' ? 'bad' : 'warn'}">${esc(n.outcome)}</span>${n.http_status ? ` (${n.http_status})` : ''}`],
+    ['Rules', (n) => esc(n.rule_ids.join(', '))]
+  ], 'No notifications sent')}</table>`)
+}
+
+/** GET /monitoring/profiles → captured profiles with their hottest functions, and phase timings. */
+export function renderProfiles (overview) {
+  $('#capture').disabled = overview.capturing
+  setHtml($('#profiles'), overview.profiles.length === 0
+    ? `<p class="muted">No profiles yet${overview.enabled ? ' — captured automatically when a critical route breaks its p95 budget' : ' (automatic profiling is off)'}.</p>`
+    : overview.profiles.slice(0, 6).map((p) => `
+      <div class="profile">
+        <div><b>#${p.id}</b> ${esc(p.trigger)} · ${esc(p.status)} · ${time(p.started_at)}
+          ${p.route ? `· <code>${esc(p.route)}</code> p95 ${ms(p.p95_ms)} / budget ${ms(p.budget_ms)}` : ''}
+          ${p.file_available ? `<button type="button" class="small" data-download="${p.id}">Download .cpuprofile</button>` : ''}</div>
+        ${p.error ? `<div class="error">${esc(p.error)}</div>` : ''}
+        <ol class="fns">${p.top_functions.slice(0, 5).map((f) => `<li><code>${esc(f.function_name || '(anonymous)')}</code>
+          <span class="muted">${esc(f.url)}:${f.line}</span> <b>${f.self_pct.toFixed(1)}%</b> ${ms(f.self_ms)}</li>`).join('')}</ol>
+      </div>`).join(''))
+  setHtml($('#phases'), `<table>${table(overview.phases.slice(0, 10), [
+    ['Route', (r) => `<code>${esc(r.route)}</code>`],
+    ['Total', (r) => ms(r.avg_total_ms), 'n'],
+    ['DB', (r) => ms(r.avg_db_ms), 'n'],
+    ['Cache', (r) => ms(r.avg_cache_ms), 'n'],
+    ['Serialize', (r) => ms(r.avg_serialize_ms), 'n'],
+    ['Handler', (r) => ms(r.avg_handler_ms), 'n']
+  ], 'No phase timings yet')}</table>`)
+}
+
+/** GET /monitoring/slow-queries → queries over the threshold with their EXPLAIN plan. */
+export function renderSlowQueries (res) {
+  setHtml($('#slow-queries'), res.queries.length === 0
+    ? `<p class="muted">No query slower than ${ms(res.threshold_ms)} captured.</p>`
+    : res.queries.slice(0, 10).map((q) => `
+      <details class="slow"><summary><code>${esc(q.name)}</code> <b>${ms(q.duration_ms)}</b> ×${q.occurrences} · ${time(q.captured_at)}</summary>
+        <pre>${esc(q.sql)}</pre>
+        ${q.plan ? `<pre class="plan">${esc(JSON.stringify(q.plan, null, 1))}</pre>` : `<p class="muted">${esc(q.plan_error ?? 'no plan')}</p>`}
+      </details>`).join(''))
+}
+
+/** The placeholder shown while a panel's API is not available (404/5xx). */
+export function unavailable (selector, what) {
+  setHtml($(selector), `<p class="muted">${esc(what)} not available.</p>`)
+}
+
+export { SILENCE_S }
