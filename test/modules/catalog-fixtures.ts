@@ -2,6 +2,13 @@ import type { FastifyInstance } from 'fastify'
 import { createCategory, createProduct, createUser, type FixtureUser, type ProductFixture } from '../fixtures.js'
 import { createCatalogService, type CatalogService } from '../../src/modules/catalog/catalog.service.js'
 
+/**
+ * Catalog tests switch off rate limiting and load shedding: they send many
+ * requests from one address on a busy shared machine, and a 429/503 from
+ * traffic control would hide what is under test.
+ */
+export const NO_TRAFFIC_CONTROL = { rateLimitEnabled: false, loadSheddingEnabled: false } as const
+
 /** A small catalog with known names, prices, stock and a category tree, shared by the catalog tests. */
 export interface CatalogWorld {
   admin: FixtureUser

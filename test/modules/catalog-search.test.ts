@@ -5,7 +5,7 @@ import { Value } from 'typebox/value'
 import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
 import { createProduct } from '../fixtures.js'
 import { ProductListSchema } from '../../src/modules/catalog/catalog.schemas.js'
-import { buildCatalogWorld, type CatalogWorld } from './catalog-fixtures.js'
+import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
 
 let app: FastifyInstance
 let w: CatalogWorld
@@ -27,7 +27,7 @@ const names = (b: ListBody) => b.products.map((p) => p.name)
 
 before(async () => {
   await resetDb()
-  app = await buildTestApp(undefined)
+  app = await buildTestApp(undefined, NO_TRAFFIC_CONTROL)
   await flushRedisPrefix(app)
   w = await buildCatalogWorld(app)
   assert.equal(await w.service.refreshSearchWords(), true)

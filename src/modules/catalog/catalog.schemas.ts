@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox'
+import { Type, type Static, type TSchema, type TUnsafe } from 'typebox'
 
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
@@ -125,7 +125,17 @@ export const PopularQuerySchema = Type.Object({
 
 export const PopularListSchema = Type.Object({
   window_days: Type.Integer({ description: 'Orders shipped or delivered within this many days are counted' }),
-  products: Type.Array(Type.Object({ ...ProductSummarySchema.properties, order_count: Type.Integer() }))
+  // The spec's popular item; no stock or rating, so orders do not invalidate the ranking.
+  products: Type.Array(Type.Object({
+    id: Type.Integer(),
+    name: Type.String(),
+    slug: Type.String(),
+    price: Money,
+    sale_price: Type.Union([Money, Type.Null()]),
+    effective_price: Money,
+    brand: Type.Union([Type.String(), Type.Null()]),
+    order_count: Type.Integer({ description: 'Order lines in the window' })
+  }))
 })
 
 export const CategoryNodeSchema = Type.Cyclic({
@@ -142,20 +152,30 @@ export const CategoryNodeSchema = Type.Cyclic({
 }, 'CategoryNode')
 export const CategoryTreeSchema = Type.Object({ categories: Type.Array(CategoryNodeSchema) })
 
+/**
+ * `T | null` as one `type: [T, 'null']` schema, not anyOf: the app's Ajv
+ * coerces types, and inside anyOf it coerces a JSON null to 0 or '' (or 0 to
+ * null), while a type list is left alone whenever one of its types matches.
+ */
+function nullable<T extends TSchema> (schema: T): TUnsafe<Static<T> | null> {
+  const { type, ...rest } = schema as unknown as { type: string }
+  return Type.Unsafe<Static<T> | null>({ ...rest, type: [type, 'null'] } as unknown as TSchema)
+}
+
 const Sku = Type.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
 const ProductFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   slug: Type.String({ minLength: 1, maxLength: 200, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', description: 'Generated from the name when omitted' }),
-  description: Type.Union([Type.String({ maxLength: 20_000 }), Type.Null()]),
-  short_description: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+  description: nullable(Type.String({ maxLength: 20_000 })),
+  short_description: nullable(Type.String({ maxLength: 500 })),
   sku: Sku,
   price: Type.Number({ exclusiveMinimum: 0, maximum: MAX_MONEY, description: 'At most two decimals' }),
-  sale_price: Type.Union([Type.Number({ minimum: 0, maximum: MAX_MONEY }), Type.Null()], { description: 'At most price' }),
+  sale_price: nullable(Type.Number({ minimum: 0, maximum: MAX_MONEY, description: 'At most price' })),
   stock_quantity: Type.Integer({ minimum: 0, maximum: MAX_ID }),
   category_id: Type.Integer({ minimum: 1, maximum: MAX_ID }),
-  brand: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
-  weight: Type.Union([Type.Number({ minimum: 0, maximum: 999_999.99 }), Type.Null()]),
-  dimensions: Type.Union([Type.String({ maxLength: 50 }), Type.Null()]),
+  brand: nullable(Type.String({ minLength: 1, maxLength: 100 })),
+  weight: nullable(Type.Number({ minimum: 0, maximum: 999_999.99 })),
+  dimensions: nullable(Type.String({ maxLength: 50 })),
   is_featured: Type.Boolean(),
   seller_id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Admins only; sellers always own what they create' })
 }
