@@ -45,14 +45,14 @@ async function launch (): Promise<Browser> {
 
 /** Sends requests to `path` with `concurrency` workers until stopped. */
 function traffic (base: string, path: string, concurrency: number) {
-  let running = true
+  const state = { running: true }
   const workers = Array.from({ length: concurrency }, async () => {
-    while (running) {
+    while (state.running) {
       await fetch(`${base}${path}`).then((r) => r.arrayBuffer()).catch(() => {})
       await sleep(5)
     }
   })
-  return async () => { running = false; await Promise.all(workers) }
+  return async () => { state.running = false; await Promise.all(workers) }
 }
 
 async function kpi (page: Page, name: string): Promise<string> {
