@@ -24,6 +24,7 @@ export const USAGE = `Usage: npm run loadtest -- [flags]
   --base-url URL         server under test (default http://127.0.0.1:$PORT)
   --database-url URL     its database (default $DATABASE_URL)
   --auth mint|login      mint tokens with $JWT_SECRET (default) or log in through the API (cached)
+  --login-via-api        same as --auth login
   --connections N        keep-alive sockets (default 256)
   --timeout-ms MS        per request (default 10000)
   --max-lag-ms MS        drop requests this late (default = timeout)
@@ -49,6 +50,7 @@ const FLAGS = {
   'base-url': { type: 'string' },
   'database-url': { type: 'string' },
   auth: { type: 'string' },
+  'login-via-api': { type: 'boolean' },
   connections: { type: 'string' },
   'timeout-ms': { type: 'string' },
   'max-lag-ms': { type: 'string' },
@@ -114,7 +116,7 @@ export function parseCli (argv: string[], config: Readonly<Config>): CliOptions 
     timeoutMs,
     maxLagMs: num(values, 'max-lag-ms', timeoutMs, 0),
     maxInFlight: Math.max(users * 2, 1000),
-    auth: oneOf(values, 'auth', ['mint', 'login'] as const, 'mint'),
+    auth: values['login-via-api'] === true ? 'login' : oneOf(values, 'auth', ['mint', 'login'] as const, 'mint'),
     jwtSecret: config.jwtSecret,
     jwtExpiresInS: config.jwtExpiresInS,
     password: config.demoPassword,

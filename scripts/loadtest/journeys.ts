@@ -120,8 +120,10 @@ const cart: Journey = async (ctx) => {
   const productId = catalog.buyable(rng)
   const quantity = intBetween(rng, 1, 2)
   const change = rng()
-  await ctx.send({ endpoint: 'POST /cart/add', method: 'POST', path: '/api/v1/cart/add', body: { product_id: productId, quantity }, expect: SOLD_OUT })
+  const added = await ctx.send({ endpoint: 'POST /cart/add', method: 'POST', path: '/api/v1/cart/add', body: { product_id: productId, quantity }, expect: SOLD_OUT })
   await ctx.send({ endpoint: 'GET /cart', method: 'GET', path: '/api/v1/cart' })
+  // Only a line that is in the cart can be changed (the add may have been refused: sold out, or a 429).
+  if (!ok(added)) return
   if (change < 0.2) {
     await ctx.send({ endpoint: 'PUT /cart/items/:productId', method: 'PUT', path: `/api/v1/cart/items/${productId}`, body: { quantity: quantity + 1 }, expect: SOLD_OUT })
   } else if (change < 0.45) {

@@ -26,15 +26,17 @@ export interface Scenario {
   oneVisit?: boolean
   /** Whether the RPS target applies (a short race has no throughput goal). */
   rpsTarget: boolean
+  /** Whether the cache target applies (the write path reads little through the cache). */
+  cacheTarget: boolean
 }
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
-  mixed: { name: 'mixed', description: 'realistic mix of browsing, search, cart, checkout and account visits', mix: DEFAULT_MIX, rpsTarget: true },
-  browse: { name: 'browse', description: 'anonymous-style catalogue reading: category pages and product pages', mix: { browse: 50, detail: 50 }, rpsTarget: true },
-  search: { name: 'search', description: 'full-text search (GET and POST), typos included, then a result page', mix: { search: 100 }, rpsTarget: true },
-  checkout: { name: 'checkout', description: 'write path: cart changes and orders with idempotency keys', mix: { cart: 40, checkout: 60 }, rpsTarget: true },
-  spike: { name: 'spike', description: 'the mixed visits with a promotion peak: users ramp to 5x and back', mix: DEFAULT_MIX, spikeFactor: 5, rpsTarget: true },
-  'flash-sale': { name: 'flash-sale', description: 'every user races to buy one unit of one product with little stock', mix: { flash: 100 }, oneVisit: true, rpsTarget: false }
+  mixed: { name: 'mixed', description: 'realistic mix of browsing, search, cart, checkout and account visits', mix: DEFAULT_MIX, rpsTarget: true, cacheTarget: true },
+  browse: { name: 'browse', description: 'catalogue reading: category pages and product pages', mix: { browse: 50, detail: 50 }, rpsTarget: true, cacheTarget: true },
+  search: { name: 'search', description: 'full-text search (GET and POST), typos included, then a result page', mix: { search: 100 }, rpsTarget: true, cacheTarget: true },
+  checkout: { name: 'checkout', description: 'write path: cart changes and orders with idempotency keys', mix: { cart: 40, checkout: 60 }, rpsTarget: true, cacheTarget: false },
+  spike: { name: 'spike', description: 'the mixed visits with a promotion peak: users ramp to 5x and back', mix: DEFAULT_MIX, spikeFactor: 5, rpsTarget: true, cacheTarget: true },
+  'flash-sale': { name: 'flash-sale', description: 'every user races to buy one unit of one product with little stock', mix: { flash: 100 }, oneVisit: true, rpsTarget: false, cacheTarget: false }
 }
 
 /** Parses `browse=30,detail=30,...` into a mix; unknown journeys or bad weights throw. */

@@ -40,35 +40,61 @@ export function userEmail (n: number): string {
   return `user${n}@techmart.local`
 }
 
-/** Finds user1..userN; inserts the missing ones as active customers sharing one hash of `password`. */
-export async function ensureUsers (sql: postgres.Sql, count: number, password: string): Promise<{ id: number, email: string }[]> {
-  const emails = Array.from({ length: count }, (_, i) => userEmail(i + 1))
-  const found = await sql<{ id: number, email: string, active: boolean, role: string }[]>`
-    SELECT id, lower(email) AS email, is_active AS active, user_type::text AS role FROM users WHERE lower(email) = ANY(${emails})`
-  const byEmail = new Map(found.map((r) => [r.email, r]))
-  const unusable = found.filter((r) => !r.active || r.role !== 'customer')
-  if (unusable.length > 0) {
-    throw new Error(`${unusable.length} load-test accounts are inactive or not customers (first: ${unusable[0].email}); use the seed's customers`)
-  }
-  const missing = emails.filter((e) => !byEmail.has(e))
-  if (missing.length > 0) {
-    const hash = await hashPassword(password)
-    const rows = missing.map((email) => {
+type AccountRow = { id: number, email: string, usable: boolean }
+
+async function findAccounts (sql: postgres.Sql, from: number, to: number): Promise<Map<string, AccountRow>> {
+  const emails = Array.from({ length: to - from + 1 }, (_, i) => userEmail(from + i))
+  const rows = await sql<AccountRow[]>`
+    SELECT id, lower(email) AS email, (is_active AND user_type = 'customer') AS usable
+    FROM users WHERE lower(email) = ANY(${emails})`
+  return new Map(rows.map((r) => [r.email, r]))
+}
+
+async function insertAccounts (sql: postgres.Sql, emails: string[], password: string): Promise<Map<string, number>> {
+  const ids = new Map<string, number>()
+  if (emails.length === 0) return ids
+  const hash = await hashPassword(password)
+  for (let i = 0; i < emails.length; i += 1000) {
+    const rows = emails.slice(i, i + 1000).map((email) => {
       const name = email.slice(0, email.indexOf('@'))
       return { username: name, email, password_hash: hash, first_name: 'Load', last_name: name, user_type: 'customer', is_active: true }
     })
-    for (let i = 0; i < rows.length; i += 1000) {
-      const inserted = await sql<{ id: number, email: string }[]>`
-        INSERT INTO users ${sql(rows.slice(i, i + 1000))}
-        ON CONFLICT DO NOTHING RETURNING id, lower(email) AS email`
-      for (const r of inserted) byEmail.set(r.email, { ...r, active: true, role: 'customer' })
-    }
+    const inserted = await sql<{ id: number, email: string }[]>`
+      INSERT INTO users ${sql(rows)} ON CONFLICT DO NOTHING RETURNING id, lower(email) AS email`
+    for (const r of inserted) ids.set(r.email, r.id)
   }
-  return emails.map((email) => {
-    const row = byEmail.get(email)
-    if (!row) throw new Error(`Could not create load-test user ${email} (a username clash?)`)
-    return { id: row.id, email }
-  })
+  return ids
+}
+
+/**
+ * Picks `count` active customer accounts among user1, user2, ... in order,
+ * skipping the few the seed made inactive, and inserts the numbers that do
+ * not exist yet (active customers sharing one hash of `password`).
+ */
+export async function ensureUsers (sql: postgres.Sql, count: number, password: string): Promise<{ id: number, email: string }[]> {
+  const chosen: { id: number, email: string }[] = []
+  let from = 1
+  while (chosen.length < count) {
+    const to = from + Math.ceil((count - chosen.length) * 1.05) + 10
+    const existing = await findAccounts(sql, from, to)
+    const missing: string[] = []
+    const picks: string[] = []
+    for (let n = from; n <= to && picks.length < count - chosen.length; n++) {
+      const email = userEmail(n)
+      const row = existing.get(email)
+      if (row && !row.usable) continue
+      if (!row) missing.push(email)
+      picks.push(email)
+    }
+    const created = await insertAccounts(sql, missing, password)
+    for (const email of picks) {
+      const id = existing.get(email)?.id ?? created.get(email)
+      // A concurrent insert or a username clash: skip the number, the loop picks another.
+      if (id !== undefined) chosen.push({ id, email })
+    }
+    from = to + 1
+  }
+  return chosen
 }
 
 const b64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url')
