@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: catalog and cache throughput against the seeded database.
+ *
+ *   npm run bench -- [--duration 10] [--warmup 3] [--connections 100,1000] [--only hello,cached-detail,...] [--json FILE]
+ *
+ * A child process (scripts/bench-servers.ts) serves, in the same run, a bare
+ * Fastify hello-world, the app with its cache, and the app with
+ * CACHE_ENABLED=false; this process only generates load (autocannon in the
+ * same event loop as the server would measure itself). For each case and
+ * connection count it prints requests/s and latency p50/p95/p99 seen by the
+ * client and by the server (request in to response flushed, which includes
+ * time queued inside the server), then the ratio of cached detail to
+ * hello-world requests/s at the highest connection count. Reads DATABASE_URL
+ * (default: the demo database) and REDIS_URL; keys go under a throw-away
+ * prefix that is removed at the end.
+ */
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import * as hdr from 'hdr-histogram-js'
+import type { BenchData, ServerMessage, ServerName } from './bench-servers.js'
+
+/** The part of autocannon's API used here (the package ships no types). */
+interface AutocannonRequest { method: string, path: string }
+interface AutocannonResult { requests: { average: number }, non2xx: number, errors: number, timeouts: number }
+interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  on: (event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void) => void
+}
+type Autocannon = (opts: { url: string, connections: number, duration: number, requests: { setupRequest: (r: AutocannonRequest) => AutocannonRequest }[] }) => AutocannonInstance
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
+
+const CASES = {
+  hello: { server: 'hello', label: 'hello-world (bare Fastify)' },
+  'cached-detail': { server: 'cached', label: 'cached product detail' },
+  'cached-search': { server: 'cached', label: 'cached search' },
+  'uncached-search': { server: 'uncached', label: 'uncached search (cache off)' },
+  'uncached-detail': { server: 'uncached', label: 'uncached product detail (cache off)' }
+} as const satisfies Record<string, { server: ServerName, label: string }>
+type CaseName = keyof typeof CASES
+
+interface Row {
+  case: CaseName
+  connections: number
+  rps: number
+  client: { p50: number, p95: number, p99: number }
+  server: { p50: number, p95: number, p99: number }
+  non2xx: number
+  errors: number
+}
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '100,1000' },
+    only: { type: 'string', default: Object.keys(CASES).join(',') },
+    json: { type: 'string' }
+  }
+})
+
+const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]
+
+function pathsFor (name: CaseName, data: BenchData): () => string {
+  switch (name) {
+    case 'hello': return () => '/'
+    case 'cached-detail': return () => `/api/v1/products/${pick(data.hotIds)}`
+    case 'uncached-detail': return () => `/api/v1/products/${pick(data.sampleIds)}`
+    case 'cached-search':
+    case 'uncached-search': return () => `/api/v1/products/search?q=${encodeURIComponent(pick(data.queries))}`
+  }
+}
+
+async function load (port: number, connections: number, duration: number, nextPath: () => string) {
+  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000, numberOfSignificantValueDigits: 3 })
+  const run = autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    requests: [{ setupRequest: (r) => ({ ...r, method: 'GET', path: nextPath() }) }]
+  })
+  run.on('response', (_client, _status, _bytes, ms) => { histogram.recordValue(Math.max(1, Math.round(ms))) })
+  const result = await run
+  return { result, histogram }
+}
+
+function ask (child: ReturnType<typeof fork>, cmd: 'reset' | 'stats'): Promise<ServerMessage> {
+  const reply = once(child, 'message') as Promise<[ServerMessage]>
+  child.send({ cmd })
+  return reply.then(([msg]) => msg)
+}
+
+/** Warms the cache with every hot detail and query, one request each. */
+async function warm (port: number, data: BenchData): Promise<void> {
+  const paths = [...data.hotIds.map((id) => `/api/v1/products/${id}`), ...data.queries.map((q) => `/api/v1/products/search?q=${encodeURIComponent(q)}`)]
+  for (let i = 0; i < paths.length; i += 50) {
+    await Promise.all(paths.slice(i, i + 50).map(async (p) => {
+      const res = await fetch(`http://127.0.0.1:${port}${p}`)
+      if (res.status !== 200) throw new Error(`warm-up ${p} answered ${res.status}`)
+      await res.arrayBuffer()
+    }))
+  }
+}
+
+async function measure (child: ReturnType<typeof fork>, data: BenchData, name: CaseName, connections: number): Promise<Row> {
+  const { server } = CASES[name]
+  const port = data.ports[server]
+  const next = pathsFor(name, data)
+  if (Number(args.warmup) > 0) await load(port, Math.min(connections, 100), Number(args.warmup), next)
+  await ask(child, 'reset')
+  const { result, histogram } = await load(port, connections, Number(args.duration), next)
+  const stats = await ask(child, 'stats')
+  if (stats.type !== 'stats') throw new Error('the bench server did not answer with stats')
+  const s = stats.stats[server]
+  return {
+    case: name,
+    connections,
+    rps: Math.round(result.requests.average),
+    client: { p50: histogram.getValueAtPercentile(50), p95: histogram.getValueAtPercentile(95), p99: histogram.getValueAtPercentile(99) },
+    server: { p50: s.p50, p95: s.p95, p99: s.p99 },
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts
+  }
+}
+
+function printTable (rows: Row[]): void {
+  const f = (n: number) => n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)
+  const lines = [
+    '| case | connections | req/s | client p50 / p95 / p99 ms | server p50 / p95 / p99 ms | non-2xx | errors |',
+    '| --- | ---: | ---: | --- | --- | ---: | ---: |',
+    ...rows.map((r) => `| ${CASES[r.case].label} | ${r.connections} | ${r.rps} | ${f(r.client.p50)} / ${f(r.client.p95)} / ${f(r.client.p99)} | ${f(r.server.p50)} / ${f(r.server.p95)} / ${f(r.server.p99)} | ${r.non2xx} | ${r.errors} |`)
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+function printVerdicts (rows: Row[], connections: number[]): void {
+  const top = Math.max(...connections)
+  const hello = rows.find((r) => r.case === 'hello' && r.connections === top)
+  const detail = rows.find((r) => r.case === 'cached-detail' && r.connections === top)
+  if (hello && detail) {
+    const ratio = detail.rps / hello.rps
+    process.stdout.write(`\ncached detail / hello-world at ${top} connections: ${detail.rps} / ${hello.rps} = ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'})\n`)
+  }
+  const search = rows.find((r) => r.case === 'uncached-search' && r.connections === 100)
+  if (search) {
+    process.stdout.write(`uncached search server-side p95 at 100 connections: ${search.server.p95.toFixed(1)} ms (target < 20 ms: ${search.server.p95 < 20 ? 'met' : 'NOT met'})\n`)
+  }
+}
+
+async function main (): Promise<void> {
+  const connections = args.connections.split(',').map(Number).filter((n) => n > 0)
+  const only = args.only.split(',') as CaseName[]
+  for (const name of only) if (!(name in CASES)) throw new Error(`unknown case '${name}'; cases: ${Object.keys(CASES).join(', ')}`)
+  const child = fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), [], { execArgv: process.execArgv })
+  try {
+    const [first] = await once(child, 'message') as [ServerMessage]
+    if (first.type !== 'ready') throw new Error(`bench server failed: ${first.type === 'error' ? first.message : first.type}`)
+    const data = first.data
+    process.stdout.write(`${os.cpus().length} CPUs, load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${data.hotIds.length} hot products, ${data.queries.length} queries (e.g. "${data.queries.slice(0, 3).join('", "')}"), ${args.duration} s per run\n\n`)
+    await warm(data.ports.cached, data)
+    const rows: Row[] = []
+    for (const name of only) {
+      for (const c of connections) rows.push(await measure(child, data, name, c))
+    }
+    printTable(rows)
+    printVerdicts(rows, connections)
+    process.stdout.write(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
+    if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), rows }, null, 2))
+  } finally {
+    child.send({ cmd: 'stop' })
+    await once(child, 'exit')
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.message}\n`)
+  process.exit(1)
+})
