@@ -64,6 +64,8 @@ function validationDetails (err: FastifyError & { validation?: ValidationEntry[]
  */
 export function classifyError (raw: unknown): ErrorBody {
   let err = raw as FastifyError & { validation?: ValidationEntry[], details?: ErrorDetail[] }
+  // Drizzle wraps driver errors; the driver's code (ECONNREFUSED, 57014, ...) is on the cause.
+  if (err?.name === 'DrizzleQueryError' && err.cause) err = err.cause as typeof err
   if (err?.validation) {
     const details = validationDetails(err)
     const summary = details.map((d) => `${d.field}: ${d.message}`).join('; ')

@@ -13,6 +13,11 @@ async function setup (app: FastifyInstance) {
   }, async (req) => req.body)
   app.get('/test/boom', async () => { throw new Error('secret internal detail') })
   app.get('/test/db-down', async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })
+  app.get('/test/db-down-wrapped', async () => {
+    // What Drizzle throws: its own error with the driver's error as the cause.
+    throw Object.assign(new Error('Failed query: select 1'), { name: 'DrizzleQueryError', cause: Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' }) })
+  })
+  app.get('/test/db-timeout', async () => { throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }) })
 }
 
 test('unknown route → 404 with the error shape', async (t) => {
@@ -61,6 +66,16 @@ test('database connection failure → 503 APP_DATABASE_UNAVAILABLE', async (t) =
   const res = await app.inject({ method: 'GET', url: '/test/db-down' })
   assert.equal(res.statusCode, 503)
   assert.equal(res.json().code, 'APP_DATABASE_UNAVAILABLE')
+})
+
+test('a database error wrapped by Drizzle and a statement timeout → 503 with their codes', async (t) => {
+  const app = await buildTestApp(t, {}, { setup })
+  const wrapped = await app.inject({ method: 'GET', url: '/test/db-down-wrapped' })
+  assert.equal(wrapped.statusCode, 503)
+  assert.equal(wrapped.json().code, 'APP_DATABASE_UNAVAILABLE')
+  const timeout = await app.inject({ method: 'GET', url: '/test/db-timeout' })
+  assert.equal(timeout.statusCode, 503)
+  assert.equal(timeout.json().code, 'APP_DATABASE_TIMEOUT')
 })
 
 test('a client request id is echoed; a forged one is replaced', async (t) => {
