@@ -190,6 +190,12 @@ describe('seedDatabase at a small size', () => {
     }
   })
 
+  test('the seeded tables are vacuumed and analyzed: planner row counts set, pages all-visible', async () => {
+    const [p] = await sql`SELECT reltuples::int AS tuples, relallvisible, relpages FROM pg_class WHERE oid = 'products'::regclass`
+    assert.equal(p.tuples, 600)
+    assert.ok(p.relallvisible > 0 && p.relallvisible === p.relpages, `all-visible ${p.relallvisible} of ${p.relpages}`)
+  })
+
   test('refuses to seed a database that already has data', async () => {
     await assert.rejects(seedDatabase(sql, SMALL), DatabaseNotEmptyError)
     assert.equal(await one(sql`SELECT count(*)::int FROM products`), 600)

@@ -7,7 +7,7 @@
 import type postgres from 'postgres'
 import { hashPassword } from '../../lib/password.js'
 import { createClock } from './clock.js'
-import { advanceSequences, analyzeTables, loadAll, refreshRatings, type SeedCounts } from './load.js'
+import { advanceSequences, loadAll, refreshRatings, vacuumAnalyze, type SeedCounts } from './load.js'
 import { validateSeedOptions, type SeedOptions } from './options.js'
 import type { ProgressReporter } from './progress.js'
 
@@ -18,7 +18,7 @@ export type { SeedCounts } from './load.js'
 
 export interface SeedSummary extends SeedCounts {
   seed: number
-  /** Wall time of the whole run, ANALYZE included. */
+  /** Wall time of the whole run, VACUUM (ANALYZE) included. */
   durationMs: number
 }
 
@@ -96,7 +96,7 @@ export async function seedDatabase (sql: postgres.Sql, options: SeedOptions, pro
     progress({ phase: 'finalize', done: 2, total: 3 })
     return loaded
   })
-  await analyzeTables(sql)
+  await vacuumAnalyze(sql)
   progress({ phase: 'finalize', done: 3, total: 3 })
   return { ...counts, seed: options.seed, durationMs: performance.now() - started }
 }

@@ -1,5 +1,5 @@
 /** The phases of a seed run, in order. */
-export type SeedPhase = 'users' | 'categories' | 'products' | 'orders' | 'order items' | 'reviews' | 'carts' | 'finalize'
+export type SeedPhase = 'users' | 'categories' | 'products' | 'orders' | 'order items' | 'reviews' | 'cart items' | 'finalize'
 
 /** A progress event: `done` of `total` units of `phase` (rows, or steps for 'finalize'). */
 export interface SeedProgress {
