@@ -93,3 +93,49 @@ export function identify (ip: string, userId: number | undefined): ClientIdentit
   if (userId !== undefined) return { kind: 'user', key: `user:${userId}`, ip, userId }
   return { kind: 'ip', key: `ip:${ipBucket(ip)}`, ip }
 }
+
+/**
+ * Remembers which bearer tokens the auth plugin has already verified, so the
+ * rate limiter can name the user of a public route (the catalog, browsed by
+ * signed-in shoppers) without verifying the same token's signature on every
+ * request: that verification was the largest single cost of the limiter in
+ * the overhead benchmark. Only tokens that passed verification are stored,
+ * each until its own `exp` (a token without `exp` is not stored). A JWT is
+ * immutable and the secret does not change while the process runs, so a
+ * stored answer is the answer verification would give again. Bounded:
+ * the oldest entries go first.
+ */
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, { userId: number, expiresAtMs: number }>()
+
+  constructor (private readonly maxEntries: number) {}
+
+  /** The user id of an `Authorization` header verified before and not yet expired. */
+  get (authorization: string, nowMs: number): number | undefined {
+    const entry = this.entries.get(authorization)
+    if (entry === undefined) return undefined
+    if (entry.expiresAtMs > nowMs) return entry.userId
+    this.entries.delete(authorization)
+    return undefined
+  }
+
+  /** Stores a header whose token the auth plugin has just verified as `userId`. */
+  set (authorization: string, userId: number): void {
+    const expiresAtMs = tokenExpiryMs(authorization)
+    if (expiresAtMs === undefined) return
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+    this.entries.set(authorization, { userId, expiresAtMs })
+  }
+}
+
+/** `exp` (ms) of a `Bearer <jwt>` header's payload; undefined when absent or unreadable. */
+function tokenExpiryMs (authorization: string): number | undefined {
+  const payload = authorization.split('.')[1]
+  if (payload === undefined) return undefined
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp
+    return typeof exp === 'number' ? exp * 1000 : undefined
+  } catch {
+    return undefined
+  }
+}

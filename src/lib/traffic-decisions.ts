@@ -24,15 +24,24 @@ export interface DecisionCount extends DecisionEvent {
 /** Every admission decision, published only while someone listens; monitoring counts them in prom-client. */
 export const decisionChannel = diagnosticsChannel.channel('techmart:ratelimit:decision')
 
-/** In-process counts of admission decisions by route, client kind, decision and reason. */
+/**
+ * In-process counts of admission decisions by route, client kind, decision
+ * and reason. Counts sit in a small map per route, keyed by a constant string
+ * when there is no reason, so counting an allowed request allocates nothing.
+ */
 export class DecisionCounter {
-  private readonly counts = new Map<string, DecisionCount>()
+  private readonly routes = new Map<string, Map<string, DecisionCount>>()
 
   record (route: string, clientKind: ClientKind, decision: Decision, reason?: string): void {
-    const key = `${route}\n${clientKind}\n${decision}\n${reason ?? ''}`
-    const entry = this.counts.get(key)
+    let counts = this.routes.get(route)
+    if (!counts) {
+      counts = new Map()
+      this.routes.set(route, counts)
+    }
+    const key = reason === undefined ? KEYS[clientKind][decision] : `${clientKind}:${decision}:${reason}`
+    const entry = counts.get(key)
     if (entry) entry.count++
-    else this.counts.set(key, reason === undefined ? { route, clientKind, decision, count: 1 } : { route, clientKind, decision, reason, count: 1 })
+    else counts.set(key, reason === undefined ? { route, clientKind, decision, count: 1 } : { route, clientKind, decision, reason, count: 1 })
     if (decisionChannel.hasSubscribers) {
       decisionChannel.publish(reason === undefined ? { route, clientKind, decision } : { route, clientKind, decision, reason })
     }
@@ -40,9 +49,13 @@ export class DecisionCounter {
 
   /** A copy of every count so far. */
   snapshot (): DecisionCount[] {
-    return [...this.counts.values()].map((c) => ({ ...c }))
+    return [...this.routes.values()].flatMap((counts) => [...counts.values()].map((c) => ({ ...c })))
   }
 }
+
+const KINDS: ClientKind[] = ['user', 'ip', 'whitelisted']
+const DECISIONS: Decision[] = ['allowed', 'limited', 'shed']
+const KEYS = Object.fromEntries(KINDS.map((k) => [k, Object.fromEntries(DECISIONS.map((d) => [d, `${k}:${d}`]))])) as Record<ClientKind, Record<Decision, string>>
 
 /** `GET /api/v1/products/:id` for a route's method(s) and template; HEAD counts as GET (same resource, same budget). */
 export function routeLabel (method: string | string[], url: string): string {

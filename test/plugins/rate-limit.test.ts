@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.js'
 import { buildTestApp, ensureTestDb, flushRedisPrefix, testConfig } from '../helper.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import type { DecisionEvent } from '../../src/lib/traffic-decisions.js'
+import { VerifiedTokenCache } from '../../src/lib/client-identity.js'
 
 const LOGIN = '/api/v1/test/login'
 
@@ -73,6 +74,36 @@ test('limits are per user when authenticated: two users behind one IP have separ
   assert.equal((await get()).statusCode, 200, 'anonymous requests from the IP have their own budget')
   // A forged token is no identity: it counts against the IP like any anonymous request.
   assert.equal((await get({ authorization: 'Bearer not-a-token' })).headers['ratelimit-remaining'], '1')
+})
+
+test('a token verified once is remembered until its exp; a forged token with the same claims never is', async (t) => {
+  const app = await limitedApp(t)
+  const token = app.signAccessToken({ id: 101, role: 'customer' })
+  const get = (authorization: string) => app.inject({ method: 'GET', url: '/api/v1/test/three', headers: { authorization } })
+  assert.equal((await get(`Bearer ${token}`)).headers['ratelimit-remaining'], '2')
+  assert.equal((await get(`Bearer ${token}`)).headers['ratelimit-remaining'], '1', 'same user on the second request (from the cache)')
+  const [header, payload] = token.split('.')
+  const forged = `Bearer ${header}.${payload}.${'A'.repeat(43)}`
+  assert.equal((await get(forged)).headers['ratelimit-remaining'], '2', 'a bad signature is no identity: it counts against the IP')
+})
+
+test('the verified-token cache honours exp, skips tokens without one, and stays bounded', () => {
+  const bearer = (claims: object) => `Bearer e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
+  const cache = new VerifiedTokenCache(2)
+  const a = bearer({ sub: '1', exp: 2_000 })
+  cache.set(a, 1)
+  assert.equal(cache.get(a, 1_999_000), 1)
+  assert.equal(cache.get(a, 2_000_000), undefined, 'expired')
+  assert.equal(cache.get(a, 1_000_000), undefined, 'and forgotten')
+  const noExp = bearer({ sub: '2' })
+  cache.set(noExp, 2)
+  assert.equal(cache.get(noExp, 0), undefined)
+  const [b, c, d] = [3, 4, 5].map((id) => bearer({ sub: String(id), exp: 9_999 }))
+  cache.set(b, 3)
+  cache.set(c, 4)
+  cache.set(d, 5)
+  assert.equal(cache.get(b, 0), undefined, 'the oldest entry made room')
+  assert.equal(cache.get(d, 0), 5)
 })
 
 test('a user-agent change does not reset the budget', async (t) => {

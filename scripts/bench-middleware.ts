@@ -1,0 +1,254 @@
+/**
+ * Middleware overhead benchmark (issue 5): requests/s of a cached product
+ * detail through the whole middleware chain (access log, Server-Timing,
+ * security headers, CORS, compression, load shedding, adaptive rate limiting
+ * in Redis) versus the same app with that chain off, measured in one run.
+ *
+ *   npm run bench:middleware -- [--duration 10] [--rounds 3] [--connections 100] [--users 10000]
+ *                               [--only on|off] [--profile DIR]
+ *
+ * `--profile DIR` runs the server process under `node --cpu-prof` (open the
+ * `.cpuprofile` in Chrome DevTools or speedscope); `--only` measures one variant.
+ *
+ * A child process serves both apps (ports 3300 and 3301, demo database
+ * `DATABASE_URL`, a throw-away Redis prefix); this process runs autocannon
+ * against them in alternating order, so slow drift of the shared machine
+ * hits both equally. Requests carry the bearer token of one of `--users`
+ * users (limits are per user, so every request takes the full "allowed"
+ * path: token check + one GCRA call in Redis) and `Accept-Encoding: gzip,
+ * deflate, br` like a browser. The load level is pinned to `low` so the
+ * adaptive limit does not shrink while the benchmark saturates the CPU.
+ * If the catalog's `GET /api/v1/products/:id` (or products) is missing, the
+ * script says so and measures a stand-in route that answers a pre-serialized
+ * product JSON, as a cache hit does.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import * as hdr from 'hdr-histogram-js'
+import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
+import { buildApp } from '../src/app.js'
+import { loadConfig, type Config } from '../src/config.js'
+import { recordCacheOp } from '../src/lib/instrumentation.js'
+
+/** The part of autocannon's API used here (the package ships no types). */
+interface AutocannonRequest { path: string, headers: Record<string, string> }
+interface AutocannonResult { requests: { average: number, total: number }, non2xx: number, errors: number, timeouts: number }
+interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  on: (event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void) => void
+}
+type Autocannon = (opts: {
+  url: string,
+  connections: number,
+  duration: number,
+  requests: Array<{ method: string, setupRequest: (request: AutocannonRequest) => AutocannonRequest }>
+}) => AutocannonInstance
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
+
+const PORTS = { on: 3300, off: 3301 } as const
+type Variant = keyof typeof PORTS
+const REAL_ROUTE = '/api/v1/products/:id'
+const STAND_IN_ROUTE = '/api/v1/bench/products/:id'
+const HOT_PRODUCTS = 100
+const ACCEPT_ENCODING = 'gzip, deflate, br'
+
+interface Target { route: string, paths: string[], note: string, tokens: string[], bodyBytes: Record<Variant, { raw: number, sent: number, encoding: string }> }
+interface RoundResult { variant: Variant, rps: number, p50: number, p95: number, p99: number, non2xx: number, errors: number, cpuUsPerRequest: number }
+
+const { values: args } = parseArgs({
+  options: {
+    serve: { type: 'boolean', default: false },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '100' },
+    users: { type: 'string', default: '10000' },
+    only: { type: 'string' },
+    profile: { type: 'string' }
+  }
+})
+
+// ---------------------------------------------------------------- server side (child process)
+
+/** The stand-in (registered on both apps, used when the catalog cannot be): a product detail as the cache returns it, a pre-serialized string, with the real route's config. */
+function addStandIn (app: FastifyInstance): void {
+  const body = JSON.stringify({
+    id: 1,
+    name: 'ThinkPad X1 Carbon Gen 12 14" laptop',
+    slug: 'thinkpad-x1-carbon-gen-12',
+    sku: 'LEN-X1C-G12-32-1T',
+    description: 'Ultralight 14-inch business laptop with an Intel Core Ultra 7 processor, 32 GB of LPDDR5x memory, a 1 TB PCIe Gen4 SSD, a 2.8K OLED display, Wi-Fi 7, two Thunderbolt 4 ports and a 57 Wh battery.',
+    short_description: 'Ultralight 14" business laptop, Core Ultra 7, 32 GB, 1 TB',
+    price: 2149.99,
+    sale_price: 1899.99,
+    stock_quantity: 42,
+    brand: 'Lenovo',
+    category: { id: 12, name: 'Laptops', slug: 'laptops' },
+    rating: { average: 4.6, count: 318 },
+    is_featured: true,
+    seller_id: 3,
+    created_at: '2026-09-01T10:00:00.000Z',
+    updated_at: '2026-11-20T08:30:00.000Z'
+  })
+  app.get(STAND_IN_ROUTE, { config: { rateLimit: { points: 300, duration: 60 }, criticality: 'browse' } }, async (request, reply) => {
+    recordCacheOp({ type: 'product_detail', layer: 'l1', hit: true, durationMs: 0.01 })
+    request.timings.cacheStatus = 'hit'
+    reply.type('application/json; charset=utf-8')
+    return body
+  })
+}
+
+async function startApp (config: Readonly<Config>): Promise<FastifyInstance> {
+  const app = await buildApp(config, { logger: { level: 'info', stream: pino.destination({ dest: '/dev/null', sync: true }) } })
+  addStandIn(app)
+  await app.listen({ port: config.port, host: '127.0.0.1' })
+  return app
+}
+
+async function chooseTarget (app: FastifyInstance): Promise<Omit<Target, 'tokens' | 'bodyBytes'>> {
+  if (app.hasRoute({ method: 'GET', url: REAL_ROUTE })) {
+    const rows = await app.db.sql<{ id: number }[]>`SELECT id FROM products ORDER BY id LIMIT ${HOT_PRODUCTS}`
+    if (rows.length > 0) return { route: REAL_ROUTE, paths: rows.map((r) => `/api/v1/products/${r.id}`), note: `catalog route, ${rows.length} hot products` }
+    return { route: STAND_IN_ROUTE, paths: [], note: 'the catalog route exists but the products table is empty (seed not run yet)' }
+  }
+  return { route: STAND_IN_ROUTE, paths: [], note: `${REAL_ROUTE} is not registered yet (catalog module not landed)` }
+}
+
+async function serve (): Promise<void> {
+  const base = loadConfig(process.env, { redisKeyPrefix: `techmart-bench-${process.pid}`, profilingEnabled: false, logLevel: 'info' })
+  const apps: Record<Variant, FastifyInstance> = {
+    on: await startApp({ ...base, port: PORTS.on, corsOrigins: 'https://shop.example' }),
+    off: await startApp({
+      ...base,
+      port: PORTS.off,
+      accessLogEnabled: false,
+      serverTimingEnabled: false,
+      securityHeadersEnabled: false,
+      compressionEnabled: false,
+      rateLimitEnabled: false,
+      loadSheddingEnabled: false,
+      corsOrigins: ''
+    })
+  }
+  apps.on.load.override('low')
+  const chosen = await chooseTarget(apps.on)
+  const paths = chosen.paths.length > 0 ? chosen.paths : Array.from({ length: HOT_PRODUCTS }, (_, i) => `/api/v1/bench/products/${i + 1}`)
+  const tokens = Array.from({ length: Number(args.users) }, (_, i) => apps.on.signAccessToken({ id: 1_000_000 + i, role: 'customer' }))
+  const bodyBytes = {} as Target['bodyBytes']
+  for (const variant of ['on', 'off'] as const) {
+    for (const path of paths) await apps[variant].inject({ method: 'GET', url: path }) // warm L1 and L2
+    const plain = await apps[variant].inject({ method: 'GET', url: paths[0] })
+    const sent = await apps[variant].inject({ method: 'GET', url: paths[0], headers: { 'accept-encoding': ACCEPT_ENCODING } })
+    bodyBytes[variant] = { raw: plain.rawPayload.length, sent: sent.rawPayload.length, encoding: String(sent.headers['content-encoding'] ?? 'identity') }
+    if (plain.statusCode !== 200) throw new Error(`${variant}: GET ${paths[0]} answered ${plain.statusCode}: ${plain.body}`)
+  }
+  process.send!({ ...chosen, paths, tokens, bodyBytes } satisfies Target)
+  // 'cpu' → this process's CPU time so far (µs), so the load side can compute CPU per request; 'stop' → clean up.
+  for (;;) {
+    const [message] = await once(process, 'message') as [string]
+    if (message === 'stop') break
+    const { user, system } = process.cpuUsage()
+    process.send!({ cpuUs: user + system })
+  }
+  const client = apps.on.redis.client
+  let cursor = '0'
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${apps.on.redis.prefix}:*`, 'COUNT', 1000)
+    if (keys.length > 0) await client.unlink(...keys)
+    cursor = next
+  } while (cursor !== '0')
+  await Promise.all([apps.on.close(), apps.off.close()])
+}
+
+// ---------------------------------------------------------------- load side (this process)
+
+/** The server process's CPU time (µs): throughput on a shared machine swings with the neighbours, CPU per request much less. */
+async function serverCpuUs (child: ChildProcess): Promise<number> {
+  child.send('cpu')
+  const [reply] = await once(child, 'message') as [{ cpuUs: number }]
+  return reply.cpuUs
+}
+
+async function run (child: ChildProcess, variant: Variant, target: Target, durationS: number): Promise<RoundResult> {
+  const cpuBefore = await serverCpuUs(child)
+  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
+  let n = 0
+  const instance = autocannon({
+    url: `http://127.0.0.1:${PORTS[variant]}`,
+    connections: Number(args.connections),
+    duration: durationS,
+    requests: [{
+      method: 'GET',
+      setupRequest: (request) => {
+        n++
+        request.path = target.paths[n % target.paths.length]
+        request.headers = { ...request.headers, authorization: `Bearer ${target.tokens[n % target.tokens.length]}`, 'accept-encoding': ACCEPT_ENCODING }
+        return request
+      }
+    }]
+  })
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => histogram.recordValue(Math.max(1, Math.round(ms * 1000))))
+  const result = await instance
+  const cpuUsPerRequest = (await serverCpuUs(child) - cpuBefore) / Math.max(1, result.requests.total)
+  const us = (p: number) => histogram.getValueAtPercentile(p) / 1000
+  const out = { variant, rps: result.requests.average, p50: us(50), p95: us(95), p99: us(99), non2xx: result.non2xx, errors: result.errors + result.timeouts, cpuUsPerRequest }
+  histogram.destroy()
+  return out
+}
+
+function median (values: number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+const fmt = (r: RoundResult) => `${r.variant.padEnd(3)}  ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p95 ${r.p95.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   server CPU ${r.cpuUsPerRequest.toFixed(0)} µs/req   non-2xx ${r.non2xx}   errors ${r.errors}`
+
+function summarize (results: RoundResult[]): void {
+  const by = (v: Variant) => results.filter((r) => r.variant === v)
+  const agg = (v: Variant) => {
+    const of = (k: 'rps' | 'p50' | 'p95' | 'p99' | 'cpuUsPerRequest') => median(by(v).map((r) => r[k]))
+    return { rps: of('rps'), p50: of('p50'), p95: of('p95'), p99: of('p99'), cpu: of('cpuUsPerRequest') }
+  }
+  const on = agg('on')
+  const off = agg('off')
+  console.log('\nmedian of rounds:')
+  for (const [name, a] of [['chain on ', on], ['chain off', off]] as const) {
+    console.log(`  ${name}  ${a.rps.toFixed(0)} req/s   p50 ${a.p50.toFixed(2)} ms   p95 ${a.p95.toFixed(2)} ms   p99 ${a.p99.toFixed(2)} ms   server CPU ${a.cpu.toFixed(0)} µs/req`)
+  }
+  console.log(`  overhead   ${((1 - on.rps / off.rps) * 100).toFixed(1)} % fewer requests/s with the middleware chain (on/off = ${(on.rps / off.rps).toFixed(3)})`)
+  console.log(`             ${((on.cpu / off.cpu - 1) * 100).toFixed(1)} % more server CPU per request (${(on.cpu - off.cpu).toFixed(0)} µs; Redis' own CPU for the GCRA call is not included)`)
+  const bad = results.filter((r) => r.non2xx > 0 || r.errors > 0)
+  if (bad.length > 0) console.log(`  WARNING: ${bad.length} round(s) had non-2xx answers or errors: the figures are not comparable`)
+}
+
+async function main (): Promise<void> {
+  const durationS = Number(args.duration)
+  const rounds = Number(args.rounds)
+  const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', '--users', String(args.users)], { execArgv: [...process.execArgv, ...profiling] })
+  const [target] = await Promise.race([once(child, 'message'), once(child, 'exit').then(([code]) => { throw new Error(`server process exited with ${code}`) })]) as [Target]
+  console.log(`machine: ${os.availableParallelism()} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (shared with PostgreSQL, Redis and other work)`)
+  console.log(`target: GET ${target.route} — ${target.note}`)
+  console.log(`body: on ${target.bodyBytes.on.raw} B → ${target.bodyBytes.on.sent} B ${target.bodyBytes.on.encoding}; off ${target.bodyBytes.off.raw} B ${target.bodyBytes.off.encoding}`)
+  console.log(`load: ${args.connections} connections, ${args.users} distinct users, ${rounds} rounds × ${durationS} s per variant, alternating order\n`)
+  const variants = (round: number): Variant[] => args.only ? [args.only as Variant] : round % 2 === 0 ? ['on', 'off'] : ['off', 'on']
+  for (const variant of variants(0)) await run(child, variant, target, Math.min(3, durationS)) // JIT warm-up, not counted
+  const results: RoundResult[] = []
+  for (let round = 0; round < rounds; round++) {
+    for (const variant of variants(round)) {
+      const r = await run(child, variant, target, durationS)
+      results.push(r)
+      console.log(`round ${round + 1}  ${fmt(r)}`)
+    }
+  }
+  if (!args.only) summarize(results)
+  console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  child.send('stop')
+  await once(child, 'exit')
+}
+
+if (args.serve) await serve()
+else await main()
