@@ -3,12 +3,18 @@ export const HISTORY_SECONDS = 900
 
 /** Per-second sums of `fields` numeric fields, for the last `size` seconds. */
 export class CounterRing {
-  private readonly values: Float64Array
+  /** Raw storage; writers on hot paths add at `slot(second) + field` directly. */
+  readonly values: Float64Array
   private readonly seconds: Float64Array
 
   constructor (readonly fields: number, readonly size = HISTORY_SECONDS) {
     this.values = new Float64Array(fields * size)
     this.seconds = new Float64Array(size).fill(-1)
+  }
+
+  /** Index of `second`'s first field in `values`, clearing the slot when it held an older second. */
+  slot (second: number): number {
+    return this.base(second)
   }
 
   private base (second: number): number {

@@ -88,6 +88,18 @@ function subscribeChannels (app: FastifyInstance, collector: MetricsCollector, p
 }
 
 function addHttpHooks (app: FastifyInstance, collector: MetricsCollector, prom: PromMetrics): void {
+  // prom-client hashes the label object on every observe; the labelled children are
+  // cached instead (bounded: route templates × methods × status codes).
+  const children = new Map<string, ReturnType<PromMetrics['httpDuration']['labels']>>()
+  const durationOf = (method: string, route: string, status: number) => {
+    const key = `${method} ${route} ${status}`
+    let child = children.get(key)
+    if (!child) {
+      child = prom.httpDuration.labels({ method, route, status_code: status })
+      children.set(key, child)
+    }
+    return child
+  }
   app.decorateRequest('metricsCounted', false)
   app.addHook('onRequest', (request, _reply, done) => {
     if (request.routeOptions.config?.metrics !== false) {
@@ -111,7 +123,7 @@ function addHttpHooks (app: FastifyInstance, collector: MetricsCollector, prom: 
       const ms = reply.elapsedTime
       const status = reply.statusCode
       collector.recordHttp(routeKey(request), ms, status, request.timings?.dbMs ?? 0, request.timings?.cacheMs ?? 0)
-      prom.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status_code: status }, ms / 1000)
+      durationOf(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, status).observe(ms / 1000)
     }
     done()
   })
