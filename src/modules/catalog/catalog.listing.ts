@@ -128,19 +128,21 @@ export function createListing (deps: ListingDeps) {
     return retry.rows.length > 0 ? { page: retry, request, corrected } : { page, request: p.request }
   }
 
-  async function totalOf (p: Plan, request: ListingRequest, page: ListingPage): Promise<{ count: number, exact: boolean }> {
-    if (page.total !== undefined) return { count: page.total, exact: true }
+  async function totalOf (request: ListingRequest, page: ListingPage): Promise<{ count: number, exact: boolean }> {
+    if (page.total !== undefined) return page.total
     if (page.rows.length === 0 && request.offset === 0 && request.after === undefined) return { count: 0, exact: true }
     return countListing(deps.readSql, request.filter)
   }
 
   async function load (p: Plan): Promise<CacheLoadResult> {
+    // A relevance search counts while it ranks; any other listing stops after the page,
+    // so its (capped) count runs alongside unless a fallback may change the query.
+    const ranked = p.request.filter.q !== undefined && p.request.sort === 'relevance'
     const [{ page, request, corrected }, listCount] = await Promise.all([
       fetchWithFallbacks(p),
-      // Without a text query, the page query stops early, so the (capped) count runs alongside.
-      p.request.filter.q === undefined ? countListing(deps.readSql, p.request.filter) : undefined
+      ranked || p.request.filter.q !== undefined ? undefined : countListing(deps.readSql, p.request.filter)
     ])
-    const total = listCount ?? await totalOf(p, request, page)
+    const total = listCount ?? await totalOf(request, page)
     const rows = page.rows.slice(0, request.pageSize)
     const last = rows[rows.length - 1]
     const key: SortKeyValue[] = sortKeyLength(request) === 2 ? [last?.k1, last?.k2 as SortKeyValue] : [last?.k1]

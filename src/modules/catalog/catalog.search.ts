@@ -8,6 +8,8 @@ import { SUMMARY_COLUMNS, type SummaryRow } from './catalog.repository.js'
 
 /** Counting stops here: past it the response says `total_count_exact: false`. */
 export const COUNT_CAP = 10_000
+/** A relevance search ranks at most this many matches (see fetchRanked). */
+export const RANK_CAP = 5000
 
 type Fragment = postgres.Fragment
 
@@ -38,8 +40,8 @@ export interface ListingRequest {
 export interface ListingPage {
   /** Up to pageSize + 1 rows: the extra row only tells that there is a next page. */
   rows: (SummaryRow & { k1: SortKeyValue, k2: SortKeyValue | null })[]
-  /** Full match count, when the query computed it (full-text search). */
-  total?: number
+  /** The match count, when the page query computed it (relevance search). */
+  total?: { count: number, exact: boolean }
 }
 
 /**
@@ -116,6 +118,11 @@ export function tsQuery (sql: Sql, q: string, prefix = false): Fragment {
   return sql`to_tsquery('english', ${words.join(' & ')})`
 }
 
+/** The text query as a plain filter (listings sorted by something other than relevance). */
+function textMatch (sql: Sql, f: ListingFilter): Fragment {
+  return f.q === undefined ? sql`` : sql`AND p.search_vector @@ ${tsQuery(sql, f.q, f.prefix)}`
+}
+
 function filters (sql: Sql, f: ListingFilter): Fragment {
   return sql`
     ${f.categoryIds ? sql`AND p.category_id = ANY(${f.categoryIds}::int[])` : sql``}
@@ -153,46 +160,52 @@ function keyColumns (sql: Sql, spec: SortSpec, rel: 'p' | 'm'): Fragment {
 }
 
 /**
- * One page of a listing. With `q`, the matches are ranked once in a CTE
- * that also yields the exact total (the ranking already touched every
- * match); without, an index-ordered scan stops after the page.
+ * One page of a listing. A relevance search ranks its matches in a CTE that
+ * also yields the total; every other listing (text match as a filter, or
+ * none) reads in index order and stops after the page, and is counted
+ * separately (countListing).
  */
 export async function fetchListingPage (sql: Sql, req: ListingRequest): Promise<ListingPage> {
   const spec = sortSpec(req)
-  const limit = req.pageSize + 1
-  const { q } = req.filter
-  if (q === undefined && req.filter.categoryIds !== undefined) return { rows: await fetchCategoryPage(sql, req, spec) }
-  if (q === undefined) {
-    const rows = await timedQuery('catalog.list', sql<ListingPage['rows']>`
-      SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'p')}
-      FROM products p JOIN categories c ON c.id = p.category_id
-      WHERE p.is_active ${filters(sql, req.filter)} ${keyset(sql, spec, req.after, 'p')}
-      ORDER BY ${orderBy(sql, spec, 'p')}
-      LIMIT ${limit} OFFSET ${req.offset}`)
-    return { rows }
-  }
-  const rankCols = req.sort === 'relevance'
-    ? sql`, lower(p.name) = ${q.toLowerCase()} AS exact, ts_rank_cd(p.search_vector, t.query) AS rank`
-    : sql``
-  // The sort keys of the match set come from `m` (rank) or from products; the page is cut
-  // before the join that fetches the row data, so only page_size + 1 rows are read twice.
+  if (req.filter.q !== undefined && req.sort === 'relevance') return fetchRanked(sql, req, spec, req.filter.q)
+  if (req.filter.categoryIds !== undefined) return { rows: await fetchCategoryPage(sql, req, spec) }
+  const rows = await timedQuery(req.filter.q === undefined ? 'catalog.list' : 'catalog.search_sorted', sql<ListingPage['rows']>`
+    SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'p')}
+    FROM products p JOIN categories c ON c.id = p.category_id
+    WHERE p.is_active ${textMatch(sql, req.filter)} ${filters(sql, req.filter)} ${keyset(sql, spec, req.after, 'p')}
+    ORDER BY ${orderBy(sql, spec, 'p')}
+    LIMIT ${req.pageSize + 1} OFFSET ${req.offset}`)
+  return { rows }
+}
+
+/**
+ * Relevance: exact name matches first, then ts_rank_cd. Ranking touches
+ * every match, so at most RANK_CAP matches are ranked: a query matching more
+ * (a colour, a big brand) ranks the first RANK_CAP in table order and
+ * reports a lower-bound total, which keeps its cost flat as the catalog
+ * grows. The page is cut before the join that reads the row data.
+ */
+async function fetchRanked (sql: Sql, req: ListingRequest, spec: SortSpec, q: string): Promise<ListingPage> {
   const rows = await timedQuery('catalog.search', sql<(ListingPage['rows'][number] & { total: string })[]>`
     WITH m AS MATERIALIZED (
-      SELECT p.id, p.effective_price, p.name, p.rating_avg, p.created_at ${rankCols}
+      SELECT p.id, lower(p.name) = ${q.toLowerCase()} AS exact, ts_rank_cd(p.search_vector, t.query) AS rank
       FROM products p, (SELECT ${tsQuery(sql, q, req.filter.prefix)} AS query) t
       WHERE p.is_active AND p.search_vector @@ t.query ${filters(sql, req.filter)}
+      LIMIT ${RANK_CAP + 1}
     ), top AS (
       SELECT * FROM m WHERE true ${keyset(sql, spec, req.after, 'm')}
-      ORDER BY ${orderBy(sql, spec, 'm')} LIMIT ${limit} OFFSET ${req.offset}
+      ORDER BY ${orderBy(sql, spec, 'm')} LIMIT ${req.pageSize + 1} OFFSET ${req.offset}
     )
     SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'm')}, (SELECT count(*) FROM m) AS total
     FROM top m JOIN products p ON p.id = m.id JOIN categories c ON c.id = p.category_id
     ORDER BY ${orderBy(sql, spec, 'm')}`)
-  return { rows, total: rows.length > 0 ? Number(rows[0].total) : undefined }
+  if (rows.length === 0) return { rows }
+  const total = Number(rows[0].total)
+  return { rows, total: total > RANK_CAP ? { count: RANK_CAP, exact: false } : { count: total, exact: true } }
 }
 
 /**
- * A category subtree without a text query: the best rows of each category
+ * A category subtree (not ranked by relevance): the best rows of each category
  * through its (category_id, sort key) index, then merged. One ordered scan
  * over a global sort index with a category filter can read most of the
  * table when the category's rows sort late (the planner assumes they are
@@ -206,7 +219,7 @@ async function fetchCategoryPage (sql: Sql, req: ListingRequest, spec: SortSpec)
     FROM unnest(${req.filter.categoryIds!}::int[]) AS cid(id)
     CROSS JOIN LATERAL (
       SELECT p.* FROM products p
-      WHERE p.category_id = cid.id AND p.is_active ${filters(sql, perCategory)} ${keyset(sql, spec, req.after, 'p')}
+      WHERE p.category_id = cid.id AND p.is_active ${textMatch(sql, perCategory)} ${filters(sql, perCategory)} ${keyset(sql, spec, req.after, 'p')}
       ORDER BY ${orderBy(sql, spec, 'p')}
       LIMIT ${req.offset + limit}
     ) p
@@ -217,10 +230,9 @@ async function fetchCategoryPage (sql: Sql, req: ListingRequest, spec: SortSpec)
 
 /** Matches of a listing, counted up to COUNT_CAP + 1 so a broad filter stays cheap. */
 export async function countListing (sql: Sql, filter: ListingFilter): Promise<{ count: number, exact: boolean }> {
-  const match = filter.q === undefined ? sql`` : sql`AND p.search_vector @@ ${tsQuery(sql, filter.q, filter.prefix)}`
   const [row] = await timedQuery('catalog.count', sql<{ n: string }[]>`
     SELECT count(*) AS n FROM (
-      SELECT 1 FROM products p WHERE p.is_active ${match} ${filters(sql, filter)} LIMIT ${COUNT_CAP + 1}
+      SELECT 1 FROM products p WHERE p.is_active ${textMatch(sql, filter)} ${filters(sql, filter)} LIMIT ${COUNT_CAP + 1}
     ) s`)
   const n = Number(row.n)
   return n > COUNT_CAP ? { count: COUNT_CAP, exact: false } : { count: n, exact: true }
