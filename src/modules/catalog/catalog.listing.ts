@@ -49,6 +49,37 @@ function moneyFilter (value: number | undefined): string | undefined {
  * and the scopes whose changes could alter its membership.
  */
 export function createListing (deps: ListingDeps) {
+  /** The category filter as its subtree; an unknown category in a filter matches nothing rather than failing. */
+  async function subtreeOf (categoryId: number | undefined, fromPath: boolean): Promise<number[] | undefined> {
+    if (categoryId === undefined) return undefined
+    const index = await deps.categoryIndex()
+    if (fromPath && !index.has(categoryId)) throw new CatalogErrors.CATEGORY_NOT_FOUND(categoryId)
+    return index.has(categoryId) ? index.subtree(categoryId) : [categoryId]
+  }
+
+  /** Positions the request at the cursor, or at the offset of `page` (refused past MAX_OFFSET_ROWS). */
+  function position (request: ListingRequest, query: ListQuery, fingerprint: string): number {
+    if (query.cursor === undefined) {
+      const page = query.page ?? 1
+      if ((page - 1) * request.pageSize >= MAX_OFFSET_ROWS) throw new CatalogErrors.PAGE_TOO_DEEP(MAX_OFFSET_ROWS)
+      request.offset = (page - 1) * request.pageSize
+      return page
+    }
+    const pos = decodeCursor(query.cursor, fingerprint, sortKeyLength(request))
+    checkCursorKey(request, pos.key)
+    request.after = { key: pos.key, id: pos.id }
+    request.filter = { ...request.filter, q: pos.q ?? request.filter.q, prefix: pos.prefix }
+    return pos.page
+  }
+
+  /** Tags of the scopes whose changes could alter this page's membership or order. */
+  function scopeTags (scope: number | 'all', filter: ListingFilter, sort: SortField): string[] {
+    const tags = [CatalogTags.scope(scope, 'base')]
+    if (filter.inStock !== undefined) tags.push(CatalogTags.scope(scope, 'stock'))
+    if (sort === 'rating') tags.push(CatalogTags.scope(scope, 'rating'))
+    return tags
+  }
+
   async function plan (query: ListQuery, pathCategoryId?: number): Promise<Plan> {
     const q = normalizeQuery(query.q ?? query.query)
     const sort: SortField = query.sort_by ?? (q ? 'relevance' : 'name')
@@ -58,43 +89,29 @@ export function createListing (deps: ListingDeps) {
       throw new CatalogErrors.INVALID_PRICE_RANGE(String(query.min_price), String(query.max_price))
     }
     const categoryId = pathCategoryId ?? query.category_id
-    let categoryIds: number[] | undefined
-    if (categoryId !== undefined) {
-      const index = await deps.categoryIndex()
-      if (pathCategoryId !== undefined && !index.has(pathCategoryId)) throw new CatalogErrors.CATEGORY_NOT_FOUND(pathCategoryId)
-      // An unknown category in a filter matches nothing rather than failing.
-      categoryIds = index.has(categoryId) ? index.subtree(categoryId) : [categoryId]
-    }
-    const brand = query.brand?.trim().toLowerCase() || undefined
     const filter: ListingFilter = {
       q,
-      categoryIds,
+      categoryIds: await subtreeOf(categoryId, pathCategoryId !== undefined),
       minPrice: moneyFilter(query.min_price),
       maxPrice: moneyFilter(query.max_price),
-      brand,
+      brand: query.brand?.trim().toLowerCase() || undefined,
       featured: query.is_featured,
       inStock: query.in_stock
     }
-    const normalized = { q, c: categoryId, min: filter.minPrice, max: filter.maxPrice, b: brand, f: filter.featured, s: filter.inStock, sort, order, ps: pageSize }
+    const normalized = { q, c: categoryId, min: filter.minPrice, max: filter.maxPrice, b: filter.brand, f: filter.featured, s: filter.inStock, sort, order, ps: pageSize }
     const fingerprint = CatalogKeys.listing(normalized).slice(0, 16)
     const request: ListingRequest = { filter, sort, order, pageSize, offset: 0 }
-    let page = query.page ?? 1
-    if (query.cursor !== undefined) {
-      const pos = decodeCursor(query.cursor, fingerprint, sortKeyLength(request))
-      checkCursorKey(request, pos.key)
-      page = pos.page
-      request.after = { key: pos.key, id: pos.id }
-      request.filter = { ...filter, q: pos.q ?? filter.q, prefix: pos.prefix }
-    } else {
-      if ((page - 1) * pageSize >= MAX_OFFSET_ROWS) throw new CatalogErrors.PAGE_TOO_DEEP(MAX_OFFSET_ROWS)
-      request.offset = (page - 1) * pageSize
-    }
-    const scope = categoryId ?? 'all'
-    const tags = [CatalogTags.scope(scope, 'base')]
-    if (filter.inStock !== undefined) tags.push(CatalogTags.scope(scope, 'stock'))
-    if (sort === 'rating') tags.push(CatalogTags.scope(scope, 'rating'))
+    const page = position(request, query, fingerprint)
     const type: CacheType = q ? 'product_search' : pathCategoryId !== undefined ? 'category_products' : 'product_list'
-    return { type, key: CatalogKeys.listing({ ...normalized, p: page, cur: query.cursor ?? null }), tags, request, fingerprint, page, q }
+    return {
+      type,
+      key: CatalogKeys.listing({ ...normalized, p: page, cur: query.cursor ?? null }),
+      tags: scopeTags(categoryId ?? 'all', filter, sort),
+      request,
+      fingerprint,
+      page,
+      q
+    }
   }
 
   /** The words of `q` the vocabulary does not know, replaced by their closest known word; undefined when nothing changes. */
