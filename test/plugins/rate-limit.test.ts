@@ -63,6 +63,20 @@ test('the 11th login in a minute from one IP gets 429 with Retry-After, the head
   assert.ok(Math.abs(resetEpoch - (Date.now() / 1000 + retryAfter)) < 5, 'X-RateLimit-Reset is epoch seconds')
 })
 
+test('the real POST /api/v1/auth/login: ten wrong passwords get 401, the eleventh 429', async (t) => {
+  const app = await limitedApp(t)
+  const attempt = () => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody@techmart.local', password: 'wrong-password' } })
+  for (let i = 1; i <= 10; i++) {
+    const res = await attempt()
+    assert.equal(res.statusCode, 401, `attempt ${i}`)
+    assert.equal(res.headers['ratelimit-remaining'], String(10 - i))
+  }
+  const res = await attempt()
+  assert.equal(res.statusCode, 429)
+  assert.equal(res.json().code, 'RATE_LIMIT_EXCEEDED')
+  assert.ok(Number(res.headers['retry-after']) >= 1)
+})
+
 test('limits are per user when authenticated: two users behind one IP have separate budgets', async (t) => {
   const app = await limitedApp(t)
   const alice = { authorization: `Bearer ${app.signAccessToken({ id: 101, role: 'customer' })}` }
