@@ -143,11 +143,14 @@ describe('PATCH and DELETE /products/{id}', () => {
     assert.equal((await app.inject({ method: 'GET', url: `/api/v1/products/${created.id}` })).statusCode, 200)
   })
 
-  test('a product id cached as missing becomes visible as soon as it is created', async () => {
+  test('an id or slug cached as missing becomes visible as soon as the product is created', async () => {
     const [{ next }] = await app.db.sql<{ next: number }[]>`SELECT coalesce(max(id), 0) + 1 AS next FROM products`
     assertError(await app.inject({ method: 'GET', url: `/api/v1/products/${next}` }), 404, 'CATALOG_PRODUCT_NOT_FOUND')
     const created = (await create(w.seller, { name: 'Brand New', sku: sku(), price: 3, category_id: w.cat.kitchen })).json()
     assert.equal(created.id, next)
     assert.equal((await app.inject({ method: 'GET', url: `/api/v1/products/${next}` })).statusCode, 200)
+    assertError(await app.inject({ method: 'GET', url: '/api/v1/products/by-slug/soon-listed' }), 404, 'CATALOG_PRODUCT_NOT_FOUND')
+    assert.equal((await create(w.seller, { name: 'Soon Listed', sku: sku(), price: 3, category_id: w.cat.kitchen })).json().slug, 'soon-listed')
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/products/by-slug/soon-listed' })).statusCode, 200)
   })
 })

@@ -65,17 +65,17 @@ export function createProductWriter (deps: WriteDeps) {
     return { id, body: JSON.stringify(toDetail(row)) }
   }
 
-  async function insertWithSlug (tx: Executor, values: Omit<Insert, 'slug'>, name: string, slug: string | undefined): Promise<number> {
+  async function insertWithSlug (tx: Executor, values: Omit<Insert, 'slug'>, name: string, slug: string | undefined): Promise<{ id: number, slug: string }> {
     if (slug !== undefined) {
       const id = await repo.insertProduct({ ...values, slug }, tx)
       if (id === undefined) throw new CatalogErrors.DUPLICATE_SLUG(slug)
-      return id
+      return { id, slug }
     }
     const base = slugify(name)
     for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
       const candidate = attempt === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`
       const id = await repo.insertProduct({ ...values, slug: candidate }, tx)
-      if (id !== undefined) return id
+      if (id !== undefined) return { id, slug: candidate }
     }
     throw new CatalogErrors.DUPLICATE_SLUG(base)
   }
@@ -86,7 +86,7 @@ export function createProductWriter (deps: WriteDeps) {
     const price = moneyText('price', body.price)
     const salePrice = body.sale_price == null ? null : moneyText('sale_price', body.sale_price)
     checkSalePrice(price, salePrice)
-    const id = await db.transaction(async (tx) => {
+    const { id, slug } = await db.transaction(async (tx) => {
       if (!await repo.activeCategoryExists(body.category_id, tx)) throw new CatalogErrors.INVALID_CATEGORY(body.category_id)
       if (sellerId !== actor.id && !await repo.activeSellerExists(sellerId, tx)) throw new CatalogErrors.INVALID_SELLER(sellerId)
       return insertWithSlug(tx, {
@@ -106,7 +106,8 @@ export function createProductWriter (deps: WriteDeps) {
       }, body.name, body.slug)
     }).catch((err) => { throw translate(err, body.sku, body.slug) })
     const written = await detail(id)
-    await deps.afterWrite({ id, categoryIds: [body.category_id], slugs: [], textChanged: true })
+    // The slug may have been cached as "not found" before this product existed.
+    await deps.afterWrite({ id, categoryIds: [body.category_id], slugs: [slug], textChanged: true })
     return written
   }
 
