@@ -251,6 +251,21 @@ describe('options, guards and building blocks', () => {
     assert.equal(await one(sql`SELECT 1`), 1)
   })
 
+  test('a generator failure mid-COPY aborts the COPY and the transaction, and the connection stays usable', async () => {
+    function * rows (): Generator<[number, string]> {
+      for (let i = 0; i < 50_000; i++) {
+        if (i === 40_000) throw new Error('generator broke')
+        yield [i, 'x'.repeat(20)]
+      }
+    }
+    await assert.rejects(sql.begin(async (tx) => {
+      await tx`CREATE TABLE copy_abort_probe (id int, v text)`
+      await copyRows(tx, 'copy_abort_probe', ['id', 'v'], rows())
+    }), /generator broke/)
+    assert.equal(await one(sql`SELECT to_regclass('copy_abort_probe') IS NULL`), true)
+    assert.equal(await one(sql`SELECT 1`), 1)
+  })
+
   test('progress: plain lines at 0/25/50/75/100% off a terminal, one redrawn bar on a terminal', () => {
     const lines: string[] = []
     let clock = 0

@@ -101,11 +101,11 @@ export async function seedDatabase (sql: postgres.Sql, options: SeedOptions, pro
   return { ...counts, seed: options.seed, durationMs: performance.now() - started }
 }
 
-const fmt = (n: number): string => n.toLocaleString('en-US')
+const count = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
 
 /** One line, e.g. "seeded 50,000 products, 100 categories, … 2,000 carts in 41.2 s". */
 export function formatSeedSummary (s: SeedSummary): string {
-  return `seeded ${fmt(s.products)} products, ${fmt(s.categories)} categories, ${fmt(s.users)} users, ` +
-    `${fmt(s.orders)} orders (${fmt(s.orderItems)} items), ${fmt(s.reviews)} reviews, ${fmt(s.carts)} carts ` +
-    `in ${(s.durationMs / 1000).toFixed(1)} s`
+  return `seeded ${count(s.products, 'product', 'products')}, ${count(s.categories, 'category', 'categories')}, ` +
+    `${count(s.users, 'user', 'users')}, ${count(s.orders, 'order', 'orders')} (${count(s.orderItems, 'item', 'items')}), ` +
+    `${count(s.reviews, 'review', 'reviews')}, ${count(s.carts, 'cart', 'carts')} in ${(s.durationMs / 1000).toFixed(1)} s`
 }

@@ -117,6 +117,7 @@ function pickProducts (rng: Rng, d: Demand, catalog: Catalog, t: number, wanted:
 
 /** Generates the orders in id order. Deterministic: calling it twice yields the same orders. */
 export function * generateOrders (count: number, catalog: Catalog, users: UserPopulation, seed: number, clock: SeedClock): Generator<SeedOrder> {
+  if (count === 0) return
   const rng = createRng(seed, 'orders')
   const d = demand(rng, catalog, users, count, seed)
   for (let k = 0; k < count; k++) {

@@ -74,6 +74,7 @@ class UnverifiedPicker {
     for (let id = users.customerIds.first; id < users.customerIds.first + users.customerIds.count; id++) if (users.active[id] === 1) reviewers.push(id)
     this.reviewers = Int32Array.from(reviewers)
     this.actives = popularityRanking(ctx.catalog, ctx.seed)
+    if (this.actives.length === 0) throw new Error('cannot seed reviews: the catalog has no active product')
     this.popularity = new ZipfSampler(this.actives.length, 1, 50)
   }
 
@@ -99,6 +100,7 @@ class UnverifiedPicker {
 export function * reviewRows (count: number, purchases: DeliveredPurchases, catalog: Catalog, users: UserPopulation, seed: number, clock: SeedClock): Generator<CopyValue[]> {
   const rng = createRng(seed, 'reviews')
   const ctx: ReviewContext = { seed, rng, catalog, clock }
+  if (count === 0) return
   const verifiedCount = Math.min(purchases.size, Math.round(count * VERIFIED_SHARE))
   const [keys, delivered] = purchases.choose(rng, verifiedCount)
   const picker = new UnverifiedPicker(ctx, purchases, users)
