@@ -272,7 +272,13 @@ test('every decision is counted by route and client kind and published for monit
 test('counters live under the app\'s Redis prefix', async (t) => {
   const app = await limitedApp(t)
   await login(app)
-  const [, keys] = await app.redis.client.scan('0', 'MATCH', `${app.redis.prefix}:ratelimit:*`, 'COUNT', 1000)
+  const keys: string[] = []
+  let cursor = '0'
+  do {
+    const [next, page] = await app.redis.client.scan(cursor, 'MATCH', `${app.redis.prefix}:ratelimit:*`, 'COUNT', 1000)
+    keys.push(...page)
+    cursor = next
+  } while (cursor !== '0')
   assert.deepEqual(keys, [`${app.redis.prefix}:ratelimit:POST /api/v1/test/login:ip:127.0.0.1`])
 })
 
