@@ -206,7 +206,14 @@ describe('determinism', () => {
   test('the same seed rebuilds identical products, orders and reviews; another seed does not', async () => {
     const first = await fingerprint()
     await resetDb()
-    await seedDatabase(sql, SMALL)
+    // Through a pool with a request-sized statement_timeout, as the app's own pool has.
+    const strict = postgres(TEST_DATABASE_URL, { max: 2, onnotice: () => {}, connection: { statement_timeout: 50 } })
+    try {
+      await seedDatabase(strict, SMALL)
+      assert.equal(await one(strict`SHOW statement_timeout`), '50ms')
+    } finally {
+      await strict.end({ timeout: 5 })
+    }
     assert.deepEqual(await fingerprint(), first)
     await resetDb()
     await seedDatabase(sql, { ...SMALL, seed: 7 })

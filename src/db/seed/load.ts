@@ -116,5 +116,13 @@ export async function refreshRatings (tx: postgres.TransactionSql): Promise<numb
  * and hint bits, and clears the row versions left by the ratings UPDATE.
  */
 export async function vacuumAnalyze (sql: postgres.Sql): Promise<void> {
-  await sql`VACUUM (ANALYZE) ${sql(SEEDED_TABLES as unknown as string[])}`
+  // A reserved connection, so the timeout lift below cannot leak into the caller's pool.
+  const conn = await sql.reserve()
+  try {
+    await conn`SET statement_timeout = 0`
+    await conn`VACUUM (ANALYZE) ${conn(SEEDED_TABLES as unknown as string[])}`
+  } finally {
+    await conn`RESET statement_timeout`.catch(() => {})
+    conn.release()
+  }
 }
