@@ -14,11 +14,12 @@
  */
 import { spawnSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { loadConfig } from '../src/config.js'
 import { parseCli, USAGE } from './loadtest/cli.js'
 import { compare, renderComparison } from './loadtest/compare.js'
-import { analyze, copyDatabase, databaseName, dropDatabase, dropSearchAndCompositeIndexes, type DroppedIndex } from './loadtest/db-copy.js'
+import { analyze, copyDatabase, databaseName, dropDatabase, dropSearchAndCompositeIndexes, endSessions, type DroppedIndex } from './loadtest/db-copy.js'
 import { writeReport } from './loadtest/report.js'
 import type { Report } from './loadtest/report-schema.js'
 import { runLoadTest } from './loadtest/runner.js'
@@ -27,6 +28,8 @@ import { startServer } from './loadtest/server-process.js'
 const BEFORE_DB = 'techmart_lt_before'
 const AFTER_DB = 'techmart_lt_after'
 const DEFAULT_PORT = 3610
+/** Pause between the runs so the machine's load from the first settles before the second is measured. */
+const SETTLE_MS = 10_000
 
 interface OwnFlags { port: number, keepDatabases: boolean, skipBuild: boolean, logLevel: string }
 
@@ -117,6 +120,9 @@ async function main (): Promise<void> {
     await analyze(afterUrl)
     process.stderr.write(`dropped ${dropped.length} indexes on ${BEFORE_DB}: ${dropped.map((d) => d.name).join(', ')}\n`)
     const before = await runPhase({ name: 'before', databaseUrl: beforeUrl, cacheEnabled: false }, own, cli, config.redisUrl)
+    const ended = await endSessions(source, BEFORE_DB)
+    process.stderr.write(`ended ${ended} leftover sessions on ${BEFORE_DB}; settling for ${SETTLE_MS / 1000} s\n`)
+    await sleep(SETTLE_MS)
     const after = await runPhase({ name: 'after', databaseUrl: afterUrl, cacheEnabled: true }, own, cli, config.redisUrl)
     const comparison = compare(before.report, after.report, { before: before.file, after: after.file }, databaseName(source), dropped)
     await writeFile(`${cli.out}.json`, JSON.stringify(comparison, null, 2) + '\n')

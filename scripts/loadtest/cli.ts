@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import type { Config } from '../../src/config.js'
 import { JOURNEY_NAMES } from './journeys.js'
 import type { LoadTestOptions } from './options.js'
-import { DEFAULT_TARGETS } from './report.js'
+import { DEFAULT_TARGETS, type Targets } from './report.js'
 import { parseMix, SCENARIO_NAMES, type ScenarioName } from './scenarios.js'
 
 /** Flag parsing for `npm run loadtest -- ...`; defaults come from the same config the server reads. */
@@ -81,6 +81,20 @@ function oneOf<T extends string> (values: Record<string, unknown>, name: string,
   return raw as T
 }
 
+function targetsFrom (values: Record<string, unknown>): Targets {
+  return {
+    p95Ms: num(values, 'target-p95-ms', DEFAULT_TARGETS.p95Ms, 0),
+    errorRate: num(values, 'target-error-rate', DEFAULT_TARGETS.errorRate, 0, 1),
+    rps: num(values, 'target-rps', DEFAULT_TARGETS.rps, 0),
+    cacheHitRate: num(values, 'target-cache-hit-rate', DEFAULT_TARGETS.cacheHitRate, 0, 1)
+  }
+}
+
+/** What the server's own configuration tells the load test (the same env the server reads). */
+function fromConfig (config: Readonly<Config>): Pick<LoadTestOptions, 'jwtSecret' | 'jwtExpiresInS' | 'password' | 'metricsToken'> {
+  return { jwtSecret: config.jwtSecret, jwtExpiresInS: config.jwtExpiresInS, password: config.demoPassword, metricsToken: config.metricsToken }
+}
+
 export interface CliOptions {
   options: LoadTestOptions
   out: string
@@ -117,19 +131,11 @@ export function parseCli (argv: string[], config: Readonly<Config>): CliOptions 
     maxLagMs: num(values, 'max-lag-ms', timeoutMs, 0),
     maxInFlight: Math.max(users * 2, 1000),
     auth: values['login-via-api'] === true ? 'login' : oneOf(values, 'auth', ['mint', 'login'] as const, 'mint'),
-    jwtSecret: config.jwtSecret,
-    jwtExpiresInS: config.jwtExpiresInS,
-    password: config.demoPassword,
-    metricsToken: config.metricsToken,
+    ...fromConfig(config),
     acceptEncoding: String(values['accept-encoding'] ?? 'gzip'),
     flashStock: values.stock === undefined ? undefined : num(values, 'stock', 1, 1),
     mix: values.mix === undefined ? undefined : parseMix(String(values.mix), JOURNEY_NAMES),
-    targets: {
-      p95Ms: num(values, 'target-p95-ms', DEFAULT_TARGETS.p95Ms, 0),
-      errorRate: num(values, 'target-error-rate', DEFAULT_TARGETS.errorRate, 0, 1),
-      rps: num(values, 'target-rps', DEFAULT_TARGETS.rps, 0),
-      cacheHitRate: num(values, 'target-cache-hit-rate', DEFAULT_TARGETS.cacheHitRate, 0, 1)
-    }
+    targets: targetsFrom(values)
   }
   if (options.mix?.flash && scenario !== 'flash-sale') throw new UsageError('the flash journey only runs in --scenario flash-sale')
   return {

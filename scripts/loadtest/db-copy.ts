@@ -73,6 +73,22 @@ export async function copyDatabase (sourceUrl: string, name: string, log: (line:
   return targetUrl
 }
 
+/**
+ * Ends every session still open on database `name` (queries a stopped server
+ * left running until their statement timeout), so the next measured run does
+ * not share the CPU with them.
+ */
+export async function endSessions (url: string, name: string): Promise<number> {
+  const sql = adminSql(url)
+  try {
+    const rows = await sql<{ ended: boolean }[]>`
+      SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = ${name} AND pid <> pg_backend_pid()`
+    return rows.filter((r) => r.ended).length
+  } finally {
+    await sql.end({ timeout: 5 })
+  }
+}
+
 export async function dropDatabase (url: string, name: string): Promise<void> {
   if (!NAME.test(name)) throw new Error(`Refusing an unusual database name '${name}'`)
   const sql = adminSql(url)

@@ -68,17 +68,21 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
   const port = Number(base.port || 80)
   const prefix = base.pathname.replace(/\/$/, '')
 
+  function headersOf (req: HttpRequest, payload: string | undefined): Record<string, string> {
+    const headers: Record<string, string> = { ...req.headers }
+    if (opts.acceptEncoding) headers['accept-encoding'] = opts.acceptEncoding
+    if (req.token) headers.authorization = `Bearer ${req.token}`
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json'
+      headers['content-length'] = String(Buffer.byteLength(payload))
+    }
+    return headers
+  }
+
   function request (req: HttpRequest): Promise<HttpResult> {
     return new Promise((resolve) => {
-      const headers: Record<string, string> = { ...req.headers }
-      if (opts.acceptEncoding) headers['accept-encoding'] = opts.acceptEncoding
-      if (req.token) headers.authorization = `Bearer ${req.token}`
-      let payload: string | undefined
-      if (req.body !== undefined) {
-        payload = JSON.stringify(req.body)
-        headers['content-type'] = 'application/json'
-        headers['content-length'] = String(Buffer.byteLength(payload))
-      }
+      const payload = req.body === undefined ? undefined : JSON.stringify(req.body)
+      const headers = headersOf(req, payload)
       let settled = false
       const finish = (result: HttpResult): void => {
         if (settled) return
