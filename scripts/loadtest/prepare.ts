@@ -19,6 +19,8 @@ export interface Prepared {
   users: VirtualUser[]
   /** Bearer for /metrics (METRICS_TOKEN or an admin access token). */
   metricsToken: string
+  /** Admin access token for the monitoring API (profiles), or '' when none could be had. */
+  adminToken: string
   flash?: FlashSale
 }
 
@@ -51,7 +53,6 @@ async function tokensFor (accounts: { id: number, email: string }[], opts: LoadT
 }
 
 async function adminToken (sql: postgres.Sql, opts: LoadTestOptions, http: HttpClient): Promise<string> {
-  if (opts.metricsToken) return opts.metricsToken
   if (opts.auth === 'mint') {
     const [admin] = await sql<{ id: number }[]>`
       SELECT id FROM users WHERE user_type = 'admin' AND is_active ORDER BY (lower(email) = ${ADMIN_EMAIL}) DESC, id LIMIT 1`
@@ -80,12 +81,13 @@ export async function prepare (sql: postgres.Sql, http: HttpClient, opts: LoadTe
   const tokens = await tokensFor(accounts, opts, http, log)
   const users = accounts.map((a, index) => ({ index, id: a.id, email: a.email, token: tokens[index] }))
   await checkToken(http, users[0])
-  const metricsToken = await adminToken(sql, opts, http)
+  const admin = await adminToken(sql, opts, http)
+  const metricsToken = opts.metricsToken || admin
   let flash: FlashSale | undefined
   if (scenario.oneVisit) {
     const stock = opts.flashStock ?? Math.max(1, Math.floor(opts.users / 20))
     flash = await prepareFlashSale(sql, http, users, d.buyableIds, stock, createRng(deriveSeed(opts.seed, 'flash')))
     log(`flash sale: product ${flash.productId} now has ${flash.stock} units (was ${flash.originalStock}); ${users.length} carts emptied`)
   }
-  return { catalog, users, metricsToken, flash }
+  return { catalog, users, metricsToken, adminToken: admin, flash }
 }

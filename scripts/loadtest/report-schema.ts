@@ -46,6 +46,30 @@ export const ServerFiguresSchema = Type.Object({
   serverRequests: Type.Union([Count, Type.Null()])
 })
 
+/** What the server found during the run: automatic CPU profiles, phase timings per route, slow queries. */
+export const FindingsSchema = Type.Object({
+  profiles: Type.Array(Type.Object({
+    route: Type.String(),
+    status: Type.String(),
+    p95Ms: NullableNum,
+    budgetMs: NullableNum,
+    startedAt: Type.String(),
+    idlePct: NullableNum,
+    top: Type.Array(Type.Object({ fn: Type.String(), selfPct: Type.Number() }))
+  })),
+  phases: Type.Array(Type.Object({
+    route: Type.String(),
+    count: Count,
+    totalMs: Type.Number(),
+    dbMs: Type.Number(),
+    cacheMs: Type.Number(),
+    serializeMs: Type.Number(),
+    handlerMs: Type.Number()
+  })),
+  slowQueries: Type.Array(Type.Object({ name: Type.String(), durationMs: Type.Number(), occurrences: Count, totalCost: NullableNum, plan: Type.String() })),
+  notes: Type.Array(Type.String())
+})
+
 export const TargetSchema = Type.Object({
   name: Type.String(),
   goal: Type.String(),
@@ -108,6 +132,7 @@ export const ReportSchema = Type.Object({
     orderConflicts: Count
   }),
   server: ServerFiguresSchema,
+  findings: FindingsSchema,
   flashSale: Type.Union([Type.Null(), Type.Object({
     productId: Type.Integer(),
     stock: Count,
@@ -126,3 +151,4 @@ export type Report = Static<typeof ReportSchema>
 export type Traffic = Static<typeof TrafficSchema>
 export type ServerFigures = Static<typeof ServerFiguresSchema>
 export type Target = Static<typeof TargetSchema>
+export type Findings = Static<typeof FindingsSchema>

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { EndpointCounts, LatencySummary } from './recorder.js'
-import type { Report, ServerFigures, Target, Traffic } from './report-schema.js'
+import type { Findings, Report, ServerFigures, Target, Traffic } from './report-schema.js'
 
 /** The spec's targets; `--target-*` flags may tighten or relax them. */
 export interface Targets {
@@ -99,6 +99,26 @@ function serverSection (s: ServerFigures): string[] {
   return lines
 }
 
+function findingsSection (f: Findings): string[] {
+  const lines = ['## What the server saw', '']
+  if (f.phases.length > 0) {
+    lines.push('Phase timings per route (server side, averages over its last minutes, ms):', '',
+      '| route | requests | total | db | cache | serialize | our code + waiting |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for (const p of f.phases) lines.push(`| ${p.route} | ${p.count} | ${p.totalMs} | ${p.dbMs} | ${p.cacheMs} | ${p.serializeMs} | ${p.handlerMs} |`)
+    lines.push('')
+  }
+  lines.push(f.profiles.length === 0 ? 'No CPU profile was captured during the run (no critical route broke its p95 budget, or the cooldown was running).' : 'CPU profiles captured during the run (automatic: a route\'s p95 broke its budget):', '')
+  for (const p of f.profiles) {
+    lines.push(`- ${p.startedAt} ${p.route} (p95 ${p.p95Ms ?? 'n/a'} ms, budget ${p.budgetMs ?? 'n/a'} ms, ${p.status}, idle ${p.idlePct ?? 'n/a'}%): ` +
+      p.top.map((t) => `\`${t.fn}\` ${t.selfPct}%`).join(', '))
+  }
+  lines.push('', f.slowQueries.length === 0 ? 'No slow query was captured during the run.' : 'Slow queries captured during the run (with their plans):', '')
+  for (const q of f.slowQueries) lines.push(`- \`${q.name}\` ${q.durationMs} ms (×${q.occurrences}, cost ${q.totalCost ?? 'n/a'}): ${q.plan}`)
+  if (f.notes.length > 0) lines.push('', `Notes: ${f.notes.join('; ')}.`)
+  lines.push('')
+  return lines
+}
+
 export function renderMarkdown (r: Report): string {
   const s = r.settings
   const m = r.machine
@@ -119,7 +139,8 @@ export function renderMarkdown (r: Report): string {
     trafficRow('**overall**', r.overall),
     ...r.endpoints.map((e) => trafficRow(e.endpoint, e)), '',
     `Visits: ${Object.entries(r.visits.started).map(([k, v]) => `${k} ${v}`).join(', ')} (aborted ${r.visits.aborted}); orders placed ${r.visits.ordersPlaced}, checkout conflicts ${r.visits.orderConflicts} (whole run, warm-up included).`, '',
-    ...serverSection(r.server)
+    ...serverSection(r.server),
+    ...findingsSection(r.findings)
   ]
   if (r.flashSale) {
     const f = r.flashSale

@@ -1,6 +1,7 @@
 import os from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import postgres from 'postgres'
+import { collectFindings } from './findings.js'
 import { verifyFlashSale } from './flash-sale.js'
 import { createHttpClient } from './http.js'
 import { JOURNEY_NAMES } from './journeys.js'
@@ -195,7 +196,8 @@ export async function runLoadTest (opts: LoadTestOptions, hooks: RunHooks): Prom
     const flashSale = prep.flash
       ? await verifyFlashSale(sql, prep.flash, m.run.stats.flashWins, m.run.stats.flashLosses, prep.users.length)
       : null
-    return buildReport({ opts, scenario, plan: p, prep, m, flashSale, startedAt, loadBefore, workers: hooks.workers ?? 1 })
+    const findings = await collectFindings(http, sql, prep.adminToken, startedAt)
+    return buildReport({ opts, scenario, plan: p, prep, m, flashSale, findings, startedAt, loadBefore, workers: hooks.workers ?? 1 })
   } finally {
     http.close()
     await sql.end({ timeout: 5 })
@@ -209,12 +211,13 @@ interface ReportInput {
   prep: Prepared
   m: Measurement
   flashSale: Report['flashSale']
+  findings: Report['findings']
   startedAt: Date
   loadBefore: number[]
   workers: number
 }
 
-function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, startedAt, loadBefore, workers }: ReportInput): Report {
+function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, findings, startedAt, loadBefore, workers }: ReportInput): Report {
   const rec = m.run.recorder
   const overall = traffic(rec.totals(), rec.overallLatency(), m.seconds)
   const server = serverFigures(m.before, m.after, workers)
@@ -251,6 +254,7 @@ function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, startedAt, 
     endpoints: rec.endpoints().map((e) => ({ endpoint: e.endpoint, ...traffic(e.counts, e.latency, m.seconds) })),
     visits: { ...m.run.journeys, ordersPlaced: m.run.stats.ordersPlaced, orderConflicts: m.run.stats.orderConflicts },
     server,
+    findings,
     flashSale,
     timeline: m.timeline,
     targets,

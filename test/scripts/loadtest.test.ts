@@ -6,6 +6,7 @@ import { Value } from 'typebox/value'
 import { loadConfig } from '../../src/config.js'
 import { seedDatabase } from '../../src/db/seed/index.js'
 import { parseCli, UsageError } from '../../scripts/loadtest/cli.js'
+import { planOutline } from '../../scripts/loadtest/findings.js'
 import { Pacer, spikeFactor, spikePoolSize, spikeWindow } from '../../scripts/loadtest/open-model.js'
 import { createRng, createWeightedPicker, createZipfSampler, deriveSeed } from '../../scripts/loadtest/prng.js'
 import { delta, parsePrometheus, sumBy } from '../../scripts/loadtest/prometheus.js'
@@ -162,6 +163,13 @@ describe('loadtest: server metrics and targets', () => {
     assert.equal(serverFigures({ problem: 'GET /metrics answered 401' }, { samples: after, at: 1 }, 1).available, false)
   })
 
+  test('a slow query plan is summarised as its first nodes', () => {
+    const plan = [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Sort', Plans: [{ 'Node Type': 'Seq Scan', 'Relation Name': 'products' }] }] } }]
+    assert.equal(planOutline(plan), 'Limit > Sort > Seq Scan on products')
+    assert.equal(planOutline([{ Plan: { 'Node Type': 'Index Scan', 'Index Name': 'products_pkey' } }]), 'Index Scan using products_pkey')
+    assert.equal(planOutline(null), '')
+  })
+
   test('an unmeasured cache hit rate fails the verdict; a met set of targets passes', () => {
     const rec = new Recorder()
     for (let i = 0; i < 2000; i++) rec.record('GET /cart', 20, '200', 'ok')
@@ -277,6 +285,7 @@ describe('loadtest smoke (10 users, 5 s, real server)', () => {
     assert.equal(report.server.available, true, report.server.source)
     assert.ok(report.server.cacheHitRate !== null && report.server.cacheLookups! > 0)
     assert.ok(report.server.dbQueries! > 0)
+    assert.ok(!report.findings.notes.some((n) => n.startsWith('slow queries')), report.findings.notes.join('; '))
     assert.equal(report.settings.users, 10)
     assert.equal(report.targets.length, 4)
     assert.ok(report.timeline.length >= 4)
