@@ -32,6 +32,19 @@ export const EXPOSED_HEADERS = [
 const CORS_MAX_AGE_S = 600
 
 /**
+ * Brotli for dynamic JSON, measured on this API's bodies (a ~1 KB product, an
+ * ~8 KB page of 20): quality 4 costs 26-55 µs per body where the default 11
+ * costs milliseconds. A 256 KB window (lgwin 18) instead of the default 4 MB
+ * compresses exactly as well at these sizes, and allocating the encoder for
+ * each body — which the synchronous path does — costs a third less.
+ */
+const BROTLI_PARAMS = (quality: number) => ({
+  [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
+  [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+  [zlib.constants.BROTLI_PARAM_LGWIN]: 18
+})
+
+/**
  * Content-Security-Policy for a JSON API that also serves two same-origin
  * pages (/docs, /dashboard): scripts, styles, images and connections (fetch,
  * SSE) from this origin only, no inline scripts, no framing, no plugins.
@@ -87,7 +100,7 @@ const httpHardeningPlugin: FastifyPluginAsync<HttpHardeningOptions> = async (app
       global: true,
       encodings: ['br', 'gzip'],
       threshold: c.thresholdBytes,
-      brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: c.brotliQuality, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT } },
+      brotliOptions: { params: BROTLI_PARAMS(c.brotliQuality) },
       zlibOptions: { level: c.gzipLevel },
       // Compressed request bodies are not part of the API: accepting them would only add a decompression-bomb surface.
       globalDecompression: false
