@@ -115,7 +115,7 @@ function openWindow (run: RunState, p: Plan, origin: number, ctx: { opts: LoadTe
     if (now >= run.measureEnd) clearInterval(ticker)
   }
   const start = setTimeout(() => {
-    before = scrapeMetrics(run.http, ctx.prep.metricsToken)
+    before = scrapeMetrics(run.http, ctx.prep.metricsToken, ctx.hooks.workers ?? 1)
     cpuStart = process.cpuUsage()
     eld.enable()
     if (run.measureStart > origin) ctx.hooks.log('warm-up done, measuring')
@@ -166,7 +166,7 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
   hooks.signal?.removeEventListener('abort', abort)
   const seconds = Math.max(0.001, (Math.min(run.measureEnd, performance.now()) - run.measureStart) / 1000)
   const generator = window.stop(seconds)
-  const after = await scrapeMetrics(http, prep.metricsToken)
+  const after = await scrapeMetrics(http, prep.metricsToken, hooks.workers ?? 1)
   return { run, before: await window.before(), after, timeline, seconds, generator }
 }
 

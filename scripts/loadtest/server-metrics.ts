@@ -6,9 +6,8 @@ import type { ServerFigures } from './report-schema.js'
  * The server's own view of the run: `/metrics` (Prometheus text) is read
  * just before and just after the measured window, and the counter deltas
  * give the cache hit rate and the time spent in PostgreSQL over exactly that
- * window. `/metrics` needs METRICS_TOKEN or an admin token. With several
- * workers (cluster mode) each scrape reaches one worker, so the figures are
- * that worker's sample of the traffic — said in `source`.
+ * window. `/metrics` needs METRICS_TOKEN or an admin token. In cluster mode
+ * every worker is scraped and the figures are summed over them.
  */
 
 const CACHE_OPS = 'techmart_cache_operations_total'
@@ -17,12 +16,31 @@ const DB_SECONDS_COUNT = 'techmart_db_query_duration_seconds_count'
 const HTTP_COUNT = 'techmart_http_request_duration_seconds_count'
 const TOP_QUERIES = 12
 
-export type Scrape = { samples: Sample[], at: number } | { problem: string }
+export type Scrape = { samples: Sample[], instances: number } | { problem: string }
 
-export async function scrapeMetrics (http: HttpClient, token: string): Promise<Scrape> {
-  const res = await http.request({ method: 'GET', path: '/metrics', token, read: 'text', headers: { accept: 'text/plain' } })
-  if (res.status !== 200 || typeof res.body !== 'string') return { problem: `GET /metrics answered ${res.status || res.error}` }
-  return { samples: parsePrometheus(res.body), at: performance.now() }
+const INSTANCE_INFO = 'techmart_instance_info'
+const SCRAPES_PER_WORKER = 8
+
+function instanceOf (samples: Sample[]): string {
+  return samples.find((s) => s.name === INSTANCE_INFO)?.labels.instance_id ?? ''
+}
+
+/**
+ * Reads /metrics of every worker: behind node:cluster each new connection
+ * goes to the next worker, so the scrape opens fresh connections until it has
+ * seen `workers` distinct instance ids. The samples of all of them are
+ * returned together (sums over instances are still monotonic counters).
+ */
+export async function scrapeMetrics (http: HttpClient, token: string, workers = 1): Promise<Scrape> {
+  const seen = new Map<string, Sample[]>()
+  for (let attempt = 0; attempt < workers * SCRAPES_PER_WORKER && seen.size < workers; attempt++) {
+    const res = await http.request({ method: 'GET', path: '/metrics', token, read: 'text', headers: { accept: 'text/plain', connection: 'close' } })
+    if (res.status !== 200 || typeof res.body !== 'string') return { problem: `GET /metrics answered ${res.status || res.error}` }
+    const samples = parsePrometheus(res.body)
+    seen.set(instanceOf(samples), samples)
+  }
+  if (seen.size < workers) return { problem: `/metrics reached ${seen.size} of ${workers} workers` }
+  return { samples: [...seen.values()].flat(), instances: seen.size }
 }
 
 const isHit = (labels: Record<string, string>): boolean => labels.result !== undefined ? labels.result === 'hit' : labels.layer !== 'miss'
@@ -67,7 +85,7 @@ export function serverFigures (before: Scrape, after: Scrape, workers: number): 
   const db = dbFigures(before.samples, after.samples)
   const requests = Math.round(total(delta(sumBy(before.samples, HTTP_COUNT), sumBy(after.samples, HTTP_COUNT))))
   return {
-    source: workers > 1 ? `/metrics of one of ${workers} workers` : '/metrics',
+    source: workers > 1 ? `/metrics of all ${workers} workers` : '/metrics',
     available: true,
     ...cache,
     ...db,

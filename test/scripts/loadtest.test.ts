@@ -152,7 +152,7 @@ describe('loadtest: server metrics and targets', () => {
   })
 
   test('cache hit rate and DB time are deltas over the window', () => {
-    const f = serverFigures({ samples: before, at: 0 }, { samples: after, at: 1 }, 1)
+    const f = serverFigures({ samples: before, instances: 1 }, { samples: after, instances: 1 }, 1)
     assert.equal(f.available, true)
     assert.equal(f.cacheLookups, 100) // 90 + 8 hits, 2 misses
     assert.equal(f.cacheHitRate, 0.98)
@@ -160,7 +160,7 @@ describe('loadtest: server metrics and targets', () => {
     assert.equal(f.dbTimeMs, 20)
     assert.equal(f.serverRequests, 100)
     assert.equal(f.dbMsPerRequest, 0.2)
-    assert.equal(serverFigures({ problem: 'GET /metrics answered 401' }, { samples: after, at: 1 }, 1).available, false)
+    assert.equal(serverFigures({ problem: 'GET /metrics answered 401' }, { samples: after, instances: 1 }, 1).available, false)
   })
 
   test('a slow query plan is summarised as its first nodes', () => {
