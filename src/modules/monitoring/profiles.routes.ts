@@ -1,0 +1,60 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { alertErrorResponses } from './alerts.schemas.js'
+import { CaptureBodySchema, CaptureResponseSchema, ProfileIdParamsSchema, ProfilesOverviewSchema, ProfilesQuerySchema } from './profiles.schemas.js'
+import type { ProfilesService } from './profiles.service.js'
+
+export interface ProfilesRoutesOptions { profiles: ProfilesService }
+
+const security = [{ bearerAuth: [] }]
+const config = { criticality: 'reports' as const }
+const tags = ['monitoring']
+
+/** CPU profiles and per-route phase timings; admin only. */
+export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (app, { profiles }) => {
+  const preHandler = app.requireRole('admin')
+
+  app.get('/profiles', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Captured CPU profiles with their hottest functions, and per-route phase timings',
+      querystring: ProfilesQuerySchema,
+      response: { 200: ProfilesOverviewSchema, ...alertErrorResponses(400, 401, 403) }
+    }
+  }, async (request) => profiles.overview(request.query.limit))
+
+  app.post('/profiles', {
+    // The body is optional: a bare POST captures with the defaults.
+    preValidation: async (request) => { request.body ??= {} },
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Capture a CPU profile of this instance now (answers when sampling starts)',
+      body: CaptureBodySchema,
+      response: { 202: CaptureResponseSchema, ...alertErrorResponses(400, 401, 403, 409) }
+    }
+  }, async (request, reply) => {
+    reply.code(202)
+    return { profile: await profiles.start({ trigger: 'manual', durationMs: request.body.duration_ms, requestedBy: request.user.id }) }
+  })
+
+  app.get('/profiles/:id', {
+    preHandler,
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Download the .cpuprofile (open in Chrome DevTools or speedscope)',
+      params: ProfileIdParamsSchema,
+      response: { 200: Type.Unknown({ description: 'The V8 CPU profile (application/json attachment)' }), ...alertErrorResponses(400, 401, 403, 404, 409) }
+    }
+  }, async (request, reply) => {
+    const { stream, fileName } = await profiles.download(request.params.id)
+    return reply.type('application/json').header('content-disposition', `attachment; filename="${fileName}"`).send(stream)
+  })
+}

@@ -1,0 +1,145 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import diagnosticsChannel from 'node:diagnostics_channel'
+import { hostname } from 'node:os'
+import type { MetricsReader } from '../lib/metrics-reader.js'
+import { monitoringKeys } from '../modules/monitoring/alerts.keys.js'
+import { createEventRelay } from '../modules/monitoring/alerts.relay.js'
+import { createPhaseRecorder, type PhaseRecorder } from '../modules/monitoring/profiles.phases.js'
+import { createProfilesRepository } from '../modules/monitoring/profiles.repository.js'
+import type { Profile } from '../modules/monitoring/profiles.schemas.js'
+import { createProfilesService, type ProfilesService } from '../modules/monitoring/profiles.service.js'
+import { createProfileStorage } from '../modules/monitoring/profiles.storage.js'
+import { checkBudgets, createCooldown, parseRouteBudgets } from '../modules/monitoring/profiles.trigger.js'
+
+/** Every profile capture start and end; the live stream forwards it as the SSE event `profile`. */
+export const profileCapturedChannel = diagnosticsChannel.channel('techmart:profile:captured')
+
+export interface ProfilerPluginOptions {
+  /** Phase timings and automatic captures; manual captures work either way. */
+  enabled: boolean
+  dir: string
+  durationMs: number
+  cooldownMs: number
+  checkIntervalMs: number
+  minRequests: number
+  /** PROFILE_ROUTE_BUDGETS: `METHOD /template=ms,...`. */
+  routeBudgets: string
+  /** Budget of routes marked `criticality: 'critical'` that the list does not name. */
+  defaultBudgetMs: number
+  maxBytes: number
+  maxFiles: number
+  retentionDays: number
+  /** Metric source; defaults to `app.metrics`. */
+  reader?: MetricsReader
+  instanceId?: string
+  /** Start the budget-check timer on ready. @default true */
+  autoStart?: boolean
+}
+
+export interface ProfilerDecorator {
+  service: ProfilesService
+  /** Runs one budget check now; the capture it started, if any. */
+  checkBudgets: () => Promise<Profile | undefined>
+  /** Watched route templates and their p95 budgets. */
+  budgets: () => ReadonlyMap<string, number>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { profiler: ProfilerDecorator }
+  interface FastifyRequest {
+    /** `reply.elapsedTime` when serialization started, -1 before. */
+    profilerSerializeAt: number
+    profilerSerializeMs: number
+  }
+}
+
+/** Per-route phases: db and cache from request.timings, serialize from preSerialization → onSend, handler = the rest. */
+function addPhaseHooks (app: FastifyInstance, phases: PhaseRecorder): void {
+  app.decorateRequest('profilerSerializeAt', -1)
+  app.decorateRequest('profilerSerializeMs', 0)
+  app.addHook('preSerialization', (request, reply, payload, done) => {
+    request.profilerSerializeAt = reply.elapsedTime
+    done(null, payload)
+  })
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.profilerSerializeAt >= 0) request.profilerSerializeMs = reply.elapsedTime - request.profilerSerializeAt
+    done(null, payload)
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url
+    if (route) {
+      const t = request.timings
+      phases.record(`${request.method} ${route}`, { totalMs: reply.elapsedTime, dbMs: t?.dbMs ?? 0, cacheMs: t?.cacheMs ?? 0, serializeMs: request.profilerSerializeMs })
+    }
+    done()
+  })
+}
+
+/**
+ * Automatic CPU profiling: phase timings per route, and every
+ * PROFILE_CHECK_INTERVAL_MS a look at the p95 of the routes with a budget
+ * (PROFILE_ROUTE_BUDGETS plus routes marked critical); a route over budget
+ * starts a capture, at most one per PROFILE_COOLDOWN_MS across instances.
+ */
+const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, opts) => {
+  const budgets = parseRouteBudgets(opts.routeBudgets)
+  const log = app.log.child({ module: 'profiler' })
+  const instance = opts.instanceId || `${hostname()}:${process.pid}`
+  const phases = createPhaseRecorder()
+  const relay = createEventRelay({ redis: app.redis, redisChannel: monitoringKeys.profileEvents(app.redis), channel: profileCapturedChannel, origin: instance, log })
+  const service = createProfilesService({
+    repo: createProfilesRepository(app.db.db),
+    storage: createProfileStorage({ dir: opts.dir, maxBytes: opts.maxBytes, maxFiles: opts.maxFiles, retentionDays: opts.retentionDays }),
+    phases,
+    budgetOf: (route) => budgets.get(route),
+    publish: (profile) => relay.publish(profile),
+    log,
+    instance,
+    enabled: opts.enabled,
+    defaultDurationMs: opts.durationMs,
+    cooldownMs: opts.cooldownMs,
+    retentionDays: opts.retentionDays,
+    root: process.cwd()
+  })
+  const cooldown = createCooldown({ client: app.redis.client, key: monitoringKeys.profileCooldown(app.redis), holder: instance, ms: opts.cooldownMs })
+  let reader: MetricsReader | undefined
+  const check = async () => {
+    if (!opts.enabled || !reader) return undefined
+    return checkBudgets({ reader, budgets: () => budgets, minRequests: opts.minRequests, cooldown, isCapturing: service.isCapturing, start: service.start, log })
+  }
+
+  app.decorate('profiler', { service, checkBudgets: check, budgets: () => budgets })
+  app.addHook('onRoute', (route) => {
+    if (route.config?.criticality !== 'critical') return
+    for (const method of [route.method].flat()) {
+      const key = `${method} ${route.url}`
+      if (method !== 'HEAD' && !budgets.has(key)) budgets.set(key, opts.defaultBudgetMs)
+    }
+  })
+  if (opts.enabled) addPhaseHooks(app, phases)
+  await relay.start()
+
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('onReady', async () => {
+    await service.recover().catch((err: unknown) => log.warn({ err }, 'could not close interrupted profile captures'))
+    reader = opts.reader ?? (app.hasDecorator('metrics') ? (app as unknown as { metrics: MetricsReader }).metrics : undefined)
+    if (!opts.enabled) return
+    if (!reader) {
+      log.warn('no metrics reader (app.metrics) is registered: automatic profiling is off')
+      return
+    }
+    if (opts.autoStart === false) return
+    timer = setInterval(() => {
+      check().catch((err: unknown) => log.error({ err }, 'profiling budget check failed'))
+    }, opts.checkIntervalMs)
+    timer.unref()
+  })
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    await service.close()
+    relay.close()
+  })
+}
+
+export default fp(profilerPlugin, { name: 'profiler', fastify: '5.x', dependencies: ['db', 'redis', 'request-timings'] })

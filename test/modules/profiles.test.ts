@@ -1,0 +1,253 @@
+import { test, beforeEach } from 'node:test'
+import assert from 'node:assert/strict'
+import diagnosticsChannel from 'node:diagnostics_channel'
+import { mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import profilerPlugin, { type ProfilerPluginOptions } from '../../src/plugins/profiler.js'
+import { profilesRoutes } from '../../src/modules/monitoring/profiles.routes.js'
+import type { Profile } from '../../src/modules/monitoring/profiles.schemas.js'
+import { createProfileStorage } from '../../src/modules/monitoring/profiles.storage.js'
+import { summariseProfile } from '../../src/modules/monitoring/profiles.summary.js'
+import { parseRouteBudgets } from '../../src/modules/monitoring/profiles.trigger.js'
+import { createPhaseRecorder } from '../../src/modules/monitoring/profiles.phases.js'
+import type { CpuProfile } from '../../src/modules/monitoring/profiles.capture.js'
+import { flushRedisPrefix, resetDb } from '../helper.js'
+import { createUser } from '../fixtures.js'
+import { buildMonitoringTestApp, fakeReader, underMonitoring, type FakeReader } from '../helpers/monitoring-app.js'
+
+const BURN_ROUTE = 'GET /test/burn'
+
+/** Made slow on purpose: the profile's summary must name this function. */
+function burnCpuForProfilerTest (ms: number): number {
+  const until = performance.now() + ms
+  let x = 0
+  while (performance.now() < until) x += Math.sqrt(x + 1)
+  return x
+}
+
+async function profilerApp (t: Parameters<typeof buildMonitoringTestApp>[0], reader: FakeReader, extra: Partial<ProfilerPluginOptions> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
+  const app = await buildMonitoringTestApp(t, async (app) => {
+    await app.register(profilerPlugin, {
+      enabled: true,
+      dir,
+      durationMs: 1000,
+      cooldownMs: 600_000,
+      checkIntervalMs: 60_000,
+      minRequests: 20,
+      routeBudgets: 'GET /api/v1/products/:id=50',
+      defaultBudgetMs: 100,
+      maxBytes: 50 * 1024 * 1024,
+      maxFiles: 10,
+      retentionDays: 7,
+      reader,
+      instanceId: 'profiler-test',
+      autoStart: false,
+      ...extra
+    })
+    app.get('/test/burn', { config: { criticality: 'critical' } }, async () => ({ x: burnCpuForProfilerTest(15) }))
+    await underMonitoring(app, (api) => api.register(profilesRoutes, { profiles: app.profiler.service }))
+  })
+  await flushRedisPrefix(app)
+  return { app, dir }
+}
+
+/** Keeps the slow route busy until the running capture is stored. */
+async function loadWhileCapturing (app: FastifyInstance): Promise<number> {
+  let requests = 0
+  const state = { done: false }
+  const settled = app.profiler.service.settled().then(() => { state.done = true })
+  while (!state.done) {
+    const res = await app.inject({ method: 'GET', url: '/test/burn' })
+    assert.equal(res.statusCode, 200)
+    requests++
+    await yieldToLoop() // inject can complete in microtasks alone; let the capture's timer run
+  }
+  await settled
+  return requests
+}
+
+async function listProfiles (app: FastifyInstance, token: string) {
+  const res = await app.inject({ method: 'GET', url: '/api/v1/monitoring/profiles', headers: { authorization: `Bearer ${token}` } })
+  assert.equal(res.statusCode, 200, res.body)
+  return res.json()
+}
+
+beforeEach(async () => { await resetDb() })
+
+test('a critical route over its p95 budget is profiled automatically; the summary names the slow function; the cooldown holds', async (t) => {
+  const reader = fakeReader()
+  const { app } = await profilerApp(t, reader)
+  const admin = await createUser(app, { role: 'admin' })
+  const announced: Profile[] = []
+  const onProfile = (msg: unknown) => { announced.push(msg as Profile) }
+  diagnosticsChannel.subscribe('techmart:profile:captured', onProfile)
+  t.after(() => diagnosticsChannel.unsubscribe('techmart:profile:captured', onProfile))
+
+  assert.equal(app.profiler.budgets().get(BURN_ROUTE), 100, 'criticality critical gives the default budget')
+  reader.setRoute(BURN_ROUTE, 480, 10)
+  assert.equal(await app.profiler.checkBudgets(), undefined, 'too few requests to trust the p95')
+  reader.setRoute(BURN_ROUTE, 80, 500)
+  assert.equal(await app.profiler.checkBudgets(), undefined, 'within budget')
+
+  reader.setRoute(BURN_ROUTE, 480, 500)
+  const started = await app.profiler.checkBudgets()
+  assert.ok(started)
+  assert.deepEqual([started.trigger, started.status, started.route, started.p95_ms, started.budget_ms], ['auto', 'capturing', BURN_ROUTE, 480, 100])
+  const requests = await loadWhileCapturing(app)
+  assert.ok(requests > 5, `the route ran ${requests} times during the capture`)
+
+  const body = await listProfiles(app, admin.token)
+  assert.equal(body.profiles.length, 1)
+  const profile = body.profiles[0]
+  assert.equal(profile.status, 'ready')
+  assert.equal(profile.file_available, true)
+  assert.ok(profile.sample_count > 100)
+  assert.ok(profile.size_bytes > 0)
+  const hot = profile.top_functions.find((f: { function_name: string }) => f.function_name === 'burnCpuForProfilerTest')
+  assert.ok(hot, `top functions: ${profile.top_functions.map((f: { function_name: string }) => f.function_name).join(', ')}`)
+  assert.equal(hot.url, 'test/modules/profiles.test.ts')
+  assert.ok(hot.self_ms > 100)
+  assert.ok(profile.top_functions.length <= 15)
+  assert.deepEqual(announced.map((p) => p.status), ['capturing', 'ready'])
+
+  // The phases of the slow route: its time is the handler's own.
+  const phase = body.phases.find((p: { route: string }) => p.route === BURN_ROUTE)
+  assert.ok(phase.count >= requests)
+  assert.ok(phase.avg_handler_ms >= 10, `handler ${phase.avg_handler_ms} ms`)
+  assert.equal(phase.avg_db_ms, 0)
+  assert.equal(phase.budget_ms, 100)
+
+  const download = await app.inject({ method: 'GET', url: `/api/v1/monitoring/profiles/${profile.id}`, headers: { authorization: `Bearer ${admin.token}` } })
+  assert.equal(download.statusCode, 200)
+  assert.match(String(download.headers['content-type']), /^application\/json/)
+  assert.match(String(download.headers['content-disposition']), new RegExp(`^attachment; filename="techmart-profile-${profile.id}-.*\\.cpuprofile"$`))
+  const cpu = download.json()
+  assert.ok(Array.isArray(cpu.nodes) && Array.isArray(cpu.samples) && Array.isArray(cpu.timeDeltas))
+  assert.equal(cpu.samples.length, profile.sample_count)
+
+  // Still over budget, but inside the cooldown: no second capture.
+  assert.equal(await app.profiler.checkBudgets(), undefined)
+  assert.equal((await listProfiles(app, admin.token)).profiles.length, 1)
+})
+
+test('manual capture: 202 while sampling, 409 for a second one, admin only, validated, 404s', async (t) => {
+  const { app } = await profilerApp(t, fakeReader())
+  const admin = await createUser(app, { role: 'admin' })
+  const customer = await createUser(app, { role: 'customer' })
+  const auth = { authorization: `Bearer ${admin.token}` }
+
+  const forbidden = await app.inject({ method: 'POST', url: '/api/v1/monitoring/profiles', headers: { authorization: `Bearer ${customer.token}` }, payload: {} })
+  assert.equal(forbidden.statusCode, 403)
+  const anonymous = await app.inject({ method: 'GET', url: '/api/v1/monitoring/profiles' })
+  assert.equal(anonymous.statusCode, 401)
+  const tooShort = await app.inject({ method: 'POST', url: '/api/v1/monitoring/profiles', headers: auth, payload: { duration_ms: 100 } })
+  assert.equal(tooShort.statusCode, 400)
+  assert.equal(tooShort.json().code, 'APP_VALIDATION_FAILED')
+
+  const res = await app.inject({ method: 'POST', url: '/api/v1/monitoring/profiles', headers: auth, payload: { duration_ms: 500 } })
+  assert.equal(res.statusCode, 202)
+  const { profile } = res.json()
+  assert.deepEqual([profile.trigger, profile.status, profile.duration_ms, profile.route], ['manual', 'capturing', 500, null])
+  const second = await app.inject({ method: 'POST', url: '/api/v1/monitoring/profiles', headers: auth })
+  assert.equal(second.statusCode, 409)
+  assert.equal(second.json().code, 'PROFILES_CAPTURE_IN_PROGRESS')
+  const early = await app.inject({ method: 'GET', url: `/api/v1/monitoring/profiles/${profile.id}`, headers: auth })
+  assert.equal(early.statusCode, 409)
+  assert.equal(early.json().code, 'PROFILES_NOT_READY')
+  assert.equal((await listProfiles(app, admin.token)).capturing, true)
+
+  await app.profiler.service.settled()
+  const ready = (await listProfiles(app, admin.token)).profiles[0]
+  assert.equal(ready.status, 'ready')
+  assert.equal((await app.inject({ method: 'GET', url: `/api/v1/monitoring/profiles/${profile.id}`, headers: auth })).statusCode, 200)
+  const missing = await app.inject({ method: 'GET', url: '/api/v1/monitoring/profiles/999999', headers: auth })
+  assert.equal(missing.statusCode, 404)
+  assert.equal(missing.json().code, 'PROFILES_NOT_FOUND')
+})
+
+test('PROFILING_ENABLED=false: no phases and no automatic capture', async (t) => {
+  const reader = fakeReader()
+  const { app } = await profilerApp(t, reader, { enabled: false })
+  const admin = await createUser(app, { role: 'admin' })
+  reader.setRoute(BURN_ROUTE, 900, 1000)
+  await app.inject({ method: 'GET', url: '/test/burn' })
+  assert.equal(await app.profiler.checkBudgets(), undefined)
+  const body = await listProfiles(app, admin.token)
+  assert.equal(body.enabled, false)
+  assert.deepEqual(body.phases, [])
+  assert.deepEqual(body.profiles, [])
+})
+
+test('summary: self time per function from samples and time deltas, idle kept apart, call sites merged', async () => {
+  const frame = (functionName: string, url = 'file:///app/src/x.ts', lineNumber = 9) => ({ functionName, url, lineNumber, columnNumber: 0, scriptId: '1' })
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)', '', -1), children: [2, 3, 4, 5] },
+      { id: 2, callFrame: frame('(idle)', '', -1) },
+      { id: 3, callFrame: frame('hot') },
+      { id: 4, callFrame: frame('cold', 'node:internal/timers', 4) },
+      { id: 5, callFrame: frame('hot') } // the same function reached from another caller
+    ],
+    startTime: 1_000_000,
+    endTime: 1_010_000,
+    // Sample i lasts until sample i+1: hot 3 ms + 2 ms, cold 1 ms, idle 4 ms.
+    samples: [3, 4, 2, 5],
+    timeDeltas: [0, 3000, 1000, 4000]
+  }
+  const s = await summariseProfile(profile, { top: 10, root: '/app' })
+  assert.equal(s.sampleCount, 4)
+  assert.equal(s.totalMs, 10)
+  assert.equal(s.idlePct, 40)
+  assert.deepEqual(s.topFunctions, [
+    { function_name: 'hot', url: 'src/x.ts', line: 10, self_ms: 5, self_pct: 83.33 },
+    { function_name: 'cold', url: 'node:internal/timers', line: 5, self_ms: 1, self_pct: 16.67 }
+  ])
+})
+
+test('storage retention: newest files kept within count, size and age; oversize profiles are not written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'profiles-store-'))
+  const storage = createProfileStorage({ dir, maxBytes: 1000, maxFiles: 2, retentionDays: 1 })
+  const started = new Date('2026-01-01T00:00:00Z')
+  const names: string[] = []
+  for (let id = 1; id <= 3; id++) {
+    const file = await storage.write(id, started, JSON.stringify({ id, pad: 'x'.repeat(100) }))
+    assert.ok(file)
+    const mtime = new Date(Date.now() - (4 - id) * 1000) // id 1 is the oldest
+    utimesSync(join(dir, file.fileName), mtime, mtime)
+    names.push(file.fileName)
+  }
+  assert.deepEqual(await storage.prune(), [names[0]], 'beyond maxFiles: the oldest goes')
+  assert.deepEqual(readdirSync(dir).sort(), [names[1], names[2]].sort())
+
+  const old = join(dir, 'profile-9-old.cpuprofile')
+  writeFileSync(old, '{}')
+  utimesSync(old, new Date(Date.now() - 3 * 86_400_000), new Date(Date.now() - 3 * 86_400_000))
+  assert.deepEqual(await storage.prune(), ['profile-9-old.cpuprofile'], 'older than retention')
+  assert.equal(await storage.write(4, started, 'x'.repeat(2000)), undefined, 'larger than the total cap')
+  assert.equal(await storage.open('../../etc/passwd'), undefined, 'names cannot leave the directory')
+})
+
+test('route budgets: parsed from config, bad entries named', () => {
+  assert.deepEqual([...parseRouteBudgets('GET /api/v1/products/search=50, POST /api/v1/orders=200')], [['GET /api/v1/products/search', 50], ['POST /api/v1/orders', 200]])
+  assert.throws(() => parseRouteBudgets('GET /x=fast'), /PROFILE_ROUTE_BUDGETS: 'GET \/x=fast' is not/)
+  assert.throws(() => parseRouteBudgets('FETCH /x=5'), /PROFILE_ROUTE_BUDGETS/)
+})
+
+test('phase recorder: averages over five one-minute buckets, old buckets drop out', () => {
+  let now = Date.UTC(2026, 0, 1, 12, 0, 0)
+  const phases = createPhaseRecorder(() => now)
+  phases.record('GET /a', { totalMs: 10, dbMs: 4, cacheMs: 1, serializeMs: 1 })
+  phases.record('GET /a', { totalMs: 20, dbMs: 30, cacheMs: 0, serializeMs: 0 })
+  let [a] = phases.snapshot(() => 50)
+  assert.deepEqual(a, { route: 'GET /a', count: 2, avg_total_ms: 15, avg_db_ms: 17, avg_cache_ms: 0.5, avg_serialize_ms: 0.5, avg_handler_ms: 2, max_total_ms: 20, budget_ms: 50 })
+  now += 4 * 60_000
+  phases.record('GET /a', { totalMs: 40, dbMs: 0, cacheMs: 0, serializeMs: 0 })
+  assert.equal(phases.snapshot(() => undefined)[0].count, 3)
+  now += 60_000 // the first minute leaves the window
+  ;[a] = phases.snapshot(() => undefined)
+  assert.deepEqual([a.count, a.avg_total_ms, a.budget_ms], [1, 40, null])
+})
