@@ -53,6 +53,8 @@ interface Row {
   non2xx: number
   errors: number
   timeouts: number
+  /** Count of each non-2xx status. */
+  statuses: Record<string, number>
 }
 
 const { values: args } = parseArgs({
@@ -86,9 +88,13 @@ async function load (port: number, connections: number, duration: number, nextPa
     duration,
     requests: [{ setupRequest: (r) => ({ ...r, method: 'GET', path: nextPath() }) }]
   })
-  run.on('response', (_client, _status, _bytes, ms) => { histogram.recordValue(Math.max(1, Math.round(ms))) })
+  const statuses: Record<string, number> = {}
+  run.on('response', (_client, status, _bytes, ms) => {
+    histogram.recordValue(Math.max(1, Math.round(ms)))
+    if (status >= 300) statuses[status] = (statuses[status] ?? 0) + 1
+  })
   const result = await run
-  return { result, histogram }
+  return { result, histogram, statuses }
 }
 
 function ask (child: ReturnType<typeof fork>, cmd: 'reset' | 'stats'): Promise<ServerMessage> {
@@ -115,7 +121,7 @@ async function measure (child: ReturnType<typeof fork>, data: BenchData, name: C
   const next = pathsFor(name, data)
   if (Number(args.warmup) > 0) await load(port, Math.min(connections, 100), Number(args.warmup), next)
   await ask(child, 'reset')
-  const { result, histogram } = await load(port, connections, Number(args.duration), next)
+  const { result, histogram, statuses } = await load(port, connections, Number(args.duration), next)
   const stats = await ask(child, 'stats')
   if (stats.type !== 'stats') throw new Error('the bench server did not answer with stats')
   const s = stats.stats[server]
@@ -127,8 +133,14 @@ async function measure (child: ReturnType<typeof fork>, data: BenchData, name: C
     server: { p50: s.p50, p95: s.p95, p99: s.p99 },
     non2xx: result.non2xx,
     errors: result.errors,
-    timeouts: result.timeouts
+    timeouts: result.timeouts,
+    statuses
   }
+}
+
+function nonOk (r: Row): string {
+  const parts = Object.entries(r.statuses).map(([status, n]) => `${n}×${status}`)
+  return parts.length > 0 ? ` (${parts.join(', ')})` : ''
 }
 
 function printTable (rows: Row[]): void {
@@ -136,7 +148,7 @@ function printTable (rows: Row[]): void {
   const lines = [
     '| case | connections | req/s | client p50 / p95 / p99 ms | server p50 / p95 / p99 ms | non-2xx | errors / timeouts |',
     '| --- | ---: | ---: | --- | --- | ---: | ---: |',
-    ...rows.map((r) => `| ${CASES[r.case].label} | ${r.connections} | ${r.rps} | ${f(r.client.p50)} / ${f(r.client.p95)} / ${f(r.client.p99)} | ${f(r.server.p50)} / ${f(r.server.p95)} / ${f(r.server.p99)} | ${r.non2xx} | ${r.errors} / ${r.timeouts} |`)
+    ...rows.map((r) => `| ${CASES[r.case].label} | ${r.connections} | ${r.rps} | ${f(r.client.p50)} / ${f(r.client.p95)} / ${f(r.client.p99)} | ${f(r.server.p50)} / ${f(r.server.p95)} / ${f(r.server.p99)} | ${r.non2xx}${nonOk(r)} | ${r.errors} / ${r.timeouts} |`)
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
 }
