@@ -23,6 +23,8 @@ import metricsPlugin from './plugins/metrics.js'
 import metricsEndpointPlugin from './plugins/metrics-endpoint.js'
 import dashboardPlugin from './plugins/dashboard.js'
 import alertsPlugin from './plugins/alerts.js'
+import profilerPlugin from './plugins/profiler.js'
+import slowQueriesPlugin from './plugins/slow-queries.js'
 import { modules } from './modules/index.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -108,6 +110,28 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     webhookBackoffMs: config.alertWebhookBackoffMs,
     externalUrl: config.alertExternalUrl,
     historyRetentionDays: config.alertHistoryRetentionDays,
+    instanceId: config.metricsInstanceId || undefined
+  })
+  await app.register(profilerPlugin, {
+    enabled: config.profilingEnabled,
+    dir: config.profileDir,
+    durationMs: config.profileDurationMs,
+    cooldownMs: config.profileCooldownMs,
+    checkIntervalMs: config.profileCheckIntervalMs,
+    minRequests: config.profileMinRequests,
+    routeBudgets: config.profileRouteBudgets,
+    defaultBudgetMs: config.profileDefaultBudgetMs,
+    maxBytes: config.profileMaxBytes,
+    maxFiles: config.profileMaxFiles,
+    retentionDays: config.profileRetentionDays,
+    instanceId: config.metricsInstanceId || undefined
+  })
+  await app.register(slowQueriesPlugin, {
+    databaseUrl: config.databaseUrl,
+    thresholdMs: config.slowQueryMs,
+    explainTimeoutMs: config.slowQueryExplainTimeoutMs,
+    cooldownMs: config.slowQueryCooldownMs,
+    maxRows: config.slowQueryMaxRows,
     instanceId: config.metricsInstanceId || undefined
   })
   await app.register(modules, { prefix: '/api/v1' })

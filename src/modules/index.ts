@@ -7,6 +7,8 @@ import { createCatalogService } from './catalog/catalog.service.js'
 import { createCartService } from './cart/cart.service.js'
 import { createInventoryService } from './inventory/inventory.service.js'
 import { alertsRoutes } from './monitoring/alerts.routes.js'
+import { profilesRoutes } from './monitoring/profiles.routes.js'
+import { slowQueriesRoutes } from './monitoring/slow-queries.routes.js'
 import { metricsModule } from './monitoring/metrics.module.js'
 import { ordersRoutes } from './orders/orders.routes.js'
 import { createOrdersService } from './orders/orders.service.js'
@@ -53,6 +55,8 @@ export const modules: FastifyPluginAsync = async (app) => {
 
   // Monitoring, alerts side (issue 9): services come from the alerts plugin, which owns their lifecycle.
   await app.register(alertsRoutes, { prefix: '/monitoring', alerts: app.alerts.service })
+  await app.register(profilesRoutes, { prefix: '/monitoring', profiles: app.profiler.service })
+  await app.register(slowQueriesRoutes, { prefix: '/monitoring', slowQueries: app.slowQueries })
   // Monitoring, metrics side: business/performance metrics, search analytics, the live stream and their jobs.
   const c = app.config
   await app.register(metricsModule, {

@@ -1,0 +1,21 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { alertErrorResponses } from './alerts.schemas.js'
+import { SlowQueriesQuerySchema, SlowQueriesResponseSchema } from './slow-queries.schemas.js'
+import type { SlowQueriesService } from './slow-queries.service.js'
+
+export interface SlowQueriesRoutesOptions { slowQueries: SlowQueriesService }
+
+/** Recent slow queries with their plans; admin only. */
+export const slowQueriesRoutes: FastifyPluginAsyncTypebox<SlowQueriesRoutesOptions> = async (app, { slowQueries }) => {
+  app.get('/slow-queries', {
+    preHandler: app.requireRole('admin'),
+    config: { criticality: 'reports' },
+    schema: {
+      tags: ['monitoring'],
+      security: [{ bearerAuth: [] }],
+      summary: 'Queries slower than SLOW_QUERY_MS, newest first, with their EXPLAIN plan',
+      querystring: SlowQueriesQuerySchema,
+      response: { 200: SlowQueriesResponseSchema, ...alertErrorResponses(400, 401, 403) }
+    }
+  }, async (request) => slowQueries.list(request.query.limit, request.query.name))
+}

@@ -1,0 +1,78 @@
+import fp from 'fastify-plugin'
+import type { FastifyPluginAsync } from 'fastify'
+import { hostname } from 'node:os'
+import postgres from 'postgres'
+import { dbQueryChannel, type DbQueryEvent } from '../lib/instrumentation.js'
+import { withTimeout } from '../modules/monitoring/alerts.timeout.js'
+import { createSlowQueriesRepository } from '../modules/monitoring/slow-queries.repository.js'
+import { createSlowQueriesService, type Explain, type SlowQueriesService } from '../modules/monitoring/slow-queries.service.js'
+
+export interface SlowQueriesPluginOptions {
+  /** The primary database; EXPLAIN runs on its own one-connection pool to it. */
+  databaseUrl: string
+  /** Queries at least this slow are captured; 0 turns capture off (no subscriber at all). */
+  thresholdMs: number
+  explainTimeoutMs: number
+  cooldownMs: number
+  maxRows: number
+  instanceId?: string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { slowQueries: SlowQueriesService }
+}
+
+/**
+ * Slow-query capture: subscribes to 'techmart:db:query' and, off the
+ * request path, EXPLAINs SELECTs slower than SLOW_QUERY_MS on a separate
+ * single connection (read-only transaction, statement timeout), so
+ * diagnosing a slow database never takes a connection from the requests.
+ */
+const slowQueriesPlugin: FastifyPluginAsync<SlowQueriesPluginOptions> = async (app, opts) => {
+  const log = app.log.child({ module: 'slow-queries' })
+  let explainSql: postgres.Sql | undefined
+  let statement = 0
+  // A generic plan (built without parameter values): parameter values never reach the explain
+  // connection, the plan JSON or the table; NULL arguments only satisfy EXECUTE's arity.
+  const explain: Explain = async (text, paramCount) => {
+    explainSql ??= postgres(opts.databaseUrl, {
+      max: 1,
+      prepare: false,
+      idle_timeout: 30,
+      connect_timeout: 5,
+      onnotice: () => {},
+      connection: { application_name: 'techmart-explain', statement_timeout: opts.explainTimeoutMs }
+    })
+    const sql = explainSql
+    const name = `techmart_explain_${++statement}`
+    const args = paramCount > 0 ? `(${Array.from({ length: paramCount }, () => 'NULL').join(', ')})` : ''
+    const run = sql.begin('read only', async (tx) => {
+      await tx.unsafe('SET LOCAL plan_cache_mode = force_generic_plan')
+      await tx.unsafe(`PREPARE ${name} AS ${text}`)
+      return tx.unsafe<{ 'QUERY PLAN': unknown[] }[]>(`EXPLAIN (FORMAT JSON) EXECUTE ${name}${args}`)
+    }).finally(() => sql.unsafe('DEALLOCATE ALL').catch(() => {})) // prepared statements outlive a rolled-back transaction
+    const rows = await withTimeout(run, opts.explainTimeoutMs + 1000, 'EXPLAIN')
+    return rows[0]['QUERY PLAN']
+  }
+  const service = createSlowQueriesService({
+    repo: createSlowQueriesRepository(app.db.db),
+    explain,
+    log,
+    instance: opts.instanceId || `${hostname()}:${process.pid}`,
+    thresholdMs: opts.thresholdMs,
+    cooldownMs: opts.cooldownMs,
+    maxRows: opts.maxRows
+  })
+  app.decorate('slowQueries', service)
+  if (opts.thresholdMs <= 0) return
+
+  const onQuery = (msg: unknown) => service.onQuery(msg as DbQueryEvent)
+  dbQueryChannel.subscribe(onQuery)
+  app.addHook('onClose', async () => {
+    dbQueryChannel.unsubscribe(onQuery)
+    await withTimeout(service.settled(), opts.explainTimeoutMs + 2000, 'pending slow-query captures').catch(() => {})
+    await explainSql?.end({ timeout: 2 })
+  })
+}
+
+export default fp(slowQueriesPlugin, { name: 'slow-queries', fastify: '5.x', dependencies: ['db'] })
