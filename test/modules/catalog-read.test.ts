@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { Value } from 'typebox/value'
 import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
 import { CategoryTreeSchema, PopularListSchema, ProductDetailSchema } from '../../src/modules/catalog/catalog.schemas.js'
+import { dbQueryChannel, type DbQueryEvent } from '../../src/lib/instrumentation.js'
 import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
 
 let app: FastifyInstance
@@ -222,6 +223,21 @@ describe('route contract', () => {
       assert.equal(options.config.criticality, expected.criticality, route)
       assert.ok(options.hasResponseSchema, `${route} has response schemas`)
     }
+  })
+
+  test('queries are named and carry the SQL that ran (for slow-query EXPLAIN)', async (t) => {
+    const seen: DbQueryEvent[] = []
+    const listener = (msg: unknown) => { seen.push(msg as DbQueryEvent) }
+    dbQueryChannel.subscribe(listener)
+    t.after(() => dbQueryChannel.unsubscribe(listener))
+    await app.inject({ method: 'GET', url: '/api/v1/products/search?q=kitchen&brand=vortex&page_size=7' })
+    const search = seen.find((e) => e.name === 'catalog.search')
+    assert.ok(search?.ok, `catalog.search seen among ${seen.map((e) => e.name).join(', ')}`)
+    const built = search.sql?.()
+    assert.ok(built)
+    assert.match(built.sql, /ts_rank_cd\(p\.search_vector, t\.query\)/)
+    assert.match(built.sql, /lower\(p\.brand\) = \$\d+/)
+    assert.ok(built.params.includes('vortex') && built.params.map(String).includes('8'), JSON.stringify(built.params))
   })
 
   test('the OpenAPI document lists the catalog paths', async () => {

@@ -2,6 +2,7 @@ import { and, eq, sql as dsql } from 'drizzle-orm'
 import type { Database, Sql } from '../../db/client.js'
 import { categories, products } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
+import { timedSql } from './catalog.sql.js'
 
 /** Drizzle's transaction handle, or the database itself. */
 export type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
@@ -74,39 +75,39 @@ export function createCatalogRepository (deps: { db: Database, sql: Sql, readSql
   return {
     /** An active product; `includeInactive` also finds soft-deleted ones (write responses). */
     async findDetail (id: number, sql: Sql = readSql, opts: { includeInactive?: boolean } = {}): Promise<DetailRow | undefined> {
-      const [row] = await timedQuery('catalog.product_by_id', sql<DetailRow[]>`
+      const [row] = await timedSql('catalog.product_by_id', sql<DetailRow[]>`
         SELECT ${DETAIL_COLUMNS(sql)} FROM products p JOIN categories c ON c.id = p.category_id
         WHERE p.id = ${id} AND (p.is_active OR ${opts.includeInactive === true})`)
       return row
     },
 
     async findDetailBySlug (slug: string): Promise<DetailRow | undefined> {
-      const [row] = await timedQuery('catalog.product_by_slug', readSql<DetailRow[]>`
+      const [row] = await timedSql('catalog.product_by_slug', readSql<DetailRow[]>`
         SELECT ${DETAIL_COLUMNS(readSql)} FROM products p JOIN categories c ON c.id = p.category_id
         WHERE p.slug = ${slug} AND p.is_active`)
       return row
     },
 
     listCategories (): Promise<CategoryRow[]> {
-      return timedQuery('catalog.categories', readSql<CategoryRow[]>`
+      return timedSql('catalog.categories', readSql<CategoryRow[]>`
         SELECT id, name, slug, description, parent_id, sort_order FROM categories
         WHERE is_active ORDER BY sort_order, name`)
     },
 
     async allCategoryIds (): Promise<number[]> {
-      const rows = await timedQuery('catalog.category_ids', deps.sql<{ id: number }[]>`SELECT id FROM categories`)
+      const rows = await timedSql('catalog.category_ids', deps.sql<{ id: number }[]>`SELECT id FROM categories`)
       return rows.map((r) => r.id)
     },
 
     async countByCategory (): Promise<Map<number, number>> {
-      const rows = await timedQuery('catalog.category_counts', readSql<{ category_id: number, n: string }[]>`
+      const rows = await timedSql('catalog.category_counts', readSql<{ category_id: number, n: string }[]>`
         SELECT category_id, count(*) AS n FROM products WHERE is_active GROUP BY category_id`)
       return new Map(rows.map((r) => [r.category_id, Number(r.n)]))
     },
 
     /** The spec's popular products: order lines of shipped or delivered orders in the window, most first. */
     popular (limit: number): Promise<(SummaryRow & { order_count: string })[]> {
-      return timedQuery('catalog.popular', readSql<(SummaryRow & { order_count: string })[]>`
+      return timedSql('catalog.popular', readSql<(SummaryRow & { order_count: string })[]>`
         SELECT ${SUMMARY_COLUMNS(readSql)}, t.order_count
         FROM (
           SELECT oi.product_id, count(*) AS order_count
@@ -122,7 +123,7 @@ export function createCatalogRepository (deps: { db: Database, sql: Sql, readSql
 
     /** Category and slug of products, active or not, for invalidation. */
     productRefs (ids: number[]): Promise<{ id: number, category_id: number, slug: string }[]> {
-      return timedQuery('catalog.product_refs', deps.sql<{ id: number, category_id: number, slug: string }[]>`
+      return timedSql('catalog.product_refs', deps.sql<{ id: number, category_id: number, slug: string }[]>`
         SELECT id, category_id, slug FROM products WHERE id = ANY(${ids}::int[])`)
     },
 

@@ -1,6 +1,6 @@
 import type postgres from 'postgres'
 import type { Sql } from '../../db/client.js'
-import { timedQuery } from '../../lib/instrumentation.js'
+import { timedSql } from './catalog.sql.js'
 import { CatalogErrors } from './catalog.errors.js'
 import type { SortKeyValue } from './catalog.cursor.js'
 import type { SortField } from './catalog.schemas.js'
@@ -169,7 +169,7 @@ export async function fetchListingPage (sql: Sql, req: ListingRequest): Promise<
   const spec = sortSpec(req)
   if (req.filter.q !== undefined && req.sort === 'relevance') return fetchRanked(sql, req, spec, req.filter.q)
   if (req.filter.categoryIds !== undefined) return { rows: await fetchCategoryPage(sql, req, spec) }
-  const rows = await timedQuery(req.filter.q === undefined ? 'catalog.list' : 'catalog.search_sorted', sql<ListingPage['rows']>`
+  const rows = await timedSql(req.filter.q === undefined ? 'catalog.list' : 'catalog.search_sorted', sql<ListingPage['rows']>`
     SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'p')}
     FROM products p JOIN categories c ON c.id = p.category_id
     WHERE p.is_active ${textMatch(sql, req.filter)} ${filters(sql, req.filter)} ${keyset(sql, spec, req.after, 'p')}
@@ -186,7 +186,7 @@ export async function fetchListingPage (sql: Sql, req: ListingRequest): Promise<
  * grows. The page is cut before the join that reads the row data.
  */
 async function fetchRanked (sql: Sql, req: ListingRequest, spec: SortSpec, q: string): Promise<ListingPage> {
-  const rows = await timedQuery('catalog.search', sql<(ListingPage['rows'][number] & { total: string })[]>`
+  const rows = await timedSql('catalog.search', sql<(ListingPage['rows'][number] & { total: string })[]>`
     WITH m AS MATERIALIZED (
       SELECT p.id, lower(p.name) = ${q.toLowerCase()} AS exact, ts_rank_cd(p.search_vector, t.query) AS rank
       FROM products p, (SELECT ${tsQuery(sql, q, req.filter.prefix)} AS query) t
@@ -214,7 +214,7 @@ async function fetchRanked (sql: Sql, req: ListingRequest, spec: SortSpec, q: st
 async function fetchCategoryPage (sql: Sql, req: ListingRequest, spec: SortSpec): Promise<ListingPage['rows']> {
   const limit = req.pageSize + 1
   const perCategory = { ...req.filter, categoryIds: undefined }
-  return timedQuery('catalog.list_category', sql<ListingPage['rows']>`
+  return timedSql('catalog.list_category', sql<ListingPage['rows']>`
     SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'p')}
     FROM unnest(${req.filter.categoryIds!}::int[]) AS cid(id)
     CROSS JOIN LATERAL (
@@ -230,7 +230,7 @@ async function fetchCategoryPage (sql: Sql, req: ListingRequest, spec: SortSpec)
 
 /** Matches of a listing, counted up to COUNT_CAP + 1 so a broad filter stays cheap. */
 export async function countListing (sql: Sql, filter: ListingFilter): Promise<{ count: number, exact: boolean }> {
-  const [row] = await timedQuery('catalog.count', sql<{ n: string }[]>`
+  const [row] = await timedSql('catalog.count', sql<{ n: string }[]>`
     SELECT count(*) AS n FROM (
       SELECT 1 FROM products p WHERE p.is_active ${textMatch(sql, filter)} ${filters(sql, filter)} LIMIT ${COUNT_CAP + 1}
     ) s`)

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Sql } from '../../db/client.js'
-import { timedQuery } from '../../lib/instrumentation.js'
+import { timedSql } from './catalog.sql.js'
 import { WORDS_REFRESH_LOCK_ID } from './catalog.keys.js'
 
 // The first refresh waits for the process to settle (many workers may start together).
@@ -35,7 +35,7 @@ export function createWordsRefresher (deps: { sql: Sql, readSql: Sql, log: Fasti
       await tx.unsafe(`SET LOCAL statement_timeout = '${REFRESH_STATEMENT_TIMEOUT}'`)
       // Upsert plus delete instead of truncate-and-fill: readers keep a full vocabulary
       // throughout, and unchanged words write no new row versions.
-      await timedQuery('catalog.refresh_words', tx`
+      await timedSql('catalog.refresh_words', tx`
         WITH fresh AS MATERIALIZED (
           SELECT word, ndoc FROM ts_stat($q$
             SELECT to_tsvector('simple', name || ' ' || coalesce(brand, '')) FROM products WHERE is_active
@@ -65,7 +65,7 @@ export function createWordsRefresher (deps: { sql: Sql, readSql: Sql, log: Fasti
      * edits win, then trigram similarity, then the more common word.
      */
     suggest (words: string[]): Promise<WordSuggestion[]> {
-      return timedQuery('catalog.suggest_words', deps.readSql<WordSuggestion[]>`
+      return timedSql('catalog.suggest_words', deps.readSql<WordSuggestion[]>`
         SELECT q.word,
           EXISTS (SELECT 1 FROM catalog_search_words w WHERE w.word = q.word) AS known,
           (SELECT c.word FROM (
