@@ -1,12 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MetricName, MetricsReader } from '../../src/lib/metrics-reader.js'
 import { createAlertEngine, type ActiveSilence } from '../../src/modules/monitoring/alerts.engine.js'
 import { AlertRulesError, DEFAULT_ALERT_RULES, loadAlertRules, validateRules } from '../../src/modules/monitoring/alerts.rules.js'
 import type { AlertRule, ThresholdRule } from '../../src/modules/monitoring/alerts.schemas.js'
+import { AlertsErrors } from '../../src/modules/monitoring/alerts.errors.js'
+import { ProfilesErrors } from '../../src/modules/monitoring/profiles.errors.js'
+import { StoreTimeoutError } from '../../src/modules/monitoring/alerts.timeout.js'
 
 /** A reader whose values the test sets; `byWindow` gives a value per window length. */
 function fakeReader () {
@@ -328,4 +331,16 @@ test('ALERT_RULES_FILE replaces the defaults; a bad file fails naming the file',
   writeFileSync(wrongShape, JSON.stringify([dbDown]))
   assert.throws(() => loadAlertRules(wrongShape), /expected an object \{ "rules": \[ \.\.\. \] \}/)
   assert.throws(() => loadAlertRules(join(dir, 'missing.json')), /cannot read JSON: ENOENT/)
+})
+
+test('alert and profile error codes are unique, prefixed and documented in docs/errors.md with their status', () => {
+  const documented = new Map([...readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
+    .matchAll(/^\| `([A-Z0-9_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], m[2]]))
+  const errors = [...Object.values(AlertsErrors), ...Object.values(ProfilesErrors), StoreTimeoutError]
+    .map((E) => new (E as unknown as new () => { code: string, statusCode: number })())
+  assert.equal(new Set(errors.map((e) => e.code)).size, errors.length)
+  for (const e of errors) {
+    assert.match(e.code, /^(ALERTS|PROFILES)_[A-Z_]+$/)
+    assert.equal(documented.get(e.code), String(e.statusCode), `${e.code} (${e.statusCode}) is in docs/errors.md`)
+  }
 })
