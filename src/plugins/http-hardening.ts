@@ -1,9 +1,10 @@
 import fp from 'fastify-plugin'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import { createRequire } from 'node:module'
 import zlib from 'node:zlib'
+import { CompressedBodies, negotiateEncoding } from '../lib/compressed-bodies.js'
 
 export interface CompressionOptions {
   /** Bodies smaller than this are sent as they are. @default 1024 */
@@ -30,6 +31,9 @@ export const EXPOSED_HEADERS = [
 ]
 
 const CORS_MAX_AGE_S = 600
+// Compressed copies of cached bodies kept in memory, and the largest body kept (bigger ones stream).
+const COMPRESSED_BODIES_MAX_BYTES = 16 * 1024 * 1024
+const COMPRESSED_BODY_MAX_BYTES = 64 * 1024
 
 /**
  * Brotli for dynamic JSON, measured on this API's bodies (a ~1 KB product, an
@@ -93,9 +97,37 @@ export function securityHeaders (options: object): Readonly<Record<string, strin
  * size threshold. Each part is registered only when enabled, so a disabled
  * part costs nothing per request.
  */
+/**
+ * Cached bodies (the catalog marks them with `request.timings.cacheStatus`)
+ * are compressed once per content and encoding, not once per request; every
+ * other body goes through @fastify/compress, whose hook runs after this one
+ * and leaves an already encoded body alone.
+ */
+function compressCachedBodies (app: FastifyInstance, c: CompressionOptions): void {
+  const bodies = new CompressedBodies(COMPRESSED_BODIES_MAX_BYTES, {
+    br: (body) => zlib.brotliCompressSync(body, { params: BROTLI_PARAMS(c.brotliQuality) }),
+    gzip: (body) => zlib.gzipSync(body, { level: c.gzipLevel })
+  })
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const status = request.timings?.cacheStatus
+    if (typeof payload !== 'string' || status === undefined || status === 'bypass') return done(null, payload)
+    const size = Buffer.byteLength(payload)
+    const type = reply.getHeader('content-type')
+    if (size < c.thresholdBytes || size > COMPRESSED_BODY_MAX_BYTES || typeof type !== 'string' || !type.startsWith('application/json') ||
+      reply.hasHeader('content-encoding') || request.headers['x-no-compression'] !== undefined) return done(null, payload)
+    const encoding = negotiateEncoding(request.headers['accept-encoding'])
+    if (encoding === undefined) return done(null, payload)
+    const vary = reply.getHeader('vary')
+    reply.header('vary', typeof vary === 'string' && vary !== '' ? `${vary}, accept-encoding` : 'accept-encoding')
+    reply.header('content-encoding', encoding)
+    done(null, bodies.get(payload, encoding))
+  })
+}
+
 const httpHardeningPlugin: FastifyPluginAsync<HttpHardeningOptions> = async (app, opts) => {
   if (opts.compression) {
     const c = opts.compression
+    compressCachedBodies(app, c)
     await app.register(compress, {
       global: true,
       encodings: ['br', 'gzip'],

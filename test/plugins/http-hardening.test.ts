@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
+import { CompressedBodies, negotiateEncoding } from '../../src/lib/compressed-bodies.js'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 
 const SHOP = 'https://shop.example'
@@ -15,6 +16,13 @@ async function hardenedApp (t: Parameters<typeof buildTestApp>[0], overrides: Pa
       app.get('/api/v1/test/large', async () => LARGE)
       app.get('/api/v1/test/small', async () => SMALL)
       app.post('/api/v1/test/echo', async (request) => request.body)
+      // A cache hit, as the catalog sends it: the same pre-serialized string every time.
+      const cached = JSON.stringify(LARGE)
+      app.get('/api/v1/test/cached', async (request, reply) => {
+        request.timings.cacheStatus = 'hit'
+        reply.type('application/json; charset=utf-8')
+        return cached
+      })
       app.get('/api/v1/test/events', async (_request, reply) => {
         reply.type('text/event-stream')
         return `data: ${'x'.repeat(4000)}\n\n`
@@ -38,6 +46,45 @@ test('bodies above the threshold are compressed with brotli or gzip as the clien
   const none = await app.inject({ method: 'GET', url: '/api/v1/test/large' })
   assert.equal(none.headers['content-encoding'], undefined)
   assert.deepEqual(none.json(), LARGE)
+})
+
+test('a cached body is compressed once per encoding and the same bytes are sent again', async (t) => {
+  const app = await hardenedApp(t)
+  const get = (encoding: string) => app.inject({ method: 'GET', url: '/api/v1/test/cached', headers: { 'accept-encoding': encoding } })
+  const first = await get('gzip, br')
+  assert.equal(first.headers['content-encoding'], 'br')
+  assert.match(String(first.headers.vary), /accept-encoding/)
+  assert.equal(Number(first.headers['content-length']), first.rawPayload.length)
+  assert.deepEqual(JSON.parse(zlib.brotliDecompressSync(first.rawPayload).toString()), LARGE)
+  assert.deepEqual((await get('br')).rawPayload, first.rawPayload)
+  const gzip = await get('br;q=0, gzip')
+  assert.equal(gzip.headers['content-encoding'], 'gzip')
+  assert.deepEqual(JSON.parse(zlib.gunzipSync(gzip.rawPayload).toString()), LARGE)
+  const plain = await get('identity')
+  assert.equal(plain.headers['content-encoding'], undefined)
+  assert.deepEqual(plain.json(), LARGE)
+})
+
+test('Accept-Encoding negotiation honours q-values and refusals; the compressed-body memory stays bounded', () => {
+  assert.equal(negotiateEncoding('gzip, deflate, br'), 'br')
+  assert.equal(negotiateEncoding('gzip;q=1, br;q=0.5'), 'gzip')
+  assert.equal(negotiateEncoding('br;q=0, gzip;q=0.1'), 'gzip')
+  assert.equal(negotiateEncoding('*'), 'br')
+  assert.equal(negotiateEncoding('*;q=0'), undefined)
+  assert.equal(negotiateEncoding('identity'), undefined)
+  assert.equal(negotiateEncoding(undefined), undefined)
+  let calls = 0
+  const bodies = new CompressedBodies(3000, { br: (b) => { calls++; return b.subarray(0, 100) }, gzip: (b) => { calls++; return b.subarray(0, 100) } })
+  const [a, b, c] = ['a', 'b', 'c'].map((ch) => ch.repeat(500))
+  bodies.get(a, 'br')
+  bodies.get(a, 'br')
+  assert.equal(calls, 1, 'compressed once')
+  bodies.get(b, 'br')
+  bodies.get(a, 'gzip') // a is now the most recently used
+  bodies.get(c, 'br')
+  assert.equal(bodies.size, 2, 'the least recently used body (b) made room')
+  bodies.get(a, 'br')
+  assert.equal(calls, 4)
 })
 
 test('small bodies and event streams are sent uncompressed; the threshold is configurable', async (t) => {

@@ -1,0 +1,76 @@
+/**
+ * Compressed copies of cached response bodies. A cached product is a
+ * pre-serialized JSON string sent again and again: compressing it on every
+ * request (what a compression plugin does) spends 25-70 µs of CPU and
+ * allocates a fresh encoder each time, for the same output. Here each
+ * (body, encoding) is compressed once and kept in a byte-bounded LRU; a hit
+ * is a map lookup on the string, whose hash V8 keeps on the string itself
+ * (the in-process cache hands out the same string instance).
+ */
+export type Encoding = 'br' | 'gzip'
+
+export class CompressedBodies {
+  private readonly entries = new Map<string, { br?: Buffer, gzip?: Buffer }>()
+  private bytes = 0
+
+  constructor (
+    private readonly maxBytes: number,
+    private readonly compress: Readonly<Record<Encoding, (body: Buffer) => Buffer>>
+  ) {}
+
+  /** The body compressed with `encoding`, from memory or compressed now and remembered. */
+  get (body: string, encoding: Encoding): Buffer {
+    let entry = this.entries.get(body)
+    if (entry !== undefined) {
+      // Refresh recency: Map iteration order is insertion order, so the oldest entry is first.
+      this.entries.delete(body)
+      this.entries.set(body, entry)
+      const hit = entry[encoding]
+      if (hit !== undefined) return hit
+    } else {
+      entry = {}
+      this.entries.set(body, entry)
+      this.bytes += body.length * 2 // the key is kept too (UTF-16 upper bound)
+    }
+    const compressed = this.compress[encoding](Buffer.from(body))
+    entry[encoding] = compressed
+    this.bytes += compressed.length
+    this.evict()
+    return compressed
+  }
+
+  get size (): number { return this.entries.size }
+
+  private evict (): void {
+    for (const [body, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes || this.entries.size <= 1) return
+      this.entries.delete(body)
+      this.bytes -= body.length * 2 + (entry.br?.length ?? 0) + (entry.gzip?.length ?? 0)
+    }
+  }
+}
+
+/**
+ * The encoding to answer with for an `Accept-Encoding` header: br when
+ * acceptable, else gzip, else none. Honours `q=0` (refusal) and `*`.
+ */
+export function negotiateEncoding (header: string | undefined): Encoding | undefined {
+  if (!header) return undefined
+  let br: number | undefined
+  let gzip: number | undefined
+  let any: number | undefined
+  for (const part of header.split(',')) {
+    const [token, ...params] = part.trim().toLowerCase().split(';')
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2))
+    const weight = Number.isFinite(q) ? q : 0
+    if (token === 'br') br = weight
+    else if (token === 'gzip' || token === 'x-gzip') gzip = weight
+    else if (token === '*') any = weight
+  }
+  br ??= any
+  gzip ??= any
+  if (br !== undefined && br > 0 && br >= (gzip ?? 0)) return 'br'
+  if (gzip !== undefined && gzip > 0) return 'gzip'
+  return undefined
+}
