@@ -35,7 +35,7 @@ interface OwnFlags { port: number, keepDatabases: boolean, skipBuild: boolean, l
 
 /** Takes this script's own flags out of argv; the rest are load-test flags. */
 function splitArgs (argv: string[]): { own: OwnFlags, rest: string[] } {
-  const own: OwnFlags = { port: DEFAULT_PORT, keepDatabases: false, skipBuild: false, logLevel: 'warn' }
+  const own: OwnFlags = { port: DEFAULT_PORT, keepDatabases: false, skipBuild: false, logLevel: 'info' }
   const rest: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -104,7 +104,7 @@ async function main (): Promise<void> {
   const config = loadConfig()
   const { own, rest } = splitArgs(process.argv.slice(2))
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${USAGE}\nbefore-after adds: --port N (default ${DEFAULT_PORT}) --keep-databases --skip-build --log-level L (default warn)\n`)
+    process.stdout.write(`${USAGE}\nbefore-after adds: --port N (default ${DEFAULT_PORT}) --keep-databases --skip-build --log-level L (default info, as in production)\n`)
     return
   }
   const stamp = new Date().toISOString().slice(0, 10)

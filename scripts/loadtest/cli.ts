@@ -29,7 +29,7 @@ export const USAGE = `Usage: npm run loadtest -- [flags]
   --timeout-ms MS        per request (default 10000)
   --max-lag-ms MS        drop requests this late (default = timeout)
   --accept-encoding V    (default gzip)
-  --workers N            server workers behind the URL, for the report (default $WEB_CONCURRENCY)
+  --workers N            server workers behind the URL; /metrics of each is read (default $WEB_CONCURRENCY)
   --out PREFIX           report path without extension (default .data/loadtest/<scenario>-<time>)
   --target-p95-ms, --target-error-rate, --target-rps, --target-cache-hit-rate   override the targets
 `
