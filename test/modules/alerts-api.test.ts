@@ -252,3 +252,25 @@ test('PostgreSQL down: the leader still fires postgres_down, the API serves it f
   assert.equal(recovered.source, 'database')
   assert.deepEqual(recovered.history.map((e: { rule_id: string, to_state: string }) => `${e.rule_id}:${e.to_state}`), ['postgres_down:resolved', 'postgres_down:firing', 'postgres_down:pending'])
 })
+
+test('unchanged alerts are written every 30 s, changed ones at once', async (t) => {
+  const reader = fakeReader(HEALTHY)
+  const clock = fakeClock()
+  const app = await alertsApp(t, reader, clock.now, 'instance-w')
+  await flushRedisPrefix(app)
+  const lastEvaluated = async (rule: string) => {
+    const [row] = await app.db.sql<{ t: number }[]>`SELECT round(extract(epoch FROM last_evaluated_at) * 1000)::float8 AS t FROM alert_states WHERE rule_id = ${rule}`
+    return row.t
+  }
+  const start = clock.now()
+  await app.alerts.evaluate()
+  assert.equal(await lastEvaluated('redis_down'), start)
+  clock.advance(5000)
+  reader.set('http_p95_ms', 900)
+  await app.alerts.evaluate()
+  assert.equal(await lastEvaluated('redis_down'), start, 'nothing changed: not rewritten')
+  assert.equal(await lastEvaluated('high_latency_p95'), start + 5000, 'went pending: written at once')
+  clock.advance(30_000)
+  await app.alerts.evaluate()
+  assert.equal(await lastEvaluated('redis_down'), start + 35_000, 'the periodic full write')
+})

@@ -10,9 +10,9 @@ import { buildTestApp, resetDb } from '../helper.js'
 import { createUser } from '../fixtures.js'
 import { buildMonitoringTestApp, underMonitoring } from '../helpers/monitoring-app.js'
 
-async function slowQueryApp (t: Parameters<typeof buildMonitoringTestApp>[0]) {
+async function slowQueryApp (t: Parameters<typeof buildMonitoringTestApp>[0], maxRows = 100) {
   return buildMonitoringTestApp(t, async (app, config) => {
-    await app.register(slowQueriesPlugin, { databaseUrl: config.databaseUrl, thresholdMs: 50, explainTimeoutMs: 2000, cooldownMs: 60_000, maxRows: 100, instanceId: 'slow-test' })
+    await app.register(slowQueriesPlugin, { databaseUrl: config.databaseUrl, thresholdMs: 50, explainTimeoutMs: 2000, cooldownMs: 60_000, maxRows, instanceId: 'slow-test' })
     await underMonitoring(app, (api) => api.register(slowQueriesRoutes, { slowQueries: app.slowQueries }))
   })
 }
@@ -62,6 +62,16 @@ test('a slow write is recorded without a plan and never executed again', async (
   assert.equal(queries.length, 1)
   assert.equal(queries[0].plan, null)
   assert.equal(queries[0].plan_error, 'not a SELECT: never re-run for EXPLAIN')
+})
+
+test('the table keeps only the newest SLOW_QUERY_MAX_ROWS captures', async (t) => {
+  const app = await slowQueryApp(t, 2)
+  for (const name of ['test.first', 'test.second', 'test.third']) {
+    await timedQuery(name, app.db.sql`SELECT pg_sleep(0.06)`)
+    await app.slowQueries.settled()
+  }
+  const { queries } = await app.slowQueries.list(10)
+  assert.deepEqual(queries.map((q) => q.name), ['test.third', 'test.second'])
 })
 
 test('slow-queries route: admin only, validated; wired in the real app', async (t) => {

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { ActiveSilence, AlertEngine, TickResult, Transition } from './alerts.engine.js'
+import type { ActiveSilence, AlertEngine, AlertRecord, TickResult, Transition } from './alerts.engine.js'
 import type { NotificationRecord, Notifier } from './alerts.notifier.js'
 import type { AlertsRepository, SilenceRow } from './alerts.repository.js'
 import type { Alert } from './alerts.schemas.js'
@@ -8,6 +8,8 @@ import { withTimeout } from './alerts.timeout.js'
 /** Writes that failed (PostgreSQL down) wait for the next tick, up to this many of each kind. */
 const MAX_PENDING_WRITES = 1000
 const PRUNE_EVERY_MS = 60 * 60 * 1000
+/** Unchanged alerts (only their value moved) are written this often, not every tick. */
+const SAVE_ALL_EVERY_MS = 30_000
 const DAY_MS = 24 * 60 * 60 * 1000
 
 export interface EvaluatorOptions {
@@ -28,6 +30,9 @@ export interface EvaluatorOptions {
 }
 
 export type AlertEvaluator = ReturnType<typeof createAlertEvaluator>
+
+/** What must reach PostgreSQL promptly so another instance can continue the episode. */
+const episodeKey = (r: AlertRecord) => JSON.stringify([r.state, r.fingerprint, r.activeSince, r.firingSince, r.lastBreachAt, r.resolvedAt, r.lastNotifiedAt, r.notifiedFiring, r.silencedBy, r.inhibitedBy])
 
 const toActiveSilence = (s: SilenceRow): ActiveSilence => ({ id: s.id, ruleId: s.ruleId, matchers: s.matchers, endsAt: s.endsAt.getTime() })
 
@@ -55,6 +60,8 @@ export function createAlertEvaluator (opts: EvaluatorOptions) {
   let running: Promise<TickResult | undefined> | undefined
   let lastTickAt: number | undefined
   let lastPruneAt = 0
+  let lastFullSaveAt = -Infinity
+  const saved = new Map<string, string>()
   let silences: ActiveSilence[] = []
   let storeDown = false
   const pendingEvents: Transition[] = []
@@ -81,6 +88,7 @@ export function createAlertEvaluator (opts: EvaluatorOptions) {
   async function resume (): Promise<void> {
     try {
       opts.engine.load(await bounded(repo.loadStates(), 'load states'))
+      saved.clear()
       log.info('alert evaluation lease acquired; continuing persisted alert states')
     } catch (err) {
       storeFailed(err, 'load states')
@@ -105,7 +113,7 @@ export function createAlertEvaluator (opts: EvaluatorOptions) {
       const events = pendingEvents.length
       if (events > 0) await bounded(repo.insertEvents(pendingEvents.slice(0, events)), 'insert transitions')
       pendingEvents.splice(0, events)
-      await bounded(repo.saveStates(result.records), 'save states')
+      await saveStates(result.records, now)
       if (storeDown) log.info('alert store reachable again; backlog written')
       storeDown = false
     } catch (err) {
@@ -118,6 +126,15 @@ export function createAlertEvaluator (opts: EvaluatorOptions) {
       await bounded(Promise.all([repo.pruneEvents(before), repo.pruneNotifications(before), repo.pruneSilences(before)]), 'prune')
         .catch((err: unknown) => log.warn({ err }, 'alert history pruning failed'))
     }
+  }
+
+  /** Writes the alerts whose episode changed, and every alert (fresh values) every SAVE_ALL_EVERY_MS. */
+  async function saveStates (records: readonly AlertRecord[], now: number): Promise<void> {
+    const all = now - lastFullSaveAt >= SAVE_ALL_EVERY_MS
+    const changed = all ? records : records.filter((r) => saved.get(r.ruleId) !== episodeKey(r))
+    await bounded(repo.saveStates(changed), 'save states')
+    for (const r of changed) saved.set(r.ruleId, episodeKey(r))
+    if (all) lastFullSaveAt = now
   }
 
   async function evaluateOnce (): Promise<TickResult | undefined> {

@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm'
+import { desc, eq, lt, or, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { slowQueries } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
@@ -24,8 +24,9 @@ export function createSlowQueriesRepository (db: Database) {
 
     /** Keeps the newest `maxRows` rows captured after `before`. */
     async prune (maxRows: number, before: Date): Promise<void> {
-      await timedQuery('slow_queries.prune', db.delete(slowQueries).where(sql`${slowQueries.capturedAt} < ${before} OR ${slowQueries.id} <= (
-        SELECT id FROM ${slowQueries} ORDER BY id DESC OFFSET ${maxRows} LIMIT 1)`))
+      // lt() maps the Date through the column; a raw template would hand postgres.js a Date it cannot send.
+      await timedQuery('slow_queries.prune', db.delete(slowQueries).where(or(lt(slowQueries.capturedAt, before),
+        sql`${slowQueries.id} <= (SELECT id FROM ${slowQueries} ORDER BY id DESC OFFSET ${maxRows} LIMIT 1)`)))
     }
   }
 }
