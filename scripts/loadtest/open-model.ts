@@ -33,7 +33,16 @@ export interface PacingPlan {
   /** Mean gap between one user's requests (open: inter-arrival time; closed: think time), ms. */
   meanGapMs: number
   window: Window
+  /**
+   * Open model: ms from the origin over which the rate ramps up linearly from
+   * RAMP_START_SHARE to full (the warm-up), so a cold server is not buried in
+   * a backlog before the measured window starts. 0: full rate at once.
+   */
+  rampMs?: number
 }
+
+/** Share of the rate the warm-up ramp starts from. */
+export const RAMP_START_SHARE = 0.1
 
 export class Pacer {
   private due: number | undefined
@@ -41,9 +50,12 @@ export class Pacer {
 
   constructor (private readonly plan: PacingPlan, private readonly rng: Rng, private readonly origin: number) {}
 
-  private gap (): number {
-    const mean = this.plan.meanGapMs
+  private gap (from: number): number {
+    let mean = this.plan.meanGapMs
     if (mean <= 0) return 0
+    const ramp = this.plan.rampMs ?? 0
+    const t = from - this.origin
+    if (this.plan.model === 'open' && ramp > 0 && t < ramp) mean /= RAMP_START_SHARE + (1 - RAMP_START_SHARE) * Math.max(0, t) / ramp
     return this.plan.arrival === 'uniform' ? mean : exponential(this.rng, mean)
   }
 
@@ -56,12 +68,13 @@ export class Pacer {
     let next: number
     if (this.due === undefined) {
       // A random phase spreads the first requests instead of firing them all at once.
-      const phase = this.plan.arrival === 'uniform' ? this.rng() * this.plan.meanGapMs : this.gap()
-      next = this.origin + window.start + phase
+      const start = this.origin + window.start
+      next = start + (this.plan.arrival === 'uniform' ? this.rng() * this.gap(start) : this.gap(start))
     } else if (this.plan.model === 'open') {
-      next = this.due + this.gap()
+      next = this.due + this.gap(this.due)
     } else {
-      next = (this.lastCompleted ?? this.due) + this.gap()
+      const last = this.lastCompleted ?? this.due
+      next = last + this.gap(last)
     }
     this.due = next
     return next < this.origin + window.end ? next : undefined

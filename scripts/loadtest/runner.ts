@@ -152,10 +152,10 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
     run.measureEnd = Math.min(run.measureEnd, performance.now())
   }
   hooks.signal?.addEventListener('abort', abort, { once: true })
-  if (warmupMs > 0) hooks.log(`warming up for ${opts.warmupS} s`)
+  if (warmupMs > 0) hooks.log(`warming up for ${opts.warmupS} s${opts.model === 'open' ? ', ramping the rate from 10% to 100%' : ''}`)
   await Promise.all(prep.users.map((user) => runVirtualUser({
     user,
-    pacer: new Pacer({ model: opts.model, arrival: opts.arrival, meanGapMs: p.meanGapMs, window: p.windows[user.index] }, createRng(deriveSeed(opts.seed, 'timing', user.index)), origin),
+    pacer: new Pacer({ model: opts.model, arrival: opts.arrival, meanGapMs: p.meanGapMs, window: p.windows[user.index], rampMs: warmupMs }, createRng(deriveSeed(opts.seed, 'timing', user.index)), origin),
     rng: createRng(deriveSeed(opts.seed, 'visits', user.index)),
     pickJourney: pick,
     catalog: prep.catalog,

@@ -68,6 +68,19 @@ describe('loadtest: open and closed models', () => {
     for (let i = 1; i < dues.length; i++) assert.ok(dues[i] >= dues[i - 1])
   })
 
+  test('the warm-up ramps the open rate from 10% to full', () => {
+    const pacer = new Pacer({ model: 'open', arrival: 'uniform', meanGapMs: 10, window: { start: 0, end: 20_000 }, rampMs: 10_000 }, createRng(2), 0)
+    let ramp = 0
+    let full = 0
+    for (let due = pacer.nextDue(); due !== undefined; due = pacer.nextDue()) {
+      if (due < 10_000) ramp++
+      else full++
+    }
+    // Full rate is 100/s: 1000 in the last 10 s; the linear ramp averages 55%, so about 550 before (the inverse-rate sum slightly less).
+    assert.ok(full >= 990 && full <= 1010, `${full} at full rate`)
+    assert.ok(ramp > 350 && ramp < 600, `${ramp} while ramping`)
+  })
+
   test('the closed model schedules from the previous completion', () => {
     const closed = new Pacer({ model: 'closed', arrival: 'uniform', meanGapMs: 100, window: { start: 0, end: 10_000 } }, createRng(1), 0)
     const first = closed.nextDue()!
