@@ -112,7 +112,7 @@ describe('categories', () => {
 })
 
 describe('popular products', () => {
-  test('counts order lines of shipped and delivered orders of the last 30 days', async () => {
+  test('counts order lines of shipped and delivered orders of the last 30 days', async (t) => {
     const order = async (status: string, daysAgo: number, productIds: number[]) => {
       const [o] = await app.db.sql<{ id: number }[]>`
         INSERT INTO orders (order_number, user_id, status, total_amount, shipping_address, billing_address, payment_method, created_at)
@@ -128,6 +128,10 @@ describe('popular products', () => {
     await order('pending', 1, [w.p.laptop, w.p.laptop])
     await order('cancelled', 1, [w.p.laptop])
     await order('delivered', 45, [w.p.laptop, w.p.laptop])
+    const aggregates: string[] = []
+    const listener = (msg: unknown) => { if ((msg as DbQueryEvent).name === 'catalog.popular') aggregates.push('popular') }
+    dbQueryChannel.subscribe(listener)
+    t.after(() => dbQueryChannel.unsubscribe(listener))
     const res = await app.inject({ method: 'GET', url: '/api/v1/products/popular?limit=5' })
     assert.equal(res.statusCode, 200)
     const body = res.json()
@@ -135,6 +139,9 @@ describe('popular products', () => {
     assert.equal(body.window_days, 30)
     assert.deepEqual(body.products.map((p: { id: number, order_count: number }) => [p.id, p.order_count]), [[w.p.galaxy, 3], [w.p.blender, 2]])
     assert.equal((await app.inject({ method: 'GET', url: '/api/v1/products/popular?limit=1' })).json().products.length, 1)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/products/popular' })).json().products.length, 2)
+    // Every limit is cut from one cached top list: one aggregate query for all three.
+    assert.deepEqual(aggregates, ['popular'])
   })
 
   test('limit is 1..50', async () => {

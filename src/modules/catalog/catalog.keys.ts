@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
  *
  * Tags:
  * - `catalog:p:<id>`: everything that shows product <id> (its detail, every
- *   page listing it, popular lists containing it).
+ *   page listing it).
  * - `catalog:slug:<slug>`: the by-slug entry (including a cached "not found").
  * - `catalog:s:<scope>:<family>`: list and search pages whose *membership or
  *   order* may change when a product in <scope> changes. <scope> is a
@@ -32,6 +32,7 @@ export const CatalogKeys = {
   /** Lists and searches are keyed by a digest of their normalized parameters. */
   listing: (normalized: unknown) => createHash('sha1').update(JSON.stringify(normalized)).digest('base64url'),
   popular: (limit: number) => `limit:${limit}`,
+  popularTop: 'top',
   categoryTree: 'tree',
   categoryIndex: 'index'
 }

@@ -8,7 +8,7 @@ import { CatalogErrors } from './catalog.errors.js'
 import { CatalogKeys, CatalogTags, type ScopeFamily } from './catalog.keys.js'
 import { createListing } from './catalog.listing.js'
 import { createCatalogRepository, POPULAR_WINDOW_DAYS } from './catalog.repository.js'
-import { DEFAULT_POPULAR_LIMIT, type CreateProductBody, type ListQuery, type UpdateProductBody } from './catalog.schemas.js'
+import { DEFAULT_POPULAR_LIMIT, MAX_POPULAR_LIMIT, type CreateProductBody, type ListQuery, type UpdateProductBody } from './catalog.schemas.js'
 import { createWordsRefresher } from './catalog.words.js'
 import { createProductWriter, type ProductChange, type WrittenProduct } from './catalog.writes.js'
 
@@ -24,6 +24,9 @@ export interface CatalogServiceDeps {
 export type CachedJson = Pick<CacheResult, 'body' | 'etag' | 'status'>
 
 const ALL_FAMILIES: ScopeFamily[] = ['base', 'stock', 'rating']
+// Popular items show no stock or rating, so orders (stock) do not invalidate the ranking;
+// product writes (price, name, activity) do, through the base scope. New orders count once the TTL ends.
+const POPULAR_TAGS = [CatalogTags.scope('all', 'base')]
 
 /**
  * The catalog: cached reads (detail, lists, search, categories, popular),
@@ -54,6 +57,27 @@ export function createCatalogService (deps: CatalogServiceDeps) {
       ...await scopeTags(change.categoryIds, ALL_FAMILIES)
     ])
     if (change.textChanged) words.afterWrite()
+  }
+
+  /** The top MAX_POPULAR_LIMIT popular products as a JSON array (the spec's popular item). */
+  function popularTop (): Promise<CacheResult> {
+    return cache.getOrLoad({
+      type: 'popular_products',
+      key: CatalogKeys.popularTop,
+      tags: POPULAR_TAGS,
+      load: async () => ({
+        body: JSON.stringify((await repo.popular(MAX_POPULAR_LIMIT)).map((r) => ({
+          id: r.id,
+          name: r.name,
+          slug: r.slug,
+          price: money(r.price),
+          sale_price: r.sale_price === null ? null : money(r.sale_price),
+          effective_price: money(r.effective_price),
+          brand: r.brand,
+          order_count: Number(r.order_count)
+        })))
+      })
+    })
   }
 
   const writer = createProductWriter({ db: deps.db.db, sql: deps.db.sql, repo, afterWrite })
@@ -95,29 +119,15 @@ export function createCatalogService (deps: CatalogServiceDeps) {
     categoryProducts: (categoryId: number, query: Omit<ListQuery, 'category_id'>): Promise<CachedJson> => listing.list(query, categoryId),
 
     popular (limit = DEFAULT_POPULAR_LIMIT): Promise<CachedJson> {
-      // Popular items show no stock or rating, so orders (stock) do not invalidate the ranking;
-      // product writes (price, name, activity) do, through the base scope.
+      // Every limit is a slice of one cached top-50 list, so the aggregate over the
+      // window's orders runs once per TTL, not once per limit value.
       return cache.getOrLoad({
         type: 'popular_products',
         key: CatalogKeys.popular(limit),
-        tags: [CatalogTags.scope('all', 'base')],
+        tags: POPULAR_TAGS,
         load: async () => {
-          const rows = await repo.popular(limit)
-          return {
-            body: JSON.stringify({
-              window_days: POPULAR_WINDOW_DAYS,
-              products: rows.map((r) => ({
-                id: r.id,
-                name: r.name,
-                slug: r.slug,
-                price: money(r.price),
-                sale_price: r.sale_price === null ? null : money(r.sale_price),
-                effective_price: money(r.effective_price),
-                brand: r.brand,
-                order_count: Number(r.order_count)
-              }))
-            })
-          }
+          const top = JSON.parse((await popularTop()).body) as unknown[]
+          return { body: JSON.stringify({ window_days: POPULAR_WINDOW_DAYS, products: top.slice(0, limit) }) }
         }
       })
     },
