@@ -47,13 +47,16 @@ test('a bad configuration value stops the process with a message naming the vari
 })
 
 test('SIGTERM: in-flight requests finish, then the process exits 0', async (t) => {
-  // The database answers 300 ms late, so /health/ready requests are still in flight when SIGTERM lands.
-  const proxy = await startTcpProxy(5432)
+  // Redis answers 300 ms late, so /health/ready requests (which PING it) are still in
+  // flight when SIGTERM lands; the proxy tells us when all of them have reached Redis.
+  const proxy = await startTcpProxy(6379)
   t.after(() => proxy.close())
-  const { child, port, output } = await startServer([], { DATABASE_URL: proxy.url('postgres', '/techmart_test') })
+  const { child, port, output } = await startServer([], { REDIS_URL: proxy.url('redis'), RATE_LIMIT_ENABLED: 'false' })
   proxy.setLatency(300)
+  const pingsBefore = proxy.countSent('PING')
   const inflight = Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status, (e) => String(e)))
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  const deadline = Date.now() + 15_000
+  while (proxy.countSent('PING') - pingsBefore < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit')
   const statuses = await Promise.all(inflight)

@@ -9,6 +9,8 @@ export interface TcpProxy {
   restore: () => void
   /** Delays every chunk from the backend by `ms` (0 turns it off): a slow backend. */
   setLatency: (ms: number) => void
+  /** How often `text` has appeared in what clients sent (e.g. Redis `PING` commands). */
+  countSent: (text: string) => number
   close: () => Promise<void>
 }
 
@@ -19,6 +21,7 @@ export interface TcpProxy {
 export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let open = true
   let latencyMs = 0
+  let sent = ''
   const sockets = new Set<net.Socket>()
   const server = net.createServer((client) => {
     if (!open) {
@@ -37,6 +40,7 @@ export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
     client.pipe(upstream)
+    client.on('data', (chunk: Buffer) => { if (sent.length < 1_000_000) sent += chunk.toString('latin1') })
     upstream.on('data', (chunk) => {
       if (latencyMs === 0) client.write(chunk)
       else setTimeout(() => client.writable && client.write(chunk), latencyMs)
@@ -54,6 +58,7 @@ export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1
     },
     restore: () => { open = true },
     setLatency: (ms) => { latencyMs = ms },
+    countSent: (text) => sent.split(text).length - 1,
     close: () => new Promise((resolve) => {
       for (const s of sockets) s.destroy()
       server.close(() => resolve())
