@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: catalog and cache throughput against the seeded database.
  *
- *   npm run bench -- [--duration 10] [--warmup 3] [--connections 100,1000] [--only hello,cached-detail,...] [--json FILE]
+ *   npm run bench -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1] [--only hello,cached-detail,...] [--json FILE]
  *
  * A child process (scripts/bench-servers.ts) serves, in the same run, a bare
  * Fastify hello-world, the app with its cache, and the app with
@@ -10,7 +10,9 @@
  * connection count it prints requests/s and latency p50/p95/p99 seen by the
  * client and by the server (request in to response flushed, which includes
  * time queued inside the server), then the ratio of cached detail to
- * hello-world requests/s at the highest connection count. Reads DATABASE_URL
+ * hello-world requests/s at the highest connection count. With `--rounds N`
+ * every case runs N times (odd rounds in reverse order, so the drift of a
+ * shared machine hits all cases alike) and the table shows medians. Reads DATABASE_URL
  * (default: the demo database) and REDIS_URL; keys go under a throw-away
  * prefix that is removed at the end.
  */
@@ -62,6 +64,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '100,1000' },
+    rounds: { type: 'string', default: '1' },
     only: { type: 'string', default: Object.keys(CASES).join(',') },
     json: { type: 'string' }
   }
@@ -138,6 +141,31 @@ async function measure (child: ReturnType<typeof fork>, data: BenchData, name: C
   }
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+
+/** One row per case and connection count: medians over the rounds, errors summed. */
+function combine (rounds: Row[][]): Row[] {
+  return rounds[0].map((first) => {
+    const same = rounds.map((r) => r.find((x) => x.case === first.case && x.connections === first.connections)!)
+    const pct = (pick: (r: Row) => { p50: number, p95: number, p99: number }) =>
+      ({ p50: median(same.map((r) => pick(r).p50)), p95: median(same.map((r) => pick(r).p95)), p99: median(same.map((r) => pick(r).p99)) })
+    const statuses: Record<string, number> = {}
+    for (const r of same) for (const [k, n] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + n
+    const sum = (pick: (r: Row) => number) => same.reduce((acc, r) => acc + pick(r), 0)
+    return {
+      case: first.case,
+      connections: first.connections,
+      rps: median(same.map((r) => r.rps)),
+      client: pct((r) => r.client),
+      server: pct((r) => r.server),
+      non2xx: sum((r) => r.non2xx),
+      errors: sum((r) => r.errors),
+      timeouts: sum((r) => r.timeouts),
+      statuses
+    }
+  })
+}
+
 function nonOk (r: Row): string {
   const parts = Object.entries(r.statuses).map(([status, n]) => `${n}×${status}`)
   return parts.length > 0 ? ` (${parts.join(', ')})` : ''
@@ -182,14 +210,20 @@ async function main (): Promise<void> {
     const data = first.data
     process.stdout.write(`${os.cpus().length} CPUs, load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${data.hotIds.length} hot products, ${data.queries.length} queries (e.g. "${data.queries.slice(0, 3).join('", "')}"), ${args.duration} s per run\n\n`)
     await warm(data.ports.cached, data)
-    const rows: Row[] = []
-    for (const name of only) {
-      for (const c of name === 'uncached-search-serial' ? [1] : connections) rows.push(await measure(child, data, name, c))
+    const rounds: Row[][] = []
+    for (let round = 0; round < Number(args.rounds); round++) {
+      const rows: Row[] = []
+      for (const name of round % 2 === 0 ? only : [...only].reverse()) {
+        for (const c of name === 'uncached-search-serial' ? [1] : connections) rows.push(await measure(child, data, name, c))
+      }
+      rounds.push(rows)
     }
+    const rows = combine(rounds)
+    if (rounds.length > 1) process.stdout.write(`medians of ${rounds.length} rounds\n\n`)
     printTable(rows)
     printVerdicts(rows, connections)
     process.stdout.write(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
-    if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), rows }, null, 2))
+    if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), rows, rounds }, null, 2))
   } finally {
     child.send({ cmd: 'stop' })
     await once(child, 'exit')
