@@ -8,24 +8,43 @@ const SAMPLING_INTERVAL_US = 1000
 export type CpuProfile = Profiler.Profile
 
 /**
+ * One inspector session per process, connected on first use and never
+ * disabled: V8's `Profiler.disable` (also run when a session disconnects)
+ * switches the isolate's code coverage to best-effort, which would wipe
+ * the block coverage of a process started with NODE_V8_COVERAGE (c8). An
+ * idle, enabled profiler agent costs nothing; sampling only runs between
+ * `Profiler.start` and `Profiler.stop`.
+ */
+let session: Promise<Session> | undefined
+let capturing = false
+
+function profilerSession (): Promise<Session> {
+  session ??= (async () => {
+    const s = new Session()
+    s.connect()
+    await s.post('Profiler.enable')
+    return s
+  })()
+  return session
+}
+
+/**
  * Samples this process's CPU for `durationMs` through the in-process
  * inspector (no debugger port is opened) and returns the V8 profile, the
  * format of a `.cpuprofile` file. `signal` ends the capture early (shutdown)
- * and still returns what was sampled. Starting and stopping the sampler
- * cost microseconds; the sampling itself runs on V8's profiler thread.
+ * and still returns what was sampled. One capture at a time per process.
  */
 export async function captureCpuProfile (durationMs: number, signal?: AbortSignal): Promise<CpuProfile> {
-  const session = new Session()
-  session.connect()
+  if (capturing) throw new Error('a CPU profile is already being captured in this process')
+  capturing = true
   try {
-    await session.post('Profiler.enable')
-    await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
-    await session.post('Profiler.start')
+    const s = await profilerSession()
+    await s.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
+    await s.post('Profiler.start')
     await sleep(durationMs, undefined, { signal }).catch(() => {}) // aborted: stop now, keep the samples
-    const { profile } = await session.post('Profiler.stop')
+    const { profile } = await s.post('Profiler.stop')
     return profile
   } finally {
-    await session.post('Profiler.disable').catch(() => {})
-    session.disconnect()
+    capturing = false
   }
 }
