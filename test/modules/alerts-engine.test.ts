@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MetricName, MetricsReader } from '../../src/lib/metrics-reader.js'
@@ -317,8 +317,9 @@ test('rule validation names the bad rule and the problem', () => {
   assert.throws(() => validateRules([{ type: 'burn_rate', id: 'burn', metric: 'http_error_rate', slo: 0.99, short_window_s: 600, long_window_s: 300, factor: 2, for_s: 0, keep_firing_for_s: 0, severity: 'info', description: 'd' }], 'x.json'), /short_window_s must be shorter/)
 })
 
-test('ALERT_RULES_FILE replaces the defaults; a bad file fails naming the file', () => {
+test('ALERT_RULES_FILE replaces the defaults; a bad file fails naming the file', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'alert-rules-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
   const good = join(dir, 'rules.json')
   writeFileSync(good, JSON.stringify({ rules: [dbDown] }))
   assert.deepEqual(loadAlertRules(good).map((r) => r.id), ['postgres_down'])

@@ -1,7 +1,7 @@
 import { test, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
 import diagnosticsChannel from 'node:diagnostics_channel'
-import { mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { join } from 'node:path'
@@ -30,6 +30,7 @@ function burnCpuForProfilerTest (ms: number): number {
 
 async function profilerApp (t: Parameters<typeof buildMonitoringTestApp>[0], reader: FakeReader, extra: Partial<ProfilerPluginOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
   const app = await buildMonitoringTestApp(t, async (app) => {
     await app.register(profilerPlugin, {
       enabled: true,
@@ -208,8 +209,9 @@ test('summary: self time per function from samples and time deltas, idle kept ap
   ])
 })
 
-test('storage retention: newest files kept within count, size and age; oversize profiles are not written', async () => {
+test('storage retention: newest files kept within count, size and age; oversize profiles are not written', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'profiles-store-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
   const storage = createProfileStorage({ dir, maxBytes: 1000, maxFiles: 2, retentionDays: 1 })
   const started = new Date('2026-01-01T00:00:00Z')
   const names: string[] = []
