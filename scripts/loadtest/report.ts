@@ -119,6 +119,12 @@ function findingsSection (f: Findings): string[] {
   return lines
 }
 
+function scheduled (s: Report['settings']): string {
+  if (s.targetRps === null) return s.model === 'closed' ? 'closed loop' : 'one visit per user'
+  if (s.spikeFactor === null) return `${s.targetRps} requests/s scheduled`
+  return `${s.targetRps} requests/s scheduled at 1x, ${Math.round(s.targetRps * s.spikeFactor)} at the ${s.spikeFactor}x peak`
+}
+
 export function renderMarkdown (r: Report): string {
   const s = r.settings
   const m = r.machine
@@ -126,7 +132,7 @@ export function renderMarkdown (r: Report): string {
     `# Load test: ${r.scenario} — ${r.verdict}`, '',
     `${r.description}. Started ${r.startedAt}, ${s.durationS} s measured after ${s.warmupS} s of warm-up.`, '',
     `- Target: ${s.baseUrl}, ${s.model} model (${s.arrival} arrivals), ${s.users} users${s.accounts !== s.users ? ` (${s.accounts} accounts at the peak)` : ''}, ` +
-      `${s.targetRps === null ? 'closed loop' : `${s.targetRps} requests/s scheduled`}, seed ${s.seed}, Zipf ${s.zipf}, ${s.connections} connections, auth ${s.auth}`,
+      `${scheduled(s)}, seed ${s.seed}, Zipf ${s.zipf}, ${s.connections} connections, auth ${s.auth}`,
     `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMb} MB, Node ${m.node}; load average before ${m.loadAverageBefore.join(' / ')}, after ${m.loadAverageAfter.join(' / ')}. ` +
       'The app, PostgreSQL, Redis and this load generator share these cores.',
     `- Load generator: ${r.generator.cpuPercent}% of one core, event-loop delay p99 ${r.generator.eventLoopDelayP99Ms} ms, at most ${r.generator.peakInFlight} requests in flight`, '',

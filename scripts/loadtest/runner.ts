@@ -28,7 +28,7 @@ export interface RunHooks {
   live: (line: string) => void
   /** Aborting stops new requests; the report covers what was measured. */
   signal?: AbortSignal
-  /** Workers behind the base URL (cluster mode), for the server-metrics caveat. */
+  /** Workers behind the base URL (cluster mode): /metrics of each is read. */
   workers?: number
 }
 
