@@ -184,7 +184,8 @@ async function registerMiddleware (app: FastifyInstance, config: Readonly<Config
     await app.register(rateLimitPlugin, {
       defaultLimit: { points: config.rateLimitDefaultPoints, duration: config.rateLimitDefaultDurationS },
       notFoundLimit: { points: config.rateLimitNotFoundPoints, duration: 60 },
-      whitelist: splitList(config.rateLimitWhitelist)
+      whitelist: splitList(config.rateLimitWhitelist),
+      routeOverrides: splitList(config.rateLimitRoutes)
     })
   }
 }

@@ -45,6 +45,7 @@ export const ConfigSchema = Type.Object({
   rateLimitDefaultPoints: Type.Integer({ env: 'RATE_LIMIT_DEFAULT_POINTS', default: 100, minimum: 1 }),
   rateLimitDefaultDurationS: Type.Integer({ env: 'RATE_LIMIT_DEFAULT_DURATION_S', default: 60, minimum: 1 }),
   rateLimitNotFoundPoints: Type.Integer({ env: 'RATE_LIMIT_NOT_FOUND_POINTS', default: 30, minimum: 1 }),
+  rateLimitRoutes: Type.String({ env: 'RATE_LIMIT_ROUTES', default: '' }),
   rateLimitTightenFactor: Type.Number({ env: 'RATE_LIMIT_TIGHTEN_FACTOR', default: 0.5, exclusiveMinimum: 0, maximum: 1 }),
   criticalP95TargetMs: Type.Number({ env: 'CRITICAL_P95_TARGET_MS', default: 200, exclusiveMinimum: 0 }),
   loadSampleIntervalMs: Type.Integer({ env: 'LOAD_SAMPLE_INTERVAL_MS', default: 1000, minimum: 0, maximum: 60_000 }),

@@ -33,6 +33,11 @@ export interface RateLimitPluginOptions {
   notFoundLimit: RouteRateLimit
   /** IPs and CIDRs that bypass every limit (config `RATE_LIMIT_WHITELIST`). */
   whitelist: string[]
+  /**
+   * Operator overrides of route limits, `METHOD /template=points/seconds` (config
+   * `RATE_LIMIT_ROUTES`): one place to retune the spec's table without touching the routes.
+   */
+  routeOverrides?: string[]
 }
 
 const NOT_FOUND_LABEL = '(not found)'
@@ -47,6 +52,19 @@ function checkLimit (limit: RouteRateLimit, where: string): void {
 }
 
 type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+/** `POST /api/v1/auth/login=10/60` → label → limit; throws naming the bad entry. */
+function parseRouteOverrides (entries: string[]): Map<string, RouteRateLimit> {
+  const overrides = new Map<string, RouteRateLimit>()
+  for (const entry of entries) {
+    const m = /^([A-Z]+(?:,[A-Z]+)*) (\/\S*)=(\d+)\/(\d+)$/.exec(entry.trim())
+    if (!m) throw new Error(`RATE_LIMIT_ROUTES: '${entry}' must look like 'GET /api/v1/products/:id=300/60'`)
+    const limit = { points: Number(m[3]), duration: Number(m[4]) }
+    checkLimit(limit, `RATE_LIMIT_ROUTES entry '${entry}'`)
+    overrides.set(routeLabel(m[1].split(','), m[2]), limit)
+  }
+  return overrides
+}
 
 interface GuardContext {
   app: FastifyInstance
@@ -108,6 +126,8 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
   checkLimit(opts.defaultLimit, 'the default limit')
   checkLimit(opts.notFoundLimit, 'the not-found handler')
   const whitelist = parseAllowList(opts.whitelist)
+  const overrides = parseRouteOverrides(opts.routeOverrides ?? [])
+  const overridden = new Set<string>()
   const context: GuardContext = { app, whitelist, decisions: new DecisionCounter(), tokens: new VerifiedTokenCache(VERIFIED_TOKENS_MAX) }
   // Own connection: RateLimiterRedis defines its Lua command on the client it is given.
   // Auto-pipelining sends the GCRA calls of one event-loop tick in one socket write: one write
@@ -127,13 +147,24 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
 
   app.addHook('onRoute', (route) => {
     const setting = route.config?.rateLimit
-    if (setting === false) return
     const label = routeLabel(route.method, route.url)
-    const limit = setting ?? opts.defaultLimit
+    const override = overrides.get(label)
+    if (setting === false) {
+      if (override) throw new Error(`RATE_LIMIT_ROUTES: route ${label} is exempt from rate limits (rateLimit: false)`)
+      return
+    }
+    if (override) overridden.add(label)
+    const limit = override ?? setting ?? opts.defaultLimit
     checkLimit(limit, `route ${label}`)
     const guard = createGuard(context, label, limiterFor(label, limit))
     const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [...hooks, guard as onRequestHookHandler]
+  })
+
+  // A typo in an override would silently leave the route on its old limit: fail the boot instead.
+  app.addHook('onReady', async () => {
+    const unknown = [...overrides.keys()].filter((label) => !overridden.has(label))
+    if (unknown.length > 0) throw new Error(`RATE_LIMIT_ROUTES names routes that do not exist: ${unknown.join(', ')}`)
   })
 
   // Unmatched URLs have no route to hook; one root hook that does nothing for routed requests.

@@ -234,6 +234,21 @@ test('routes without a limit get the default one; rateLimit: false exempts a rou
   assert.equal(health.headers['ratelimit-limit'], undefined, 'health is never limited')
 })
 
+test('RATE_LIMIT_ROUTES retunes a route\'s limit in one place; a typo stops the boot', async (t) => {
+  const app = await limitedApp(t, { rateLimitRoutes: 'POST /api/v1/test/login=3/60, GET /api/v1/test/undeclared=2/10' })
+  for (let i = 0; i < 3; i++) assert.equal((await login(app)).headers['ratelimit-limit'], '3')
+  assert.equal((await login(app)).statusCode, 429)
+  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/test/undeclared' })).headers['ratelimit-policy'], '"default";q=2;w=10')
+  const typo = await buildApp(testConfig({ loadSampleIntervalMs: 0, rateLimitRoutes: 'POST /api/v1/test/logn=3/60' }), { logger: false })
+  try {
+    routes(typo)
+    await assert.rejects(async () => { await typo.ready() }, /RATE_LIMIT_ROUTES names routes that do not exist: POST \/api\/v1\/test\/logn/)
+  } finally {
+    await typo.close()
+  }
+  await assert.rejects(limitedApp(undefined, { rateLimitRoutes: 'login=3' }), /RATE_LIMIT_ROUTES: 'login=3' must look like/)
+})
+
 test('URLs that match no route are limited too (URL probing)', async (t) => {
   const app = await limitedApp(t, { rateLimitNotFoundPoints: 2 })
   assert.equal((await app.inject({ method: 'GET', url: '/wp-admin' })).statusCode, 404)
