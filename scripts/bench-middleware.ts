@@ -162,14 +162,18 @@ async function serve (): Promise<void> {
     const { user, system } = process.cpuUsage()
     process.send!({ cpuUs: user + system, redisCpuUs: await redisCpuUs(apps.on) })
   }
-  const client = apps.on.redis.client
+  // Close the apps first (their last cache writes land), then remove this run's keys.
+  const prefix = apps.on.redis.prefix
+  const client = apps.on.redis.client.duplicate()
+  await client.connect()
+  await Promise.all([apps.on.close(), apps.off.close()])
   let cursor = '0'
   do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${apps.on.redis.prefix}:*`, 'COUNT', 1000)
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
     if (keys.length > 0) await client.unlink(...keys)
     cursor = next
   } while (cursor !== '0')
-  await Promise.all([apps.on.close(), apps.off.close()])
+  await client.quit()
 }
 
 // ---------------------------------------------------------------- load side (this process)
