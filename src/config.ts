@@ -28,7 +28,7 @@ export const ConfigSchema = Type.Object({
   cacheL2TimeoutMs: Type.Integer({ env: 'CACHE_L2_TIMEOUT_MS', default: 150, minimum: 1, maximum: 10_000 }),
   cacheGraceS: Type.Integer({ env: 'CACHE_GRACE_S', default: 3600, minimum: 0 }),
   cacheNegativeTtlS: Type.Integer({ env: 'CACHE_NEGATIVE_TTL_S', default: 30, minimum: 1, maximum: 3600 }),
-  catalogWordsRefreshS: Type.Integer({ env: 'CATALOG_WORDS_REFRESH_S', default: 600, minimum: 0 }),
+  catalogWordsRefreshS: Type.Integer({ env: 'CATALOG_WORDS_REFRESH_S', default: 3600, minimum: 0 }),
   rateLimitEnabled: Type.Boolean({ env: 'RATE_LIMIT_ENABLED', default: true }),
   rateLimitWhitelist: Type.String({ env: 'RATE_LIMIT_WHITELIST', default: '' }),
   trustProxy: Type.String({ env: 'TRUST_PROXY', default: '' }),
