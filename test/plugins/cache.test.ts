@@ -191,6 +191,26 @@ test('with Redis down, reads come from L1 and the loader and invalidations repla
   assert.equal(viaProxy.cache.layers().pendingInvalidations, 0)
 })
 
+test('a slow Redis costs at most the L2 timeout, then the circuit opens and reads skip it', async (t) => {
+  const proxy = await startTcpProxy(6379)
+  t.after(() => proxy.close())
+  const app = await buildTestApp(t, { redisUrl: proxy.url('redis'), cacheL2TimeoutMs: 50 })
+  proxy.setLatency(400)
+  for (let i = 0; i < 3; i++) {
+    const res = await app.cache.getOrLoad({ type: 'product_search', key: uniqueKey(), load: async () => ({ body: `{"i":${i}}` }) })
+    assert.equal(res.status, 'miss')
+    assert.equal(res.body, `{"i":${i}}`)
+  }
+  const layers = app.cache.layers()
+  assert.equal(layers.l2.timeouts, 3)
+  assert.equal(layers.l2.circuitOpen, true)
+  assert.equal(layers.l2.available, false)
+  // With the circuit open, L2 is not asked at all: the counters stay put.
+  await app.cache.getOrLoad({ type: 'product_search', key: uniqueKey(), load: async () => ({ body: '{}' }) })
+  assert.equal(app.cache.layers().l2.timeouts, 3)
+  proxy.setLatency(0)
+})
+
 test('losing the generation hash (Redis flushed) starts a new epoch and drops L1', async (t) => {
   const app = await buildTestApp(t)
   const key = uniqueKey()
