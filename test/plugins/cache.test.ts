@@ -6,6 +6,7 @@ import { buildTestApp, flushRedisPrefix } from '../helper.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { cacheOpChannel, type CacheOpEvent } from '../../src/lib/instrumentation.js'
 import type { CacheLoadResult } from '../../src/plugins/cache.js'
+import { Generations } from '../../src/lib/cache/generations.js'
 
 let keySeq = 0
 const uniqueKey = () => `k${process.pid}-${++keySeq}`
@@ -242,4 +243,21 @@ test('the L1 stays within its entry budget', async (t) => {
   const layers = app.cache.layers()
   assert.equal(layers.l1.entries, 5)
   assert.equal(layers.l1.evictions, 7)
+})
+
+test('generations: only a higher value is a change; an epoch reset changes everything', () => {
+  const g = new Generations('e1')
+  const start = g.seq
+  assert.equal(g.raise('catalog:p:1', 0), false, 'learning generation 0 of an unknown tag is no change')
+  assert.equal(g.changedSince(['catalog:p:1'], start), false)
+  assert.equal(g.raise('catalog:p:1', 2), true)
+  assert.equal(g.raise('catalog:p:1', 1), false, 'generations never go back within an epoch')
+  assert.equal(g.changedSince(['catalog:p:1'], start), true)
+  assert.equal(g.changedSince(['catalog:p:2'], start), false)
+  const entry = { body: '', etag: '', negative: false, tags: ['catalog:p:1'], gens: [2], epoch: 'e1', freshUntil: 0, staleUntil: 0 }
+  assert.equal(g.matches(entry), true)
+  const before = g.seq
+  g.reset('e2')
+  assert.equal(g.matches(entry), false)
+  assert.equal(g.changedSince(['catalog:p:2'], before), true)
 })

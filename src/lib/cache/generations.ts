@@ -32,8 +32,8 @@ export class Generations {
 
   /** Raises a tag to `gen` (from the bus, our own bump or an L2 read); lower values are ignored. */
   raise (tag: string, gen: number): boolean {
-    const cur = this.#tags.get(tag)
-    if (cur !== undefined && cur.gen >= gen) return false
+    // An unknown tag is at generation 0, so learning "0" from Redis changes nothing.
+    if ((this.#tags.get(tag)?.gen ?? 0) >= gen) return false
     this.#tags.set(tag, { gen, seq: ++this.#seq })
     return true
   }
