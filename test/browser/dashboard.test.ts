@@ -43,20 +43,69 @@ async function launch (): Promise<Browser> {
   })
 }
 
-/** Sends requests to `path` with `concurrency` workers until stopped. */
-function traffic (base: string, path: string, concurrency: number) {
+/** Sends requests to `path` with `concurrency` workers, each pausing `pauseMs` between requests, until stopped. */
+function traffic (base: string, path: string, concurrency: number, pauseMs: number) {
   const state = { running: true }
   const workers = Array.from({ length: concurrency }, async () => {
     while (state.running) {
       await fetch(`${base}${path}`).then((r) => r.arrayBuffer()).catch(() => {})
-      await sleep(5)
+      await sleep(pauseMs)
     }
   })
-  return async () => { state.running = false; await Promise.all(workers) }
+  let stopped: Promise<void> | undefined
+  return async () => {
+    state.running = false
+    stopped ??= Promise.all(workers).then(() => {})
+    await stopped
+  }
 }
 
 async function kpi (page: Page, name: string): Promise<string> {
   return (await page.textContent(`[data-kpi="${name}"]`)) ?? ''
+}
+
+/** Polls `check` (in this process, reading the page through playwright) until it holds. */
+async function until (what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(200)
+  }
+}
+
+async function scenario (page: Page, base: string, email: string, stops: (() => Promise<void>)[]): Promise<void> {
+  // Login through the form (the page refuses non-admin accounts itself).
+  await page.goto(`${base}/dashboard`)
+  await page.fill('input[name=email]', email)
+  await page.fill('input[name=password]', FIXTURE_PASSWORD)
+  await page.click('button[type=submit]')
+  await page.waitForSelector('#app:not([hidden])')
+  await page.waitForSelector('#conn[data-state="live"]', { timeout: 15_000 })
+
+  // Live numbers change while traffic runs (paced, so injected latency later shows in the p95).
+  const before = await kpi(page, 'rps_sub')
+  stops.push(traffic(base, '/test/fast', 2, 50))
+  await until('the request figures to change', async () => (await kpi(page, 'rps_sub')) !== before)
+  await until('a non-zero request rate', async () => Number((await kpi(page, 'rps')).replace(/,/g, '')) > 0)
+  await page.waitForSelector('#routes td code:text("GET /test/fast")', { timeout: 10_000 })
+  // Start-up requests (login hashes a password) can be slow enough to trip the rule: start from calm.
+  await page.waitForSelector('#alert-banner', { state: 'hidden', timeout: 30_000 })
+
+  // Inject latency: the alert fires and the banner cannot be missed.
+  const stopSlow = traffic(base, '/test/slow', 8, 0)
+  stops.push(stopSlow)
+  await page.waitForSelector('#alert-banner:not([hidden])', { timeout: 30_000 })
+  assert.match((await page.textContent('#alert-banner')) ?? '', /test_latency_p95/)
+  assert.equal(await page.locator('body.firing').count(), 1)
+  assert.match(await page.title(), /firing/)
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-alert-firing.png') })
+
+  // Remove the latency: the alert resolves and the banner goes away.
+  await stopSlow()
+  await page.waitForSelector('#alert-banner', { state: 'hidden', timeout: 30_000 })
+  assert.equal(await page.locator('body.firing').count(), 0)
+  await page.waitForSelector('#alerts-history td b.state-resolved', { timeout: 20_000 })
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-resolved.png'), fullPage: true })
 }
 
 test('dashboard: admin login, live numbers, an alert that appears under injected latency and clears when it resolves', { timeout: 120_000 }, async (t) => {
@@ -79,44 +128,20 @@ test('dashboard: admin login, live numbers, an alert that appears under injected
   await mkdir(ARTIFACTS, { recursive: true })
 
   const browser = await launch()
-  t.after(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } })
   const pageErrors: string[] = []
   page.on('pageerror', (err) => pageErrors.push(err.message))
-
-  // Login through the form; a customer's token is refused by the page itself.
-  await page.goto(`${base}/dashboard`)
-  await page.fill('input[name=email]', admin.email)
-  await page.fill('input[name=password]', FIXTURE_PASSWORD)
-  await page.click('button[type=submit]')
-  await page.waitForSelector('#app:not([hidden])')
-  await page.waitForSelector('#conn[data-state="live"]', { timeout: 15_000 })
-
-  // Live numbers change while traffic runs.
-  const before = await kpi(page, 'rps_sub')
-  const stopFast = traffic(base, '/test/fast', 3)
-  t.after(stopFast)
-  await page.waitForFunction((prev) => document.querySelector('[data-kpi="rps_sub"]')?.textContent !== prev, before, { timeout: 15_000 })
-  await page.waitForFunction(() => Number(document.querySelector('[data-kpi="rps"]')?.textContent?.replace(/,/g, '')) > 0, undefined, { timeout: 15_000 })
-  await page.waitForSelector('#routes td code:text("GET /test/fast")', { timeout: 10_000 })
-  // Start-up requests (login hashes a password) can be slow enough to trip the rule: start from calm.
-  await page.waitForSelector('#alert-banner', { state: 'hidden', timeout: 30_000 })
-
-  // Inject latency: the alert fires and the banner cannot be missed.
-  const stopSlow = traffic(base, '/test/slow', 6)
-  await page.waitForSelector('#alert-banner:not([hidden])', { timeout: 30_000 })
-  assert.match((await page.textContent('#alert-banner')) ?? '', /test_latency_p95/)
-  assert.equal(await page.evaluate(() => document.body.classList.contains('firing')), true)
-  assert.match(await page.title(), /firing/)
-  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-alert-firing.png') })
-
-  // Remove the latency: the alert resolves and the banner goes away.
-  await stopSlow()
-  await page.waitForSelector('#alert-banner', { state: 'hidden', timeout: 30_000 })
-  assert.equal(await page.evaluate(() => document.body.classList.contains('firing')), false)
-  await page.waitForSelector('#alerts-history td b.state-resolved', { timeout: 20_000 })
-  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-resolved.png'), fullPage: true })
-  await stopFast()
-
+  page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(msg.text()) })
+  const stops: (() => Promise<void>)[] = []
+  try {
+    await scenario(page, base, admin.email, stops)
+  } catch (err) {
+    // The screen and the page's own errors are what explain a failure.
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-failure.png'), fullPage: true }).catch(() => {})
+    throw new Error(`${(err as Error).message}\npage errors: ${JSON.stringify(pageErrors)}`, { cause: err })
+  } finally {
+    await Promise.all(stops.map((stop) => stop()))
+    await browser.close()
+  }
   assert.deepEqual(pageErrors, [])
 })

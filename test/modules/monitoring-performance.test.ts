@@ -274,3 +274,22 @@ test('search analytics: normalised top queries, zero-result queries and slow sea
   assert.deepEqual(body.zero_result_queries, [{ query: 'xyzzy', count: 2 }, { query: 'qwerty', count: 1 }])
   assert.deepEqual(body.slow_searches.map((s: { query: string, duration_ms: number }) => [s.query, s.duration_ms]), [['iphone 15', 120], ['qwerty', 60]])
 })
+
+test('dashboard assets: the page, its modules and uPlot from node_modules; nothing else is readable', async (t) => {
+  const app = await buildTestApp(t, NO_SHAPING)
+  const redirect = await app.inject('/dashboard')
+  assert.equal(redirect.statusCode, 301)
+  assert.equal(redirect.headers.location, '/dashboard/')
+  const page = await app.inject('/dashboard/')
+  assert.equal(page.statusCode, 200)
+  assert.match(String(page.headers['content-type']), /text\/html/)
+  assert.match(page.body, /<script type="module" src="app.js"><\/script>/)
+  for (const file of ['app.js', 'charts.js', 'panels.js', 'ops.js', 'format.js', 'style.css', 'vendor/uPlot.esm.js', 'vendor/uPlot.min.css']) {
+    const res = await app.inject(`/dashboard/${file}`)
+    assert.equal(res.statusCode, 200, file)
+    assert.ok(res.headers.etag, file)
+  }
+  for (const path of ['/dashboard/vendor/uPlot.cjs.js', '/dashboard/missing.js', '/dashboard/..%2Fpackage.json', '/dashboard/vendor/..%2F..%2Fpackage.json']) {
+    assert.ok([400, 404].includes((await app.inject(path)).statusCode), path)
+  }
+})
