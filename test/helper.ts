@@ -29,6 +29,9 @@ export function testConfig (overrides: Partial<Config> = {}): Readonly<Config> {
     redisKeyPrefix: TEST_REDIS_PREFIX,
     databasePoolMax: 10,
     logLevel: 'silent',
+    // No background load sampling: a CPU-heavy test run must not raise the load
+    // level and tighten limits or shed requests mid-test. Tests of the sampler set it.
+    loadSampleIntervalMs: 0,
     ...overrides
   })
 }
