@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '../users/common.schemas.js'
+import { errorResponses } from '../../lib/http-schemas.js'
 import { LoginBodySchema, RegisterBodySchema, SessionSchema } from './auth.schemas.js'
 import type { AuthService } from './auth.service.js'
 

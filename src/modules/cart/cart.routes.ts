@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses, rejectNonFiniteNumbers } from '../users/common.schemas.js'
+import { errorResponses, rejectNonFiniteNumbers } from '../../lib/http-schemas.js'
 import { AddToCartBodySchema, CartItemParamsSchema, CartSchema, SetQuantityBodySchema } from './cart.schemas.js'
 import type { CartService } from './cart.service.js'
 

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client.js'
 import { withDetails } from '../../errors.js'
-import { money } from '../users/common.schemas.js'
+import { money } from '../../lib/http-schemas.js'
 import { CartErrors } from './cart.errors.js'
 import { createCartRepository, type CartLineState, type CartRow } from './cart.repository.js'
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, type AddToCartBody, type Cart } from './cart.schemas.js'

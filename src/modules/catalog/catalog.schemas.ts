@@ -1,5 +1,7 @@
 import { Type, type Static, type TSchema, type TUnsafe } from 'typebox'
 
+export { ErrorSchema, errorResponses } from '../../lib/http-schemas.js'
+
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
 /** Offset paging stops here (page * page_size); deeper pages use the cursor, which costs the same at any depth. */
@@ -9,19 +11,6 @@ export const MAX_POPULAR_LIMIT = 50
 const MAX_ID = 2_147_483_647
 // numeric(10,2)
 const MAX_MONEY = 99_999_999.99
-
-export const ErrorSchema = Type.Object({
-  statusCode: Type.Integer(),
-  code: Type.String(),
-  error: Type.String(),
-  message: Type.String(),
-  details: Type.Optional(Type.Array(Type.Object({ field: Type.Optional(Type.String()), message: Type.String() }, { additionalProperties: true })))
-})
-
-/** `{ 400: ErrorSchema, ... }` for a route's response map. */
-export function errorResponses (...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ErrorSchema]))
-}
 
 /** 304 answers to `If-None-Match` carry no body. */
 export const NotModifiedSchema = Type.Null({ description: 'Not Modified: the ETag sent in If-None-Match is current' })

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox'
+import { Type, type Static } from 'typebox'
 import type { MetricName } from '../../lib/metrics-reader.js'
 
 /**
@@ -201,19 +201,8 @@ export const NotificationsQuerySchema = Type.Object({
 
 export const NotificationsResponseSchema = Type.Object({ notifications: Type.Array(NotificationSchema) })
 
-/** The one error body (src/errors.ts `ErrorBody`), for the response map of every alert, profile and slow-query route. */
-export const AlertsErrorSchema = Type.Object({
-  statusCode: Type.Integer(),
-  code: Type.String(),
-  error: Type.String(),
-  message: Type.String(),
-  details: Type.Optional(Type.Array(Type.Object({ field: Type.Optional(Type.String()), message: Type.String() }, { additionalProperties: true })))
-})
-
-/** `{ 400: AlertsErrorSchema, 401: ... }` for a route's response map. */
-export function alertErrorResponses (...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, AlertsErrorSchema]))
-}
+/** The one error body and its response-map helper (src/lib/http-schemas.ts), under this module's names. */
+export { ErrorSchema as AlertsErrorSchema, errorResponses as alertErrorResponses } from '../../lib/http-schemas.js'
 
 export type Severity = Static<typeof SeveritySchema>
 export type Operator = Static<typeof OperatorSchema>

@@ -1,4 +1,6 @@
-import { Type, type Static, type TSchema } from 'typebox'
+import { Type, type Static } from 'typebox'
+
+export { ErrorSchema, errorResponses } from '../../lib/http-schemas.js'
 
 /**
  * Response shapes of the metrics side of monitoring (Engineer M): performance,
@@ -287,20 +289,6 @@ export const SearchAnalyticsSchema = Type.Object({
   /** False when Redis is unreachable (nothing to show). */
   available: Type.Boolean()
 })
-
-/** The one error body (src/errors.ts `ErrorBody`). */
-export const ErrorSchema = Type.Object({
-  statusCode: Type.Integer(),
-  code: Type.String(),
-  error: Type.String(),
-  message: Type.String(),
-  details: Type.Optional(Type.Array(Type.Object({ field: Type.Optional(Type.String()), message: Type.String() }, { additionalProperties: true })))
-})
-
-/** `{ 401: ErrorSchema, 403: ErrorSchema, ... }` for a route's response map. */
-export function errorResponses (...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ErrorSchema]))
-}
 
 export const StreamTokenSchema = Type.Object({
   /** Seconds the stream cookie stays valid for opening a stream. */

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses, rejectNonFiniteNumbers } from '../users/common.schemas.js'
+import { errorResponses, rejectNonFiniteNumbers } from '../../lib/http-schemas.js'
 import {
   ListOrdersQuerySchema, OrderListSchema, OrderParamsSchema, OrderSchema, PlaceOrderBodySchema,
   PlaceOrderHeadersSchema, UpdateStatusBodySchema

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses, rejectNonFiniteNumbers } from '../users/common.schemas.js'
+import { errorResponses, rejectNonFiniteNumbers } from '../../lib/http-schemas.js'
 import { CreateReviewBodySchema, ListReviewsQuerySchema, ProductParamsSchema, ReviewListSchema, ReviewSchema } from './reviews.schemas.js'
 import type { ReviewsService } from './reviews.service.js'
 

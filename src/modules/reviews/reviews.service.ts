@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.js'
 import type { InventoryService } from '../inventory/inventory.service.js'
-import { isoTime, pagination } from '../users/common.schemas.js'
+import { isoTime, pagination } from '../../lib/http-schemas.js'
 import { ReviewsErrors } from './reviews.errors.js'
 import { createReviewsRepository, type ReviewRow } from './reviews.repository.js'
 import type { CreateReviewBody, ListReviewsQuery, Review, ReviewList } from './reviews.schemas.js'

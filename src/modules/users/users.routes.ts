@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from './common.schemas.js'
+import { errorResponses } from '../../lib/http-schemas.js'
 import { UpdateProfileBodySchema, UserSchema } from './users.schemas.js'
 import type { UsersService } from './users.service.js'
 

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
-import { isoTime, isoTimeOrNull } from './common.schemas.js'
+import { isoTime, isoTimeOrNull } from '../../lib/http-schemas.js'
 import { UsersErrors } from './users.errors.js'
 import { createUsersRepository, type CredentialsRow, type NewUser, type ProfilePatch, type UserRow } from './users.repository.js'
 import type { UpdateProfileBody, User } from './users.schemas.js'

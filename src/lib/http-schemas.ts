@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify'
 import { Type, type TSchema } from 'typebox'
-import { AppErrors, withDetails } from '../../errors.js'
+import { AppErrors, withDetails } from '../errors.js'
 
 /**
- * HTTP schemas shared by the account, cart, order and review modules: the
- * error body every 4xx carries and offset pagination. (They would sit well
- * in a shared src/lib file; they live here because this folder is ours.)
+ * HTTP pieces shared by every module: the error body each 4xx/5xx carries,
+ * offset pagination, and the money and time formats of responses.
  */
 
 /** The one error body (src/errors.ts `ErrorBody`). */
