@@ -30,6 +30,13 @@ export function money (v) {
   return v === null || v === undefined ? '–' : MONEY.format(v)
 }
 
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 })
+
+/** Large amounts in a headline card: 1,437,554.17 → 1.44M (the panel shows the exact figure). */
+export function moneyCompact (v) {
+  return v === null || v === undefined ? '–' : Math.abs(v) < 100000 ? MONEY.format(v) : COMPACT.format(v)
+}
+
 export function bytes (b) {
   if (b === null || b === undefined) return '–'
   const units = ['B', 'KB', 'MB', 'GB']

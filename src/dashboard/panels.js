@@ -1,5 +1,5 @@
 // Panels fed by the metrics side: KPIs, endpoints, instances, queries, business, search.
-import { $, bytes, duration, esc, money, ms, num, pct, setHtml, table, time } from './format.js'
+import { $, bytes, duration, esc, money, moneyCompact, ms, num, pct, setHtml, table, time } from './format.js'
 
 function kpi (name, value, sub, level) {
   const v = document.querySelector(`[data-kpi="${name}"]`)
@@ -26,8 +26,23 @@ export function renderKpis (snap) {
   kpi('pool', `${db.pool.in_use}/${db.pool.size}`, `${db.pool.waiting} waiting · peak ${db.pool.max_in_use} · ${db.up === false ? 'DB DOWN' : `${num(db.queries)} queries`}`,
     db.up === false ? 'bad' : level(db.pool.max_in_use / Math.max(1, db.pool.size), 0.7, 0.9))
   const alive = snap.instances.filter((i) => i.alive).length
-  kpi('instances', `${alive}`, `${snap.shared ? 'combined via Redis' : 'this instance only (Redis down)'} · ${bytes(snap.total.memory.rss_bytes)} RSS`,
-    snap.shared && snap.total.redis.up !== false ? 'ok' : 'warn')
+  const scope = snap.shared ? 'combined via Redis' : redisEmbedded ? 'one process (embedded mode, no Redis)' : 'this instance only (Redis down)'
+  kpi('instances', `${alive}`, `${scope} · ${bytes(snap.total.memory.rss_bytes)} RSS`,
+    redisEmbedded || (snap.shared && snap.total.redis.up !== false) ? 'ok' : 'warn')
+}
+
+// Set from /health/ready: without Redis at all, "Redis down" warnings would be wrong.
+let redisEmbedded = false
+
+/** The badge naming the backends `npm start` embedded (PGlite, no Redis), from `/health/ready`. */
+export function renderBackends (health) {
+  const embedded = (name) => health?.checks?.[name]?.mode === 'embedded'
+  redisEmbedded = embedded('redis')
+  const parts = [embedded('database') && 'PostgreSQL → PGlite', redisEmbedded && 'Redis → in-process'].filter(Boolean)
+  const badge = $('#backends')
+  badge.hidden = parts.length === 0
+  badge.textContent = `embedded: ${parts.join(' · ')}`
+  badge.title = 'Embedded mode: one process, one database connection, not for load. Set DATABASE_URL and REDIS_URL in production.'
 }
 
 export function renderRoutes (routes) {
@@ -67,7 +82,7 @@ export function renderInstances (snap) {
 }
 
 export function renderBusiness (b) {
-  kpi('revenue', money(b.revenue.today), `${num(b.orders.today)} orders today`)
+  kpi('revenue', moneyCompact(b.revenue.today), `${num(b.orders.today)} orders today`)
   $('#business-age').textContent = `computed ${time(b.computed_at)} (${b.timezone})`
   const growth = b.orders.growth_percent === null ? '–' : `${b.orders.growth_percent > 0 ? '+' : ''}${b.orders.growth_percent}%`
   const figure = (label, value, note = '') => `<div class="fig"><span class="k">${esc(label)}</span><span class="v">${value}</span><span class="s">${note}</span></div>`
@@ -88,7 +103,7 @@ export function renderBusiness (b) {
 
 export function renderSearch (s) {
   if (!s.available) {
-    setHtml($('#search'), '<p class="muted">Search analytics need Redis, which is unreachable.</p>')
+    setHtml($('#search'), `<p class="muted">${redisEmbedded ? 'Search analytics need Redis; this embedded run has none (set REDIS_URL).' : 'Search analytics need Redis, which is unreachable.'}</p>`)
     return
   }
   const list = (rows, empty) => table(rows, [['Query', (r) => esc(r.query)], ['Count', (r) => num(r.count), 'n']], empty)

@@ -72,7 +72,8 @@ class HistogramRing {
   private readonly hists: (Histogram | undefined)[]
   private readonly periods: Float64Array
 
-  constructor (private readonly size: number, private readonly periodS: number) {
+  /** `onEvict` sees every histogram leaving the ring (reused for a new period, or freed). */
+  constructor (private readonly size: number, private readonly periodS: number, private readonly onEvict?: (h: Histogram) => void) {
     this.hists = new Array(size).fill(undefined)
     this.periods = new Float64Array(size).fill(-1)
   }
@@ -82,7 +83,10 @@ class HistogramRing {
     const idx = period % this.size
     if (this.periods[idx] !== period) {
       const old = this.hists[idx]
-      if (old) old.reset()
+      if (old) {
+        this.onEvict?.(old)
+        old.reset()
+      }
       this.periods[idx] = period
     }
     let h = this.hists[idx]
@@ -116,6 +120,7 @@ class HistogramRing {
     for (let i = 0; i < this.size; i++) {
       const h = this.hists[i]
       if (h && this.periods[i] < oldest) {
+        this.onEvict?.(h)
         releaseHistogram(h)
         this.hists[i] = undefined
       }
@@ -168,11 +173,20 @@ export class LatencyWindow {
   private readonly counters = new CounterRing(FIELDS)
   private readonly seconds?: HistogramRing
   private readonly minutes = new HistogramRing(MINUTE_SLOTS, 60)
+  /**
+   * The sum of every per-second histogram in the ring, kept up to date
+   * (recorded into, and each second subtracted when it leaves), so the
+   * 60-second window — read every second for the dashboard and by alerts —
+   * costs one percentile lookup instead of merging 60 histograms.
+   */
+  private lastMinute?: Histogram
   /** Epoch second of the latest record. */
   lastRecordS = -1
 
   constructor (opts: LatencyWindowOptions = {}) {
-    if (opts.perSecondHistograms !== false) this.seconds = new HistogramRing(FINE_SECONDS, 1)
+    if (opts.perSecondHistograms !== false) {
+      this.seconds = new HistogramRing(FINE_SECONDS, 1, (h) => { if (h.totalCount > 0) this.lastMinute?.subtract(h) })
+    }
   }
 
   record (ms: number, status: number, nowS: number, dbMs = 0, cacheMs = 0): void {
@@ -193,7 +207,10 @@ export class LatencyWindow {
       v[b + (status >= 300 ? F_3XX : F_2XX)]++
     }
     const micros = msToMicros(ms)
-    this.seconds?.record(micros, nowS)
+    if (this.seconds) {
+      this.seconds.record(micros, nowS)
+      ;(this.lastMinute ??= acquireHistogram()).recordValue(micros)
+    }
     this.minutes.record(micros, nowS)
     this.lastRecordS = nowS
   }
@@ -213,14 +230,28 @@ export class LatencyWindow {
 
   /** Adds the latencies of the window into `target` (per second up to 60 s, else the overlapping minutes). */
   mergeInto (target: Histogram, windowS: number, nowS: number): void {
+    const lastMinute = this.lastMinuteAt(windowS, nowS)
+    if (lastMinute) {
+      if (lastMinute.totalCount > 0) target.add(lastMinute)
+      return
+    }
     const fromS = nowS - windowS + 1
     if (this.seconds && windowS <= FINE_SECONDS) this.seconds.mergeInto(target, fromS, nowS)
     else this.minutes.mergeInto(target, fromS, nowS)
   }
 
+  /** The running 60-second histogram when it answers this window exactly (not for a past `nowS`). */
+  private lastMinuteAt (windowS: number, nowS: number): Histogram | undefined {
+    if (!this.seconds || !this.lastMinute || windowS !== FINE_SECONDS || nowS < this.lastRecordS) return undefined
+    this.seconds.sweep(nowS)
+    return this.lastMinute
+  }
+
   summary (windowS: number, nowS: number): WindowSummary {
     const counts = this.counts(windowS, nowS)
     if (counts.count === 0) return { ...counts, p50: null, p95: null, p99: null, max: null }
+    const lastMinute = this.lastMinuteAt(windowS, nowS)
+    if (lastMinute) return { ...counts, p50: percentileMs(lastMinute, 50), p95: percentileMs(lastMinute, 95), p99: percentileMs(lastMinute, 99), max: maxMs(lastMinute) }
     const h = acquireHistogram()
     try {
       this.mergeInto(h, windowS, nowS)

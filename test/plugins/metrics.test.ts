@@ -233,6 +233,31 @@ test('rolling windows: percentiles per second, minute tier beyond 60 s, expiry, 
   assert.equal(set.find('OTHER')!.counts(60, t0).count, 2)
 })
 
+test('rolling windows: the running 60-second histogram matches the exact percentiles as seconds expire', () => {
+  const w = new LatencyWindow()
+  const t0 = 1_800_000_000
+  const recorded: { s: number, ms: number }[] = []
+  let seed = 7
+  const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
+  for (let s = t0; s < t0 + 150; s++) {
+    for (let i = 0; i < 20; i++) {
+      const ms = 1 + random() * (s % 30 === 0 ? 900 : 40)
+      w.record(ms, 200, s)
+      recorded.push({ s, ms })
+    }
+    if (s % 7 === 0) w.sweep(s)
+    if (s - t0 >= 59 && (s - t0) % 13 === 0) {
+      const inWindow = recorded.filter((r) => r.s > s - 60).map((r) => r.ms).sort((a, b) => a - b)
+      const exact = (p: number) => inWindow[Math.ceil((p / 100) * inWindow.length) - 1]
+      const summary = w.summary(60, s)
+      assert.equal(summary.count, inWindow.length)
+      for (const [p, got] of [[50, summary.p50], [95, summary.p95], [99, summary.p99]] as const) {
+        assert.ok(Math.abs(got! - exact(p)) <= exact(p) * 0.011 + 0.001, `p${p} at +${s - t0}s: ${got} vs ${exact(p)}`)
+      }
+    }
+  }
+})
+
 test('collector: chart points per second and window means of the process samples (fake clock)', () => {
   let now = 1_800_000_000_000
   const c = new MetricsCollector({ now: () => now, poolSize: 10 })
