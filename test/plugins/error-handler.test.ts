@@ -46,6 +46,20 @@ test('querystring of the wrong type → 400 naming the parameter', async (t) => 
   assert.equal(res.json().details[0].field, 'querystring.page')
 })
 
+test('a number that coercion turns into Infinity → 400 naming the field, on any route', async (t) => {
+  const app = await buildTestApp(t, { rateLimitEnabled: false }, { setup })
+  const query = await app.inject({ method: 'POST', url: '/test/echo?page=1e999', payload: { name: 'a', quantity: 1 } })
+  assert.equal(query.statusCode, 400)
+  assert.equal(query.json().details[0].field, 'querystring.page')
+  const body = await app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'a', quantity: '1e999' } })
+  assert.equal(body.statusCode, 400)
+  assert.equal(body.json().code, 'APP_VALIDATION_FAILED')
+  for (const url of ['/api/v1/products?page_size=1e999', '/api/v1/products/1e999', '/api/v1/products/search?q=phone&category_id=1e999']) {
+    const res = await app.inject({ url })
+    assert.equal(res.statusCode, 400, url)
+  }
+})
+
 test('malformed JSON → 400 with a clear message, no stack', async (t) => {
   const app = await buildTestApp(t, {}, { setup })
   const res = await app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"name":' })

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses, rejectNonFiniteNumbers } from '../../lib/http-schemas.js'
+import { errorResponses } from '../../lib/http-schemas.js'
 import { AddToCartBodySchema, CartItemParamsSchema, CartSchema, SetQuantityBodySchema } from './cart.schemas.js'
 import type { CartService } from './cart.service.js'
 
@@ -9,7 +9,6 @@ const security = [{ bearerAuth: [] }]
 
 /** The caller's own cart; every write answers the whole cart with its total. */
 export const cartRoutes: FastifyPluginAsyncTypebox<CartRoutesOptions> = async (app, { cart }) => {
-  app.addHook('preHandler', rejectNonFiniteNumbers)
   app.get('/', {
     preHandler: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 }, criticality: 'cart' },

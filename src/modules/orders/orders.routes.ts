@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses, rejectNonFiniteNumbers } from '../../lib/http-schemas.js'
+import { errorResponses } from '../../lib/http-schemas.js'
 import {
   ListOrdersQuerySchema, OrderListSchema, OrderParamsSchema, OrderSchema, PlaceOrderBodySchema,
   PlaceOrderHeadersSchema, UpdateStatusBodySchema
@@ -20,7 +20,6 @@ const security = [{ bearerAuth: [] }]
  * idempotency keys: an unref'd timer, cleared when the app closes.
  */
 export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { orders, purgeIntervalMs }) => {
-  app.addHook('preHandler', rejectNonFiniteNumbers)
   const purge = setInterval(() => {
     orders.purgeExpiredIdempotencyKeys()
       .then((n) => { if (n > 0) app.log.info({ deleted: n }, 'expired idempotency keys purged') })

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses, rejectNonFiniteNumbers } from '../../lib/http-schemas.js'
+import { errorResponses } from '../../lib/http-schemas.js'
 import { CreateReviewBodySchema, ListReviewsQuerySchema, ProductParamsSchema, ReviewListSchema, ReviewSchema } from './reviews.schemas.js'
 import type { ReviewsService } from './reviews.service.js'
 
@@ -7,7 +7,6 @@ export interface ReviewsRoutesOptions { reviews: ReviewsService }
 
 /** `/products/:id/reviews`: public list, authenticated create (one per user and product). */
 export const reviewsRoutes: FastifyPluginAsyncTypebox<ReviewsRoutesOptions> = async (app, { reviews }) => {
-  app.addHook('preHandler', rejectNonFiniteNumbers)
   app.get('/products/:id/reviews', {
     config: { rateLimit: { points: 100, duration: 60 }, criticality: 'browse' },
     schema: {
