@@ -45,10 +45,6 @@ export interface MetricsPluginOptions {
   now?: () => number
 }
 
-function routeKey (request: FastifyRequest): string {
-  return `${request.method} ${request.routeOptions.url ?? UNMATCHED_ROUTE}`
-}
-
 /** Subscribes `fn` to a diagnostics channel until the app closes. */
 function listen<T> (app: FastifyInstance, channel: diagnosticsChannel.Channel | string, fn: (msg: T) => void): void {
   const ch = typeof channel === 'string' ? diagnosticsChannel.channel(channel) : channel
@@ -87,33 +83,50 @@ function subscribeChannels (app: FastifyInstance, collector: MetricsCollector, p
   })
 }
 
+type DurationChild = ReturnType<PromMetrics['httpDuration']['labels']>
+
+/** Per (method, route template): the window key and the prom-client children by status, built once. */
+interface RouteLabels { key: string, byStatus: Map<number, DurationChild> }
+
 function addHttpHooks (app: FastifyInstance, collector: MetricsCollector, prom: PromMetrics): void {
-  // prom-client hashes the label object on every observe; the labelled children are
-  // cached instead (bounded: route templates × methods × status codes).
-  const children = new Map<string, ReturnType<PromMetrics['httpDuration']['labels']>>()
-  const durationOf = (method: string, route: string, status: number) => {
-    const key = `${method} ${route} ${status}`
-    let child = children.get(key)
-    if (!child) {
-      child = prom.httpDuration.labels({ method, route, status_code: status })
-      children.set(key, child)
-    }
+  // Hot path, every request: no label objects are built or hashed per request; prom-client's
+  // labelled children are cached (bounded: route templates × methods × status codes).
+  const labels = new Map<string, Map<string, RouteLabels>>()
+  const labelsOf = (method: string, route: string): RouteLabels => {
+    let byRoute = labels.get(method)
+    if (!byRoute) labels.set(method, (byRoute = new Map()))
+    let l = byRoute.get(route)
+    if (!l) byRoute.set(route, (l = { key: `${method} ${route}`, byStatus: new Map() }))
+    return l
+  }
+  const childOf = (l: RouteLabels, method: string, route: string, status: number): DurationChild => {
+    let child = l.byStatus.get(status)
+    if (!child) l.byStatus.set(status, (child = prom.httpDuration.labels({ method, route, status_code: status })))
     return child
   }
-  app.decorateRequest('metricsCounted', false)
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.routeOptions.config?.metrics !== false) {
-      request.metricsCounted = true
-      collector.inFlight++
-    }
-    done()
-  })
-  // A request whose client went away may never reach onResponse: release its in-flight slot here.
-  app.addHook('onRequestAbort', (request, done) => {
+  const uncount = (request: FastifyRequest) => {
     if (request.metricsCounted) {
       request.metricsCounted = false
       collector.inFlight--
     }
+  }
+
+  app.decorateRequest('metricsCounted', false)
+  // Routes marked `metrics: false` (long-lived streams) give their request back right after
+  // the global hook, so the global hook never has to read the route's config.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.metrics !== false) return
+    const own = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : []
+    route.onRequest = [function (request, _reply, done) { uncount(request); done() }, ...own]
+  })
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.metricsCounted = true
+    collector.inFlight++
+    done()
+  })
+  // A request whose client went away may never reach onResponse: release its in-flight slot here.
+  app.addHook('onRequestAbort', (request, done) => {
+    uncount(request)
     done()
   })
   app.addHook('onResponse', (request, reply, done) => {
@@ -122,8 +135,11 @@ function addHttpHooks (app: FastifyInstance, collector: MetricsCollector, prom: 
       collector.inFlight--
       const ms = reply.elapsedTime
       const status = reply.statusCode
-      collector.recordHttp(routeKey(request), ms, status, request.timings?.dbMs ?? 0, request.timings?.cacheMs ?? 0)
-      durationOf(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, status).observe(ms / 1000)
+      const method = request.method
+      const route = request.routeOptions.url ?? UNMATCHED_ROUTE
+      const l = labelsOf(method, route)
+      collector.recordHttp(l.key, ms, status, request.timings?.dbMs ?? 0, request.timings?.cacheMs ?? 0)
+      childOf(l, method, route, status).observe(ms / 1000)
     }
     done()
   })
@@ -138,11 +154,13 @@ function startTimers (app: FastifyInstance, collector: MetricsCollector, prom: P
   }, TICK_MS).unref()
 
   const probe = async () => {
-    const redisUp = app.redis.isReady() && await app.redis.client.ping().then((r) => r === 'PONG', () => false)
     const dbUp = await app.db.ping(PROBE_TIMEOUT_MS)
     collector.setProbe('db', dbUp)
-    collector.setProbe('redis', redisUp)
     prom.dependencyUp.set({ dependency: 'postgres' }, dbUp ? 1 : 0)
+    // Without Redis at all (embedded mode) there is nothing to probe: redis_up stays without a value.
+    if (app.redis.embedded) return
+    const redisUp = app.redis.isReady() && await app.redis.client.ping().then((r) => r === 'PONG', () => false)
+    collector.setProbe('redis', redisUp)
     prom.dependencyUp.set({ dependency: 'redis' }, redisUp ? 1 : 0)
   }
   const probeTimer = setInterval(() => { probe().catch((err) => app.log.warn({ err }, 'dependency probe failed')) }, PROBE_INTERVAL_MS).unref()
