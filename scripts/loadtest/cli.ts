@@ -13,7 +13,7 @@ export const USAGE = `Usage: npm run loadtest -- [flags]
   --users N              virtual users, each its own account and token (default 1000)
   --duration S           measured seconds (default 60)
   --warmup S             unmeasured seconds before (default 10)
-  --rate R               open model: requests/s scheduled (default users x 2)
+  --rate R               open model: requests/s scheduled (default users x 1.2)
   --model open|closed    open: fixed arrival schedule (default); closed: loop with think time, for capacity
   --think-ms MS          closed model think time (default 0)
   --arrival poisson|uniform   gaps of the open schedule (default poisson)

@@ -39,7 +39,10 @@ export function compare (before: Report, after: Report, files: { before: string,
     row('cache hit rate', before.server.cacheHitRate, after.server.cacheHitRate, (n) => pct(n, 1), null),
     row('DB time per request', before.server.dbMsPerRequest, after.server.dbMsPerRequest, ms, true),
     row('DB queries', before.server.dbQueries, after.server.dbQueries, (n) => String(n ?? 'n/a'), null),
-    row('load generator CPU (% of a core)', before.generator.cpuPercent, after.generator.cpuPercent, (n) => String(n), null)
+    row('load generator CPU (% of a core)', before.generator.cpuPercent, after.generator.cpuPercent, (n) => String(n), null),
+    row('server CPU (% of a core)', before.machine.cpuSplit?.server ?? null, after.machine.cpuSplit?.server ?? null, (n) => String(n ?? 'n/a'), null),
+    row('PostgreSQL CPU (% of a core)', before.machine.cpuSplit?.postgres ?? null, after.machine.cpuSplit?.postgres ?? null, (n) => String(n ?? 'n/a'), null),
+    row('other processes CPU (% of a core)', before.machine.cpuSplit?.other ?? null, after.machine.cpuSplit?.other ?? null, (n) => String(n ?? 'n/a'), null)
   ]
   const names = [...new Set([...before.endpoints, ...after.endpoints].map((e) => e.endpoint))]
   const endpoints = names.map((endpoint) => {

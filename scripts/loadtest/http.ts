@@ -33,6 +33,8 @@ export interface HttpResult {
   body?: unknown
   /** `TIMEOUT`, or the socket error code, when `status` is 0. */
   error?: string
+  /** Seconds from `Retry-After`, on a 429 or 503. */
+  retryAfterS?: number
 }
 
 export interface HttpClientOptions {
@@ -100,6 +102,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         })
         res.on('error', (err: NodeJS.ErrnoException) => finish({ status: 0, bytes, error: err.code ?? err.message }))
         res.on('end', () => {
+          if (status === 429 || status === 503) return finish({ status, bytes, retryAfterS: Number(res.headers['retry-after']) || undefined })
           if (!chunks || !req.read) return finish({ status, bytes })
           decode(Buffer.concat(chunks), res.headers['content-encoding'], req.read)
             .then((body) => finish({ status, bytes, body }))

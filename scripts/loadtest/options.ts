@@ -43,5 +43,10 @@ export interface LoadTestOptions {
   targets: Targets
 }
 
-/** Requests per second per user by default: a visit every few seconds with quick clicks inside it. */
-export const DEFAULT_USER_RPS = 2
+/**
+ * Requests per second per user by default (a click every ~0.8 s on average,
+ * Poisson). The spec asks 1000 concurrent users for more than 1000 RPS, so a
+ * user must average more than one request a second; 1.2 puts the schedule
+ * 20% above the throughput target. `--rate` sets any other total.
+ */
+export const DEFAULT_USER_RPS = 1.2

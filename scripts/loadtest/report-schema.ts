@@ -114,7 +114,19 @@ export const ReportSchema = Type.Object({
     node: Type.String(),
     platform: Type.String(),
     loadAverageBefore: Type.Array(Type.Number()),
-    loadAverageAfter: Type.Array(Type.Number())
+    loadAverageAfter: Type.Array(Type.Number()),
+    /** CPU over the measured window, percent of one core (the machine has cpus x 100), from /proc; null elsewhere. */
+    cpuSplit: Type.Union([Type.Null(), Type.Object({
+      server: Type.Number(),
+      postgres: Type.Number(),
+      redis: Type.Number(),
+      generator: Type.Number(),
+      /** Everything else: other engineers' processes, the kernel. */
+      other: Type.Number(),
+      idle: Type.Number(),
+      /** False when no process listening on the base URL's port was found (a remote server): its CPU is in `other`. */
+      serverFound: Type.Boolean()
+    })])
   }),
   generator: Type.Object({
     /** CPU the load generator itself used, percent of one core, over the measured window. */

@@ -119,6 +119,13 @@ function findingsSection (f: Findings): string[] {
   return lines
 }
 
+function cpuLine (m: Report['machine']): string {
+  const c = m.cpuSplit
+  if (!c) return '- CPU split: n/a (no /proc)'
+  return `- CPU during the window (% of one core, ${m.cpus * 100} in all): server ${c.serverFound ? c.server : 'not found (remote?)'}, PostgreSQL ${c.postgres}, Redis ${c.redis}, ` +
+    `load generator ${c.generator}, other processes ${c.other}, idle ${c.idle}`
+}
+
 function scheduled (s: Report['settings']): string {
   if (s.targetRps === null) return s.model === 'closed' ? 'closed loop' : 'one visit per user'
   if (s.spikeFactor === null) return `${s.targetRps} requests/s scheduled`
@@ -135,7 +142,8 @@ export function renderMarkdown (r: Report): string {
       `${scheduled(s)}, seed ${s.seed}, Zipf ${s.zipf}, ${s.connections} connections, auth ${s.auth}`,
     `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMb} MB, Node ${m.node}; load average before ${m.loadAverageBefore.join(' / ')}, after ${m.loadAverageAfter.join(' / ')}. ` +
       'The app, PostgreSQL, Redis and this load generator share these cores.',
-    `- Load generator: ${r.generator.cpuPercent}% of one core, event-loop delay p99 ${r.generator.eventLoopDelayP99Ms} ms, at most ${r.generator.peakInFlight} requests in flight`, '',
+    `- Load generator: ${r.generator.cpuPercent}% of one core, event-loop delay p99 ${r.generator.eventLoopDelayP99Ms} ms, at most ${r.generator.peakInFlight} requests in flight`,
+    cpuLine(r.machine), '',
     '## Targets', '', '| target | goal | measured | result |', '| --- | --- | --- | --- |',
     ...r.targets.map((t) => `| ${t.name} | ${t.goal} | ${t.shown} | ${t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'FAIL'} |`), '',
     '## Requests', '',

@@ -5,6 +5,7 @@ import { collectFindings } from './findings.js'
 import { verifyFlashSale } from './flash-sale.js'
 import { createHttpClient } from './http.js'
 import { JOURNEY_NAMES } from './journeys.js'
+import { cpuSplit, serverPids, snapshotCpu, type CpuSnapshot, type CpuSplit } from './machine-cpu.js'
 import { Pacer, spikeWindow, type Window } from './open-model.js'
 import { DEFAULT_USER_RPS, type LoadTestOptions } from './options.js'
 import { prepare, type Prepared } from './prepare.js'
@@ -89,21 +90,28 @@ interface Measurement {
   after: Scrape
   timeline: Report['timeline']
   generator: Report['generator']
+  cpuSplit: CpuSplit | null
+  /** Whether the server's processes were found (only on this machine). */
+  serverFound: boolean
   seconds: number
 }
 
 interface MeasuredWindow {
   /** Resolves with the /metrics scrape taken when measuring began. */
   before: () => Promise<Scrape>
-  /** Stops the ticker and returns the generator's own CPU and event-loop figures. */
-  stop: (seconds: number) => Report['generator']
+  /** Stops the ticker; returns the generator's own CPU and event-loop figures and the machine's CPU split over the window. */
+  stop: (seconds: number) => Promise<{ generator: Report['generator'], cpuSplit: CpuSplit | null }>
 }
 
-/** At the start of the measured window: scrape /metrics, start the generator's self-measurement and the live line. */
-function openWindow (run: RunState, p: Plan, origin: number, ctx: { opts: LoadTestOptions, prep: Prepared, hooks: RunHooks, timeline: Report['timeline'] }): MeasuredWindow {
+interface WindowContext { opts: LoadTestOptions, prep: Prepared, hooks: RunHooks, timeline: Report['timeline'], server: Set<number> }
+
+/** At the start of the measured window: scrape /metrics, snapshot the machine's CPU, start the generator's self-measurement and the live line. */
+function openWindow (run: RunState, p: Plan, origin: number, ctx: WindowContext): MeasuredWindow {
   const eld = monitorEventLoopDelay({ resolution: 10 })
   let cpuStart = process.cpuUsage()
   let before: Promise<Scrape> = Promise.resolve({ problem: 'the run ended before the measured window began' })
+  let machineStart: Promise<CpuSnapshot | undefined> | undefined
+  let machineEnd: Promise<CpuSnapshot | undefined> | undefined
   let ticker: NodeJS.Timeout | undefined
   const tick = (): void => {
     const now = performance.now()
@@ -112,10 +120,14 @@ function openWindow (run: RunState, p: Plan, origin: number, ctx: { opts: LoadTe
     const online = onlineAt(p.windows, now - origin)
     ctx.timeline.push({ ...s, online })
     ctx.hooks.live(`[${String(t).padStart(4)}/${ctx.opts.durationS} s] ${s.responses} rps | p95 ${s.p95Ms} ms | p99 ${s.p99Ms} ms | errors ${s.errors} | 429 ${s.limited} | in flight ${run.inFlight} | users ${online}`)
-    if (now >= run.measureEnd) clearInterval(ticker)
+    if (now >= run.measureEnd) {
+      clearInterval(ticker)
+      machineEnd ??= snapshotCpu(ctx.server)
+    }
   }
   const start = setTimeout(() => {
     before = scrapeMetrics(run.http, ctx.prep.metricsToken, ctx.hooks.workers ?? 1)
+    machineStart = snapshotCpu(ctx.server)
     cpuStart = process.cpuUsage()
     eld.enable()
     if (run.measureStart > origin) ctx.hooks.log('warm-up done, measuring')
@@ -123,16 +135,20 @@ function openWindow (run: RunState, p: Plan, origin: number, ctx: { opts: LoadTe
   }, Math.max(0, run.measureStart - performance.now()))
   return {
     before: () => before,
-    stop: (seconds) => {
+    stop: async (seconds) => {
       clearTimeout(start)
       clearInterval(ticker)
       const cpu = process.cpuUsage(cpuStart)
       eld.disable()
       const p99 = eld.percentile(99)
+      const [a, b] = await Promise.all([machineStart, machineEnd ?? snapshotCpu(ctx.server)])
       return {
-        cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 1000) / 10,
-        eventLoopDelayP99Ms: Number.isFinite(p99) ? Math.round(p99 / 1e4) / 100 : 0,
-        peakInFlight: run.peakInFlight
+        generator: {
+          cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 1000) / 10,
+          eventLoopDelayP99Ms: Number.isFinite(p99) ? Math.round(p99 / 1e4) / 100 : 0,
+          peakInFlight: run.peakInFlight
+        },
+        cpuSplit: a && b ? cpuSplit(a, b, os.cpus().length) : null
       }
     }
   }
@@ -146,7 +162,8 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
   const pick = createWeightedPicker(opts.mix ?? p.scenario.mix)
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`
   const timeline: Report['timeline'] = []
-  const window = openWindow(run, p, origin, { opts, prep, hooks, timeline })
+  const server = await serverPids(Number(new URL(opts.baseUrl).port || 80))
+  const window = openWindow(run, p, origin, { opts, prep, hooks, timeline, server })
   const abort = (): void => {
     run.stopped = true
     run.measureEnd = Math.min(run.measureEnd, performance.now())
@@ -165,14 +182,15 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
   }, run)))
   hooks.signal?.removeEventListener('abort', abort)
   const seconds = Math.max(0.001, (Math.min(run.measureEnd, performance.now()) - run.measureStart) / 1000)
-  const generator = window.stop(seconds)
+  const { generator, cpuSplit } = await window.stop(seconds)
   const after = await scrapeMetrics(http, prep.metricsToken, hooks.workers ?? 1)
-  return { run, before: await window.before(), after, timeline, seconds, generator }
+  return { run, before: await window.before(), after, timeline, seconds, generator, cpuSplit, serverFound: server.size > 0 }
 }
 
-function machine (loadBefore: number[]): Report['machine'] {
+function machine (loadBefore: number[], m: Measurement): Report['machine'] {
   const cpus = os.cpus()
   return {
+    cpuSplit: m.cpuSplit && { ...m.cpuSplit, serverFound: m.serverFound },
     cpus: cpus.length,
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     memoryMb: Math.round(os.totalmem() / 2 ** 20),
@@ -248,7 +266,7 @@ function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, findings, s
       mix: Object.fromEntries(JOURNEY_NAMES.filter((j) => (mix[j] ?? 0) > 0).map((j) => [j, mix[j] ?? 0])),
       spikeFactor: scenario.spikeFactor ?? null
     },
-    machine: machine(loadBefore),
+    machine: machine(loadBefore, m),
     generator: m.generator,
     overall,
     endpoints: rec.endpoints().map((e) => ({ endpoint: e.endpoint, ...traffic(e.counts, e.latency, m.seconds) })),

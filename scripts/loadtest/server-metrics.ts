@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { HttpClient } from './http.js'
 import { delta, parsePrometheus, sumBy, total, type Sample } from './prometheus.js'
 import type { ServerFigures } from './report-schema.js'
@@ -20,6 +21,8 @@ export type Scrape = { samples: Sample[], instances: number } | { problem: strin
 
 const INSTANCE_INFO = 'techmart_instance_info'
 const SCRAPES_PER_WORKER = 8
+const MAX_LIMITED_WAITS = 3
+const MAX_RETRY_WAIT_S = 10
 
 function instanceOf (samples: Sample[]): string {
   return samples.find((s) => s.name === INSTANCE_INFO)?.labels.instance_id ?? ''
@@ -33,8 +36,14 @@ function instanceOf (samples: Sample[]): string {
  */
 export async function scrapeMetrics (http: HttpClient, token: string, workers = 1): Promise<Scrape> {
   const seen = new Map<string, Sample[]>()
+  let limitedWaits = 0
   for (let attempt = 0; attempt < workers * SCRAPES_PER_WORKER && seen.size < workers; attempt++) {
     const res = await http.request({ method: 'GET', path: '/metrics', token, read: 'text', headers: { accept: 'text/plain', connection: 'close' } })
+    // /metrics has a rate limit that tightens under load; a scrape is worth a short wait.
+    if (res.status === 429 && limitedWaits++ < MAX_LIMITED_WAITS) {
+      await sleep(Math.min(MAX_RETRY_WAIT_S, res.retryAfterS ?? 1) * 1000)
+      continue
+    }
     if (res.status !== 200 || typeof res.body !== 'string') return { problem: `GET /metrics answered ${res.status || res.error}` }
     const samples = parsePrometheus(res.body)
     seen.set(instanceOf(samples), samples)

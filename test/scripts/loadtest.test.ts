@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js'
 import { seedDatabase } from '../../src/db/seed/index.js'
 import { parseCli, UsageError } from '../../scripts/loadtest/cli.js'
 import { planOutline } from '../../scripts/loadtest/findings.js'
+import { cpuSplit } from '../../scripts/loadtest/machine-cpu.js'
 import { Pacer, spikeFactor, spikePoolSize, spikeWindow } from '../../scripts/loadtest/open-model.js'
 import { createRng, createWeightedPicker, createZipfSampler, deriveSeed } from '../../scripts/loadtest/prng.js'
 import { delta, parsePrometheus, sumBy } from '../../scripts/loadtest/prometheus.js'
@@ -176,6 +177,13 @@ describe('loadtest: server metrics and targets', () => {
     assert.equal(serverFigures({ problem: 'GET /metrics answered 401' }, { samples: after, instances: 1 }, 1).available, false)
   })
 
+  test('the CPU split charges the machine\'s busy time not owned by known processes to "other"', () => {
+    const a = { at: 0, busy: 0, total: 0, groups: { server: 0, postgres: 0, redis: 0, generator: 0, other: 0 } }
+    // 10 s on 2 cores = 2000 jiffies; 1500 busy: server 800, postgres 300, redis 50, generator 150 → other 200.
+    const b = { at: 10_000, busy: 1500, total: 2000, groups: { server: 800, postgres: 300, redis: 50, generator: 150, other: 90 } }
+    assert.deepEqual(cpuSplit(a, b, 2), { server: 80, postgres: 30, redis: 5, generator: 15, other: 20, idle: 50 })
+  })
+
   test('a slow query plan is summarised as its first nodes', () => {
     const plan = [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Sort', Plans: [{ 'Node Type': 'Seq Scan', 'Relation Name': 'products' }] }] } }]
     assert.equal(planOutline(plan), 'Limit > Sort > Seq Scan on products')
@@ -300,6 +308,7 @@ describe('loadtest smoke (10 users, 5 s, real server)', () => {
     assert.ok(report.server.dbQueries! > 0)
     assert.ok(!report.findings.notes.some((n) => n.startsWith('slow queries')), report.findings.notes.join('; '))
     assert.equal(report.settings.users, 10)
+    assert.equal(report.machine.cpuSplit?.serverFound, true, 'the server listening on the port was found in /proc')
     assert.equal(report.targets.length, 4)
     assert.ok(report.timeline.length >= 4)
   })
