@@ -44,18 +44,48 @@ export interface PacingPlan {
 /** Share of the rate the warm-up ramp starts from. */
 export const RAMP_START_SHARE = 0.1
 
+/**
+ * The warm-up ramp as a time change: "operational time" runs at the ramp's
+ * share of real time (RAMP_START_SHARE rising linearly to 1 over `rampMs`),
+ * so a fixed-rate schedule drawn in operational time is, in real time, a
+ * Poisson process whose rate follows the ramp exactly — no gap drawn early
+ * in the ramp reaches into the measured window.
+ */
+export class RampClock {
+  private readonly area: number
+
+  constructor (private readonly rampMs: number) {
+    this.area = rampMs * (1 + RAMP_START_SHARE) / 2
+  }
+
+  toOperational (t: number): number {
+    const r = this.rampMs
+    if (r <= 0 || t >= r) return r <= 0 ? t : this.area + (t - r)
+    return RAMP_START_SHARE * t + (1 - RAMP_START_SHARE) * t * t / (2 * r)
+  }
+
+  toReal (u: number): number {
+    const r = this.rampMs
+    if (r <= 0 || u >= this.area) return r <= 0 ? u : r + (u - this.area)
+    const a = (1 - RAMP_START_SHARE) / (2 * r)
+    return (-RAMP_START_SHARE + Math.sqrt(RAMP_START_SHARE ** 2 + 4 * a * u)) / (2 * a)
+  }
+}
+
 export class Pacer {
   private due: number | undefined
+  /** Open model: operational time (see RampClock) of the last due request. */
+  private op = 0
   private lastCompleted: number | undefined
+  private readonly clock: RampClock
 
-  constructor (private readonly plan: PacingPlan, private readonly rng: Rng, private readonly origin: number) {}
+  constructor (private readonly plan: PacingPlan, private readonly rng: Rng, private readonly origin: number) {
+    this.clock = new RampClock(plan.model === 'open' ? plan.rampMs ?? 0 : 0)
+  }
 
-  private gap (from: number): number {
-    let mean = this.plan.meanGapMs
+  private gap (): number {
+    const mean = this.plan.meanGapMs
     if (mean <= 0) return 0
-    const ramp = this.plan.rampMs ?? 0
-    const t = from - this.origin
-    if (this.plan.model === 'open' && ramp > 0 && t < ramp) mean /= RAMP_START_SHARE + (1 - RAMP_START_SHARE) * Math.max(0, t) / ramp
     return this.plan.arrival === 'uniform' ? mean : exponential(this.rng, mean)
   }
 
@@ -68,13 +98,14 @@ export class Pacer {
     let next: number
     if (this.due === undefined) {
       // A random phase spreads the first requests instead of firing them all at once.
-      const start = this.origin + window.start
-      next = start + (this.plan.arrival === 'uniform' ? this.rng() * this.gap(start) : this.gap(start))
+      const phase = this.plan.arrival === 'uniform' ? this.rng() * this.plan.meanGapMs : this.gap()
+      this.op = this.clock.toOperational(window.start) + phase
+      next = this.plan.model === 'open' ? this.origin + this.clock.toReal(this.op) : this.origin + window.start + phase
     } else if (this.plan.model === 'open') {
-      next = this.due + this.gap(this.due)
+      this.op += this.gap()
+      next = this.origin + this.clock.toReal(this.op)
     } else {
-      const last = this.lastCompleted ?? this.due
-      next = last + this.gap(last)
+      next = (this.lastCompleted ?? this.due) + this.gap()
     }
     this.due = next
     return next < this.origin + window.end ? next : undefined
