@@ -52,11 +52,15 @@ export function duration (seconds) {
   return `${Math.floor(seconds / 86400)}d ${Math.floor((seconds % 86400) / 3600)}h`
 }
 
+const CLOCK = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }
+const DAY_CLOCK = { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }
+
+/** Compact local time (24 h): `16:49:31` today, `Nov 27, 16:49` before. */
 export function time (iso) {
   if (!iso) return '–'
   const d = new Date(iso)
   const today = new Date().toDateString() === d.toDateString()
-  return today ? d.toLocaleTimeString() : d.toLocaleString()
+  return d.toLocaleString([], today ? CLOCK : DAY_CLOCK)
 }
 
 /** A table from rows: `columns` is [[header, (row) => html, className?], ...]. */
