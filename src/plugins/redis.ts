@@ -9,6 +9,13 @@ export interface RedisPluginOptions {
   keyPrefix: string
   /** A command that takes longer fails instead of holding the request. @default 500 */
   commandTimeoutMs: number
+  /**
+   * No Redis server (REDIS_EMBEDDED): nothing connects, `isReady()` stays
+   * false and commands fail at once, so every consumer runs its in-process
+   * fallback; `embedded` tells them to skip what only makes sense across
+   * instances (pub/sub, leases). @default false
+   */
+  embedded?: boolean
 }
 
 export interface RedisDecorator {
@@ -20,6 +27,8 @@ export interface RedisDecorator {
   isReady: () => boolean
   /** A new connection with the same options (pub/sub needs its own). Closed by the caller. */
   duplicate: () => Redis
+  /** True when there is no Redis at all (embedded mode), as opposed to Redis being down. */
+  embedded: boolean
 }
 
 declare module 'fastify' {
@@ -38,7 +47,34 @@ export function redisClientOptions (commandTimeoutMs: number) {
   }
 }
 
+/**
+ * A client that never connects: closed before its first command, so every
+ * command rejects at once ("Connection is closed") instead of dialling the
+ * URL. Consumers still holding it degrade exactly as during an outage.
+ */
+function closedClient (url: string, commandTimeoutMs: number): Redis {
+  const client = new Redis(url, redisClientOptions(commandTimeoutMs))
+  client.on('error', () => {})
+  client.disconnect()
+  return client
+}
+
+function embeddedRedis (opts: RedisPluginOptions): RedisDecorator {
+  return {
+    client: closedClient(opts.url, opts.commandTimeoutMs),
+    prefix: opts.keyPrefix,
+    key: (...parts) => [opts.keyPrefix, ...parts].join(':'),
+    isReady: () => false,
+    duplicate: () => closedClient(opts.url, opts.commandTimeoutMs),
+    embedded: true
+  }
+}
+
 const redisPlugin: FastifyPluginAsync<RedisPluginOptions> = async (app, opts) => {
+  if (opts.embedded) {
+    app.decorate('redis', embeddedRedis(opts))
+    return
+  }
   const client = new Redis(opts.url, redisClientOptions(opts.commandTimeoutMs))
   let downSince: number | undefined
   client.on('error', (err) => {
@@ -70,7 +106,8 @@ const redisPlugin: FastifyPluginAsync<RedisPluginOptions> = async (app, opts) =>
       const dup = client.duplicate()
       duplicates.add(dup)
       return dup
-    }
+    },
+    embedded: false
   })
   app.addHook('onClose', async () => {
     for (const dup of duplicates) dup.disconnect()
