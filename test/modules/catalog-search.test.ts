@@ -6,6 +6,7 @@ import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
 import { createProduct } from '../fixtures.js'
 import { ProductListSchema } from '../../src/modules/catalog/catalog.schemas.js'
 import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
+import { searchChannel, type SearchEvent } from '../../src/modules/catalog/catalog.listing.js'
 
 let app: FastifyInstance
 let w: CatalogWorld
@@ -69,6 +70,25 @@ describe('full-text search', () => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/products/search', payload: { q: 'laptop', max_price: 600, sort_by: 'price' } })
     assert.equal(res.statusCode, 200)
     assert.deepEqual(names(res.json()), ['Wireless Mouse', 'Neoprene Laptop Sleeve', 'Laptop'])
+  })
+})
+
+describe('search analytics feed', () => {
+  test('every search, cached or not, is published with its result count and duration', async () => {
+    const events: SearchEvent[] = []
+    const listener = (m: unknown) => { events.push(m as SearchEvent) }
+    searchChannel.subscribe(listener)
+    try {
+      const first = await get('/api/v1/products/search?q=laptop')
+      await get('/api/v1/products/search?q=laptop') // a cache hit
+      await get('/api/v1/products/search?q=zzqqxxnothing')
+      await get('/api/v1/products?page=1') // not a search
+      assert.equal(events.length, 3)
+      assert.deepEqual(events.map((e) => [e.query, e.results]), [['laptop', first.pagination.total_count], ['laptop', first.pagination.total_count], ['zzqqxxnothing', 0]])
+      assert.ok(events.every((e) => e.durationMs >= 0))
+    } finally {
+      searchChannel.unsubscribe(listener)
+    }
   })
 })
 

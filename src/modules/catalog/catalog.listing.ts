@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel'
 import type { Sql } from '../../db/client.js'
 import type { CacheDecorator, CacheLoadResult, CacheResult, CacheType } from '../../plugins/cache.js'
 import type { CategoryIndex } from './catalog.categories.js'
@@ -20,6 +21,12 @@ export interface ListingDeps {
   categoryIndex: () => Promise<CategoryIndex>
   words: WordsRefresher
 }
+
+/** One search as monitoring's search analytics consumes it. */
+export interface SearchEvent { query: string, results: number, durationMs: number }
+/** Published after every search (GET/POST /products/search and `q` on lists). */
+export const searchChannel = diagnosticsChannel.channel('techmart:search')
+const TOTAL_COUNT = /"total_count":(\d+)/
 
 interface Plan {
   type: CacheType
@@ -184,8 +191,16 @@ export function createListing (deps: ListingDeps) {
 
   /** A list, search or category page as cached bytes. */
   async function list (query: ListQuery, pathCategoryId?: number): Promise<CacheResult> {
+    const started = performance.now()
     const p = await plan(query, pathCategoryId)
-    return deps.cache.getOrLoad({ type: p.type, key: p.key, tags: p.tags, load: () => load(p) })
+    const result = await deps.cache.getOrLoad({ type: p.type, key: p.key, tags: p.tags, load: () => load(p) })
+    if (p.q !== undefined && searchChannel.hasSubscribers) {
+      // Search analytics (top, zero-result and slow queries) for hits and misses alike;
+      // the count is read from the cached bytes rather than re-parsing the whole body.
+      const results = Number(TOTAL_COUNT.exec(result.body)?.[1] ?? 0)
+      searchChannel.publish({ query: p.q, results, durationMs: performance.now() - started } satisfies SearchEvent)
+    }
+    return result
   }
 
   return { list }
