@@ -81,9 +81,10 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     readUrl: config.databaseReadUrl || undefined,
     max: config.databasePoolMax,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
-    connectTimeoutS: config.databaseConnectTimeoutS
+    connectTimeoutS: config.databaseConnectTimeoutS,
+    embedded: config.databaseEmbedded
   })
-  await app.register(redisPlugin, { url: config.redisUrl, keyPrefix: config.redisKeyPrefix, commandTimeoutMs: config.redisCommandTimeoutMs })
+  await app.register(redisPlugin, { url: config.redisUrl, keyPrefix: config.redisKeyPrefix, commandTimeoutMs: config.redisCommandTimeoutMs, embedded: config.redisEmbedded })
   await app.register(cachePlugin, {
     enabled: config.cacheEnabled,
     l1MaxEntries: config.cacheL1MaxEntries,
@@ -128,7 +129,9 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
   })
   await app.register(slowQueriesPlugin, {
     databaseUrl: config.databaseUrl,
-    thresholdMs: config.slowQueryMs,
+    // EXPLAIN runs on a second connection; on the embedded PGlite every connection shares one
+    // session, so its statements (DEALLOCATE ALL included) would hit the app's: capture is off there.
+    thresholdMs: config.databaseEmbedded ? 0 : config.slowQueryMs,
     explainTimeoutMs: config.slowQueryExplainTimeoutMs,
     cooldownMs: config.slowQueryCooldownMs,
     maxRows: config.slowQueryMaxRows,

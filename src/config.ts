@@ -92,7 +92,17 @@ export const ConfigSchema = Type.Object({
   metricsRetentionDays: Type.Integer({ env: 'METRICS_RETENTION_DAYS', default: 7, minimum: 1, maximum: 90 }),
   slowSearchMs: Type.Number({ env: 'SLOW_SEARCH_MS', default: 100, minimum: 0 }),
   webConcurrency: Type.Integer({ env: 'WEB_CONCURRENCY', default: 1, minimum: 1, maximum: 64 }),
-  shutdownGraceMs: Type.Integer({ env: 'SHUTDOWN_GRACE_MS', default: 10000, minimum: 0 })
+  shutdownGraceMs: Type.Integer({ env: 'SHUTDOWN_GRACE_MS', default: 10000, minimum: 0 }),
+  // Embedded mode (src/embedded): `npm start` without PostgreSQL/Redis. See README "Runs anywhere".
+  /** DATABASE_URL is the embedded PGlite server `npm start` runs (one session: one pool connection). */
+  databaseEmbedded: Type.Boolean({ env: 'DATABASE_EMBEDDED', default: false }),
+  /** No Redis: L1-only cache, in-memory rate limits, single-process alerts and profiling. */
+  redisEmbedded: Type.Boolean({ env: 'REDIS_EMBEDDED', default: false }),
+  embeddedDataDir: Type.String({ env: 'EMBEDDED_DATA_DIR', default: '.data/pglite', minLength: 1 }),
+  embeddedPgPort: Type.Integer({ env: 'EMBEDDED_PG_PORT', default: 55432, minimum: 0, maximum: 65535 }),
+  /** Where `npm start` looks for PostgreSQL / Redis when DATABASE_URL / REDIS_URL are not set. */
+  defaultPgAddr: Type.String({ env: 'TECHMART_DEFAULT_PG_ADDR', default: '127.0.0.1:5432', pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+):[0-9]{1,5}$' }),
+  defaultRedisAddr: Type.String({ env: 'TECHMART_DEFAULT_REDIS_ADDR', default: '127.0.0.1:6379', pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+):[0-9]{1,5}$' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

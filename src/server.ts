@@ -5,6 +5,7 @@ import { pino } from 'pino'
 import { buildApp } from './app.js'
 import { runPrimary } from './cluster.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { checkEmbeddedConfig, embeddedModeMessage } from './embedded/mode.js'
 
 /** Process entry: config → (cluster primary | app → listen); graceful shutdown on SIGTERM/SIGINT. */
 async function main (): Promise<void> {
@@ -23,7 +24,9 @@ function readConfig (): Readonly<Config> {
   try {
     const { values } = parseArgs({ options: { workers: { type: 'string' } }, strict: true })
     const overrides = values.workers === undefined ? {} : { webConcurrency: Number(values.workers) }
-    return loadConfig(process.env, overrides)
+    const config = loadConfig(process.env, overrides)
+    checkEmbeddedConfig(process.env, config)
+    return config
   } catch (err) {
     const message = err instanceof ConfigError ? err.message : `Invalid arguments: ${(err as Error).message}`
     process.stderr.write(`${message}\n`)
@@ -44,6 +47,8 @@ async function serve (config: Readonly<Config>): Promise<void> {
   const base = `http://${host}:${(app.server.address() as { port: number }).port}`
   app.log.info({ api: `${base}/api/v1`, docs: `${base}/docs`, dashboard: `${base}/dashboard`, health: `${base}/health/ready` },
     `TechMart listening on ${base} — API ${base}/api/v1, docs ${base}/docs, dashboard ${base}/dashboard`)
+  const embedded = embeddedModeMessage(config)
+  if (embedded) app.log.warn({ embedded: { database: config.databaseEmbedded, redis: config.redisEmbedded } }, embedded)
 }
 
 main().catch((err) => {

@@ -3,7 +3,7 @@
 /* global requestAnimationFrame, cancelAnimationFrame, EventSource */
 import { createCharts } from './charts.js'
 import { $, toast } from './format.js'
-import { renderBusiness, renderInstances, renderKpis, renderRoutes, renderSearch } from './panels.js'
+import { renderBackends, renderBusiness, renderInstances, renderKpis, renderRoutes, renderSearch } from './panels.js'
 import { renderAlerts, renderNotifications, renderProfiles, renderSlowQueries, SILENCE_S, unavailable } from './ops.js'
 
 const API = '/api/v1'
@@ -123,6 +123,8 @@ async function start () {
   $('#app').hidden = false
   $('#whoami').textContent = sessionStorage.getItem(`${TOKEN_KEY}.email`) ?? ''
   charts ??= createCharts($('#charts'))
+  // Which backends are embedded (public, no token): the badge, and no "Redis down" warnings without Redis.
+  await fetch('/health/ready').then((res) => res.json()).then(renderBackends, () => {})
   await loadPerformance().catch(() => {})
   await Promise.all([loadBusiness(), loadAlerts(), loadProfiles(), loadSlow(), loadSearch()])
   openStream()

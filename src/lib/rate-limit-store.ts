@@ -41,8 +41,12 @@ return {math.ceil(ahead / interval - 1e-6), math.ceil(ahead)}
 `
 
 export interface RouteLimiterOptions {
-  /** A connection used only by rate limiting: RateLimiterRedis defines its script on the client. */
-  client: Redis
+  /**
+   * A connection used only by rate limiting: RateLimiterRedis defines its
+   * script on the client. Undefined without Redis (embedded mode): the
+   * in-memory insurance limiter then counts every request itself.
+   */
+  client: Redis | undefined
   /** Every key is `${keyPrefix}:${clientKey}`. */
   keyPrefix: string
   /** The route's base limit (before load scaling) and window. */
@@ -72,7 +76,8 @@ export class RouteLimiter {
   get basePoints (): number { return this.opts.points }
   get durationS (): number { return this.opts.durationS }
 
-  private limiterFor (limit: number): RateLimiterRedis {
+  private limiterFor (limit: number): RateLimiterRedis | RateLimiterMemory {
+    if (!this.opts.client) return this.insurance
     let limiter = this.byLimit.get(limit)
     if (!limiter) {
       limiter = new RateLimiterRedis({

@@ -6,7 +6,7 @@ import type { MetricName, MetricsReader } from '../lib/metrics-reader.js'
 import { createAlertEngine, type TickResult } from '../modules/monitoring/alerts.engine.js'
 import { createAlertEvaluator } from '../modules/monitoring/alerts.evaluator.js'
 import { monitoringKeys } from '../modules/monitoring/alerts.keys.js'
-import { createLeaderLease } from '../modules/monitoring/alerts.lease.js'
+import { createLeaderLease, createLocalLease, type LeaderLease } from '../modules/monitoring/alerts.lease.js'
 import { createNotifier } from '../modules/monitoring/alerts.notifier.js'
 import { createEventRelay } from '../modules/monitoring/alerts.relay.js'
 import { createAlertsRepository } from '../modules/monitoring/alerts.repository.js'
@@ -80,7 +80,8 @@ function withDependencyProbes (app: FastifyInstance, reader: MetricsReader) {
   async function refresh (): Promise<void> {
     // Only probe what the reader does not measure itself.
     if (reader.value('db_up', DEPENDENCY_WINDOW_S) === undefined) probes.db_up = (await app.db.ping(DEPENDENCY_PING_TIMEOUT_MS)) ? 1 : 0
-    if (reader.value('redis_up', DEPENDENCY_WINDOW_S) === undefined) probes.redis_up = app.redis.isReady() ? 1 : 0
+    // Without Redis at all (embedded mode) redis_up has no value, so redis_down never fires.
+    if (!app.redis.embedded && reader.value('redis_up', DEPENDENCY_WINDOW_S) === undefined) probes.redis_up = app.redis.isReady() ? 1 : 0
   }
   return { reader: wrapped, refresh }
 }
@@ -151,7 +152,7 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
   })
 
   await relay.start()
-  let lease: ReturnType<typeof createLeaderLease> | undefined
+  let lease: LeaderLease | undefined
   app.addHook('onReady', async () => {
     const reader = resolveReader(app, opts)
     if (!reader) {
@@ -160,7 +161,9 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
     }
     const probed = withDependencyProbes(app, reader)
     engine = createAlertEngine({ rules, reader: probed.reader, repeatIntervalS: opts.repeatIntervalS, instance })
-    lease = createLeaderLease({ client: app.redis.client, key: monitoringKeys.alertLeader(app.redis), holder: instance, ttlMs: Math.max(3 * opts.evalIntervalMs, 10_000), log })
+    lease = app.redis.embedded
+      ? createLocalLease()
+      : createLeaderLease({ client: app.redis.client, key: monitoringKeys.alertLeader(app.redis), holder: instance, ttlMs: Math.max(3 * opts.evalIntervalMs, 10_000), log })
     evaluation = createAlertEvaluator({ engine, repo, notifier, lease, publish, log, clock, intervalMs: opts.evalIntervalMs, retentionDays: opts.historyRetentionDays, beforeTick: probed.refresh })
     if (opts.autoStart !== false) evaluation.start()
   })

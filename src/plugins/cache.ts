@@ -157,7 +157,7 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
     gens.reset(epoch)
     l1.clear()
   }
-  const invalidator: Invalidator = createInvalidator({ app, l2, gens, l1, resetEpoch, subscribe: opts.enabled })
+  const invalidator: Invalidator = createInvalidator({ app, l2, gens, l1, resetEpoch, subscribe: opts.enabled && !app.redis.embedded })
   await invalidator.start()
 
   const reader: Reader = createReader({
@@ -204,8 +204,9 @@ async function bypass (opts: CacheReadOptions, statsFor: (type: string) => Cache
   return { body, etag: computeEtag(body), negative: loaded.negative === true, status: 'bypass' }
 }
 
-/** The current epoch of the generation hash, creating it when Redis has none. */
+/** The current epoch of the generation hash, creating it when Redis has none (without Redis: a local one). */
 async function readEpoch (app: Parameters<FastifyPluginAsync>[0]): Promise<string> {
+  if (app.redis.embedded) return newEpoch()
   const key = app.redis.key('cache', 'gens')
   const candidate = newEpoch()
   await app.redis.client.hsetnx(key, '__epoch', candidate)

@@ -11,6 +11,12 @@ export interface DbPluginOptions {
   max: number
   statementTimeoutMs: number
   connectTimeoutS: number
+  /**
+   * `url` is the embedded PGlite server of `npm start` (DATABASE_EMBEDDED):
+   * one session shared by all its clients, so the pool must be one
+   * connection (checked at boot). @default false
+   */
+  embedded?: boolean
 }
 
 export interface DbDecorator {
@@ -25,6 +31,8 @@ export interface DbDecorator {
   pool: PoolMonitor
   /** True when the database answers `SELECT 1` within `timeoutMs`. */
   ping: (timeoutMs?: number) => Promise<boolean>
+  /** The database is the embedded PGlite server (health and the dashboard show it). */
+  embedded: boolean
 }
 
 declare module 'fastify' {
@@ -32,6 +40,8 @@ declare module 'fastify' {
 }
 
 const dbPlugin: FastifyPluginAsync<DbPluginOptions> = async (app, opts) => {
+  // Two pooled connections to PGlite would run inside each other's transactions.
+  if (opts.embedded && opts.max !== 1) throw new Error(`The embedded database serves one session: DATABASE_POOL_MAX must be 1, got ${opts.max}`)
   const primary = createDbClient({ url: opts.url, max: opts.max, statementTimeoutMs: opts.statementTimeoutMs, connectTimeoutS: opts.connectTimeoutS })
   const replica = opts.readUrl
     ? createDbClient({ url: opts.readUrl, max: opts.max, statementTimeoutMs: opts.statementTimeoutMs, connectTimeoutS: opts.connectTimeoutS, applicationName: 'techmart-read' })
@@ -63,7 +73,8 @@ const dbPlugin: FastifyPluginAsync<DbPluginOptions> = async (app, opts) => {
     read: replica?.db ?? primary.db,
     readSql: replica?.sql ?? primary.sql,
     pool: primary.pool,
-    ping
+    ping,
+    embedded: opts.embedded === true
   })
   app.addHook('onClose', async () => {
     await Promise.all([primary.close(), replica?.close()])

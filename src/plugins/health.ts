@@ -6,6 +6,8 @@ const DEPENDENCY_TIMEOUT_MS = 1000
 
 const DependencySchema = Type.Object({
   status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  /** `embedded`: PGlite started by `npm start`, or no Redis at all (its in-process stand-ins are always up). */
+  mode: Type.Union([Type.Literal('external'), Type.Literal('embedded')]),
   latency_ms: Type.Number()
 })
 
@@ -15,16 +17,18 @@ const ReadySchema = Type.Object({
   checks: Type.Object({ database: DependencySchema, redis: DependencySchema })
 })
 
-async function timed (check: () => Promise<boolean>) {
+async function timed (embedded: boolean, check: () => Promise<boolean>) {
   const started = performance.now()
   const ok = await check().catch(() => false)
-  return { status: ok ? 'up' as const : 'down' as const, latency_ms: Math.round((performance.now() - started) * 10) / 10 }
+  const mode = embedded ? 'embedded' as const : 'external' as const
+  return { status: ok ? 'up' as const : 'down' as const, mode, latency_ms: Math.round((performance.now() - started) * 10) / 10 }
 }
 
 /**
  * `/health/live`: the process answers. `/health/ready`: 200 while PostgreSQL
  * answers (Redis down is "degraded", still 200: the API keeps serving), 503
- * when PostgreSQL does not. Both skip auth, rate limits and shedding.
+ * when PostgreSQL does not; each check says whether its backend is external
+ * or embedded. Both skip auth, rate limits and shedding.
  */
 const healthPlugin: FastifyPluginAsync = async (app) => {
   const routeConfig = { rateLimit: false, shed: false, criticality: 'health' } as const
@@ -38,8 +42,8 @@ const healthPlugin: FastifyPluginAsync = async (app) => {
     schema: { tags: ['health'], response: { 200: ReadySchema, 503: ReadySchema } }
   }, async (_req, reply) => {
     const [database, redis] = await Promise.all([
-      timed(() => app.db.ping(DEPENDENCY_TIMEOUT_MS)),
-      timed(async () => app.redis.isReady() && (await app.redis.client.ping()) === 'PONG')
+      timed(app.db.embedded, () => app.db.ping(DEPENDENCY_TIMEOUT_MS)),
+      timed(app.redis.embedded, async () => app.redis.embedded || (app.redis.isReady() && (await app.redis.client.ping()) === 'PONG'))
     ])
     const status = database.status === 'down' ? 'unavailable' : redis.status === 'down' ? 'degraded' : 'ready'
     reply.code(status === 'unavailable' ? 503 : 200)

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import createError from '@fastify/error'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { Redis } from 'ioredis'
 import { withDetails } from '../errors.js'
 import { identify, normalizeIp, parseAllowList, VerifiedTokenCache, type ClientIdentity, type IpAllowList } from '../lib/client-identity.js'
 import { rateLimitHeaders } from '../lib/rate-limit-headers.js'
@@ -115,6 +116,15 @@ function createGuard ({ app, whitelist, decisions, tokens }: GuardContext, label
   }
 }
 
+async function connectLimiterClient (app: FastifyInstance): Promise<Redis> {
+  const client = app.redis.client.duplicate({ connectionName: `${app.redis.prefix}:ratelimit`, enableAutoPipelining: true })
+  // Outages are logged once by the redis plugin; without a listener ioredis prints each one.
+  client.on('error', () => {})
+  await client.connect()
+  app.addHook('onClose', async () => { await client.quit().catch(() => client.disconnect()) })
+  return client
+}
+
 /**
  * Adaptive per-client rate limiting. Each route's limit comes from its
  * `config.rateLimit` (the spec's table lives next to the routes) or the
@@ -132,11 +142,8 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
   // Own connection: RateLimiterRedis defines its Lua command on the client it is given.
   // Auto-pipelining sends the GCRA calls of one event-loop tick in one socket write: one write
   // per request was the largest single cost of the limiter in the overhead benchmark's profile.
-  const client = app.redis.client.duplicate({ connectionName: `${app.redis.prefix}:ratelimit`, enableAutoPipelining: true })
-  // Outages are logged once by the redis plugin; without a listener ioredis prints each one.
-  client.on('error', () => {})
-  await client.connect()
-  app.addHook('onClose', async () => { await client.quit().catch(() => client.disconnect()) })
+  // Without Redis at all (embedded mode) the in-memory limiter counts on its own: no connection.
+  const client = app.redis.embedded ? undefined : await connectLimiterClient(app)
 
   const limiterFor = (label: string, limit: RouteRateLimit) => new RouteLimiter({
     client, keyPrefix: app.redis.key('ratelimit', label), points: limit.points, durationS: limit.duration

@@ -46,9 +46,10 @@ export function createInvalidator (deps: InvalidatorDeps) {
       return
     }
     // Redis is away: this instance stops serving the entries now; the others learn on replay.
+    // Without Redis at all (embedded mode) there are no others: the local bump is final.
     for (const tag of unique) {
       gens.raise(tag, gens.get(tag) + 1)
-      pendingTags.add(tag)
+      if (!app.redis.embedded) pendingTags.add(tag)
     }
     scheduleReplay()
   }

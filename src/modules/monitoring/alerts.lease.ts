@@ -64,3 +64,16 @@ export function createLeaderLease (opts: LeaderLeaseOptions) {
 
   return { acquire, release, isLeader: () => leader }
 }
+
+/**
+ * The lease of a single process without Redis (embedded mode): always the
+ * leader, so alert rules are evaluated there instead of never.
+ */
+export function createLocalLease (): LeaderLease {
+  let leader = false
+  return {
+    acquire: async () => (leader = true),
+    release: async () => { leader = false },
+    isLeader: () => leader
+  }
+}

@@ -38,6 +38,8 @@ export function createEventRelay (opts: EventRelayOptions) {
   return {
     /** Subscribes to the other instances' events; a failure only costs cross-instance delivery. */
     async start (): Promise<void> {
+      // No Redis at all (embedded mode): one process, so local delivery is all there is.
+      if (opts.redis.embedded) return
       try {
         subscriber = opts.redis.duplicate()
         subscriber.on('error', () => {}) // the main client already logs outages
