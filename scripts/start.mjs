@@ -2,7 +2,9 @@
 // `npm start`: build when the sources changed, create and migrate the database,
 // seed the demo data when the database is empty, then run the server — as
 // separate steps (STYLE.md rule 23). Arguments after `--` go to the server.
-import { spawn, spawnSync } from 'node:child_process'
+// Without DATABASE_URL/REDIS_URL and with nothing at the default addresses,
+// PostgreSQL and Redis are embedded (src/embedded/launcher.ts).
+import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -32,10 +34,15 @@ if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
   run('building (tsc)', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'])
   writeFileSync(stamp, new Date().toISOString())
 }
-run('creating and migrating the database', process.execPath, ['dist/scripts/migrate.js'])
-run('seeding demo data if the database is empty', process.execPath, ['dist/scripts/seed.js', '--if-empty'])
-
-process.stdout.write('[start] starting the server\n')
-const server = spawn(process.execPath, ['dist/src/server.js', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env: process.env })
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal))
-server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))
+// Where PostgreSQL and Redis come from (configured, default address, or embedded: PGlite run by
+// this process, in-process stand-ins for Redis), then migrate, seed-if-empty and the server.
+const { launch } = await import(new URL('../dist/src/embedded/launcher.js', import.meta.url).href)
+const node = (script) => ({ command: process.execPath, args: [script] })
+const started = launch({
+  root,
+  env: process.env,
+  serverArgs: process.argv.slice(2),
+  steps: { migrate: node('dist/scripts/migrate.js'), seed: node('dist/scripts/seed.js'), server: node('dist/src/server.js') }
+})
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => started.signal(signal))
+process.exit(await started.exited)
