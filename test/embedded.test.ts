@@ -111,6 +111,7 @@ describe('npm start without PostgreSQL and Redis', { timeout: BOOT_DEADLINE_MS +
     const out = s.output()
     assert.equal(out.split('Embedded mode: PostgreSQL → embedded PGlite').length - 1, 1, out)
     assert.match(out, /Set DATABASE_URL and REDIS_URL in production/)
+    assert.match(out, /creating the embedded PostgreSQL \(PGlite\) in .*pglite \(first start/)
     assert.match(out, /starting 1 server process, not 2/)
     assert.match(out, /seeding demo data if the database is empty \(embedded: a smaller set, --products 300 /)
     assert.doesNotMatch(out, /redis unavailable|monitoring relay not subscribed|alert firing: redis_down/)
@@ -204,7 +205,7 @@ describe('an explicit URL that does not answer is an error naming it, never a fa
     const s = start(bareEnv({ DATABASE_URL: url, PORT: String(await freePort(3750, 3799)) }))
     assert.equal(await s.launch.exited, 2)
     assert.match(s.output(), new RegExp(`DATABASE_URL=postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${port}/techmart does not answer`))
-    assert.doesNotMatch(s.output(), /secret|opening the embedded PostgreSQL/)
+    assert.doesNotMatch(s.output(), /secret|the embedded PostgreSQL/)
   })
 
   test('REDIS_URL', async () => {
@@ -212,6 +213,6 @@ describe('an explicit URL that does not answer is an error naming it, never a fa
     const s = start(bareEnv({ REDIS_URL: `redis://127.0.0.1:${port}`, DATABASE_EMBEDDED: 'true', PORT: String(await freePort(3750, 3799)) }))
     assert.equal(await s.launch.exited, 2)
     assert.match(s.output(), new RegExp(`REDIS_URL=redis://127\\.0\\.0\\.1:${port} does not answer`))
-    assert.doesNotMatch(s.output(), /opening the embedded PostgreSQL/)
+    assert.doesNotMatch(s.output(), /the embedded PostgreSQL/)
   })
 })

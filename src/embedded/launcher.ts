@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { ConfigError, loadConfig, type Config } from '../config.js'
 import { BackendUnreachableError, resolveBackends, type BackendPlan } from './backends.js'
@@ -143,7 +144,8 @@ function dataDirOf (opts: LauncherOptions, config: Readonly<Config>): string {
 
 async function openDatabase (opts: LauncherOptions, config: Readonly<Config>, state: { child?: ChildProcess }, env: Env): Promise<EmbeddedPostgres> {
   const dataDir = dataDirOf(opts, config)
-  say(opts, `opening the embedded PostgreSQL (PGlite) in ${dataDir} (the first start creates it, which takes a while)`)
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'))
+  say(opts, `${fresh ? 'creating' : 'opening'} the embedded PostgreSQL (PGlite) in ${dataDir}${fresh ? ' (first start: this takes a few seconds)' : ''}`)
   let pg: EmbeddedPostgres
   try {
     pg = await startEmbeddedPostgres({
