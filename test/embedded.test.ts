@@ -164,6 +164,30 @@ describe('npm start without PostgreSQL and Redis', { timeout: BOOT_DEADLINE_MS +
     assert.equal(updated.body.rating.count, reviewed.before + 1)
   })
 
+  // With one pooled connection, a transaction that awaited a query outside it would wait forever.
+  test('the other transactional writes finish on the single connection: product create/update, order cancellation', async () => {
+    const seller = await login(s, 'seller@techmart.local')
+    const category = (await call(s, 'GET', '/api/v1/categories')).body.categories[0].id
+    const created = await call(s, 'POST', '/api/v1/products', {
+      token: seller,
+      body: { name: 'Embedded Test Lamp', sku: `EMB-${process.pid}`, price: 19.99, category_id: category, stock_quantity: 5 }
+    })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const updated = await call(s, 'PATCH', `/api/v1/products/${created.body.id}`, { token: seller, body: { price: 17.5 } })
+    assert.equal(updated.status, 200, JSON.stringify(updated.body))
+    assert.equal(updated.body.price, 17.5)
+
+    const buyer = await login(s, 'user7@techmart.local')
+    assert.equal((await call(s, 'POST', '/api/v1/cart/add', { token: buyer, body: { product_id: created.body.id, quantity: 2 } })).status, 200)
+    const order = await call(s, 'POST', '/api/v1/orders', { token: buyer, body: { shipping_address: '2 Side St', billing_address: '2 Side St', payment_method: 'paypal' } })
+    assert.equal(order.status, 201, JSON.stringify(order.body))
+    assert.equal((await call(s, 'GET', `/api/v1/products/${created.body.id}`)).body.stock_quantity, 3)
+    const admin = await login(s, 'admin@techmart.local')
+    const cancelled = await call(s, 'PATCH', `/api/v1/orders/${order.body.id}/status`, { token: admin, body: { status: 'cancelled' } })
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body))
+    assert.equal((await call(s, 'GET', `/api/v1/products/${created.body.id}`)).body.stock_quantity, 5)
+  })
+
   test('the dashboard and monitoring work without Redis; alerts are evaluated locally', async () => {
     const page = await call(s, 'GET', '/dashboard/')
     assert.equal(page.status, 200)
