@@ -2,9 +2,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { randomUUID } from 'node:crypto'
 import type { Server } from 'node:http'
-import { createRequire } from 'node:module'
 import { splitList, type Config } from './config.js'
 import './lib/route-config.js'
+import { packageVersion } from './lib/version.js'
 import requestTimingsPlugin from './plugins/request-timings.js'
 import dbPlugin from './plugins/db.js'
 import redisPlugin from './plugins/redis.js'
@@ -27,7 +27,7 @@ import profilerPlugin from './plugins/profiler.js'
 import slowQueriesPlugin from './plugins/slow-queries.js'
 import { modules } from './modules/index.js'
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+const version = packageVersion()
 
 declare module 'fastify' {
   interface FastifyInstance { config: Readonly<Config> }
