@@ -3,8 +3,9 @@ import { readdir, readFile, readlink } from 'node:fs/promises'
 /**
  * Who used the machine's CPU during the measured window, from /proc (Linux):
  * the server under test (the process listening on the base URL's port and
- * its cluster workers), PostgreSQL, Redis, this load generator, and
- * everything else — on a shared two-core machine the last one says how much
+ * its cluster workers), PostgreSQL (its background processes and the
+ * backends of the database under test), Redis, this load generator, and
+ * everything else (other databases' backends included) — on a shared two-core machine the last one says how much
  * the neighbours disturbed the run. Figures are percent of one core; the
  * machine has `cores × 100`.
  */
@@ -77,22 +78,44 @@ export async function serverPids (port: number): Promise<Set<number>> {
   return pids
 }
 
-function groupOf (p: ProcStat, server: Set<number>): CpuGroup {
-  if (server.has(p.pid)) return 'server'
+/** What a machine snapshot needs to know about the run: the server's pids and the database under test. */
+export interface CpuScope {
+  server: Set<number>
+  database: string
+  /** Process titles of PostgreSQL processes, read once per pid. */
+  titles: Map<number, string>
+}
+
+async function postgresGroup (pid: number, scope: CpuScope): Promise<CpuGroup> {
+  let title = scope.titles.get(pid)
+  if (title === undefined) {
+    title = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ')
+    scope.titles.set(pid, title)
+  }
+  // A backend's title is `postgres: 15/main: <user> <database> <host>(<port>) <state>`, an autovacuum
+  // worker's `postgres: 15/main: autovacuum worker <database>`. Other databases' processes serve the
+  // neighbours; background processes (WAL writer, checkpointer) serve everyone and count here.
+  const database = /^postgres: [^:]+: \S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(title)?.[1] ??
+    /^postgres: [^:]+: autovacuum worker (\S+)/.exec(title)?.[1]
+  return database === undefined || database === scope.database ? 'postgres' : 'other'
+}
+
+async function groupOf (p: ProcStat, scope: CpuScope): Promise<CpuGroup> {
+  if (scope.server.has(p.pid)) return 'server'
   if (p.pid === process.pid) return 'generator'
-  if (p.comm === 'postgres' || p.comm.startsWith('postgres:')) return 'postgres'
+  if (p.comm === 'postgres' || p.comm.startsWith('postgres:')) return postgresGroup(p.pid, scope)
   if (p.comm.startsWith('redis-server')) return 'redis'
   return 'other'
 }
 
-export async function snapshotCpu (server: Set<number>): Promise<CpuSnapshot | undefined> {
+export async function snapshotCpu (scope: CpuScope): Promise<CpuSnapshot | undefined> {
   const stat = await readFile('/proc/stat', 'utf8').catch(() => '')
   const cpu = stat.split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number)
   if (!cpu || cpu.length < 5) return undefined
   const total = cpu.reduce((a, b) => a + b, 0)
   const idle = cpu[3] + (cpu[4] ?? 0)
   const groups: Record<CpuGroup, number> = { server: 0, postgres: 0, redis: 0, generator: 0, other: 0 }
-  for (const p of await readProcs()) groups[groupOf(p, server)] += p.jiffies
+  for (const p of await readProcs()) groups[await groupOf(p, scope)] += p.jiffies
   return { at: performance.now(), busy: total - idle, total, groups }
 }
 

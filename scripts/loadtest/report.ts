@@ -123,7 +123,7 @@ function cpuLine (m: Report['machine']): string {
   const c = m.cpuSplit
   if (!c) return '- CPU split: n/a (no /proc)'
   return `- CPU during the window (% of one core, ${m.cpus * 100} in all): server ${c.serverFound ? c.server : 'not found (remote?)'}, PostgreSQL ${c.postgres}, Redis ${c.redis}, ` +
-    `load generator ${c.generator}, other processes ${c.other}, idle ${c.idle}`
+    `load generator ${c.generator}, other processes (other databases' backends included) ${c.other}, idle ${c.idle}`
 }
 
 function scheduled (s: Report['settings']): string {

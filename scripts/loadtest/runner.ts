@@ -5,7 +5,8 @@ import { collectFindings } from './findings.js'
 import { verifyFlashSale } from './flash-sale.js'
 import { createHttpClient } from './http.js'
 import { JOURNEY_NAMES } from './journeys.js'
-import { cpuSplit, serverPids, snapshotCpu, type CpuSnapshot, type CpuSplit } from './machine-cpu.js'
+import { databaseName } from './db-copy.js'
+import { cpuSplit, serverPids, snapshotCpu, type CpuScope, type CpuSnapshot, type CpuSplit } from './machine-cpu.js'
 import { Pacer, spikeWindow, type Window } from './open-model.js'
 import { DEFAULT_USER_RPS, type LoadTestOptions } from './options.js'
 import { prepare, type Prepared } from './prepare.js'
@@ -103,7 +104,7 @@ interface MeasuredWindow {
   stop: (seconds: number) => Promise<{ generator: Report['generator'], cpuSplit: CpuSplit | null }>
 }
 
-interface WindowContext { opts: LoadTestOptions, prep: Prepared, hooks: RunHooks, timeline: Report['timeline'], server: Set<number> }
+interface WindowContext { opts: LoadTestOptions, prep: Prepared, hooks: RunHooks, timeline: Report['timeline'], cpu: CpuScope }
 
 /** At the start of the measured window: scrape /metrics, snapshot the machine's CPU, start the generator's self-measurement and the live line. */
 function openWindow (run: RunState, p: Plan, origin: number, ctx: WindowContext): MeasuredWindow {
@@ -122,12 +123,12 @@ function openWindow (run: RunState, p: Plan, origin: number, ctx: WindowContext)
     ctx.hooks.live(`[${String(t).padStart(4)}/${ctx.opts.durationS} s] ${s.responses} rps | p95 ${s.p95Ms} ms | p99 ${s.p99Ms} ms | errors ${s.errors} | 429 ${s.limited} | in flight ${run.inFlight} | users ${online}`)
     if (now >= run.measureEnd) {
       clearInterval(ticker)
-      machineEnd ??= snapshotCpu(ctx.server)
+      machineEnd ??= snapshotCpu(ctx.cpu)
     }
   }
   const start = setTimeout(() => {
     before = scrapeMetrics(run.http, ctx.prep.metricsToken, ctx.hooks.workers ?? 1)
-    machineStart = snapshotCpu(ctx.server)
+    machineStart = snapshotCpu(ctx.cpu)
     cpuStart = process.cpuUsage()
     eld.enable()
     if (run.measureStart > origin) ctx.hooks.log('warm-up done, measuring')
@@ -141,7 +142,7 @@ function openWindow (run: RunState, p: Plan, origin: number, ctx: WindowContext)
       const cpu = process.cpuUsage(cpuStart)
       eld.disable()
       const p99 = eld.percentile(99)
-      const [a, b] = await Promise.all([machineStart, machineEnd ?? snapshotCpu(ctx.server)])
+      const [a, b] = await Promise.all([machineStart, machineEnd ?? snapshotCpu(ctx.cpu)])
       return {
         generator: {
           cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 1000) / 10,
@@ -162,8 +163,8 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
   const pick = createWeightedPicker(opts.mix ?? p.scenario.mix)
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`
   const timeline: Report['timeline'] = []
-  const server = await serverPids(Number(new URL(opts.baseUrl).port || 80))
-  const window = openWindow(run, p, origin, { opts, prep, hooks, timeline, server })
+  const cpu: CpuScope = { server: await serverPids(Number(new URL(opts.baseUrl).port || 80)), database: databaseName(opts.databaseUrl), titles: new Map() }
+  const window = openWindow(run, p, origin, { opts, prep, hooks, timeline, cpu })
   const abort = (): void => {
     run.stopped = true
     run.measureEnd = Math.min(run.measureEnd, performance.now())
@@ -184,7 +185,7 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
   const seconds = Math.max(0.001, (Math.min(run.measureEnd, performance.now()) - run.measureStart) / 1000)
   const { generator, cpuSplit } = await window.stop(seconds)
   const after = await scrapeMetrics(http, prep.metricsToken, hooks.workers ?? 1)
-  return { run, before: await window.before(), after, timeline, seconds, generator, cpuSplit, serverFound: server.size > 0 }
+  return { run, before: await window.before(), after, timeline, seconds, generator, cpuSplit, serverFound: cpu.server.size > 0 }
 }
 
 function machine (loadBefore: number[], m: Measurement): Report['machine'] {
