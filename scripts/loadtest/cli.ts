@@ -12,7 +12,7 @@ export const USAGE = `Usage: npm run loadtest -- [flags]
   --scenario NAME        ${SCENARIO_NAMES.join(' | ')} (default mixed)
   --users N              virtual users, each its own account and token (default 1000)
   --duration S           measured seconds (default 60)
-  --warmup S             unmeasured seconds before (default 10)
+  --warmup S             unmeasured seconds before, the rate ramping up (default 30)
   --rate R               open model: requests/s scheduled (default users x 1.2)
   --model open|closed    open: fixed arrival schedule (default); closed: loop with think time, for capacity
   --think-ms MS          closed model think time (default 0)
@@ -119,7 +119,7 @@ export function parseCli (argv: string[], config: Readonly<Config>): CliOptions 
     scenario,
     users,
     durationS: num(values, 'duration', 60, 1, 86_400),
-    warmupS: num(values, 'warmup', 10, 0, 3600),
+    warmupS: num(values, 'warmup', 30, 0, 3600),
     rate: values.rate === undefined ? undefined : num(values, 'rate', 0, 0.1),
     model: oneOf(values, 'model', ['open', 'closed'] as const, 'open'),
     arrival: oneOf(values, 'arrival', ['poisson', 'uniform'] as const, 'poisson'),

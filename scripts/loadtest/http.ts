@@ -24,6 +24,8 @@ export interface HttpRequest {
   headers?: Record<string, string>
   /** Decode the body and return it parsed (`json`) or as a string (`text`); by default it is discarded. */
   read?: 'json' | 'text'
+  /** Open a new connection for this request only (behind node:cluster it may reach another worker). */
+  fresh?: boolean
 }
 
 export interface HttpResult {
@@ -92,7 +94,7 @@ export function createHttpClient (opts: HttpClientOptions): HttpClient {
         clearTimeout(timer)
         resolve(result)
       }
-      const outgoing = http.request({ agent, hostname, port, method: req.method, path: prefix + req.path, headers }, (res) => {
+      const outgoing = http.request({ agent: req.fresh ? false : agent, hostname, port, method: req.method, path: prefix + req.path, headers }, (res) => {
         const status = res.statusCode ?? 0
         let bytes = 0
         const chunks: Buffer[] | undefined = req.read ? [] : undefined

@@ -30,15 +30,16 @@ function instanceOf (samples: Sample[]): string {
 
 /**
  * Reads /metrics of every worker: behind node:cluster each new connection
- * goes to the next worker, so the scrape opens fresh connections until it has
- * seen `workers` distinct instance ids. The samples of all of them are
+ * goes to the next worker, so the scrape opens a new connection per request
+ * (outside the keep-alive pool) until it has seen `workers` distinct
+ * instance ids. The samples of all of them are
  * returned together (sums over instances are still monotonic counters).
  */
 export async function scrapeMetrics (http: HttpClient, token: string, workers = 1): Promise<Scrape> {
   const seen = new Map<string, Sample[]>()
   let limitedWaits = 0
   for (let attempt = 0; attempt < workers * SCRAPES_PER_WORKER && seen.size < workers; attempt++) {
-    const res = await http.request({ method: 'GET', path: '/metrics', token, read: 'text', headers: { accept: 'text/plain', connection: 'close' } })
+    const res = await http.request({ method: 'GET', path: '/metrics', token, read: 'text', fresh: true, headers: { accept: 'text/plain', connection: 'close' } })
     // /metrics has a rate limit that tightens under load; a scrape is worth a short wait.
     if (res.status === 429 && limitedWaits++ < MAX_LIMITED_WAITS) {
       await sleep(Math.min(MAX_RETRY_WAIT_S, res.retryAfterS ?? 1) * 1000)
