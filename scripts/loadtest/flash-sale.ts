@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type postgres from 'postgres'
-import type { HttpClient } from './http.js'
+import type { HttpClient, HttpRequest, HttpResult } from './http.js'
 import { pick, type Rng } from './prng.js'
 import type { Report } from './report-schema.js'
 import { mapLimit, type VirtualUser } from './users.js'
@@ -22,13 +23,25 @@ export interface FlashSale {
 }
 
 const CART_CLEAR_CONCURRENCY = 16
+const SETUP_ATTEMPTS = 5
+const MAX_RETRY_WAIT_S = 15
+
+/** A setup request that waits out 429s (limits tighten while a busy server recovers) before giving up. */
+async function patiently (http: HttpClient, req: HttpRequest): Promise<HttpResult> {
+  let res = await http.request(req)
+  for (let attempt = 1; attempt < SETUP_ATTEMPTS && res.status === 429; attempt++) {
+    await sleep(Math.min(MAX_RETRY_WAIT_S, res.retryAfterS ?? 1) * 1000)
+    res = await http.request(req)
+  }
+  return res
+}
 
 async function emptyCarts (http: HttpClient, users: readonly VirtualUser[]): Promise<void> {
   await mapLimit(users, CART_CLEAR_CONCURRENCY, async (user) => {
-    const res = await http.request({ method: 'GET', path: '/api/v1/cart', token: user.token, read: 'json' })
+    const res = await patiently(http, { method: 'GET', path: '/api/v1/cart', token: user.token, read: 'json' })
     if (res.status !== 200) throw new Error(`Could not read the cart of ${user.email} before the flash sale: HTTP ${res.status || res.error}`)
     for (const item of (res.body as { items?: { product_id: number }[] }).items ?? []) {
-      const del = await http.request({ method: 'DELETE', path: `/api/v1/cart/items/${item.product_id}`, token: user.token })
+      const del = await patiently(http, { method: 'DELETE', path: `/api/v1/cart/items/${item.product_id}`, token: user.token })
       if (del.status !== 200 && del.status !== 404) throw new Error(`Could not empty the cart of ${user.email}: HTTP ${del.status || del.error}`)
     }
   })
