@@ -21,7 +21,7 @@ export type Scrape = { samples: Sample[], instances: number } | { problem: strin
 
 const INSTANCE_INFO = 'techmart_instance_info'
 const SCRAPES_PER_WORKER = 8
-const MAX_LIMITED_WAITS = 3
+const MAX_LIMITED_WAITS = 5
 const MAX_RETRY_WAIT_S = 10
 
 function instanceOf (samples: Sample[]): string {
@@ -40,8 +40,9 @@ export async function scrapeMetrics (http: HttpClient, token: string, workers = 
   let limitedWaits = 0
   for (let attempt = 0; attempt < workers * SCRAPES_PER_WORKER && seen.size < workers; attempt++) {
     const res = await http.request({ method: 'GET', path: '/metrics', token, read: 'text', fresh: true, headers: { accept: 'text/plain', connection: 'close' } })
-    // /metrics has a rate limit that tightens under load; a scrape is worth a short wait.
-    if (res.status === 429 && limitedWaits++ < MAX_LIMITED_WAITS) {
+    // /metrics has a rate limit that tightens under load and is shed first when the process is overloaded
+    // (both answers carry Retry-After); a scrape is worth a short wait.
+    if ((res.status === 429 || res.status === 503) && limitedWaits++ < MAX_LIMITED_WAITS) {
       await sleep(Math.min(MAX_RETRY_WAIT_S, res.retryAfterS ?? 1) * 1000)
       continue
     }
