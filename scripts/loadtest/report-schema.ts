@@ -89,6 +89,8 @@ export const ReportSchema = Type.Object({
   finishedAt: Type.String({ format: 'date-time' }),
   settings: Type.Object({
     baseUrl: Type.String(),
+    /** Server processes behind the base URL (node:cluster workers), as told with --workers. */
+    workers: Count,
     model: Type.String(),
     arrival: Type.String(),
     users: Count,

@@ -138,7 +138,7 @@ export function renderMarkdown (r: Report): string {
   const lines = [
     `# Load test: ${r.scenario} — ${r.verdict}`, '',
     `${r.description}. Started ${r.startedAt}, ${s.durationS} s measured after ${s.warmupS} s of warm-up.`, '',
-    `- Target: ${s.baseUrl}, ${s.model} model (${s.arrival} arrivals), ${s.users} users${s.accounts !== s.users ? ` (${s.accounts} accounts at the peak)` : ''}, ` +
+    `- Target: ${s.baseUrl} (${s.workers} worker${s.workers === 1 ? '' : 's'}), ${s.model} model (${s.arrival} arrivals), ${s.users} users${s.accounts !== s.users ? ` (${s.accounts} accounts at the peak)` : ''}, ` +
       `${scheduled(s)}, seed ${s.seed}, Zipf ${s.zipf}, ${s.connections} connections, auth ${s.auth}`,
     `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMb} MB, Node ${m.node}; load average before ${m.loadAverageBefore.join(' / ')}, after ${m.loadAverageAfter.join(' / ')}. ` +
       'The app, PostgreSQL, Redis and this load generator share these cores.',

@@ -251,6 +251,7 @@ function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, findings, s
     finishedAt: new Date().toISOString(),
     settings: {
       baseUrl: opts.baseUrl,
+      workers,
       model: opts.model,
       arrival: opts.arrival,
       users: opts.users,
