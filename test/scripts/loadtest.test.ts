@@ -19,7 +19,7 @@ import { DEFAULT_MIX, parseMix } from '../../scripts/loadtest/scenarios.js'
 import { serverFigures } from '../../scripts/loadtest/server-metrics.js'
 import { mintToken } from '../../scripts/loadtest/users.js'
 import { classify } from '../../scripts/loadtest/virtual-user.js'
-import { buildTestApp, resetDb, TEST_DATABASE_URL } from '../helper.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
 
 describe('loadtest: seeded randomness', () => {
   test('the same seed gives the same stream, another seed another', () => {
@@ -313,5 +313,6 @@ describe('loadtest smoke (10 users, 5 s, real server)', () => {
     assert.equal(report.machine.cpuSplit?.serverFound, true, 'the server listening on the port was found in /proc')
     assert.equal(report.targets.length, 4)
     assert.ok(report.timeline.length >= 4)
+    await flushRedisPrefix(app)
   })
 })
