@@ -1,3 +1,5 @@
+import { sfc32 } from '../../src/db/seed/random.js'
+
 /**
  * Seeded randomness for the load test: every virtual user draws from its own
  * stream derived from (--seed, user index), so a run's journeys, ids, words
@@ -32,19 +34,7 @@ export function createRng (seed: number): Rng {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
     return (z ^ (z >>> 16)) >>> 0
   }
-  let a = splitmix()
-  let b = splitmix()
-  let c = splitmix()
-  let d = splitmix()
-  const next: Rng = () => {
-    const t = (((a + b) | 0) + d) | 0
-    d = (d + 1) | 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) | 0
-    c = (c << 21) | (c >>> 11)
-    c = (c + t) | 0
-    return (t >>> 0) / 4294967296
-  }
+  const next: Rng = sfc32(splitmix(), splitmix(), splitmix(), splitmix())
   for (let i = 0; i < 12; i++) next() // discard the warm-up outputs
   return next
 }
