@@ -16,6 +16,8 @@ import { createHash } from 'node:crypto'
  *   by rating). A stock or rating change bumps only those two families, so an
  *   order does not empty every cached search.
  * - `catalog:categories`: the category tree and the category index.
+ * - `catalog:details`: every product detail entry (by id and by slug), for
+ *   changes made outside the app too large to name product by product.
  */
 export type ScopeFamily = 'base' | 'stock' | 'rating'
 
@@ -23,7 +25,8 @@ export const CatalogTags = {
   product: (id: number) => `catalog:p:${id}`,
   slug: (slug: string) => `catalog:slug:${slug}`,
   scope: (scope: number | 'all', family: ScopeFamily) => `catalog:s:${scope}:${family}`,
-  categories: 'catalog:categories'
+  categories: 'catalog:categories',
+  details: 'catalog:details'
 }
 
 export const CatalogKeys = {

@@ -20,6 +20,9 @@ export interface CatalogServiceDeps {
   wordsRefreshS: number
 }
 
+/** Products written together, with their categories and slugs before and after the write. */
+export interface WrittenProducts { ids: number[], categoryIds: number[], slugs: string[] }
+
 /** What a cached read hands the route: bytes to send, their ETag, and how they were found. */
 export type CachedJson = Pick<CacheResult, 'body' | 'etag' | 'status'>
 
@@ -50,12 +53,17 @@ export function createCatalogService (deps: CatalogServiceDeps) {
     return [...scopes].flatMap((s) => families.map((f) => CatalogTags.scope(s, f)))
   }
 
-  async function afterWrite (change: ProductChange): Promise<void> {
+  /** What a product write makes stale: the products' entries, their slugs, and every page that could list them. */
+  async function productsWritten (change: WrittenProducts): Promise<void> {
     await cache.invalidate([
-      CatalogTags.product(change.id),
+      ...change.ids.map(CatalogTags.product),
       ...change.slugs.map(CatalogTags.slug),
       ...await scopeTags(change.categoryIds, ALL_FAMILIES)
     ])
+  }
+
+  async function afterWrite (change: ProductChange): Promise<void> {
+    await productsWritten({ ids: [change.id], categoryIds: change.categoryIds, slugs: change.slugs })
     if (change.textChanged) words.afterWrite()
   }
 
@@ -92,7 +100,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
       return found(await cache.getOrLoad({
         type: 'product_detail',
         key: CatalogKeys.productDetail(id),
-        tags: [CatalogTags.product(id)],
+        tags: [CatalogTags.product(id), CatalogTags.details],
         load: async () => {
           const row = await repo.findDetail(id)
           return row ? { body: JSON.stringify(toDetail(row)) } : { body: '', negative: true }
@@ -104,7 +112,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
       return found(await cache.getOrLoad({
         type: 'product_detail',
         key: CatalogKeys.productBySlug(slug),
-        tags: [CatalogTags.slug(slug)],
+        tags: [CatalogTags.slug(slug), CatalogTags.details],
         load: async () => {
           const row = await repo.findDetailBySlug(slug)
           return row ? { body: JSON.stringify(toDetail(row)), tags: [CatalogTags.product(row.id)] } : { body: '', negative: true }
@@ -165,6 +173,27 @@ export function createCatalogService (deps: CatalogServiceDeps) {
       await cache.invalidate([
         ...ids.map(CatalogTags.product),
         ...await scopeTags([...new Set(refs.map((r) => r.category_id))], ['stock', 'rating'])
+      ])
+    },
+
+    /**
+     * After product writes made outside the app (catalog.external.ts): the
+     * same invalidation as this module's own writes, for many products at
+     * once. `categoryIds` and `slugs` are their values before and after.
+     */
+    invalidateWritten: (change: WrittenProducts): Promise<void> => productsWritten(change),
+
+    /**
+     * Everything the catalog caches (a bulk change made outside the app, too
+     * large to name product by product): every detail entry, every list,
+     * search and category page, popular products and the category tree.
+     */
+    async invalidateAll (): Promise<void> {
+      const ids = await repo.allCategoryIds()
+      await cache.invalidate([
+        CatalogTags.details,
+        CatalogTags.categories,
+        ...[...ids, 'all' as const].map((s) => CatalogTags.scope(s, 'base'))
       ])
     },
 
