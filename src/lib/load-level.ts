@@ -111,6 +111,73 @@ export class RankHysteresis {
   }
 }
 
+/** Consecutive samples above the current level before the load level rises (a GC pause or a test burst is not load). */
+export const LEVEL_RAISE_AFTER = 3
+
+/**
+ * Consecutive calm samples (asking for a lower level) before the load level
+ * steps down one level, by the level it leaves: medium → low after 10,
+ * high → medium after 20, critical → high after 30 (60 s from critical to
+ * low). The wait is longest where the step lets the most traffic back in:
+ * critical → high multiplies every limit by 4, medium → low by 1.43.
+ */
+export const LEVEL_CALM_SAMPLES: readonly [medium: number, high: number, critical: number] = [10, 20, 30]
+
+/**
+ * The load level's state machine: up fast, down slowly and one level at a
+ * time. It rises as RankHysteresis does (after `raiseAfter` consecutive
+ * samples above the level, to the mildest level that run agreed on, so it
+ * may skip levels), and falls by one level after `calmSamples[level - 1]`
+ * consecutive samples below it; the count starts again at the new level. A
+ * sample at the current level ends both runs.
+ *
+ * Why not RankHysteresis: the limiter calms the process itself. At critical
+ * (limits × 0.1) the readings are low within seconds, so falling straight to
+ * low after 10 calm samples let the whole backlog back in and the level went
+ * low → critical → low about three times a minute (docs/PERFORMANCE.md,
+ * bottleneck 6). One step at a time lets 1.4–4× more traffic in per step
+ * instead of 10×, and a level whose limits fit the traffic is kept.
+ */
+export class LevelHysteresis {
+  private rank = 0
+  private raiseRun = 0
+  private raiseTarget = 0
+  private calmRun = 0
+
+  constructor (private readonly raiseAfter: number, private readonly calmSamples: readonly number[]) {}
+
+  get current (): number { return this.rank }
+
+  /** Feeds one sample's target rank; returns the (possibly changed) current rank. */
+  update (target: number): number {
+    if (target > this.rank) {
+      this.calmRun = 0
+      this.raiseTarget = this.raiseRun === 0 ? target : Math.min(this.raiseTarget, target)
+      if (++this.raiseRun >= this.raiseAfter) {
+        this.rank = this.raiseTarget
+        this.raiseRun = 0
+      }
+    } else if (target < this.rank) {
+      this.raiseRun = 0
+      if (++this.calmRun >= this.calmSamples[this.rank - 1]) {
+        this.rank--
+        this.calmRun = 0
+      }
+    } else {
+      this.raiseRun = 0
+      this.calmRun = 0
+    }
+    return this.rank
+  }
+
+  /** Jumps to `rank` now (test hooks and overrides). */
+  force (rank: number): void {
+    this.rank = rank
+    this.raiseRun = 0
+    this.calmRun = 0
+  }
+}
+
 /**
  * The latest request durations of the critical routes with their times, in a
  * fixed ring (bounded memory whatever the traffic). The p95 is computed once

@@ -5,8 +5,8 @@ import os from 'node:os'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import v8 from 'node:v8'
 import {
-  LatencyWindow, LEVEL_MULTIPLIER_PERMILLE, LOAD_LEVELS, levelRank, parseThresholds, RankHysteresis,
-  SPEC_CPU_THRESHOLDS, SPEC_MEMORY_THRESHOLDS, type LevelPolicy, type LoadLevel, type LoadReadings
+  LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
+  parseThresholds, RankHysteresis, SPEC_CPU_THRESHOLDS, SPEC_MEMORY_THRESHOLDS, type LevelPolicy, type LoadLevel, type LoadReadings
 } from '../lib/load-level.js'
 
 export type { LoadLevel } from '../lib/load-level.js'
@@ -57,19 +57,11 @@ export interface LoadSamplerOptions {
   criticalP95TargetMs: number
   /** Factor applied to every per-client limit while the critical p95 is over target. @default 0.5 */
   tightenFactor: number
-  /** Consecutive samples above the current level before it rises. @default 3 */
-  raiseAfter?: number
-  /** Consecutive samples below the current level before it falls. @default 10 */
-  lowerAfter?: number
 }
 
 /** Published after every sample with the `LoadState`; monitoring subscribes. */
 export const loadSampleChannel = diagnosticsChannel.channel('techmart:load:sample')
 
-// Raise fast, lower slowly: a level rises after 3 s of pressure (a GC pause or a test burst is not load)
-// and falls after 10 calm seconds, so limits do not flap every second.
-const DEFAULT_RAISE_AFTER = 3
-const DEFAULT_LOWER_AFTER = 10
 const EVENT_LOOP_RESOLUTION_MS = 20
 const LATENCY_WINDOW_MS = 30_000
 const LATENCY_WINDOW_CAPACITY = 4096
@@ -136,7 +128,8 @@ const loadSamplerPlugin: FastifyPluginAsync<LoadSamplerOptions> = async (app, op
   const tightenPermille = Math.round(opts.tightenFactor * 1000)
   if (!(tightenPermille >= 1 && tightenPermille <= 1000)) throw new Error(`RATE_LIMIT_TIGHTEN_FACTOR: ${opts.tightenFactor} must be in (0, 1]`)
   const meter = createMeter()
-  const level = new RankHysteresis(opts.raiseAfter ?? DEFAULT_RAISE_AFTER, opts.lowerAfter ?? DEFAULT_LOWER_AFTER)
+  // Raise fast (3 s of pressure), lower one level at a time after 10–30 calm seconds (LevelHysteresis).
+  const level = new LevelHysteresis(LEVEL_RAISE_AFTER, LEVEL_CALM_SAMPLES)
   const tightening = new RankHysteresis(TIGHTEN_AFTER, LOOSEN_AFTER)
   const latencies = new LatencyWindow(LATENCY_WINDOW_CAPACITY, LATENCY_WINDOW_MS, LATENCY_MIN_REQUESTS)
   const listeners = new Set<(state: LoadState) => void>()

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
 import {
-  LatencyWindow, levelRank, parseThresholds, RankHysteresis, SPEC_CPU_THRESHOLDS, SPEC_MEMORY_THRESHOLDS, type LoadReadings
+  LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
+  parseThresholds, RankHysteresis, SPEC_CPU_THRESHOLDS, SPEC_MEMORY_THRESHOLDS, type LoadReadings
 } from '../../src/lib/load-level.js'
 import type { LoadState } from '../../src/plugins/load-sampler.js'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
@@ -52,7 +53,7 @@ test('the level follows the spec\'s CPU and memory thresholds and the event-loop
   assert.throws(() => parseThresholds('500,250,100', 'LOAD_EVENT_LOOP_DELAY_MS'), /LOAD_EVENT_LOOP_DELAY_MS: '500,250,100' must be three increasing/)
 })
 
-test('the level rises after 3 loaded samples and falls after 10 calm ones (hysteresis)', async (t) => {
+test('the level rises after 3 loaded samples and falls one level at a time: 20 calm samples from high, 10 from medium', async (t) => {
   const app = await manualApp(t)
   app.load.override({ ...CALM, cpu: 0.85 }) // sample 1
   assert.equal(steps(app, 1).level, 'low', 'two samples are not load yet')
@@ -60,9 +61,81 @@ test('the level rises after 3 loaded samples and falls after 10 calm ones (hyste
   assert.equal(raised.level, 'high')
   assert.equal(raised.multiplier, 0.4)
   assert.equal(raised.limitFactorPermille, 400)
-  app.load.override({ ...CALM })
-  assert.equal(steps(app, 8).level, 'high', 'nine calm samples keep it')
+  app.load.override({ ...CALM }) // calm sample 1
+  assert.equal(steps(app, 18).level, 'high', 'nineteen calm samples keep it')
+  const stepped = steps(app, 1)
+  assert.equal(stepped.level, 'medium', 'one level down, not straight to low')
+  assert.equal(stepped.limitFactorPermille, 700)
+  assert.equal(steps(app, 9).level, 'medium')
   assert.equal(steps(app, 1).level, 'low')
+})
+
+/** Feeds target ranks to a state machine; returns the ranks after each sample and the number of level changes. */
+function drive (h: { update: (target: number) => number }, targets: readonly number[]) {
+  let rank = 0
+  let changes = 0
+  const ranks: number[] = []
+  for (const target of targets) {
+    const next = h.update(target)
+    if (next !== rank) changes++
+    rank = next
+    ranks.push(rank)
+  }
+  return { ranks, changes }
+}
+
+const newPolicy = () => new LevelHysteresis(LEVEL_RAISE_AFTER, LEVEL_CALM_SAMPLES)
+/** The policy this replaced: straight back to the calm level after 10 calm samples. */
+const previousPolicy = () => new RankHysteresis(3, 10)
+
+test('the level state machine: calm periods of 10/20/30 samples by level, one step each; a sample at the level restarts the count', () => {
+  assert.deepEqual(LEVEL_CALM_SAMPLES, [10, 20, 30])
+  const h = newPolicy()
+  assert.deepEqual(drive(h, [3, 3, 3]).ranks, [0, 0, 3], 'rises after 3 samples, skipping levels')
+  assert.equal(drive(h, Array(29).fill(0)).ranks.at(-1), 3)
+  assert.equal(h.update(0), 2, '30th calm sample: critical → high, not → low')
+  assert.equal(drive(h, Array(19).fill(0)).ranks.at(-1), 2)
+  assert.equal(h.update(2), 2, 'a sample at the level ends the calm run')
+  assert.equal(drive(h, Array(19).fill(1)).ranks.at(-1), 2, 'the count starts again')
+  assert.equal(h.update(1), 1)
+  assert.equal(drive(h, Array(9).fill(0)).ranks.at(-1), 1)
+  assert.equal(h.update(0), 0)
+  assert.deepEqual(drive(h, [3, 1, 3]).ranks, [0, 0, 1], 'a mixed run rises only as far as it agreed')
+  h.force(3)
+  assert.equal(h.current, 3)
+})
+
+test('a periodic overload (5 loaded samples, 15 calm, three times a minute) changes the level at most twice in 60 samples', () => {
+  const pattern = Array.from({ length: 60 }, (_, i) => (i % 20 < 5 ? 3 : 0))
+  const calmer = drive(newPolicy(), pattern)
+  assert.ok(calmer.changes <= 2, `${calmer.changes} level changes`)
+  assert.ok(calmer.ranks.slice(3).every((r) => r === 3), 'it stays at critical between the bursts')
+  // The previous policy on the same samples: up and down in every cycle.
+  assert.equal(drive(previousPolicy(), pattern).changes, 6)
+})
+
+test('closed loop: with twice the traffic the process can take, the level settles instead of cycling', () => {
+  // A synthetic process: CPU is the admitted share of the offered traffic (offered × the level's multiplier),
+  // capped at 100 %; the level comes from the spec's CPU thresholds. No timers, no real load.
+  const policy = { cpu: SPEC_CPU_THRESHOLDS, memory: SPEC_MEMORY_THRESHOLDS, eventLoopDelayMs: parseThresholds('100,250,500', 'X'), eventLoopUtilization: parseThresholds('0.9,0.97,0.99', 'Y') }
+  const simulate = (h: { update: (target: number) => number }, offered: number, samples: number) => {
+    let rank = 0
+    let changes = 0
+    const ranks: number[] = []
+    for (let i = 0; i < samples; i++) {
+      const cpu = Math.min(1, offered * LEVEL_MULTIPLIER_PERMILLE[LOAD_LEVELS[rank]] / 1000)
+      const next = h.update(levelRank({ ...CALM, cpu }, policy))
+      if (next !== rank) changes++
+      rank = next
+      ranks.push(rank)
+    }
+    return { ranks, changes }
+  }
+  const calmer = simulate(newPolicy(), 2, 120)
+  assert.ok(calmer.changes <= 3, `${calmer.changes} level changes`)
+  assert.ok(calmer.ranks.slice(60).every((r) => r === 2), 'settled at high (× 0.4 admits 80 % of capacity)')
+  const previous = simulate(previousPolicy(), 2, 120)
+  assert.ok(previous.changes >= 15, `the previous policy cycled low ↔ critical: ${previous.changes} changes`)
 })
 
 test('override(level) pins the level at once; override(undefined) returns to measurements', async (t) => {
