@@ -103,6 +103,13 @@ export interface CacheDecorator {
   layers: () => CacheLayerStats
   /** Drops this process's L1 (operations and tests; other instances are untouched). */
   clearLocal: () => void
+  /**
+   * Calls `listener` with the tags of every invalidation this process
+   * applies (its own, other instances' from the bus, replays), before the
+   * entries carrying them stop being served: a loader that runs because of
+   * it starts after the listener. Listeners must be quick and not throw.
+   */
+  onInvalidate: (listener: (tags: string[]) => void) => void
 }
 
 declare module 'fastify' {
@@ -157,7 +164,9 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
     gens.reset(epoch)
     l1.clear()
   }
-  const invalidator: Invalidator = createInvalidator({ app, l2, gens, l1, resetEpoch, subscribe: opts.enabled && !app.redis.embedded })
+  const listeners: ((tags: string[]) => void)[] = []
+  const onInvalidate = (tags: string[]) => { for (const listener of listeners) listener(tags) }
+  const invalidator: Invalidator = createInvalidator({ app, l2, gens, l1, resetEpoch, subscribe: opts.enabled && !app.redis.embedded, onInvalidate })
   await invalidator.start()
 
   const reader: Reader = createReader({
@@ -182,7 +191,8 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
       l2: { available: l2.available(), circuitOpen: l2.circuitOpen, errors: l2.errors, timeouts: l2.timeouts },
       pendingInvalidations: invalidator.pending()
     }),
-    clearLocal: () => l1.clear()
+    clearLocal: () => l1.clear(),
+    onInvalidate: (listener) => { listeners.push(listener) }
   } satisfies CacheDecorator)
 
   app.addHook('onClose', async () => {

@@ -15,6 +15,8 @@ export interface InvalidatorDeps {
   resetEpoch: (epoch: string) => void
   /** Listen to other instances' bumps (off when the cache is disabled: there is no L1 to keep right). */
   subscribe: boolean
+  /** Told of every invalidation this process applies, before its entries stop being served. */
+  onInvalidate: (tags: string[]) => void
 }
 
 /**
@@ -33,6 +35,7 @@ export function createInvalidator (deps: InvalidatorDeps) {
   let subscriberDown = false
 
   function apply (epoch: string, tags: string[], values: number[]): void {
+    deps.onInvalidate(tags)
     if (epoch !== gens.epoch) deps.resetEpoch(epoch)
     tags.forEach((tag, i) => gens.raise(tag, values[i]))
   }
@@ -47,6 +50,7 @@ export function createInvalidator (deps: InvalidatorDeps) {
     }
     // Redis is away: this instance stops serving the entries now; the others learn on replay.
     // Without Redis at all (embedded mode) there are no others: the local bump is final.
+    deps.onInvalidate(unique)
     for (const tag of unique) {
       gens.raise(tag, gens.get(tag) + 1)
       if (!app.redis.embedded) pendingTags.add(tag)
