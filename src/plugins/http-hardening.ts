@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import { createRequire } from 'node:module'
@@ -49,9 +49,9 @@ const BROTLI_PARAMS = (quality: number) => ({
 })
 
 /**
- * Content-Security-Policy for a JSON API that also serves two same-origin
- * pages (/docs, /dashboard): scripts, styles, images and connections (fetch,
- * SSE) from this origin only, no inline scripts, no framing, no plugins.
+ * Content-Security-Policy of the HTML pages (/docs, /dashboard): scripts,
+ * styles, images and connections (fetch, SSE) from this origin only, no
+ * inline scripts, no framing, no plugins.
  * Inline styles stay allowed: Swagger UI and uPlot set element styles.
  * `upgrade-insecure-requests` is left out: it would break the pages on a
  * plain-HTTP development or internal host.
@@ -75,6 +75,8 @@ type HelmetMiddleware = (req: unknown, res: HeaderSink, next: (err?: unknown) =>
 // helmet is the engine of @fastify/helmet; resolved through it so both always agree on the version.
 const helmet = createRequire(createRequire(import.meta.url).resolve('@fastify/helmet'))('helmet') as (options: object) => HelmetMiddleware
 
+type HeaderSet = Readonly<Record<string, string>>
+
 /**
  * The security headers helmet sets for `options`, computed once. @fastify/helmet
  * rebuilds helmet's middleware (and re-parses the CSP) on every request: 5.9 %
@@ -82,7 +84,7 @@ const helmet = createRequire(createRequire(import.meta.url).resolve('@fastify/he
  * never change. Here helmet runs once at boot and each response gets the same
  * frozen set.
  */
-export function securityHeaders (options: object): Readonly<Record<string, string>> {
+export function securityHeaders (options: object): HeaderSet {
   const headers: Record<string, string> = {}
   helmet(options)({}, {
     setHeader: (name, value) => { headers[name.toLowerCase()] = String(value) },
@@ -91,12 +93,76 @@ export function securityHeaders (options: object): Readonly<Record<string, strin
   return Object.freeze(headers)
 }
 
+/** Routes under these prefixes serve HTML pages (Swagger UI, the dashboard) and their assets. */
+export const HTML_PAGE_PREFIXES = ['/docs', '/dashboard']
+
+export interface SecurityHeaderSets {
+  /** Every response: the JSON API set. */
+  api: HeaderSet
+  /** Added to `api` on HTTPS (directly or behind a trusted proxy): browsers ignore HSTS on plain HTTP. */
+  tls: HeaderSet
+  /** Added on top of `api` for HTML pages: helmet's full set, whose CSP replaces the API's. */
+  page: HeaderSet
+}
+
 /**
- * Browser-facing HTTP hardening: CORS from an allowlist, security headers
- * (helmet, tuned for an API) and response compression (br, gzip) above a
- * size threshold. Each part is registered only when enabled, so a disabled
- * part costs nothing per request.
+ * The header sets, computed once at boot. JSON responses get the OWASP REST
+ * Security Cheat Sheet's set ("Security Headers"): a CSP that allows nothing
+ * and no framing, `X-Frame-Options` for browsers without frame-ancestors,
+ * nosniff, `Referrer-Policy: no-referrer`, `Cache-Control: no-store` unless
+ * the route sets its own (the catalog's revalidated `no-cache` + ETag), and
+ * HSTS over HTTPS; plus CORP, so a page of another origin cannot embed a
+ * response (`cross-origin` when CORS allows origins to read the API). Headers
+ * that only act on documents (COOP, Origin-Agent-Cluster, the X-DNS-Prefetch,
+ * X-Download-Options, X-Permitted-Cross-Domain-Policies and X-XSS-Protection
+ * headers) are left to the pages: ~520 fewer bytes on every API response.
  */
+export function securityHeaderSets (corsOrigins: string[]): SecurityHeaderSets {
+  const corp = corsOrigins.length > 0 ? 'cross-origin' : 'same-origin'
+  const { 'strict-transport-security': hsts, ...page } = securityHeaders({
+    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    crossOriginResourcePolicy: { policy: corp },
+    strictTransportSecurity: { maxAge: 180 * 24 * 3600, includeSubDomains: true },
+    // Same as the CSP's frame-ancestors 'none', for browsers that only know the old header.
+    xFrameOptions: { action: 'deny' }
+  })
+  return {
+    api: Object.freeze({
+      'cache-control': 'no-store',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      'cross-origin-resource-policy': corp,
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY'
+    }),
+    tls: Object.freeze({ 'strict-transport-security': hsts }),
+    page: Object.freeze(page)
+  }
+}
+
+/**
+ * Every response gets the API set (a 404 or an error included); routes of
+ * HTML pages add the page set after it, decided per route at boot. Pages keep
+ * the API's `no-store` unless they set their own (the dashboard's files do).
+ */
+function addSecurityHeaders (app: FastifyInstance, corsOrigins: string[]): void {
+  const sets = securityHeaderSets(corsOrigins)
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(sets.api)
+    if (request.protocol === 'https') reply.headers(sets.tls)
+    done()
+  })
+  const pageHeaders: onRequestHookHandler = (_request, reply, done) => {
+    reply.headers(sets.page)
+    done()
+  }
+  app.addHook('onRoute', (route) => {
+    if (!HTML_PAGE_PREFIXES.some((prefix) => route.url === prefix || route.url.startsWith(`${prefix}/`))) return
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
+    route.onRequest = [...own, pageHeaders]
+  })
+}
+
 /**
  * Cached bodies (the catalog marks them with `request.timings.cacheStatus`)
  * are compressed once per content and encoding, not once per request; every
@@ -110,12 +176,13 @@ function compressCachedBodies (app: FastifyInstance, c: CompressionOptions): voi
   })
   app.addHook('onSend', (request, reply, payload, done) => {
     const status = request.timings?.cacheStatus
-    if (typeof payload !== 'string' || status === undefined || status === 'bypass') return done(null, payload)
+    const accepted = request.headers['accept-encoding']
+    if (typeof payload !== 'string' || accepted === undefined || status === undefined || status === 'bypass') return done(null, payload)
     const size = Buffer.byteLength(payload)
     const type = reply.getHeader('content-type')
     if (size < c.thresholdBytes || size > COMPRESSED_BODY_MAX_BYTES || typeof type !== 'string' || !type.startsWith('application/json') ||
       reply.hasHeader('content-encoding') || request.headers['x-no-compression'] !== undefined) return done(null, payload)
-    const encoding = negotiateEncoding(request.headers['accept-encoding'])
+    const encoding = negotiateEncoding(accepted)
     if (encoding === undefined) return done(null, payload)
     const vary = reply.getHeader('vary')
     reply.header('vary', typeof vary === 'string' && vary !== '' ? `${vary}, accept-encoding` : 'accept-encoding')
@@ -124,6 +191,12 @@ function compressCachedBodies (app: FastifyInstance, c: CompressionOptions): voi
   })
 }
 
+/**
+ * Browser-facing HTTP hardening: CORS from an allowlist, security headers
+ * (the OWASP REST set on the API, helmet's full set on the pages) and
+ * response compression (br, gzip) above a size threshold. Each part is
+ * registered only when enabled, so a disabled part costs nothing per request.
+ */
 const httpHardeningPlugin: FastifyPluginAsync<HttpHardeningOptions> = async (app, opts) => {
   if (opts.compression) {
     const c = opts.compression
@@ -139,20 +212,7 @@ const httpHardeningPlugin: FastifyPluginAsync<HttpHardeningOptions> = async (app
     })
   }
 
-  if (opts.securityHeaders) {
-    const headers = securityHeaders({
-      contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
-      // The API is meant to be read cross-origin by the allowed origins.
-      crossOriginResourcePolicy: { policy: opts.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
-      strictTransportSecurity: { maxAge: 180 * 24 * 3600, includeSubDomains: true },
-      // Same as the CSP's frame-ancestors 'none', for browsers that only know the old header.
-      xFrameOptions: { action: 'deny' }
-    })
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers)
-      done()
-    })
-  }
+  if (opts.securityHeaders) addSecurityHeaders(app, opts.corsOrigins)
 
   if (opts.corsOrigins.length > 0) {
     await app.register(cors, {

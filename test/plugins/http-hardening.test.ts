@@ -15,6 +15,7 @@ async function hardenedApp (t: Parameters<typeof buildTestApp>[0], overrides: Pa
     setup: (app) => {
       app.get('/api/v1/test/large', async () => LARGE)
       app.get('/api/v1/test/small', async () => SMALL)
+      app.get('/api/v1/test/revalidated', async (_request, reply) => reply.header('cache-control', 'no-cache').send(SMALL))
       app.post('/api/v1/test/echo', async (request) => request.body)
       // A cache hit, as the catalog sends it: the same pre-serialized string every time.
       const cached = JSON.stringify(LARGE)
@@ -106,30 +107,78 @@ test('compressed request bodies are refused rather than inflated (no decompressi
   assert.equal(res.json().code, 'APP_BAD_REQUEST')
 })
 
-test('security headers for a JSON API; the CSP lets /docs load its own scripts and styles', async (t) => {
+/** Headers helmet adds for documents only: they belong on the HTML pages, not on JSON. */
+const DOCUMENT_ONLY = ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']
+
+test('JSON responses carry the OWASP REST security headers and none of the document-only ones', async (t) => {
   const app = await hardenedApp(t)
-  const res = await app.inject({ method: 'GET', url: '/api/v1/test/small' })
-  const csp = String(res.headers['content-security-policy'])
-  for (const directive of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "connect-src 'self'"]) {
-    assert.ok(csp.includes(directive), `${directive} in ${csp}`)
+  for (const url of ['/api/v1/test/small', '/nothing/here']) {
+    const res = await app.inject({ method: 'GET', url })
+    assert.equal(res.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'", url)
+    assert.equal(res.headers['x-content-type-options'], 'nosniff')
+    assert.equal(res.headers['x-frame-options'], 'DENY')
+    assert.equal(res.headers['referrer-policy'], 'no-referrer')
+    assert.equal(res.headers['cross-origin-resource-policy'], 'same-origin')
+    assert.equal(res.headers['cache-control'], 'no-store', 'not stored unless the route says otherwise')
+    assert.match(String(res.headers['content-type']), /^application\/json/)
+    assert.equal(res.headers['strict-transport-security'], undefined, 'browsers ignore HSTS over plain HTTP')
+    for (const name of [...DOCUMENT_ONLY, 'x-powered-by']) assert.equal(res.headers[name], undefined, `${name} on ${url}`)
   }
-  assert.ok(!csp.includes('upgrade-insecure-requests'), 'plain-HTTP hosts keep working')
-  assert.equal(res.headers['x-content-type-options'], 'nosniff')
-  assert.equal(res.headers['x-frame-options'], 'DENY')
-  assert.equal(res.headers['referrer-policy'], 'no-referrer')
-  assert.equal(res.headers['cross-origin-resource-policy'], 'same-origin')
-  assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/)
-  assert.equal(res.headers['x-powered-by'], undefined)
+  const revalidated = await app.inject({ method: 'GET', url: '/api/v1/test/revalidated' })
+  assert.equal(revalidated.headers['cache-control'], 'no-cache', 'a route\'s own Cache-Control wins')
+
+  const off = await hardenedApp(t, { securityHeadersEnabled: false })
+  const plain = await off.inject({ method: 'GET', url: '/api/v1/test/small' })
+  assert.equal(plain.headers['content-security-policy'], undefined)
+  assert.equal(plain.headers['cache-control'], undefined)
+})
+
+test('HSTS only over HTTPS: on the socket or from a trusted proxy\'s X-Forwarded-Proto', async (t) => {
+  const https = { 'x-forwarded-proto': 'https' }
+  const direct = await hardenedApp(t)
+  assert.equal((await direct.inject({ method: 'GET', url: '/api/v1/test/small', headers: https })).headers['strict-transport-security'], undefined,
+    'an untrusted client cannot claim HTTPS')
+  const proxied = await hardenedApp(t, { trustProxy: 'true' })
+  for (const url of ['/api/v1/test/small', '/docs/']) {
+    const res = await proxied.inject({ method: 'GET', url, headers: https })
+    assert.equal(res.headers['strict-transport-security'], 'max-age=15552000; includeSubDomains', url)
+  }
+  assert.equal((await proxied.inject({ method: 'GET', url: '/api/v1/test/small', headers: { 'x-forwarded-proto': 'http' } })).headers['strict-transport-security'], undefined)
+})
+
+test('HTML pages (/docs, /dashboard) keep helmet\'s full set; their CSP lets them load their own scripts and styles', async (t) => {
+  const app = await hardenedApp(t)
+  for (const url of ['/docs/', '/dashboard/']) {
+    const page = await app.inject({ method: 'GET', url })
+    assert.equal(page.statusCode, 200, url)
+    assert.match(String(page.headers['content-type']), /^text\/html/)
+    const csp = String(page.headers['content-security-policy'])
+    for (const directive of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "connect-src 'self'", "style-src 'self' 'unsafe-inline'"]) {
+      assert.ok(csp.includes(directive), `${directive} in ${csp} (${url})`)
+    }
+    assert.ok(!csp.includes('upgrade-insecure-requests'), 'plain-HTTP hosts keep working')
+    assert.equal(page.headers['cross-origin-opener-policy'], 'same-origin')
+    assert.equal(page.headers['origin-agent-cluster'], '?1')
+    assert.equal(page.headers['x-dns-prefetch-control'], 'off')
+    assert.equal(page.headers['x-download-options'], 'noopen')
+    assert.equal(page.headers['x-permitted-cross-domain-policies'], 'none')
+    assert.equal(page.headers['x-xss-protection'], '0')
+    assert.equal(page.headers['x-frame-options'], 'DENY')
+    assert.equal(page.headers['x-content-type-options'], 'nosniff')
+    assert.equal(page.headers['referrer-policy'], 'no-referrer')
+    assert.equal(page.headers['strict-transport-security'], undefined)
+  }
+  assert.equal((await app.inject({ method: 'GET', url: '/dashboard/' })).headers['cache-control'], 'public, max-age=300', 'the dashboard\'s files set their own caching')
 
   const docs = await app.inject({ method: 'GET', url: '/docs/' })
-  assert.equal(docs.statusCode, 200)
   const scripts = [...docs.body.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1])
   assert.ok(scripts.length > 0 && scripts.every((src) => !/^(https?:)?\/\//.test(src)), 'every script is same-origin')
   assert.ok(!/<script>(?!\s*<\/script>)/.test(docs.body), 'no inline script')
   const bundle = await app.inject({ method: 'GET', url: `/docs/${scripts[0].replace(/^\.\//, '')}` })
   assert.equal(bundle.statusCode, 200)
-  const off = await hardenedApp(t, { securityHeadersEnabled: false })
-  assert.equal((await off.inject({ method: 'GET', url: '/api/v1/test/small' })).headers['content-security-policy'], undefined)
+  assert.ok(String(bundle.headers['content-security-policy']).includes("script-src 'self'"), 'the page\'s assets are part of the page')
+  // The OpenAPI document the page fetches is JSON from the API.
+  assert.equal((await app.inject({ method: 'GET', url: '/openapi.json' })).headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'")
 })
 
 test('CORS: allowed origins get the headers and can read the rate-limit and timing headers; others get none', async (t) => {

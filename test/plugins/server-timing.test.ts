@@ -41,7 +41,9 @@ function parse (header: string): Record<string, { dur: number, desc?: string }> 
 test('Server-Timing reports database, cache, app and total time of the request', async (t) => {
   const app = await timedApp(t)
   const res = await app.inject({ method: 'GET', url: '/api/v1/test/db' })
-  const timing = parse(String(res.headers['server-timing']))
+  const header = String(res.headers['server-timing'])
+  assert.match(header, /^db;dur=\d+\.\d, cache;desc=miss;dur=1\.3, app;dur=\d+\.\d, total;dur=\d+\.\d$/, 'milliseconds with one decimal')
+  const timing = parse(header)
   assert.deepEqual(Object.keys(timing), ['db', 'cache', 'app', 'total'])
   assert.ok(timing.db.dur >= 25, `db ${timing.db.dur} covers the 30 ms pg_sleep`)
   assert.equal(timing.cache.dur, 1.3)
