@@ -10,6 +10,12 @@ export interface RequestTimings {
   /** Milliseconds spent waiting on PostgreSQL (summed; parallel queries overlap). */
   dbMs: number
   dbQueries: number
+  /**
+   * Milliseconds the request's queries waited for a connection before running
+   * (queued in the pool, connecting, or pipelined behind another query on a
+   * busy connection; lib/pool-stats.ts measures it). Part of `dbMs`.
+   */
+  dbWaitMs: number
   /** Milliseconds spent in cache lookups (L1 + L2). */
   cacheMs: number
   cacheOps: number
@@ -20,7 +26,7 @@ export interface RequestTimings {
 export const requestContext = new AsyncLocalStorage<RequestTimings>()
 
 export function newRequestTimings (): RequestTimings {
-  return { dbMs: 0, dbQueries: 0, cacheMs: 0, cacheOps: 0 }
+  return { dbMs: 0, dbQueries: 0, dbWaitMs: 0, cacheMs: 0, cacheOps: 0 }
 }
 
 /** The current request's timings, or undefined outside a request (jobs, scripts). */

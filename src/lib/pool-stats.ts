@@ -1,5 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type postgres from 'postgres'
+import { requestContext, type RequestTimings } from './instrumentation.js'
 
 /**
  * Connection-pool figures for postgres.js, which has no public pool-stats
@@ -18,7 +19,9 @@ import type postgres from 'postgres'
  *  - acquire time: from `begin()`/`reserve()` to holding the connection
  *    (for `begin()` this includes the BEGIN round trip), published on
  *    'techmart:db:acquire'. Plain queries have no separate acquire step in
- *    postgres.js; their wait is part of their measured query duration.
+ *    postgres.js; their wait is part of their measured query duration, and
+ *    in a request the part spent before the query runs is added to the
+ *    request's `dbWaitMs` (`measureWait`).
  * Not counted: cursors and `forEach` streams, and queries made directly on a
  * transaction's or reservation's own handle (the connection is already
  * counted as reserved).
@@ -53,6 +56,33 @@ export const dbAcquireChannel = diagnosticsChannel.channel('techmart:db:acquire'
 
 type AnyFn = (...args: unknown[]) => unknown
 
+/**
+ * Watches `query` until its connection starts on it and adds the time until
+ * then to the request's `dbWaitMs`. postgres.js sets a query's `active` flag
+ * at that moment (at once on an idle connection; after the queries ahead of
+ * it when it was queued, or pipelined on a busy connection) and gives no
+ * other sign of it, so the flag becomes an accessor. A query that fails
+ * without ever running waited its whole time. Returns the settle callback.
+ */
+function measureWait (query: object, timings: RequestTimings, settle: () => void): () => void {
+  const issued = performance.now()
+  let active = false
+  let waitedMs: number | undefined
+  Object.defineProperty(query, 'active', {
+    configurable: true,
+    enumerable: true,
+    get: () => active,
+    set: (value: boolean) => {
+      active = value
+      if (value && waitedMs === undefined) waitedMs = performance.now() - issued
+    }
+  })
+  return () => {
+    timings.dbWaitMs += waitedMs ?? performance.now() - issued
+    settle()
+  }
+}
+
 /** Wraps `sql` so every query and reservation through it is counted. Returns the wrapped client and its monitor. */
 export function instrumentPool<S extends postgres.Sql> (sql: S, size: number): { sql: S, monitor: PoolMonitor } {
   let pending = 0
@@ -82,7 +112,9 @@ export function instrumentPool<S extends postgres.Sql> (sql: S, size: number): {
       started = true
       pending++
       changed()
-      originalThen.call(query, settle, settle)
+      const timings = requestContext.getStore()
+      const done = timings === undefined ? settle : measureWait(query, timings, settle)
+      originalThen.call(query, done, done)
     }
     query.then = function (this: unknown, ...args: unknown[]) {
       start()
