@@ -5,16 +5,21 @@ import { createHash } from 'node:crypto'
  * cache plugin prefixes keys as `<prefix>:cache:<type>:<key>`.
  *
  * Tags:
- * - `catalog:p:<id>`: everything that shows product <id> (its detail, every
- *   page listing it).
+ * - `catalog:p:<id>`: product <id>'s detail entries (by id and by slug),
+ *   which must show its exact stock: every stock change bumps it.
+ * - `catalog:l:<id>`: every list, search and category page showing product
+ *   <id>. Those pages show a product's stock as of when they were cached, so
+ *   a stock change bumps this tag only when the product goes out of stock
+ *   or comes back; any other product write, and a rating change, bump it.
  * - `catalog:slug:<slug>`: the by-slug entry (including a cached "not found").
  * - `catalog:s:<scope>:<family>`: list and search pages whose *membership or
  *   order* may change when a product in <scope> changes. <scope> is a
  *   category id (a page filtered on it, which covers its subtree) or `all`.
  *   <family> says which change matters: `base` (any product field, used for
- *   every list), `stock` (pages filtered on in_stock), `rating` (pages sorted
- *   by rating). A stock or rating change bumps only those two families, so an
- *   order does not empty every cached search.
+ *   every list), `stock` (pages filtered on in_stock: bumped when a product
+ *   goes out of stock or back), `rating` (pages sorted by rating). Orders
+ *   bump no family unless a product sells out, so they do not empty cached
+ *   searches.
  * - `catalog:categories`: the category tree and the category index.
  * - `catalog:details`: every product detail entry (by id and by slug), for
  *   changes made outside the app too large to name product by product.
@@ -23,6 +28,7 @@ export type ScopeFamily = 'base' | 'stock' | 'rating'
 
 export const CatalogTags = {
   product: (id: number) => `catalog:p:${id}`,
+  listed: (id: number) => `catalog:l:${id}`,
   slug: (slug: string) => `catalog:slug:${slug}`,
   scope: (scope: number | 'all', family: ScopeFamily) => `catalog:s:${scope}:${family}`,
   categories: 'catalog:categories',

@@ -186,7 +186,7 @@ export function createListing (deps: ListingDeps) {
       },
       ...(corrected !== undefined && { corrected_query: corrected })
     })
-    return { body, tags: rows.map((r) => CatalogTags.product(r.id)), ttlS: rows.length === 0 ? EMPTY_RESULT_TTL_S : undefined }
+    return { body, tags: rows.map((r) => CatalogTags.listed(r.id)), ttlS: rows.length === 0 ? EMPTY_RESULT_TTL_S : undefined }
   }
 
   /** A list, search or category page as cached bytes. */

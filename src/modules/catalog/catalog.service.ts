@@ -45,6 +45,9 @@ export function createCatalogService (deps: CatalogServiceDeps) {
   const words = createWordsRefresher({ sql: deps.db.sql, readSql: deps.db.readSql, log, intervalS: deps.wordsRefreshS })
   const listing = createListing({ cache, readSql: deps.db.readSql, categoryIndex, words })
 
+  /** Tags of every entry showing the product: its detail and the pages listing it. */
+  const productTags = (id: number): string[] => [CatalogTags.product(id), CatalogTags.listed(id)]
+
   /** Tags of every scope family for the categories and all their ancestors, plus `all`. */
   async function scopeTags (categoryIds: number[], families: ScopeFamily[]): Promise<string[]> {
     const index = await categoryIndex()
@@ -56,7 +59,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
   /** What a product write makes stale: the products' entries, their slugs, and every page that could list them. */
   async function productsWritten (change: WrittenProducts): Promise<void> {
     await cache.invalidate([
-      ...change.ids.map(CatalogTags.product),
+      ...change.ids.flatMap(productTags),
       ...change.slugs.map(CatalogTags.slug),
       ...await scopeTags(change.categoryIds, ALL_FAMILIES)
     ])
@@ -159,20 +162,40 @@ export function createCatalogService (deps: CatalogServiceDeps) {
 
     /**
      * For other modules, after their transaction commits a change to these
-     * products' stock or rating (orders, cancellations, reviews). Makes stale,
-     * on every instance: their detail entries, every cached page showing them,
-     * and the pages whose membership or order depends on stock or rating
-     * (in_stock filters, rating sorts) in their categories and above. Changes
-     * to other product fields go through this module's own writes, which
-     * invalidate everything that could contain the product.
+     * products' rating (reviews). Makes stale, on every instance: their
+     * detail entries, every cached page showing them, and the pages whose
+     * membership or order depends on stock or rating (in_stock filters,
+     * rating sorts) in their categories and above. Changes to other product
+     * fields go through this module's own writes, which invalidate
+     * everything that could contain the product.
      */
     async invalidateProducts (productIds: number[]): Promise<void> {
       const ids = [...new Set(productIds)]
       if (ids.length === 0) return
       const refs = await repo.productRefs(ids)
       await cache.invalidate([
-        ...ids.map(CatalogTags.product),
+        ...ids.flatMap(productTags),
         ...await scopeTags([...new Set(refs.map((r) => r.category_id))], ['stock', 'rating'])
+      ])
+    },
+
+    /**
+     * For other modules, after their transaction commits a change to these
+     * products' stock (orders, cancellations). Their detail entries show the
+     * new stock at once; list, search and category pages keep the stock
+     * they were cached with, unless a product is in `flippedIds` (it went out
+     * of stock or came back): then the pages showing it and the in_stock
+     * filtered pages of its categories and above are made stale too.
+     */
+    async invalidateStock (productIds: number[], flippedIds: number[]): Promise<void> {
+      const ids = [...new Set([...productIds, ...flippedIds])]
+      if (ids.length === 0) return
+      const flipped = [...new Set(flippedIds)]
+      const refs = flipped.length > 0 ? await repo.productRefs(flipped) : []
+      await cache.invalidate([
+        ...ids.map(CatalogTags.product),
+        ...flipped.map(CatalogTags.listed),
+        ...refs.length > 0 ? await scopeTags([...new Set(refs.map((r) => r.category_id))], ['stock']) : []
       ])
     },
 
