@@ -40,12 +40,13 @@ export const modules: FastifyPluginAsync = async (app) => {
   const inventory = createInventoryService({
     db,
     log: app.log,
-    onProductsChanged: (productIds) => catalog.invalidateProducts(productIds)
+    onProductsChanged: (productIds) => catalog.invalidateProducts(productIds),
+    onStockChanged: (productIds, flippedIds) => catalog.invalidateStock(productIds, flippedIds)
   })
   const users = createUsersService({ db, log: app.log })
   const auth = createAuthService({ users, signAccessToken: app.signAccessToken, expiresInS: app.config.jwtExpiresInS, log: app.log })
   const cart = createCartService({ db })
-  const orders = createOrdersService({ db, log: app.log, cart, inventory })
+  const orders = createOrdersService({ db, log: app.log, inventory })
   const reviews = createReviewsService({ db, log: app.log, inventory })
   await app.register(authRoutes, { prefix: '/auth', auth })
   await app.register(usersRoutes, { prefix: '/users', users })

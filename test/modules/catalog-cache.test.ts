@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { ORDER_BODY } from '../helpers/commerce-fixtures.js'
 import { auth, buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
 
 let app: FastifyInstance
@@ -57,21 +58,75 @@ test('a price change shows at once in detail, search and category page, here and
   await eventually(async () => (await pricesSeen(other, w.p.galaxy, 'galaxy', w.cat.electronics)).every((p) => p === 749.5), 'second instance sees the new price')
 })
 
-test('stock changes from other modules (invalidateProducts) refresh detail, pages showing it and in-stock filters', async () => {
-  const inStock = async () => (await getJson(app, `/api/v1/products?in_stock=true&category_id=${w.cat.laptops}`)).body.products.map((p: { id: number }) => p.id)
-  assert.ok((await inStock()).includes(w.p.gamingLaptop))
-  assert.equal((await getJson(app, `/api/v1/products/${w.p.gamingLaptop}`)).body.stock_quantity, 2)
-  const listed = async () => (await getJson(app, '/api/v1/products?page_size=100')).body.products.find((p: { id: number }) => p.id === w.p.gamingLaptop).stock_quantity
-  assert.equal(await listed(), 2)
-  // What an order does: decrement stock in its transaction, then tell the catalog.
-  await app.db.sql`UPDATE products SET stock_quantity = 0 WHERE id = ${w.p.gamingLaptop}`
-  await w.service.invalidateProducts([w.p.gamingLaptop])
+/** How the cache answered, from Server-Timing: 'hit', 'miss', 'stale'... */
+async function cacheAnswer (instance: FastifyInstance, url: string): Promise<string | undefined> {
+  return /cache;[^,]*desc=(\w+)/.exec((await getJson(instance, url)).status ?? '')?.[1]
+}
+
+/** The stock a list page shows for product `id`, undefined when the page does not list it. */
+async function listedStock (url: string, id: number): Promise<number | undefined> {
+  const { products } = (await getJson(app, url)).body as { products: { id: number, stock_quantity: number }[] }
+  return products.find((p) => p.id === id)?.stock_quantity
+}
+
+/** Places an order of `quantity` units of product `id` for the world's customer through the API; answers the order id. */
+async function order (id: number, quantity: number): Promise<number> {
+  await app.db.sql`INSERT INTO cart_items (user_id, product_id, quantity) VALUES (${w.customer.id}, ${id}, ${quantity})`
+  const res = await app.inject({ method: 'POST', url: '/api/v1/orders', headers: auth(w.customer), payload: ORDER_BODY })
+  assert.equal(res.statusCode, 201, res.body)
+  return res.json().id
+}
+
+async function cancel (orderId: number): Promise<void> {
+  const res = await app.inject({ method: 'PATCH', url: `/api/v1/orders/${orderId}/status`, headers: auth(w.admin), payload: { status: 'cancelled' } })
+  assert.equal(res.statusCode, 200, res.body)
+}
+
+test('an order that leaves stock keeps cached list, search and category pages (stock as cached); the detail shows the new stock at once', async () => {
+  const pages = [
+    '/api/v1/products?page_size=100',
+    `/api/v1/categories/${w.cat.computers}/products`,
+    `/api/v1/products?in_stock=true&category_id=${w.cat.computers}`,
+    '/api/v1/products/search?q=mouse'
+  ]
+  for (const url of pages) assert.equal(await listedStock(url, w.p.mouse), 50, url)
+  assert.equal((await getJson(app, `/api/v1/products/${w.p.mouse}`)).body.stock_quantity, 50)
+
+  const orderId = await order(w.p.mouse, 2)
+  assert.equal((await getJson(app, `/api/v1/products/${w.p.mouse}`)).body.stock_quantity, 48)
+  for (const url of pages) {
+    assert.equal(await cacheAnswer(app, url), 'hit', url)
+    assert.equal(await listedStock(url, w.p.mouse), 50, `${url} shows the stock it was cached with`)
+  }
+
+  await cancel(orderId)
+  assert.equal((await getJson(app, `/api/v1/products/${w.p.mouse}`)).body.stock_quantity, 50)
+  for (const url of pages) assert.equal(await cacheAnswer(app, url), 'hit', url)
+})
+
+test('an order that sells a product out refreshes in_stock pages of its categories and pages showing it; cancelling it brings it back', async () => {
+  const inStock = [`/api/v1/products?in_stock=true&category_id=${w.cat.laptops}`, '/api/v1/products?in_stock=true&page_size=100']
+  const showing = [`/api/v1/categories/${w.cat.laptops}/products`, '/api/v1/products/search?q=gaming']
+  const untouched = [`/api/v1/categories/${w.cat.kitchen}/products`, `/api/v1/products?in_stock=true&category_id=${w.cat.kitchen}`]
+  for (const url of [...inStock, ...showing]) assert.equal(await listedStock(url, w.p.gamingLaptop), 2, url)
+  for (const url of untouched) await getJson(app, url)
+
+  const orderId = await order(w.p.gamingLaptop, 2)
   assert.equal((await getJson(app, `/api/v1/products/${w.p.gamingLaptop}`)).body.stock_quantity, 0)
-  assert.equal(await listed(), 0)
-  assert.ok(!(await inStock()).includes(w.p.gamingLaptop))
-  await app.db.sql`UPDATE products SET stock_quantity = 2 WHERE id = ${w.p.gamingLaptop}`
-  await w.service.invalidateProducts([w.p.gamingLaptop])
-  assert.ok((await inStock()).includes(w.p.gamingLaptop))
+  for (const url of inStock) {
+    assert.equal(await cacheAnswer(app, url), 'miss', url)
+    assert.equal(await listedStock(url, w.p.gamingLaptop), undefined, `${url} no longer lists it`)
+  }
+  for (const url of showing) {
+    assert.equal(await cacheAnswer(app, url), 'miss', url)
+    assert.equal(await listedStock(url, w.p.gamingLaptop), 0, url)
+  }
+  for (const url of untouched) assert.equal(await cacheAnswer(app, url), 'hit', `${url} neither shows it nor filters its categories`)
+
+  await cancel(orderId)
+  assert.equal((await getJson(app, `/api/v1/products/${w.p.gamingLaptop}`)).body.stock_quantity, 2)
+  for (const url of [...inStock, ...showing]) assert.equal(await listedStock(url, w.p.gamingLaptop), 2, `${url} after the restock`)
+  for (const url of untouched) assert.equal(await cacheAnswer(app, url), 'hit', url)
 })
 
 test('a new review (rating change) reorders rating-sorted pages', async () => {

@@ -5,6 +5,7 @@ import { buildTestApp, resetDb } from '../helper.js'
 import { createUser, type FixtureUser } from '../fixtures.js'
 import { assertError, createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY, placeOrder, putInCart, type Shop, stockOf } from '../helpers/commerce-fixtures.js'
 import { createIdempotency, fingerprintOf } from '../../src/modules/orders/orders.idempotency.js'
+import { createOrdersRepository } from '../../src/modules/orders/orders.repository.js'
 
 let app: FastifyInstance
 let shop: Shop
@@ -203,19 +204,20 @@ describe('Idempotency-Key on POST /orders', () => {
 })
 
 describe('idempotency store', () => {
-  test('a claim taken over while the first attempt ran: the first rolls back instead of making a second order', async () => {
-    const { user } = await customerWithCart()
+  test('a claim taken over while the order was being placed: the order rolls back instead of making a second one', async () => {
+    const { user, productId } = await customerWithCart()
     const idem = createIdempotency({ db: app.db.db, log: app.log })
+    const orders = createOrdersRepository(app.db.db)
     const scope = { userId: user.id, key: newKey(), fingerprint: 'f'.repeat(64) }
-    await assert.rejects(idem.run(scope, (complete) => app.db.db.transaction(async (tx) => {
+    await assert.rejects(idem.run(scope, async (claim) => {
       // Another process decided this claim was stale and re-claimed the key.
       await app.db.sql`UPDATE idempotency_keys SET created_at = now() + interval '1 second' WHERE user_id = ${scope.userId} AND key = ${scope.key}`
-      await tx.execute(`INSERT INTO orders (order_number, user_id, total_amount, shipping_address, billing_address, payment_method)
-        VALUES ('TM-TAKEOVER-${keyN}', ${Number(user.id)}, 1, 'a', 'b', 'card')`)
-      await complete(tx, { id: -1 })
-      return { id: -1 }
-    })), { code: 'ORDERS_IDEMPOTENCY_IN_PROGRESS' })
+      return orders.place({ orderNumber: `TM-TAKEOVER-${keyN}`, userId: user.id, shippingAddress: 'a', billingAddress: 'b', paymentMethod: 'card', notes: null }, claim)
+    }), { code: 'ORDERS_IDEMPOTENCY_IN_PROGRESS' })
     assert.equal(await ordersOf(user.id), 0, 'the order insert was rolled back')
+    assert.equal(await stockOf(app, productId), 100, 'the stock decrement was rolled back')
+    const [cart] = await app.db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM cart_items WHERE user_id = ${user.id}`
+    assert.equal(cart.n, 1, 'the cart is intact')
     assert.equal((await keyRow(user.id, scope.key)).status_code, null, 'the other claim is left alone')
   })
 

@@ -5,28 +5,28 @@ import { buildTestApp, resetDb } from '../helper.js'
 import { createUser } from '../fixtures.js'
 import { createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY, putInCart, type Shop, stockOf } from '../helpers/commerce-fixtures.js'
 import { createInventoryService } from '../../src/modules/inventory/inventory.service.js'
-import { createCartService } from '../../src/modules/cart/cart.service.js'
 import { createOrdersService } from '../../src/modules/orders/orders.service.js'
 import { createReviewsService } from '../../src/modules/reviews/reviews.service.js'
 
-// The catalog-invalidation hook: called with the changed product ids, only after the commit, never failing the write.
+// The catalog-invalidation hooks: called with the changed product ids, only after the commit, never failing the write.
 let app: FastifyInstance
 let shop: Shop
 
-interface Call { ids: number[], stockSeen: number[] }
+interface Call { ids: number[], flipped: number[], stockSeen: number[] }
 
-function services (onProductsChanged: (ids: number[]) => Promise<void>) {
+const nothing = async (): Promise<void> => {}
+
+function services (hooks: { onProductsChanged?: (ids: number[]) => Promise<void>, onStockChanged?: (ids: number[], flipped: number[]) => Promise<void> }) {
   const db = app.db.db
-  const inventory = createInventoryService({ db, log: app.log, onProductsChanged })
-  const cart = createCartService({ db })
-  return { orders: createOrdersService({ db, log: app.log, cart, inventory }), reviews: createReviewsService({ db, log: app.log, inventory }) }
+  const inventory = createInventoryService({ db, log: app.log, onProductsChanged: nothing, onStockChanged: nothing, ...hooks })
+  return { orders: createOrdersService({ db, log: app.log, inventory }), reviews: createReviewsService({ db, log: app.log, inventory }) }
 }
 
-/** A hook that records the ids and the stock another connection sees at call time (i.e. what is committed). */
+/** A stock hook that records the ids, the flipped ids and the stock another connection sees at call time (i.e. what is committed). */
 function recorder (calls: Call[]) {
-  return async (ids: number[]) => {
+  return async (ids: number[], flipped: number[]) => {
     const rows = await app.db.sql<{ stock_quantity: number }[]>`SELECT stock_quantity FROM products WHERE id = ANY(${ids}::int[]) ORDER BY id`
-    calls.push({ ids: [...ids].sort((a, b) => a - b), stockSeen: rows.map((r) => r.stock_quantity) })
+    calls.push({ ids: [...ids].sort((a, b) => a - b), flipped: [...flipped].sort((a, b) => a - b), stockSeen: rows.map((r) => r.stock_quantity) })
   }
 }
 
@@ -39,20 +39,33 @@ after(() => app.close())
 
 test('placing and cancelling an order report the products after commit', async () => {
   const calls: Call[] = []
-  const { orders } = services(recorder(calls))
+  const { orders } = services({ onStockChanged: recorder(calls) })
   const user = await createUser(app)
   const [a, b] = [await createShopProduct(app, shop, { stock: 10 }), await createShopProduct(app, shop, { stock: 10 })]
   await putInCart(app, user.id, a.id, 2)
   await putInCart(app, user.id, b.id, 3)
   const { body: order } = await orders.place(user.id, ORDER_BODY)
-  assert.deepEqual(calls, [{ ids: [a.id, b.id], stockSeen: [8, 7] }])
+  assert.deepEqual(calls, [{ ids: [a.id, b.id], flipped: [], stockSeen: [8, 7] }])
   await orders.updateStatus({ id: user.id, role: 'admin' }, order.id, 'cancelled')
-  assert.deepEqual(calls[1], { ids: [a.id, b.id], stockSeen: [10, 10] })
+  assert.deepEqual(calls[1], { ids: [a.id, b.id], flipped: [], stockSeen: [10, 10] })
+})
+
+test('an order that sells a product out reports it as flipped; cancelling it reports the flip back', async () => {
+  const calls: Call[] = []
+  const { orders } = services({ onStockChanged: recorder(calls) })
+  const user = await createUser(app)
+  const [last, plenty] = [await createShopProduct(app, shop, { stock: 2 }), await createShopProduct(app, shop, { stock: 10 })]
+  await putInCart(app, user.id, last.id, 2)
+  await putInCart(app, user.id, plenty.id, 1)
+  const { body: order } = await orders.place(user.id, ORDER_BODY)
+  assert.deepEqual(calls, [{ ids: [last.id, plenty.id], flipped: [last.id], stockSeen: [0, 9] }])
+  await orders.updateStatus({ id: user.id, role: 'admin' }, order.id, 'cancelled')
+  assert.deepEqual(calls[1], { ids: [last.id, plenty.id], flipped: [last.id], stockSeen: [2, 10] })
 })
 
 test('a status change that does not touch stock reports nothing', async () => {
   const calls: Call[] = []
-  const { orders } = services(recorder(calls))
+  const { orders } = services({ onStockChanged: recorder(calls) })
   const user = await createUser(app)
   const p = await createShopProduct(app, shop)
   await putInCart(app, user.id, p.id, 1)
@@ -63,7 +76,7 @@ test('a status change that does not touch stock reports nothing', async () => {
 
 test('a refused order reports nothing', async () => {
   const calls: Call[] = []
-  const { orders } = services(recorder(calls))
+  const { orders } = services({ onStockChanged: recorder(calls) })
   const user = await createUser(app)
   const p = await createShopProduct(app, shop, { stock: 1 })
   await putInCart(app, user.id, p.id, 5)
@@ -71,19 +84,24 @@ test('a refused order reports nothing', async () => {
   assert.deepEqual(calls, [])
 })
 
-test('a review reports its product after the rating is committed', async () => {
+test('a review reports its product after the rating is committed, as a rating change', async () => {
   const seen: string[] = []
-  const { reviews } = services(async (ids) => {
-    const [row] = await app.db.sql<{ rating_avg: string }[]>`SELECT rating_avg FROM products WHERE id = ${ids[0]}`
-    seen.push(`${ids.join(',')}:${row.rating_avg}`)
+  const stockCalls: number[][] = []
+  const { reviews } = services({
+    onProductsChanged: async (ids) => {
+      const [row] = await app.db.sql<{ rating_avg: string }[]>`SELECT rating_avg FROM products WHERE id = ${ids[0]}`
+      seen.push(`${ids.join(',')}:${row.rating_avg}`)
+    },
+    onStockChanged: async (ids) => { stockCalls.push(ids) }
   })
   const [user, p] = [await createUser(app), await createShopProduct(app, shop)]
   await reviews.create(user.id, p.id, { rating: 4 })
   assert.deepEqual(seen, [`${p.id}:4.00`])
+  assert.deepEqual(stockCalls, [])
 })
 
 test('a failing invalidation does not fail the order', async () => {
-  const { orders } = services(async () => { throw new Error('cache down') })
+  const { orders } = services({ onStockChanged: async () => { throw new Error('cache down') } })
   const user = await createUser(app)
   const p = await createShopProduct(app, shop, { stock: 5 })
   await putInCart(app, user.id, p.id, 1)

@@ -63,6 +63,24 @@ describe('POST /orders', () => {
     assert.equal(await cartCount(user.id), 0)
   })
 
+  test('answers the order exactly as GET /orders/:id shows it (money, names, timestamps, item order)', async () => {
+    const user = await createUser(app)
+    const a = await createShopProduct(app, shop, { price: '25.00', salePrice: '19.99', stock: 10 })
+    const b = await createShopProduct(app, shop, { price: '0.10', stock: 10 })
+    await putInCart(app, user.id, b.id, 3)
+    await putInCart(app, user.id, a.id, 1)
+    const placed = await placeOrder(app, user.token)
+    assert.equal(placed.statusCode, 201)
+    const got = await getOrder(user.token, placed.json().id)
+    assert.equal(got.statusCode, 200)
+    assert.equal(placed.body, got.body)
+    const order = placed.json()
+    assert.deepEqual(order.items.map((i: { product_id: number }) => i.product_id), [a.id, b.id])
+    assert.equal(order.notes, null)
+    assert.equal(order.shipped_at, null)
+    assert.match(order.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+  })
+
   test('an empty cart → 422 ORDERS_CART_EMPTY', async () => {
     const user = await createUser(app)
     assertError(await placeOrder(app, user.token), 422, 'ORDERS_CART_EMPTY')

@@ -103,19 +103,6 @@ export function createCartRepository (db: Database) {
         inCart: row.in_cart,
         lineCount: row.line_count
       }
-    },
-
-    /**
-     * The cart's lines for checkout, row-locked: a second checkout of the
-     * same cart waits here and then finds it empty, so one cart makes one order.
-     */
-    lockLines (userId: number, ex: Executor = db): Promise<{ productId: number, quantity: number }[]> {
-      return timedQuery('cart.lock_lines', ex.select({ productId: cartItems.productId, quantity: cartItems.quantity })
-        .from(cartItems).where(eq(cartItems.userId, userId)).orderBy(asc(cartItems.productId)).for('update'))
-    },
-
-    async clear (userId: number, ex: Executor = db): Promise<void> {
-      await timedQuery('cart.clear', ex.delete(cartItems).where(eq(cartItems.userId, userId)))
     }
   }
 }

@@ -5,9 +5,6 @@ import { CartErrors } from './cart.errors.js'
 import { createCartRepository, type CartLineState, type CartRow } from './cart.repository.js'
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, type AddToCartBody, type Cart } from './cart.schemas.js'
 
-/** A transaction handle from `db.transaction(async (tx) => ...)`. */
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
-
 export interface CartServiceDeps { db: Database }
 
 function toCart (rows: CartRow[]): Cart {
@@ -84,16 +81,6 @@ export function createCartService ({ db }: CartServiceDeps) {
     async remove (userId: number, productId: number): Promise<Cart> {
       if (!(await repo.remove(userId, productId))) throw new CartErrors.ITEM_NOT_FOUND(productId)
       return get(userId)
-    },
-
-    /** For checkout: the cart's lines, locked until the caller's transaction ends. */
-    checkoutLines (tx: Tx, userId: number): Promise<{ productId: number, quantity: number }[]> {
-      return repo.lockLines(userId, tx)
-    },
-
-    /** For checkout: empties the cart inside the order's transaction. */
-    clear (tx: Tx, userId: number): Promise<void> {
-      return repo.clear(userId, tx)
     }
   }
 }

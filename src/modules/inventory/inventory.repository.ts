@@ -7,14 +7,8 @@ type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
 
 export interface StockLine { productId: number, quantity: number }
 
-export interface LockedProduct {
-  id: number
-  name: string
-  stockQuantity: number
-  isActive: boolean
-  /** coalesce(sale_price, price): what the customer pays now, a decimal string. */
-  unitPrice: string
-}
+/** A committed change of one product's stock. */
+export interface StockMove { productId: number, before: number, after: number }
 
 export interface RatingSummary { ratingAvg: string, ratingCount: number }
 
@@ -25,48 +19,30 @@ function valuesList (lines: StockLine[]) {
 /**
  * Stock and rating summaries on the products table. Every write is a
  * single set-based statement; callers pass the transaction they run in.
+ * Checkout takes stock inside `place_order` (migration 0007), the one
+ * statement that places an order.
  */
 export function createInventoryRepository (db: Database) {
   return {
     /**
      * Locks the products' rows in ascending id order (the sort happens
-     * before the row locks are taken), so two multi-line orders always
-     * queue in the same order and cannot deadlock.
+     * before the row locks are taken), the order `place_order` (migration
+     * 0007) locks them in too, so a cancellation and orders cannot deadlock.
      */
-    lockProducts (ids: number[], ex: Executor = db): Promise<LockedProduct[]> {
-      return timedQuery('inventory.lock_products', ex.select({
-        id: products.id,
-        name: products.name,
-        stockQuantity: products.stockQuantity,
-        isActive: products.isActive,
-        unitPrice: sql<string>`${products.effectivePrice}`
-      }).from(products).where(inArray(products.id, ids)).orderBy(asc(products.id)).for('no key update'))
+    async lockProducts (ids: number[], ex: Executor = db): Promise<void> {
+      await timedQuery('inventory.lock_products', ex.select({ id: products.id })
+        .from(products).where(inArray(products.id, ids)).orderBy(asc(products.id)).for('no key update'))
     },
 
-    /**
-     * Conditional decrement: a line whose product is inactive or short of
-     * stock is not updated, so stock can never go below zero even if a
-     * caller skipped the lock. Returns the ids that were decremented.
-     */
-    async decrementStock (lines: StockLine[], ex: Executor = db): Promise<number[]> {
-      const rows = await timedQuery('inventory.decrement_stock', ex.execute<{ id: number }>(sql`
-        UPDATE products AS p
-        SET stock_quantity = p.stock_quantity - l.quantity, updated_at = now()
-        FROM (VALUES ${valuesList(lines)}) AS l (id, quantity)
-        WHERE p.id = l.id AND p.is_active AND p.stock_quantity >= l.quantity
-        RETURNING p.id`))
-      return rows.map((r) => r.id)
-    },
-
-    /** Puts stock back (cancelled orders), also for products deactivated since. */
-    async restoreStock (lines: StockLine[], ex: Executor = db): Promise<number[]> {
-      const rows = await timedQuery('inventory.restore_stock', ex.execute<{ id: number }>(sql`
+    /** Puts stock back (cancelled orders), also for products deactivated since; each product's stock before and after. */
+    async restoreStock (lines: StockLine[], ex: Executor = db): Promise<StockMove[]> {
+      const rows = await timedQuery('inventory.restore_stock', ex.execute<{ id: number, before: number, after: number }>(sql`
         UPDATE products AS p
         SET stock_quantity = p.stock_quantity + l.quantity, updated_at = now()
         FROM (VALUES ${valuesList(lines)}) AS l (id, quantity)
         WHERE p.id = l.id
-        RETURNING p.id`))
-      return rows.map((r) => r.id)
+        RETURNING p.id, p.stock_quantity - l.quantity AS before, p.stock_quantity AS after`))
+      return rows.map((r) => ({ productId: r.id, before: r.before, after: r.after }))
     },
 
     /** Locks one active product's row; undefined when it is missing or inactive. */

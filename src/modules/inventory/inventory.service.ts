@@ -1,39 +1,26 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.js'
-import { createInventoryRepository, type RatingSummary, type StockLine } from './inventory.repository.js'
+import { createInventoryRepository, type RatingSummary, type StockLine, type StockMove } from './inventory.repository.js'
 
-export type { StockLine } from './inventory.repository.js'
+export type { StockLine, StockMove } from './inventory.repository.js'
 
 /** A transaction handle from `db.transaction(async (tx) => ...)`. */
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
-
-export interface ReservedLine {
-  productId: number
-  name: string
-  quantity: number
-  /** Price copied from the product (sale price when set), a decimal string. */
-  unitPrice: string
-}
-
-export interface Shortage {
-  productId: number
-  name: string | null
-  requested: number
-  available: number
-}
-
-export type ReserveResult =
-  | { ok: true, lines: ReservedLine[] }
-  | { ok: false, shortages: Shortage[] }
 
 export interface InventoryServiceDeps {
   db: Database
   log: FastifyBaseLogger
   /**
-   * Called after a commit that changed products' stock or rating, so cached
-   * catalog data is dropped (wired to the catalog's `invalidateProducts`).
+   * Called after a commit that changed products' ratings, so cached catalog
+   * data showing them is dropped (wired to the catalog's `invalidateProducts`).
    */
   onProductsChanged: (productIds: number[]) => Promise<void>
+  /**
+   * Called after a commit that changed products' stock (orders,
+   * cancellations), wired to the catalog's `invalidateStock`: `productIds`
+   * changed, `flippedIds` (a subset) went out of stock or back in stock.
+   */
+  onStockChanged: (productIds: number[], flippedIds: number[]) => Promise<void>
 }
 
 /** Merges duplicate product lines and sorts by id: the lock order every caller shares. */
@@ -45,50 +32,33 @@ function normalise (lines: StockLine[]): StockLine[] {
 
 /**
  * Owns stock and rating summaries on the products table, so orders and
- * reviews change them without touching the catalog module's code.
+ * reviews change them without touching the catalog module's code. An order
+ * takes its stock inside `place_order` (migration 0007), the one statement
+ * that places it, and reports the change here.
  */
-export function createInventoryService ({ db, log, onProductsChanged }: InventoryServiceDeps) {
+export function createInventoryService ({ db, log, onProductsChanged, onStockChanged }: InventoryServiceDeps) {
   const repo = createInventoryRepository(db)
   const ilog = log.child({ module: 'inventory' })
 
+  async function tell (productIds: number[], invalidate: () => Promise<void>): Promise<void> {
+    try {
+      await invalidate()
+    } catch (err) {
+      ilog.warn({ err, productIds }, 'catalog cache invalidation failed; entries will expire by TTL')
+    }
+  }
+
   return {
     /**
-     * Takes stock for every line inside the caller's transaction, or for
-     * none: the rows are locked in id order, checked, then decremented with
-     * a conditional update. On a shortage nothing is written and the caller
-     * rolls back.
-     */
-    async reserve (tx: Tx, lines: StockLine[]): Promise<ReserveResult> {
-      const wanted = normalise(lines)
-      const locked = new Map((await repo.lockProducts(wanted.map((l) => l.productId), tx)).map((p) => [p.id, p]))
-      const shortages: Shortage[] = []
-      for (const l of wanted) {
-        const p = locked.get(l.productId)
-        const available = p?.isActive ? p.stockQuantity : 0
-        if (available < l.quantity) shortages.push({ productId: l.productId, name: p?.name ?? null, requested: l.quantity, available })
-      }
-      if (shortages.length > 0) return { ok: false, shortages }
-      const decremented = await repo.decrementStock(wanted, tx)
-      // The rows are locked by this transaction, so every checked line must have been decremented.
-      if (decremented.length !== wanted.length) throw new Error(`stock decrement touched ${decremented.length} of ${wanted.length} locked products`)
-      return {
-        ok: true,
-        lines: wanted.map((l) => {
-          const p = locked.get(l.productId)!
-          return { productId: l.productId, name: p.name, quantity: l.quantity, unitPrice: p.unitPrice }
-        })
-      }
-    },
-
-    /**
      * Returns stock (order cancelled) inside the caller's transaction,
-     * locking in the same id order as `reserve` so the two cannot deadlock.
+     * locking in the same id order as `place_order`, so the two cannot
+     * deadlock. Pass what it answers to `stockChanged` after the commit.
      */
-    async release (tx: Tx, lines: StockLine[]): Promise<void> {
+    async release (tx: Tx, lines: StockLine[]): Promise<StockMove[]> {
       const wanted = normalise(lines)
-      if (wanted.length === 0) return
+      if (wanted.length === 0) return []
       await repo.lockProducts(wanted.map((l) => l.productId), tx)
-      await repo.restoreStock(wanted, tx)
+      return repo.restoreStock(wanted, tx)
     },
 
     /**
@@ -105,18 +75,26 @@ export function createInventoryService ({ db, log, onProductsChanged }: Inventor
     },
 
     /**
-     * Tells the catalog which products changed, after the commit. A failed
-     * invalidation is logged, never thrown: the write has already happened
-     * and the cache entries expire by TTL anyway.
+     * Tells the catalog which products' ratings changed, after the commit. A
+     * failed invalidation is logged, never thrown: the write has already
+     * happened and the cache entries expire by TTL anyway.
      */
     async productsChanged (productIds: number[]): Promise<void> {
       const ids = [...new Set(productIds)]
       if (ids.length === 0) return
-      try {
-        await onProductsChanged(ids)
-      } catch (err) {
-        ilog.warn({ err, productIds: ids }, 'catalog cache invalidation failed; entries will expire by TTL')
-      }
+      await tell(ids, () => onProductsChanged(ids))
+    },
+
+    /**
+     * Tells the catalog, after the commit, which products' stock changed and
+     * which of them flipped between in stock (> 0) and out of stock: lists
+     * show stock as of when they were cached, except across a flip.
+     */
+    async stockChanged (moves: StockMove[]): Promise<void> {
+      if (moves.length === 0) return
+      const ids = [...new Set(moves.map((m) => m.productId))]
+      const flipped = [...new Set(moves.filter((m) => (m.before > 0) !== (m.after > 0)).map((m) => m.productId))]
+      await tell(ids, () => onStockChanged(ids, flipped))
     }
   }
 }

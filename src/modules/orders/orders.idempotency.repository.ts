@@ -48,7 +48,10 @@ export function createIdempotencyRepository (db: Database) {
       return row ? { fingerprint: row.fingerprint, statusCode: row.status_code, response: row.response } : undefined
     },
 
-    /** Stores the outcome on the caller's claim; false when the claim is no longer the caller's. */
+    /**
+     * Stores a refusal (4xx) on the caller's claim; false when the claim is no
+     * longer the caller's. A placed order's 201 is stored by `place_order` itself.
+     */
     async complete (scope: KeyScope, token: string, statusCode: number, response: unknown, ex: Executor = db): Promise<boolean> {
       const rows = await timedQuery('orders.idempotency_complete', ex.execute(sql`
         UPDATE idempotency_keys SET status_code = ${statusCode}::smallint, response = ${JSON.stringify(response)}::jsonb

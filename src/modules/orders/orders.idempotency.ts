@@ -5,14 +5,12 @@ import { classifyError, type ErrorBody, type ErrorDetail } from '../../errors.js
 import { OrdersErrors } from './orders.errors.js'
 import { createIdempotencyRepository, type KeyScope } from './orders.idempotency.repository.js'
 
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
-
 /** How long a key and its response are kept (the IETF draft suggests at least 24 hours). */
 export const IDEMPOTENCY_TTL_S = 24 * 60 * 60
 /**
  * An unfinished claim older than this is taken over by a retry: its process
  * died mid-request. Far longer than any order transaction can last with the
- * statement timeout; the takeover is safe anyway (see `complete`).
+ * statement timeout; the takeover is safe anyway (see `Claim`).
  */
 export const IDEMPOTENCY_STALE_AFTER_S = 120
 const PURGE_BATCH = 5000
@@ -47,8 +45,17 @@ export class ReplayedError extends Error {
   }
 }
 
-/** Completes the claim inside the work's own transaction, with the response it will answer. */
-export type CompleteInTx<T> = (tx: Tx, response: T) => Promise<void>
+/**
+ * The caller's hold on a key, handed to the work: the work completes it with
+ * its response in its own transaction (for orders, `place_order` does), or
+ * fails with ORDERS_IDEMPOTENCY_IN_PROGRESS when the claim is no longer the
+ * caller's (a retry took it over as stale), rolling its writes back.
+ */
+export interface Claim {
+  key: string
+  /** The claim's created_at as PostgreSQL text (microseconds): completing needs the very same value. */
+  token: string
+}
 
 /** Accepts the draft's sf-string form (`"abc"`) and a bare token (`abc`), as clients send both. */
 export function parseIdempotencyKey (raw: string): string {
@@ -79,13 +86,9 @@ export function fingerprintOf (body: unknown): string {
 export function createIdempotency ({ db, log }: { db: Database, log: FastifyBaseLogger }) {
   const repo = createIdempotencyRepository(db)
 
-  async function execute<T> (scope: KeyScope, token: string, work: (complete: CompleteInTx<T>) => Promise<T>): Promise<IdempotentOutcome<T>> {
+  async function execute<T> (scope: KeyScope, token: string, work: (claim: Claim) => Promise<T>): Promise<IdempotentOutcome<T>> {
     try {
-      const body = await work(async (tx, response) => {
-        // False only when a retry took the claim over as stale: roll back rather than make a second order.
-        if (!(await repo.complete(scope, token, 201, response, tx))) throw new OrdersErrors.IDEMPOTENCY_IN_PROGRESS(scope.key)
-      })
-      return { body, replayed: false }
+      return { body: await work({ key: scope.key, token }), replayed: false }
     } catch (err) {
       await settleFailure(scope, token, err)
       throw err
@@ -108,7 +111,7 @@ export function createIdempotency ({ db, log }: { db: Database, log: FastifyBase
   }
 
   return {
-    async run<T> (scope: KeyScope, work: (complete: CompleteInTx<T>) => Promise<T>): Promise<IdempotentOutcome<T>> {
+    async run<T> (scope: KeyScope, work: (claim: Claim) => Promise<T>): Promise<IdempotentOutcome<T>> {
       for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
         const token = await repo.claim(scope, IDEMPOTENCY_TTL_S, IDEMPOTENCY_STALE_AFTER_S)
         if (token) return execute(scope, token, work)

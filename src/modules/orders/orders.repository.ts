@@ -2,6 +2,9 @@ import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { orderItems, orders, products } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
+import { OrdersErrors } from './orders.errors.js'
+import type { Claim } from './orders.idempotency.js'
+import type { Order } from './orders.schemas.js'
 import type { OrderStatus, PaymentStatus } from './orders.status.js'
 
 type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
@@ -17,8 +20,6 @@ export interface NewOrder {
   paymentMethod: string
   notes: string | null
 }
-
-export interface PricedLine { productId: number, quantity: number, unitPrice: string }
 
 const orderColumns = {
   id: orders.id,
@@ -52,6 +53,25 @@ export interface OrderRow {
   updatedAt: Date
   shippedAt: Date | null
   deliveredAt: Date | null
+}
+
+export interface Shortage { product_id: number, name: string | null, requested: number, available: number }
+
+/** A product's stock before and after the order took its units. */
+export interface StockTaken { product_id: number, before: number, after: number }
+
+/** What `place_order` answers; `order` is already in the API's shape (the one `toOrder` builds). */
+export type Placement =
+  | { status: 'placed', order: Order, stock: StockTaken[] }
+  | { status: 'empty' }
+  | { status: 'short', shortages: Shortage[] }
+
+/** SQLSTATE `place_order` raises when the idempotency claim it should complete is no longer the caller's. */
+const CLAIM_TAKEN_OVER = 'TMI01'
+
+/** The SQLSTATE behind a Drizzle query error (Drizzle wraps the driver's error as `cause`). */
+function sqlState (err: unknown): string | undefined {
+  return (err as { cause?: { code?: string } }).cause?.code
 }
 
 export interface ItemRow { productId: number, productName: string, quantity: number, unitPrice: string, totalPrice: string }
@@ -101,25 +121,24 @@ export interface ListFilter { userId: number, scope: 'mine' | 'selling', status?
 
 export function createOrdersRepository (db: Database) {
   return {
-    /** Inserts the order with its total computed in numeric from the priced lines (no float ever). */
-    async insertOrder (order: NewOrder, lines: PricedLine[], ex: Executor = db): Promise<OrderRow> {
-      const values = sql.join(lines.map((l) => sql`(${l.quantity}::int, ${l.unitPrice}::numeric(10, 2))`), sql`, `)
-      const [row] = await timedQuery('orders.insert', ex.insert(orders).values({
-        ...order,
-        totalAmount: sql`(SELECT sum(l.quantity * l.unit_price) FROM (VALUES ${values}) AS l (quantity, unit_price))`
-      }).returning(orderColumns))
-      return row
-    },
-
-    /** Inserts the items; each total_price is quantity × unit_price in numeric, as in the order total. */
-    insertItems (orderId: number, lines: PricedLine[], ex: Executor = db): Promise<{ productId: number, quantity: number, unitPrice: string, totalPrice: string }[]> {
-      return timedQuery('orders.insert_items', ex.insert(orderItems).values(lines.map((l) => ({
-        orderId,
-        productId: l.productId,
-        quantity: l.quantity,
-        unitPrice: l.unitPrice,
-        totalPrice: sql`${l.quantity}::int * ${l.unitPrice}::numeric(10, 2)`
-      }))).returning({ productId: orderItems.productId, quantity: orderItems.quantity, unitPrice: orderItems.unitPrice, totalPrice: orderItems.totalPrice }))
+    /**
+     * Places the order from the user's cart in one statement (`place_order`,
+     * migration 0007): locks, stock check, decrement, order and items, cart
+     * cleared and, with `claim`, the idempotency key completed with the
+     * response, all in one round trip. A claim taken over meanwhile rolls
+     * everything back and throws ORDERS_IDEMPOTENCY_IN_PROGRESS.
+     */
+    async place (order: NewOrder, claim?: Claim): Promise<Placement> {
+      try {
+        const [row] = await timedQuery('orders.place', db.execute<{ result: Placement }>(sql`
+          SELECT place_order(${order.userId}::int, ${order.orderNumber}::varchar, ${order.shippingAddress}::text,
+            ${order.billingAddress}::text, ${order.paymentMethod}::varchar, ${order.notes}::text,
+            ${claim?.key ?? null}::varchar, ${claim?.token ?? null}::timestamptz) AS result`))
+        return row.result
+      } catch (err) {
+        if (claim && sqlState(err) === CLAIM_TAKEN_OVER) throw new OrdersErrors.IDEMPOTENCY_IN_PROGRESS(claim.key)
+        throw err
+      }
     },
 
     async findReadable (id: number, viewer: Viewer, ex: Executor = db): Promise<OrderRow | undefined> {

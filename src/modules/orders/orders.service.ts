@@ -3,12 +3,11 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.js'
 import { withDetails } from '../../errors.js'
 import { AuthErrors } from '../../plugins/auth.js'
-import type { CartService } from '../cart/cart.service.js'
-import type { InventoryService, Shortage } from '../inventory/inventory.service.js'
+import type { InventoryService } from '../inventory/inventory.service.js'
 import { isoTime, isoTimeOrNull, money, pagination } from '../../lib/http-schemas.js'
 import { OrdersErrors } from './orders.errors.js'
-import { createIdempotency, fingerprintOf, parseIdempotencyKey, type CompleteInTx, type IdempotentOutcome } from './orders.idempotency.js'
-import { createOrdersRepository, type ItemRow, type OrderRow, type Viewer } from './orders.repository.js'
+import { createIdempotency, fingerprintOf, parseIdempotencyKey, type Claim, type IdempotentOutcome } from './orders.idempotency.js'
+import { createOrdersRepository, type ItemRow, type OrderRow, type Shortage, type Viewer } from './orders.repository.js'
 import type { ListOrdersQuery, Order, OrderList, PlaceOrderBody } from './orders.schemas.js'
 import { canTransition, transitionEffects, type OrderStatus } from './orders.status.js'
 
@@ -17,7 +16,6 @@ export type { Viewer } from './orders.repository.js'
 export interface OrdersServiceDeps {
   db: Database
   log: FastifyBaseLogger
-  cart: CartService
   inventory: InventoryService
 }
 
@@ -53,50 +51,42 @@ function toOrder (row: OrderRow, items: ItemRow[]): Order {
 }
 
 function insufficientStock (shortages: Shortage[]): Error {
-  const names = shortages.map((s) => `product ${s.productId}${s.name ? ` ('${s.name}')` : ''}`).join(', ')
+  const names = shortages.map((s) => `product ${s.product_id}${s.name ? ` ('${s.name}')` : ''}`).join(', ')
   return withDetails(new OrdersErrors.INSUFFICIENT_STOCK(names), shortages.map((s) => ({
-    message: `product ${s.productId}: requested ${s.requested}, available ${s.available}`,
-    product_id: s.productId,
+    message: `product ${s.product_id}: requested ${s.requested}, available ${s.available}`,
+    product_id: s.product_id,
     name: s.name,
     requested: s.requested,
     available: s.available
   })))
 }
 
-export function createOrdersService ({ db, log, cart, inventory }: OrdersServiceDeps) {
+export function createOrdersService ({ db, log, inventory }: OrdersServiceDeps) {
   const repo = createOrdersRepository(db)
   const idempotency = createIdempotency({ db, log })
   const olog = log.child({ module: 'orders' })
 
   /**
-   * Cart → order in one transaction at READ COMMITTED. That level is enough
-   * because every decision is made on rows this transaction has locked (the
-   * cart lines, then the products in id order) and every stock write is a
-   * conditional update; there are no predicate reads that a concurrent
-   * insert could invalidate, so SERIALIZABLE would only add retries.
+   * Cart → order in one statement, `place_order` (migration 0007), at READ
+   * COMMITTED: every decision is made on rows it has locked (the cart lines,
+   * then the products in id order) and every stock write is a conditional
+   * update, so SERIALIZABLE would only add retries. One round trip means the
+   * locks and the pool connection are held for the work alone, not for the
+   * event loop's turns between statements.
    */
-  async function createOrder (userId: number, body: PlaceOrderBody, complete?: CompleteInTx<Order>): Promise<Order> {
-    const order = await db.transaction(async (tx) => {
-      const lines = await cart.checkoutLines(tx, userId)
-      if (lines.length === 0) throw new OrdersErrors.CART_EMPTY(userId)
-      const reserved = await inventory.reserve(tx, lines)
-      if (!reserved.ok) throw insufficientStock(reserved.shortages)
-      const row = await repo.insertOrder({
-        orderNumber: newOrderNumber(),
-        userId,
-        shippingAddress: body.shipping_address,
-        billingAddress: body.billing_address,
-        paymentMethod: body.payment_method,
-        notes: body.notes ?? null
-      }, reserved.lines, tx)
-      const inserted = await repo.insertItems(row.id, reserved.lines, tx)
-      const names = new Map(reserved.lines.map((l) => [l.productId, l.name]))
-      await cart.clear(tx, userId)
-      const created = toOrder(row, inserted.map((i) => ({ ...i, productName: names.get(i.productId) ?? '' })))
-      await complete?.(tx, created)
-      return created
-    })
-    await inventory.productsChanged(order.items.map((i) => i.product_id))
+  async function createOrder (userId: number, body: PlaceOrderBody, claim?: Claim): Promise<Order> {
+    const placed = await repo.place({
+      orderNumber: newOrderNumber(),
+      userId,
+      shippingAddress: body.shipping_address,
+      billingAddress: body.billing_address,
+      paymentMethod: body.payment_method,
+      notes: body.notes ?? null
+    }, claim)
+    if (placed.status === 'empty') throw new OrdersErrors.CART_EMPTY(userId)
+    if (placed.status === 'short') throw insufficientStock(placed.shortages)
+    const { order } = placed
+    await inventory.stockChanged(placed.stock.map((s) => ({ productId: s.product_id, before: s.before, after: s.after })))
     olog.info({ orderId: order.id, userId, total: order.total_amount, lines: order.items.length }, 'order placed')
     return order
   }
@@ -115,7 +105,7 @@ export function createOrdersService ({ db, log, cart, inventory }: OrdersService
     async place (userId: number, body: PlaceOrderBody, idempotencyKey?: string): Promise<IdempotentOutcome<Order>> {
       if (idempotencyKey === undefined) return { body: await createOrder(userId, body), replayed: false }
       const scope = { userId, key: parseIdempotencyKey(idempotencyKey), fingerprint: fingerprintOf(body) }
-      return idempotency.run<Order>(scope, (complete) => createOrder(userId, body, complete))
+      return idempotency.run<Order>(scope, (claim) => createOrder(userId, body, claim))
     },
 
     get,
@@ -157,11 +147,9 @@ export function createOrdersService ({ db, log, cart, inventory }: OrdersService
         // The row is locked, so the conditional update cannot miss; if it ever does, refuse rather than half-apply.
         if (!moved) throw new OrdersErrors.INVALID_TRANSITION(orderId, order.status, to)
         if (!effects.releasesStock) return []
-        const items = await repo.items(orderId, tx)
-        await inventory.release(tx, items)
-        return items.map((i) => i.productId)
+        return inventory.release(tx, await repo.items(orderId, tx))
       })
-      await inventory.productsChanged(released)
+      await inventory.stockChanged(released)
       olog.info({ orderId, by: viewer.id, role: viewer.role, status: to }, 'order status changed')
       // The caller proved it may manage this order above; read it back without the read-visibility filter.
       return get({ id: viewer.id, role: 'admin' }, orderId)
