@@ -29,7 +29,11 @@ export const ProductSummarySchema = Type.Object({
   price: Money,
   sale_price: Type.Union([Money, Type.Null()]),
   effective_price: Money,
-  stock_quantity: Type.Integer(),
+  stock_quantity: Type.Integer({
+    description: 'Units in stock when this page was cached (pages are kept up to 30 minutes): orders and cancellations do not ' +
+      'refresh cached pages unless a product sells out or comes back in stock, which refreshes the pages showing it and the ' +
+      'in_stock filters. The product detail always has the exact stock.'
+  }),
   brand: Type.Union([Type.String(), Type.Null()]),
   category: CategoryRef,
   rating: Rating,
