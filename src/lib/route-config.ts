@@ -9,6 +9,8 @@ export interface RouteRateLimit {
   points: number
   /** Window in seconds. */
   duration: number
+  /** `false` keeps `points` whatever the load level and tightening (monitoring scrapes, needed most under overload). @default true */
+  adaptive?: boolean
 }
 
 declare module 'fastify' {
