@@ -10,6 +10,16 @@ export interface MetricsEndpointOptions {
   metricsToken: string
 }
 
+/**
+ * /metrics is how on-call sees an overload, so it is never shed and its limit
+ * does not shrink with the load level (the API's limits fall to × 0.1 at
+ * critical, which starved scrapes exactly when they mattered). It has its own
+ * modest per-client budget instead: 10 a second is far above any scrape
+ * interval (even one scrape per cluster worker at once) and keeps a client
+ * from making the process serialize its registry in a loop.
+ */
+export const SCRAPE_LIMIT = { points: 10, duration: 1, adaptive: false } as const
+
 function tokenMatches (header: string | undefined, token: string): boolean {
   if (!token || !header) return false
   const sent = Buffer.from(header)
@@ -29,7 +39,7 @@ const metricsEndpointPlugin: FastifyPluginAsync<MetricsEndpointOptions> = async 
     await admin.call(app, request, reply)
   }
   app.get('/metrics', {
-    config: { rateLimit: { points: 100, duration: 60 }, criticality: 'reports' },
+    config: { rateLimit: SCRAPE_LIMIT, shed: false, criticality: 'reports' },
     preHandler: authorize,
     schema: {
       tags: ['monitoring'],

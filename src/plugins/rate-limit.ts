@@ -88,9 +88,10 @@ async function userIdOf (request: FastifyRequest, tokens: VerifiedTokenCache): P
 /**
  * Builds the check of one route: whitelist → identity (user id from a valid
  * token, else the trusted-proxy-aware IP) → GCRA in Redis against the
- * route's limit scaled by the current load → headers, or a typed 429.
+ * route's limit scaled by the current load (unless `adaptive` is false) →
+ * headers, or a typed 429.
  */
-function createGuard ({ app, whitelist, decisions, tokens }: GuardContext, label: string, limiter: RouteLimiter): Guard {
+function createGuard ({ app, whitelist, decisions, tokens }: GuardContext, label: string, limiter: RouteLimiter, adaptive: boolean): Guard {
   return async function rateLimitGuard (request, reply) {
     const ip = normalizeIp(request.ip)
     if (whitelist.has(ip)) {
@@ -101,7 +102,7 @@ function createGuard ({ app, whitelist, decisions, tokens }: GuardContext, label
     request.clientIdentity = identity
     const load = app.load.current()
     // Integer per-mille arithmetic: floor(base × multiplier × tightening), never below 1.
-    const limit = Math.max(1, Math.floor(limiter.basePoints * load.limitFactorPermille / 1000))
+    const limit = adaptive ? Math.max(1, Math.floor(limiter.basePoints * load.limitFactorPermille / 1000)) : limiter.basePoints
     const outcome = await limiter.consume(identity.key, limit)
     const headers = rateLimitHeaders(outcome, load.level, Date.now())
     reply.headers(headers)
@@ -129,8 +130,9 @@ async function connectLimiterClient (app: FastifyInstance): Promise<Redis> {
  * Adaptive per-client rate limiting. Each route's limit comes from its
  * `config.rateLimit` (the spec's table lives next to the routes) or the
  * default; `rateLimit: false` exempts it. Limits scale with `app.load`
- * (level multiplier × p95 tightening). Counting is GCRA in Redis on a
- * dedicated connection, with an in-memory insurance limiter during outages.
+ * (level multiplier × p95 tightening) unless marked `adaptive: false`.
+ * Counting is GCRA in Redis on a dedicated connection, with an in-memory
+ * insurance limiter during outages.
  */
 const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, opts) => {
   checkLimit(opts.defaultLimit, 'the default limit')
@@ -161,9 +163,10 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
       return
     }
     if (override) overridden.add(label)
-    const limit = override ?? setting ?? opts.defaultLimit
+    // An override retunes points and window only; the route keeps its `adaptive` setting.
+    const limit = override ? { ...setting, ...override } : setting ?? opts.defaultLimit
     checkLimit(limit, `route ${label}`)
-    const guard = createGuard(context, label, limiterFor(label, limit))
+    const guard = createGuard(context, label, limiterFor(label, limit), limit.adaptive !== false)
     const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [...hooks, guard as onRequestHookHandler]
   })
@@ -175,7 +178,7 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
   })
 
   // Unmatched URLs have no route to hook; one root hook that does nothing for routed requests.
-  const notFoundGuard = createGuard(context, NOT_FOUND_LABEL, limiterFor(NOT_FOUND_LABEL, opts.notFoundLimit))
+  const notFoundGuard = createGuard(context, NOT_FOUND_LABEL, limiterFor(NOT_FOUND_LABEL, opts.notFoundLimit), true)
   app.addHook('onRequest', (request, reply, done) => {
     if (!request.is404) return done()
     notFoundGuard(request, reply).then(() => done(), done)

@@ -1,11 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp, flushRedisPrefix } from '../helper.js'
 import { createUser } from '../fixtures.js'
 import { recordCacheOp, timedQuery } from '../../src/lib/instrumentation.js'
 import { G_POOL_IN_USE, G_POOL_WAITING, MetricsCollector } from '../../src/lib/metrics-collector.js'
 import { LatencyWindow, WindowSet } from '../../src/lib/rolling-window.js'
+import { SCRAPE_LIMIT } from '../../src/plugins/metrics-endpoint.js'
 
 const METRICS_TOKEN = 'scrape-token-for-tests-0123456789'
 
@@ -118,6 +119,45 @@ test('without METRICS_TOKEN configured, a bearer that is not an admin JWT is ref
   const app = await appWithTestRoutes(t, { metricsToken: '' })
   const res = await app.inject({ url: '/metrics', headers: { authorization: 'Bearer ' } })
   assert.equal(res.statusCode, 401)
+})
+
+test('under overload /metrics still answers 200 while API routes are limited and shed; its own 10/s budget does not shrink', async (t) => {
+  const app = await buildTestApp(t, { metricsToken: METRICS_TOKEN, loadSampleIntervalMs: 0 }, {
+    setup: (app) => {
+      app.post('/api/v1/test/checkout', { config: { rateLimit: { points: 10, duration: 60 }, criticality: 'critical' } }, async () => ({ ok: true }))
+      app.get('/api/v1/test/browse', { config: { criticality: 'browse' } }, async () => ({ ok: true }))
+    }
+  })
+  await flushRedisPrefix(app)
+  // Critical CPU, the critical routes' p95 over target and event-loop delay past the shedding bound, for 3 samples.
+  app.load.override({ eventLoopDelayP99Ms: 300, elu: 0.5, cpu: 0.97, heapRatio: 0.1, rssRatio: 0.1, criticalP95Ms: 900 })
+  app.load.sampleNow()
+  const state = app.load.sampleNow()
+  assert.equal(state.level, 'critical')
+  assert.equal(state.limitFactorPermille, 50, '× 0.1 × 0.5')
+  assert.deepEqual(app.loadShedding.state().shedding, ['reports', 'browse'])
+
+  const checkout = [await app.inject({ method: 'POST', url: '/api/v1/test/checkout' }), await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })]
+  assert.deepEqual(checkout.map((r) => r.statusCode), [200, 429], 'the API limit fell to 1')
+  assert.equal(checkout[0].headers['ratelimit-limit'], '1')
+  assert.equal((await app.inject('/api/v1/test/browse')).statusCode, 503, 'browsing is shed')
+
+  const scrape = () => app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  for (let i = 0; i < 6; i++) {
+    const res = await scrape()
+    assert.equal(res.statusCode, 200, `scrape ${i + 1}: ${res.body.slice(0, 200)}`)
+    assert.equal(res.headers['ratelimit-limit'], String(SCRAPE_LIMIT.points), 'the scrape limit is not scaled by the level')
+    assert.equal(res.headers['x-system-load'], 'critical')
+  }
+  assert.match((await scrape()).body, /techmart_load_level\{level="critical"\} 1/)
+
+  // Its own budget still stops a client that scrapes in a loop.
+  const burst = await Promise.all(Array.from({ length: 40 }, () => scrape()))
+  const limited = burst.filter((r) => r.statusCode === 429)
+  assert.ok(limited.length > 0, 'a burst of 40 scrapes hits the 10/s budget')
+  assert.ok(burst.every((r) => r.statusCode === 200 || r.statusCode === 429))
+  assert.equal(limited[0].json().code, 'RATE_LIMIT_EXCEEDED')
+  assert.ok(Number(limited[0].headers['retry-after']) >= 1)
 })
 
 test('app.metrics (MetricsReader) reflects the traffic: counts, error rate, route p95, cache hit rate', async (t) => {

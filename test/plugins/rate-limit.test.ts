@@ -20,6 +20,7 @@ function routes (app: FastifyInstance): void {
   app.get('/api/v1/test/undeclared', ok)
   app.get('/api/v1/test/exempt', { config: { rateLimit: false } }, ok)
   app.get('/api/v1/test/burst', { config: { rateLimit: { points: 1000, duration: 86_400 } } }, ok)
+  app.get('/api/v1/test/fixed', { config: { rateLimit: { points: 5, duration: 60, adaptive: false } } }, ok)
 }
 
 /** An app with the test routes, the level pinned by a manual sampler (no timer) and an empty budget. */
@@ -206,6 +207,29 @@ test('a raised load level lowers every limit by its multiplier, in integers', as
   const statuses = []
   for (let i = 0; i < 5; i++) statuses.push((await login(app)).statusCode)
   assert.deepEqual(statuses, [200, 200, 200, 200, 429])
+})
+
+test('a route with adaptive: false keeps its limit at every level and under tightening; an override retunes it and keeps it fixed', async (t) => {
+  const app = await limitedApp(t, { rateLimitRoutes: 'GET /api/v1/test/three=6/60' })
+  const fixed = () => app.inject({ method: 'GET', url: '/api/v1/test/fixed' })
+  for (const level of ['medium', 'high', 'critical'] as const) {
+    app.load.override(level)
+    await flushRedisPrefix(app)
+    assert.equal((await fixed()).headers['ratelimit-limit'], '5', level)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/test/three' })).headers['ratelimit-limit'], String({ medium: 4, high: 2, critical: 1 }[level]), `${level}: adaptive routes still scale`)
+  }
+  app.load.override({ criticalP95Ms: 900 })
+  for (let i = 0; i < 2; i++) app.load.sampleNow()
+  assert.equal(app.load.current().tightened, true)
+  const statuses = []
+  for (let i = 0; i < 4; i++) statuses.push((await fixed()).statusCode)
+  assert.deepEqual(statuses, [200, 200, 200, 200], 'five a minute, whatever the load')
+  assert.equal((await fixed()).statusCode, 429)
+
+  const retuned = await limitedApp(t, { rateLimitRoutes: 'GET /api/v1/test/fixed=2/60' })
+  retuned.load.override('critical')
+  const res = await retuned.inject({ method: 'GET', url: '/api/v1/test/fixed' })
+  assert.equal(res.headers['ratelimit-limit'], '2', 'the override sets the points; adaptive: false stays')
 })
 
 test('a burst of 1,000 requests is counted exactly: each one sees its own count, the 1,001st is refused', async (t) => {
