@@ -1,7 +1,9 @@
 /**
  * The read side of the in-process rolling metric windows, as alert rules and
  * automatic profiling consume it. The metrics plugin implements it
- * (`app.metrics`); tests pass a fake. Every value is measured, never assumed.
+ * (`app.metrics`, windows up to 15 minutes); the alerts' long-window reader
+ * wraps it to serve longer windows from minute rollups; tests pass a fake.
+ * Every value is measured, never assumed.
  */
 export type MetricName =
   /** Overall HTTP latency percentiles over the window, milliseconds. */
@@ -25,6 +27,14 @@ export type MetricName =
   /** Active products with stock at or below the low-stock threshold (from business metrics). */
   | 'low_stock_products'
 
+/** The history behind a value that covers less than the window asked for. */
+export interface WindowCoverage {
+  /** Seconds of the window with measurements; the rest is counted as traffic without errors. */
+  coveredS: number
+  /** False when the minute rollups could not be read: only this instance's live window is behind the value. */
+  rollups: boolean
+}
+
 export interface MetricsReader {
   /** The metric over the last `windowS` seconds, or undefined when there is no data yet. */
   value: (metric: MetricName, windowS: number) => number | undefined
@@ -32,4 +42,10 @@ export interface MetricsReader {
   routeP95: (routeKey: string, windowS: number) => number | undefined
   /** Requests counted for one route template over the window (to ignore p95s from a handful of requests). */
   routeCount: (routeKey: string, windowS: number) => number
+  /**
+   * Only readers that serve windows longer than the live ones have it
+   * (alerts.long-windows.ts): the history behind `value(metric, windowS)`
+   * when it covers less than the window (a fresh start), else undefined.
+   */
+  coverage?: (metric: MetricName, windowS: number) => WindowCoverage | undefined
 }

@@ -263,6 +263,20 @@ test('burn-rate rule fires only when both windows burn faster than the factor', 
   assert.equal(stateOf(engine, 'slo_burn').state, 'resolved', 'a window without data is not a breach')
 })
 
+test('a window with less history than its length says so in the summary; a reader that cannot tell is ignored', () => {
+  const hourly: ThresholdRule = { ...latency, id: 'errors_hour', metric: 'http_error_rate', window_s: 3600, threshold: 0.01, for_s: 0, inhibited_by: [] }
+  const { reader, engine, tick } = setup([hourly])
+  reader.set('http_error_rate', 0.02)
+  reader.coverage = (metric, windowS) => metric === 'http_error_rate' && windowS === 3600 ? { coveredS: 600, rollups: false } : undefined
+  tick(0)
+  assert.equal(stateOf(engine, 'errors_hour').state, 'firing')
+  assert.equal(stateOf(engine, 'errors_hour').summary,
+    'http_error_rate is 0.02 (> 0.01 over 3600s; history covers 600 of 3600s (minute rollups unreadable), the rest counted as error-free)')
+  reader.coverage = () => { throw new Error('broken') }
+  tick(5)
+  assert.equal(stateOf(engine, 'errors_hour').summary, 'http_error_rate is 0.02 (> 0.01 over 3600s)')
+})
+
 test('a new engine loading saved records continues the episode without re-notifying', () => {
   const a = setup([dbDown])
   a.reader.set('db_up', 0)

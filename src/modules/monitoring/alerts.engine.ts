@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { MetricsReader } from '../../lib/metrics-reader.js'
+import type { MetricsReader, WindowCoverage } from '../../lib/metrics-reader.js'
 import type { Alert, AlertRule, AlertState, BurnRateRule, Operator, ThresholdRule } from './alerts.schemas.js'
 
 /**
@@ -103,17 +103,31 @@ function read (reader: MetricsReader, rule: AlertRule, windowS: number): number 
 
 const fmt = (v: number) => String(Math.round(v * 1000) / 1000)
 
+/** `; history covers 600 of 3600s, …` when a window had less history than its length (a fresh start), else ''. */
+function historyNote (reader: MetricsReader, rule: AlertRule, windows: readonly number[]): string {
+  for (const windowS of windows) {
+    let c: WindowCoverage | undefined
+    try {
+      c = reader.coverage?.(rule.metric, windowS)
+    } catch {
+      continue
+    }
+    if (c) return `; history covers ${c.coveredS} of ${windowS}s${c.rollups ? '' : ' (minute rollups unreadable)'}, the rest counted as error-free`
+  }
+  return ''
+}
+
 function measureThreshold (rule: ThresholdRule, reader: MetricsReader): Measurement {
   const value = read(reader, rule, rule.window_s)
   const breach = value !== undefined && COMPARE[rule.operator](value, rule.threshold)
-  return { value, breach, summary: summaryFor(rule, value) }
+  return { value, breach, summary: summaryFor(rule, value, historyNote(reader, rule, [rule.window_s])) }
 }
 
 function measureBurnRate (rule: BurnRateRule, reader: MetricsReader): Measurement {
   const short = read(reader, rule, rule.short_window_s)
   const long = read(reader, rule, rule.long_window_s)
   const budget = 1 - rule.slo
-  const target = `> ${rule.factor}x, SLO ${fmt(rule.slo * 100)}%`
+  const target = `> ${rule.factor}x, SLO ${fmt(rule.slo * 100)}%${historyNote(reader, rule, [rule.long_window_s, rule.short_window_s])}`
   if (short === undefined || long === undefined) return { value: undefined, breach: false, summary: `error budget burn rate: no data (${target})` }
   const burnShort = short / budget
   const burnLong = long / budget
@@ -208,12 +222,12 @@ export function toAlert (rule: AlertRule, rec: AlertRecord): Alert {
 }
 
 /** The summary line rebuilt from a persisted value (records loaded from PostgreSQL carry no summary). */
-export function summaryFor (rule: AlertRule, value: number | undefined): string {
+export function summaryFor (rule: AlertRule, value: number | undefined, note = ''): string {
   if (rule.type === 'burn_rate') {
     const target = `> ${rule.factor}x over ${rule.short_window_s}s and ${rule.long_window_s}s, SLO ${fmt(rule.slo * 100)}%`
     return value === undefined ? `error budget burn rate: no data (${target})` : `error budget burn rate ${fmt(value)}x (${target})`
   }
-  const cond = `${rule.operator} ${rule.threshold} over ${rule.window_s}s`
+  const cond = `${rule.operator} ${rule.threshold} over ${rule.window_s}s${note}`
   return value === undefined ? `${rule.metric}: no data (${cond})` : `${rule.metric} is ${fmt(value)} (${cond})`
 }
 

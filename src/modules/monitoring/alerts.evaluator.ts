@@ -25,6 +25,8 @@ export interface EvaluatorOptions {
   retentionDays: number
   /** Runs before each evaluation by the leader (e.g. refreshing dependency probes). */
   beforeTick?: () => Promise<void>
+  /** Reads what the engine's reader needs from PostgreSQL for this tick's `now` (alerts.long-windows.ts); never throws. */
+  longWindows?: { refresh: (now: number) => Promise<void> }
   /** Each store read/write gives up after this long (the tick goes on from memory). @default 2000 */
   storeTimeoutMs?: number
 }
@@ -45,7 +47,8 @@ function pushBounded<T> (queue: T[], items: readonly T[]): number {
 
 /**
  * The evaluation loop around the pure engine: every `intervalMs` the lease
- * holder reads silences, evaluates, hands notices to the notifier,
+ * holder reads silences and the minute rollups of long windows (once per
+ * tick, never per request), evaluates, hands notices to the notifier,
  * publishes changes and persists states, transitions and notification
  * attempts. With PostgreSQL down it keeps evaluating from memory (so
  * `postgres_down` fires and notifies) and writes the backlog once the
@@ -144,6 +147,7 @@ export function createAlertEvaluator (opts: EvaluatorOptions) {
     await opts.beforeTick?.()
     const now = opts.clock()
     await refreshSilences(now)
+    await opts.longWindows?.refresh(now)
     const result = opts.engine.evaluate(now, silences)
     lastTickAt = now
     opts.notifier.enqueue(result.notices)

@@ -20,6 +20,28 @@ export interface RollupBucket {
   poolWaiting: number | null
 }
 
+/** Counts summed over a time range of the all-routes rows (alert windows longer than the live windows). */
+export interface RollupTotals {
+  requests: number
+  /** 5xx responses. */
+  errors: number
+  /** 429 responses. */
+  limited: number
+  /** Start of the earliest minute found (epoch seconds), null without rows. */
+  firstMinuteS: number | null
+}
+
+/** Which all-routes rows `windowTotals` sums. */
+export interface WindowTotalsQuery {
+  from: Date
+  to: Date
+  /** The reading instance: its rows from `ownFrom` on are left out (its live window has those minutes). */
+  instanceId: string
+  ownFrom: Date
+}
+
+type TotalsRow = { requests: string, errors: string, limited: string, first_s: string | null }
+
 type HistoryRow = {
   t: string
   requests: string
@@ -48,6 +70,27 @@ export function createRollupsRepository (db: Database) {
       const deleted = await timedQuery('monitoring.rollups_prune',
         db.delete(metricRollups).where(lt(metricRollups.minute, cutoff)).returning({ minute: metricRollups.minute }))
       return deleted.length
+    },
+
+    /**
+     * Requests, 5xx and 429 of every instance's all-routes rows with a
+     * minute in [from, to), except the reading instance's own rows from
+     * `ownFrom` on, and the earliest minute found. One index range scan
+     * (the partial all-routes index): 60 rows per instance for an hour.
+     */
+    async windowTotals (q: WindowTotalsQuery): Promise<RollupTotals> {
+      const [row] = await timedQuery('monitoring.rollups_window', db.execute<TotalsRow>(sql`
+        SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors,
+               coalesce(sum(rate_limited), 0) AS limited, extract(epoch FROM min(minute))::bigint AS first_s
+        FROM ${metricRollups}
+        WHERE route = ${ROLLUP_ALL_ROUTES} AND minute >= ${q.from.toISOString()} AND minute < ${q.to.toISOString()}
+          AND (instance_id <> ${q.instanceId} OR minute < ${q.ownFrom.toISOString()})`))
+      return {
+        requests: Number(row.requests),
+        errors: Number(row.errors),
+        limited: Number(row.limited),
+        firstMinuteS: row.first_s === null ? null : Number(row.first_s)
+      }
     },
 
     /**
