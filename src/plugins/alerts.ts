@@ -1,11 +1,12 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { hostname } from 'node:os'
 import type { MetricName, MetricsReader } from '../lib/metrics-reader.js'
 import { createAlertEngine, type TickResult } from '../modules/monitoring/alerts.engine.js'
 import { createAlertEvaluator } from '../modules/monitoring/alerts.evaluator.js'
 import { monitoringKeys } from '../modules/monitoring/alerts.keys.js'
+import { checkRuleWindows, createLongWindows, type LongWindows } from '../modules/monitoring/alerts.long-windows.js'
 import { createLeaderLease, createLocalLease, type LeaderLease } from '../modules/monitoring/alerts.lease.js'
 import { createNotifier } from '../modules/monitoring/alerts.notifier.js'
 import { createEventRelay } from '../modules/monitoring/alerts.relay.js'
@@ -13,12 +14,15 @@ import { createAlertsRepository } from '../modules/monitoring/alerts.repository.
 import { loadAlertRules } from '../modules/monitoring/alerts.rules.js'
 import type { Alert, AlertRule } from '../modules/monitoring/alerts.schemas.js'
 import { createAlertsService, type AlertsService } from '../modules/monitoring/alerts.service.js'
+import { createRollupsRepository } from '../modules/monitoring/rollups.repository.js'
 
 /** Every alert state change; the live stream forwards it as the SSE event `alert`. */
 export const alertTransitionChannel = diagnosticsChannel.channel('techmart:alert:transition')
 
 const DEPENDENCY_PING_TIMEOUT_MS = 1000
 const DEPENDENCY_WINDOW_S = 15
+// METRICS_RETENTION_DAYS' default.
+const DEFAULT_ROLLUP_RETENTION_DAYS = 7
 
 export interface AlertsPluginOptions {
   /** JSON rules file replacing the defaults; empty for DEFAULT_ALERT_RULES. */
@@ -33,6 +37,8 @@ export interface AlertsPluginOptions {
   /** Base URL of the dashboard, for `generatorURL` and `externalURL` in webhook bodies. */
   externalUrl: string
   historyRetentionDays: number
+  /** Days of minute rollups kept (METRICS_RETENTION_DAYS): a rule window longer than that stops the boot. @default 7 */
+  rollupRetentionDays?: number
   /** Metric source; defaults to `app.metrics` when the metrics plugin is registered. */
   reader?: MetricsReader
   /** Wall clock (epoch ms); tests pass a controllable one. @default Date.now */
@@ -86,6 +92,19 @@ function withDependencyProbes (app: FastifyInstance, reader: MetricsReader) {
   return { reader: wrapped, refresh }
 }
 
+/**
+ * Windows longer than the live ones, from minute rollups plus this
+ * instance's live counts (`app.metrics`); without the metrics plugin (tests
+ * with a fake reader) every window stays with the reader.
+ */
+function longWindowsOf (app: FastifyInstance, rules: readonly AlertRule[], reader: MetricsReader, log: FastifyBaseLogger): LongWindows | undefined {
+  if (!app.hasDecorator('metrics')) return undefined
+  const { collector, instanceId, startedAt } = app.metrics
+  return createLongWindows({
+    rules, reader, repo: createRollupsRepository(app.db.db), live: collector.http, instanceId, startedAtMs: startedAt.getTime(), log
+  })
+}
+
 function resolveReader (app: FastifyInstance, opts: AlertsPluginOptions): MetricsReader | undefined {
   if (opts.reader) return opts.reader
   return app.hasDecorator('metrics') ? (app as unknown as { metrics: MetricsReader }).metrics : undefined
@@ -101,6 +120,7 @@ function resolveReader (app: FastifyInstance, opts: AlertsPluginOptions): Metric
 const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) => {
   checkWebhookUrls(opts.webhookUrls)
   const rules = loadAlertRules(opts.rulesFile)
+  checkRuleWindows(rules, opts.rollupRetentionDays ?? DEFAULT_ROLLUP_RETENTION_DAYS, opts.rulesFile || 'DEFAULT_ALERT_RULES')
   const log = app.log.child({ module: 'alerts' })
   const clock = opts.clock ?? Date.now
   const instance = opts.instanceId || `${hostname()}:${process.pid}`
@@ -160,11 +180,12 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
       return
     }
     const probed = withDependencyProbes(app, reader)
-    engine = createAlertEngine({ rules, reader: probed.reader, repeatIntervalS: opts.repeatIntervalS, instance })
+    const longWindows = longWindowsOf(app, rules, probed.reader, log)
+    engine = createAlertEngine({ rules, reader: longWindows?.reader ?? probed.reader, repeatIntervalS: opts.repeatIntervalS, instance })
     lease = app.redis.embedded
       ? createLocalLease()
       : createLeaderLease({ client: app.redis.client, key: monitoringKeys.alertLeader(app.redis), holder: instance, ttlMs: Math.max(3 * opts.evalIntervalMs, 10_000), log })
-    evaluation = createAlertEvaluator({ engine, repo, notifier, lease, publish, log, clock, intervalMs: opts.evalIntervalMs, retentionDays: opts.historyRetentionDays, beforeTick: probed.refresh })
+    evaluation = createAlertEvaluator({ engine, repo, notifier, lease, publish, log, clock, intervalMs: opts.evalIntervalMs, retentionDays: opts.historyRetentionDays, beforeTick: probed.refresh, longWindows })
     if (opts.autoStart !== false) evaluation.start()
   })
   app.addHook('onClose', async () => {
