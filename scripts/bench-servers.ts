@@ -1,22 +1,29 @@
 /**
  * The server side of `npm run bench` (scripts/bench.ts forks this file): a
  * bare Fastify hello-world, the app with the cache on and the app with
- * CACHE_ENABLED=false, all in this one process on 127.0.0.1, plus the sample
+ * CACHE_ENABLED=false (one per pool size when the parent passes
+ * `--pool-sizes 4,20`), all in this one process on 127.0.0.1, plus the sample
  * of real product ids and search queries the load is drawn from. Answers the
- * parent over IPC: `reset` clears the server-side latency histograms,
- * `stats` returns their percentiles. Server-side latency is measured from the
- * moment Node hands a request to the server until the response is flushed.
+ * parent over IPC: `reset` clears the server-side histograms, `stats` returns
+ * their percentiles. Server-side latency is measured from the moment Node
+ * hands a request to the server until the response is flushed; for the apps,
+ * each request's database time is split (from `request.timings`) into the
+ * time its queries waited for a pool connection and the time they ran.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import * as hdr from 'hdr-histogram-js'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 
-export type ServerName = 'hello' | 'cached' | 'uncached'
+/** `hello`, `cached`, or `uncached-<pool size>`. */
+export type ServerName = 'hello' | 'cached' | `uncached-${number}`
 
 export interface BenchData {
   ports: Record<ServerName, number>
+  /** Connections in the pool of each app. */
+  poolSizes: Partial<Record<ServerName, number>>
   /** Products whose detail is warmed in the cache. */
   hotIds: number[]
   /** A wide sample of active products for uncached detail reads. */
@@ -25,9 +32,23 @@ export interface BenchData {
   queries: string[]
 }
 
+/** Milliseconds. `mean` is over every request, those that made no query included. */
+export interface Percentiles { p50: number, p95: number, p99: number, mean: number }
+
+export interface ServerStats {
+  /** Request in to response flushed. */
+  total: Percentiles & { count: number }
+  /** Per request: time its queries waited for a pool connection (queued, connecting, or pipelined behind another query). */
+  poolWait: Percentiles
+  /** Per request: time its queries ran once they had their connection (summed; parallel queries overlap). */
+  query: Percentiles
+  /** Requests that made at least one query. */
+  dbRequests: number
+}
+
 export type ServerMessage =
   | { type: 'ready', data: BenchData }
-  | { type: 'stats', stats: Record<ServerName, { p50: number, p95: number, p99: number, count: number }> }
+  | { type: 'stats', stats: Record<ServerName, ServerStats> }
   | { type: 'reset-done' }
   | { type: 'error', message: string }
 
@@ -35,10 +56,58 @@ const HOT_IDS = 1000
 const SAMPLE_IDS = 20_000
 const QUERIES = 200
 
-function timed (server: Server, histogram: hdr.Histogram): void {
+const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
+
+/** Microsecond histograms of one server; requests without a query only count (cheap on the cached path). */
+class Recorder {
+  total = histogram()
+  poolWait = histogram()
+  query = histogram()
+  noDb = 0
+
+  reset (): void {
+    this.total.reset()
+    this.poolWait.reset()
+    this.query.reset()
+    this.noDb = 0
+  }
+
+  stats (): ServerStats {
+    const pct = (recorded: hdr.Histogram, zeros: number): Percentiles => {
+      const h = histogram()
+      h.add(recorded)
+      if (zeros > 0) h.recordValueWithCount(0, zeros)
+      const ms = (p: number) => h.getValueAtPercentile(p) / 1000
+      return { p50: ms(50), p95: ms(95), p99: ms(99), mean: h.totalCount > 0 ? h.mean / 1000 : 0 }
+    }
+    const dbRequests = this.query.totalCount
+    return {
+      total: { ...pct(this.total, 0), count: this.total.totalCount },
+      poolWait: pct(this.poolWait, this.noDb),
+      query: pct(this.query, this.noDb),
+      dbRequests
+    }
+  }
+}
+
+function timed (server: Server, recorder: Recorder): void {
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint()
-    res.once('finish', () => { histogram.recordValue(Number((process.hrtime.bigint() - started) / 1000n)) })
+    res.once('finish', () => { recorder.total.recordValue(Number((process.hrtime.bigint() - started) / 1000n)) })
+  })
+}
+
+/** Splits each request's database time into pool wait and query time (lib/instrumentation.ts, lib/pool-stats.ts). */
+function timedDb (app: FastifyInstance, recorder: Recorder): void {
+  app.addHook('onResponse', (request, _reply, done) => {
+    const t = request.timings
+    if (t === null || t.dbQueries === 0) {
+      recorder.noDb++
+    } else {
+      recorder.poolWait.recordValue(Math.round(t.dbWaitMs * 1000))
+      recorder.query.recordValue(Math.round(Math.max(0, t.dbMs - t.dbWaitMs) * 1000))
+    }
+    done()
   })
 }
 
@@ -49,7 +118,7 @@ async function helloWorld (): Promise<FastifyInstance> {
   return app
 }
 
-async function catalogApp (cacheEnabled: boolean): Promise<FastifyInstance> {
+async function catalogApp (cacheEnabled: boolean, poolSize?: number): Promise<FastifyInstance> {
   // Traffic control is off (one client address would be limited or shed); the rest of the middleware stays on.
   const config = loadConfig(process.env, {
     port: 0,
@@ -59,18 +128,17 @@ async function catalogApp (cacheEnabled: boolean): Promise<FastifyInstance> {
     loadSheddingEnabled: false,
     profilingEnabled: false,
     catalogWordsRefreshS: 0,
-    redisKeyPrefix: `techmart-bench-${process.pid}`
+    redisKeyPrefix: `techmart-bench-${process.pid}`,
+    ...(poolSize === undefined ? {} : { databasePoolMax: poolSize })
   })
-  const app = await buildApp(config, { logger: false })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  return app
+  return buildApp(config, { logger: false })
 }
 
 function words (name: string, brand: string): string[] {
   return name.toLowerCase().split(/[^a-z]+/).filter((w) => w.length >= 4 && w !== brand)
 }
 
-async function sample (app: FastifyInstance): Promise<Omit<BenchData, 'ports'>> {
+async function sample (app: FastifyInstance): Promise<Omit<BenchData, 'ports' | 'poolSizes'>> {
   const sql = app.db.readSql
   const ids = await sql<{ id: number }[]>`SELECT id FROM products WHERE is_active ORDER BY random() LIMIT ${SAMPLE_IDS}`
   if (ids.length === 0) throw new Error('no active products: seed the database first (npm run seed)')
@@ -86,30 +154,40 @@ async function sample (app: FastifyInstance): Promise<Omit<BenchData, 'ports'>> 
 }
 
 async function main (): Promise<void> {
-  const hello = await helloWorld()
-  const cached = await catalogApp(true)
-  const uncached = await catalogApp(false)
-  const servers: Record<ServerName, FastifyInstance> = { hello, cached, uncached }
-  const histograms = {} as Record<ServerName, hdr.Histogram>
+  const { values: args } = parseArgs({ options: { 'pool-sizes': { type: 'string', default: '' } } })
+  const defaultPool = loadConfig(process.env).databasePoolMax
+  const pools = args['pool-sizes'] === '' ? [defaultPool] : args['pool-sizes'].split(',').map(Number)
+  if (pools.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--pool-sizes takes pool sizes, e.g. 4,20; got '${args['pool-sizes']}'`)
+  const apps: Partial<Record<ServerName, FastifyInstance>> = { cached: await catalogApp(true) }
+  for (const size of pools) apps[`uncached-${size}`] = await catalogApp(false, size)
+  const recorders = {} as Record<ServerName, Recorder>
   const ports = {} as Record<ServerName, number>
-  for (const name of Object.keys(servers) as ServerName[]) {
-    histograms[name] = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
-    timed(servers[name].server, histograms[name])
-    ports[name] = (servers[name].server.address() as { port: number }).port
+  const poolSizes: BenchData['poolSizes'] = {}
+  const servers: Partial<Record<ServerName, FastifyInstance>> = { hello: await helloWorld() }
+  for (const [name, app] of Object.entries(apps) as [ServerName, FastifyInstance][]) {
+    recorders[name] = new Recorder()
+    timedDb(app, recorders[name])
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    servers[name] = app
+    poolSizes[name] = app.db.pool.stats().size
+  }
+  recorders.hello = new Recorder()
+  for (const [name, server] of Object.entries(servers) as [ServerName, FastifyInstance][]) {
+    timed(server.server, recorders[name])
+    ports[name] = (server.server.address() as { port: number }).port
   }
   const send = (msg: ServerMessage) => process.send!(msg)
-  send({ type: 'ready', data: { ports, ...await sample(cached) } })
+  send({ type: 'ready', data: { ports, poolSizes, ...await sample(apps.cached!) } })
 
   process.on('message', (msg: { cmd: 'reset' | 'stats' | 'stop' }) => {
     if (msg.cmd === 'reset') {
-      for (const h of Object.values(histograms)) h.reset()
+      for (const r of Object.values(recorders)) r.reset()
       send({ type: 'reset-done' })
     } else if (msg.cmd === 'stats') {
-      const ms = (h: hdr.Histogram, p: number) => h.getValueAtPercentile(p) / 1000
-      const stats = Object.fromEntries(Object.entries(histograms).map(([k, h]) => [k, { p50: ms(h, 50), p95: ms(h, 95), p99: ms(h, 99), count: h.totalCount }]))
-      send({ type: 'stats', stats: stats as Record<ServerName, { p50: number, p95: number, p99: number, count: number }> })
+      const stats = Object.fromEntries(Object.entries(recorders).map(([k, r]) => [k, r.stats()]))
+      send({ type: 'stats', stats: stats as Record<ServerName, ServerStats> })
     } else if (msg.cmd === 'stop') {
-      shutdown(servers).catch((err: Error) => { process.stderr.write(`bench server: shutdown failed: ${err.message}\n`); process.exit(1) })
+      shutdown(servers as Record<ServerName, FastifyInstance>).catch((err: Error) => { process.stderr.write(`bench server: shutdown failed: ${err.message}\n`); process.exit(1) })
     }
   })
 }

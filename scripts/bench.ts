@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: catalog and cache throughput against the seeded database.
  *
- *   npm run bench -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1] [--only hello,cached-detail,...] [--json FILE]
+ *   npm run bench -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1] [--only hello,cached-detail,...]
+ *                    [--pool-sizes 4,20] [--json FILE]
  *
  * A child process (scripts/bench-servers.ts) serves, in the same run, a bare
  * Fastify hello-world, the app with its cache, and the app with
@@ -9,12 +10,16 @@
  * same event loop as the server would measure itself). For each case and
  * connection count it prints requests/s and latency p50/p95/p99 seen by the
  * client and by the server (request in to response flushed, which includes
- * time queued inside the server), then the ratio of cached detail to
- * hello-world requests/s at the highest connection count. With `--rounds N`
- * every case runs N times (odd rounds in reverse order, so the drift of a
- * shared machine hits all cases alike) and the table shows medians. Reads DATABASE_URL
- * (default: the demo database) and REDIS_URL; keys go under a throw-away
- * prefix that is removed at the end.
+ * time queued inside the server), then where the server's time went: per
+ * request, the time its queries waited for a pool connection and the time
+ * they ran. Then the ratio of cached detail to hello-world requests/s at the
+ * highest connection count. With `--pool-sizes` the cache-off cases run once
+ * per database pool size (one app each, in the same rounds), so pool sizes
+ * are compared under the same machine load; otherwise the app's pool is
+ * DATABASE_POOL_MAX. With `--rounds N` every case runs N times (odd rounds in
+ * reverse order, so the drift of a shared machine hits all cases alike) and
+ * the tables show medians. Reads DATABASE_URL (default: the demo database)
+ * and REDIS_URL; keys go under a throw-away prefix that is removed at the end.
  */
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
@@ -24,7 +29,7 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as hdr from 'hdr-histogram-js'
-import type { BenchData, ServerMessage, ServerName } from './bench-servers.js'
+import type { BenchData, Percentiles, ServerMessage, ServerName } from './bench-servers.js'
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonRequest { method: string, path: string }
@@ -35,6 +40,9 @@ interface AutocannonInstance extends PromiseLike<AutocannonResult> {
 type Autocannon = (opts: { url: string, connections: number, duration: number, requests: { setupRequest: (r: AutocannonRequest) => AutocannonRequest }[] }) => AutocannonInstance
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
 
+/** Which app serves a case: the bare hello-world, the app with its cache, or the app without (one per pool size). */
+type ServerKind = 'hello' | 'cached' | 'uncached'
+
 const CASES = {
   hello: { server: 'hello', label: 'hello-world (bare Fastify)' },
   'cached-detail': { server: 'cached', label: 'cached product detail' },
@@ -43,15 +51,23 @@ const CASES = {
   'uncached-detail': { server: 'uncached', label: 'uncached product detail (cache off)' },
   // One request at a time: the search's own service time, without queueing behind other requests.
   'uncached-search-serial': { server: 'uncached', label: 'uncached search, one connection (service time)' }
-} as const satisfies Record<string, { server: ServerName, label: string }>
+} as const satisfies Record<string, { server: ServerKind, label: string }>
 type CaseName = keyof typeof CASES
 
 interface Row {
   case: CaseName
   connections: number
+  /** Database pool size of the app that served the case (none for hello-world). */
+  pool?: number
   rps: number
   client: { p50: number, p95: number, p99: number }
-  server: { p50: number, p95: number, p99: number }
+  /** Server side, ms: request in to response flushed. */
+  server: Percentiles
+  /** Server side, ms per request: waiting for a pool connection, and the queries' own time. */
+  poolWait: Percentiles
+  query: Percentiles
+  /** Share of the case's requests that made a query. */
+  dbShare: number
   non2xx: number
   errors: number
   timeouts: number
@@ -66,6 +82,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '100,1000' },
     rounds: { type: 'string', default: '1' },
     only: { type: 'string', default: Object.keys(CASES).join(',') },
+    'pool-sizes': { type: 'string', default: '' },
     json: { type: 'string' }
   }
 })
@@ -118,8 +135,7 @@ async function warm (port: number, data: BenchData): Promise<void> {
   }
 }
 
-async function measure (child: ReturnType<typeof fork>, data: BenchData, name: CaseName, connections: number): Promise<Row> {
-  const { server } = CASES[name]
+async function measure (child: ReturnType<typeof fork>, data: BenchData, name: CaseName, connections: number, server: ServerName): Promise<Row> {
   const port = data.ports[server]
   const next = pathsFor(name, data)
   if (Number(args.warmup) > 0) await load(port, Math.min(connections, 100), Number(args.warmup), next)
@@ -131,9 +147,13 @@ async function measure (child: ReturnType<typeof fork>, data: BenchData, name: C
   return {
     case: name,
     connections,
+    pool: data.poolSizes[server],
     rps: Math.round(result.requests.average),
     client: { p50: histogram.getValueAtPercentile(50), p95: histogram.getValueAtPercentile(95), p99: histogram.getValueAtPercentile(99) },
-    server: { p50: s.p50, p95: s.p95, p99: s.p99 },
+    server: { p50: s.total.p50, p95: s.total.p95, p99: s.total.p99, mean: s.total.mean },
+    poolWait: s.poolWait,
+    query: s.query,
+    dbShare: s.total.count > 0 ? s.dbRequests / s.total.count : 0,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
@@ -141,23 +161,39 @@ async function measure (child: ReturnType<typeof fork>, data: BenchData, name: C
   }
 }
 
+/** The servers a case runs on: the cache-off cases once per pool size. */
+function serversFor (name: CaseName, data: BenchData): ServerName[] {
+  const kind = CASES[name].server
+  if (kind !== 'uncached') return [kind]
+  return (Object.keys(data.ports) as ServerName[]).filter((s) => s.startsWith('uncached-'))
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
 
-/** One row per case and connection count: medians over the rounds, errors summed. */
+/** Field by field medians of objects of numbers. */
+function medians<T extends object> (xs: T[]): T {
+  return Object.fromEntries(Object.keys(xs[0]).map((k) => [k, median(xs.map((x) => (x as Record<string, number>)[k]))])) as T
+}
+
+const sameRow = (a: Row, b: Row): boolean => a.case === b.case && a.connections === b.connections && a.pool === b.pool
+
+/** One row per case, connection count and pool size: medians over the rounds, errors summed. */
 function combine (rounds: Row[][]): Row[] {
   return rounds[0].map((first) => {
-    const same = rounds.map((r) => r.find((x) => x.case === first.case && x.connections === first.connections)!)
-    const pct = (pick: (r: Row) => { p50: number, p95: number, p99: number }) =>
-      ({ p50: median(same.map((r) => pick(r).p50)), p95: median(same.map((r) => pick(r).p95)), p99: median(same.map((r) => pick(r).p99)) })
+    const same = rounds.map((r) => r.find((x) => sameRow(x, first))!)
     const statuses: Record<string, number> = {}
     for (const r of same) for (const [k, n] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + n
     const sum = (pick: (r: Row) => number) => same.reduce((acc, r) => acc + pick(r), 0)
     return {
       case: first.case,
       connections: first.connections,
+      pool: first.pool,
       rps: median(same.map((r) => r.rps)),
-      client: pct((r) => r.client),
-      server: pct((r) => r.server),
+      client: medians(same.map((r) => r.client)),
+      server: medians(same.map((r) => r.server)),
+      poolWait: medians(same.map((r) => r.poolWait)),
+      query: medians(same.map((r) => r.query)),
+      dbShare: median(same.map((r) => r.dbShare)),
       non2xx: sum((r) => r.non2xx),
       errors: sum((r) => r.errors),
       timeouts: sum((r) => r.timeouts),
@@ -171,12 +207,24 @@ function nonOk (r: Row): string {
   return parts.length > 0 ? ` (${parts.join(', ')})` : ''
 }
 
-function printTable (rows: Row[]): void {
-  const f = (n: number) => n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)
+const f = (n: number) => n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)
+const three = (p: { p50: number, p95: number, p99: number }) => `${f(p.p50)} / ${f(p.p95)} / ${f(p.p99)}`
+
+function label (r: Row, pools: number): string {
+  return pools > 1 && CASES[r.case].server === 'uncached' ? `${CASES[r.case].label}, pool ${r.pool}` : CASES[r.case].label
+}
+
+function printTables (rows: Row[], pools: number): void {
   const lines = [
     '| case | connections | req/s | client p50 / p95 / p99 ms | server p50 / p95 / p99 ms | non-2xx | errors / timeouts |',
     '| --- | ---: | ---: | --- | --- | ---: | ---: |',
-    ...rows.map((r) => `| ${CASES[r.case].label} | ${r.connections} | ${r.rps} | ${f(r.client.p50)} / ${f(r.client.p95)} / ${f(r.client.p99)} | ${f(r.server.p50)} / ${f(r.server.p95)} / ${f(r.server.p99)} | ${r.non2xx}${nonOk(r)} | ${r.errors} / ${r.timeouts} |`)
+    ...rows.map((r) => `| ${label(r, pools)} | ${r.connections} | ${r.rps} | ${three(r.client)} | ${three(r.server)} | ${r.non2xx}${nonOk(r)} | ${r.errors} / ${r.timeouts} |`),
+    '',
+    'Server side, per request (ms): total = waiting for a pool connection + queries running + the rest (cache, handler, hooks, writing)',
+    '',
+    '| case | connections | pool | server total p50 / p95 / p99 (mean) | pool wait p50 / p95 / p99 (mean) | query p50 / p95 / p99 (mean) | requests with a query |',
+    '| --- | ---: | ---: | --- | --- | --- | ---: |',
+    ...rows.map((r) => `| ${label(r, pools)} | ${r.connections} | ${r.pool ?? '—'} | ${three(r.server)} (${f(r.server.mean)}) | ${three(r.poolWait)} (${f(r.poolWait.mean)}) | ${three(r.query)} (${f(r.query.mean)}) | ${(r.dbShare * 100).toFixed(0)} % |`)
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
 }
@@ -189,13 +237,12 @@ function printVerdicts (rows: Row[], connections: number[]): void {
     const ratio = detail.rps / hello.rps
     process.stdout.write(`\ncached detail / hello-world at ${top} connections: ${detail.rps} / ${hello.rps} = ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'})\n`)
   }
-  const search = rows.find((r) => r.case === 'uncached-search' && r.connections === 100)
-  if (search) {
-    process.stdout.write(`uncached search server-side p95 at 100 connections: ${search.server.p95.toFixed(1)} ms (target < 20 ms: ${search.server.p95 < 20 ? 'met' : 'NOT met'}; includes waiting for a database connection)\n`)
+  for (const search of rows.filter((r) => r.case === 'uncached-search' && r.connections === 100)) {
+    process.stdout.write(`uncached search at 100 connections, pool ${search.pool}: ${search.rps} req/s; server-side p95 ${search.server.p95.toFixed(1)} ms (target < 20 ms: ${search.server.p95 < 20 ? 'met' : 'NOT met'}), ` +
+      `of which per request p95 ${search.poolWait.p95.toFixed(1)} ms waiting for a pool connection and p95 ${search.query.p95.toFixed(1)} ms in queries\n`)
   }
-  const serial = rows.find((r) => r.case === 'uncached-search-serial')
-  if (serial) {
-    process.stdout.write(`uncached search service time p95 (one connection): ${serial.server.p95.toFixed(1)} ms (target < 20 ms: ${serial.server.p95 < 20 ? 'met' : 'NOT met'})\n`)
+  for (const serial of rows.filter((r) => r.case === 'uncached-search-serial')) {
+    process.stdout.write(`uncached search service time p95 (one connection, pool ${serial.pool}): ${serial.server.p95.toFixed(1)} ms (target < 20 ms: ${serial.server.p95 < 20 ? 'met' : 'NOT met'})\n`)
   }
 }
 
@@ -203,27 +250,32 @@ async function main (): Promise<void> {
   const connections = args.connections.split(',').map(Number).filter((n) => n > 0)
   const only = args.only.split(',') as CaseName[]
   for (const name of only) if (!(name in CASES)) throw new Error(`unknown case '${name}'; cases: ${Object.keys(CASES).join(', ')}`)
-  const child = fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), [], { execArgv: process.execArgv })
+  const serverArgs = args['pool-sizes'] === '' ? [] : ['--pool-sizes', args['pool-sizes']]
+  const child = fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), serverArgs, { execArgv: process.execArgv })
   try {
     const [first] = await once(child, 'message') as [ServerMessage]
     if (first.type !== 'ready') throw new Error(`bench server failed: ${first.type === 'error' ? first.message : first.type}`)
     const data = first.data
-    process.stdout.write(`${os.cpus().length} CPUs, load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${data.hotIds.length} hot products, ${data.queries.length} queries (e.g. "${data.queries.slice(0, 3).join('", "')}"), ${args.duration} s per run\n\n`)
+    const pools = Object.keys(data.ports).filter((s) => s.startsWith('uncached-')).length
+    const poolList = Object.entries(data.poolSizes).map(([server, size]) => `${server} ${size}`).join(', ')
+    process.stdout.write(`${os.cpus().length} CPUs, load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${data.hotIds.length} hot products, ${data.queries.length} queries (e.g. "${data.queries.slice(0, 3).join('", "')}"), ${args.duration} s per run; database pool per app: ${poolList}\n\n`)
     await warm(data.ports.cached, data)
     const rounds: Row[][] = []
     for (let round = 0; round < Number(args.rounds); round++) {
       const rows: Row[] = []
       for (const name of round % 2 === 0 ? only : [...only].reverse()) {
-        for (const c of name === 'uncached-search-serial' ? [1] : connections) rows.push(await measure(child, data, name, c))
+        for (const server of serversFor(name, data)) {
+          for (const c of name === 'uncached-search-serial' ? [1] : connections) rows.push(await measure(child, data, name, c, server))
+        }
       }
       rounds.push(rows)
     }
     const rows = combine(rounds)
     if (rounds.length > 1) process.stdout.write(`medians of ${rounds.length} rounds\n\n`)
-    printTable(rows)
+    printTables(rows, pools)
     printVerdicts(rows, connections)
     process.stdout.write(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
-    if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), rows, rounds }, null, 2))
+    if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), poolSizes: data.poolSizes, rows, rounds }, null, 2))
   } finally {
     child.send({ cmd: 'stop' })
     await once(child, 'exit')
