@@ -111,6 +111,7 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     webhookBackoffMs: config.alertWebhookBackoffMs,
     externalUrl: config.alertExternalUrl,
     historyRetentionDays: config.alertHistoryRetentionDays,
+    rollupRetentionDays: config.metricsRetentionDays,
     instanceId: config.metricsInstanceId || undefined
   })
   await app.register(profilerPlugin, {
