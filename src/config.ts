@@ -13,6 +13,8 @@ export const ConfigSchema = Type.Object({
   logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { env: 'LOG_LEVEL', default: 'info' }),
   databaseUrl: Type.String({ env: 'DATABASE_URL', default: 'postgres://postgres@127.0.0.1:5432/techmart', pattern: '^postgres(ql)?://' }),
   databaseReadUrl: Type.String({ env: 'DATABASE_READ_URL', default: '', pattern: '^(postgres(ql)?://.*)?$' }),
+  /** With DATABASE_READ_URL: after a catalog write (seen through a cache invalidation), catalog reads use the primary this long. 0 = never. */
+  replicaLagWindowMs: Type.Integer({ env: 'REPLICA_LAG_WINDOW_MS', default: 5000, minimum: 0, maximum: 600_000 }),
   databasePoolMax: Type.Integer({ env: 'DATABASE_POOL_MAX', default: 20, minimum: 1, maximum: 500 }),
   databaseStatementTimeoutMs: Type.Integer({ env: 'DATABASE_STATEMENT_TIMEOUT_MS', default: 5000, minimum: 100 }),
   databaseConnectTimeoutS: Type.Integer({ env: 'DATABASE_CONNECT_TIMEOUT_S', default: 5, minimum: 1 }),

@@ -94,6 +94,12 @@ export function createPromMetrics (opts: PromMetricsOptions) {
       help: 'Product search duration as reported by the catalog',
       buckets: QUERY_BUCKETS,
       registers
+    }),
+    catalogExternalChanges: new Counter({
+      name: 'techmart_catalog_external_changes_total',
+      help: 'Notifications of catalog writes made outside the app (migration 0008 triggers), by kind: products (named) or all (whole catalog)',
+      labelNames: ['kind'] as const,
+      registers
     })
   }
 

@@ -2,7 +2,9 @@ import type { FastifyPluginAsync } from 'fastify'
 import { authRoutes } from './auth/auth.routes.js'
 import { createAuthService } from './auth/auth.service.js'
 import { cartRoutes } from './cart/cart.routes.js'
+import { createReplicaWindow } from '../db/replica-window.js'
 import { catalogRoutes } from './catalog/catalog.routes.js'
+import { createExternalChanges } from './catalog/catalog.external.js'
 import { createCatalogService } from './catalog/catalog.service.js'
 import { createCartService } from './cart/cart.service.js'
 import { createInventoryService } from './inventory/inventory.service.js'
@@ -27,13 +29,29 @@ export const modules: FastifyPluginAsync = async (app) => {
   // Modules are registered here as they land (catalog, users/auth, cart, orders, reviews, monitoring).
 
   // Catalog and search (issue 3): products, categories, cached reads; other modules call its invalidateProducts.
+  // With a read replica, every catalog write seen through a cache invalidation (this instance's, another's
+  // through the bus, or one made outside the app) sends catalog reads to the primary for REPLICA_LAG_WINDOW_MS.
+  const reads = createReplicaWindow({ primary: app.db.sql, replica: app.db.readSql, windowMs: app.config.replicaLagWindowMs })
+  app.cache.onInvalidate(reads.markWrite)
   const catalog = createCatalogService({
-    db: { db: app.db.db, sql: app.db.sql, readSql: app.db.readSql },
+    db: { db: app.db.db, sql: app.db.sql, readSql: reads.sql },
     cache: app.cache,
     log: app.log,
     wordsRefreshS: app.config.catalogWordsRefreshS
   })
   await app.register(catalogRoutes, { catalog })
+  // Writes made outside the app (psql, imports) through PostgreSQL NOTIFY (issue 7). Not on the embedded
+  // PGlite: its one session hands a notification to the writing client, not to a listener.
+  if (!app.db.embedded) {
+    const external = createExternalChanges({
+      sql: app.db.sql,
+      catalog,
+      log: app.log,
+      onNotification: (kind) => app.metrics.prom.catalogExternalChanges.inc({ kind })
+    })
+    app.addHook('onReady', external.start)
+    app.addHook('onClose', external.stop)
+  }
 
   // Accounts, cart, orders, reviews (issue 4). Inventory owns stock and rating writes on products.
   const { db } = app.db
