@@ -5,6 +5,7 @@
  */
 import { after, before, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
@@ -253,3 +254,27 @@ async function timeUntilOn (app: FastifyInstance, check: () => Promise<boolean>,
   }
   assert.fail(`timed out waiting for: ${what}`)
 }
+
+test('a database without the triggers is named at start; migration 0008 re-runs to add them; a bare NOTIFY empties the catalog', async (t) => {
+  // Re-runnable, as README tells operators of a database that recorded the placeholder.
+  const applyMigration = async () => {
+    const migration = await readFile(new URL('../../drizzle/0008_external_invalidation.sql', import.meta.url), 'utf8')
+    for (const statement of migration.split('--> statement-breakpoint')) await psql.unsafe(statement)
+  }
+  await psql`DROP TRIGGER categories_notify ON categories`
+  t.after(applyMigration)
+  const lines: Record<string, unknown>[] = []
+  const c = await buildTestApp(t, NO_TRAFFIC_CONTROL, {
+    logger: { level: 'info', stream: new Writable({ write (chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done() } }) }
+  })
+  const warning = lines.find((l) => String(l.msg).startsWith('catalog change triggers are missing'))
+  assert.deepEqual(warning?.missing, ['categories_notify'])
+
+  await applyMigration()
+  const [{ n }] = await psql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE '%\\_notify%' AND NOT tgisinternal`
+  assert.equal(n, 5)
+
+  const before = await externalChanges(c, 'all')
+  await psql`NOTIFY techmart_catalog`
+  await timeUntilOn(c, async () => await externalChanges(c, 'all') === before + 1, 'the bare NOTIFY counted as "everything"')
+})
