@@ -13,7 +13,7 @@ import { DEFAULT_ALERT_RULES } from '../../src/modules/monitoring/alerts.rules.j
 import type { AlertRule, BurnRateRule } from '../../src/modules/monitoring/alerts.schemas.js'
 import { createRollupsRepository } from '../../src/modules/monitoring/rollups.repository.js'
 import { createRollupsService } from '../../src/modules/monitoring/rollups.service.js'
-import { buildTestApp, flushRedisPrefix, TEST_DATABASE_URL } from '../helper.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
 import { buildMonitoringTestApp } from '../helpers/monitoring-app.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 
@@ -207,6 +207,7 @@ test('rule windows the metrics cannot serve stop the boot: longer than the rollu
 })
 
 test('the app wires it: app.metrics\' live window plus other instances\' rollups, read by the evaluation tick', async (t) => {
+  await resetDb() // no alert state persisted by an earlier run
   const app = await buildTestApp(t, { alertEvalIntervalMs: 300_000, rateLimitEnabled: false, loadSheddingEnabled: false }, {
     setup: (app) => {
       app.get('/test/ok', async () => ({ ok: true }))
@@ -214,7 +215,6 @@ test('the app wires it: app.metrics\' live window plus other instances\' rollups
     }
   })
   await flushRedisPrefix(app)
-  await app.db.sql`DELETE FROM metric_rollups`
   for (let i = 0; i < 38; i++) await app.inject('/test/ok')
   for (let i = 0; i < 2; i++) await app.inject('/test/fail')
 

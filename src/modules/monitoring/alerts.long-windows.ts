@@ -35,6 +35,11 @@ import type { RollupsRepository, RollupTotals } from './rollups.repository.js'
 const ROLLUP_COUNTS = { http_error_rate: 'errors', http_rate_limited_ratio: 'limited' } as const satisfies Partial<Record<MetricName, keyof RollupTotals>>
 type RollupMetric = keyof typeof ROLLUP_COUNTS
 
+/** Seconds the live windows hold. */
+const LIVE_S = HISTORY_SECONDS
+/** A rollup read gives up after this long: the tick goes on with the live window only (as the alert store's calls do). */
+const READ_TIMEOUT_MS = 2000
+
 const isRollupMetric = (metric: MetricName): metric is RollupMetric => Object.hasOwn(ROLLUP_COUNTS, metric)
 
 /** This instance's live HTTP counts (the metrics collector's all-requests window). */
@@ -44,7 +49,7 @@ export interface LiveHttpCounts {
 
 export interface LongWindowsOptions {
   rules: readonly AlertRule[]
-  /** Every window up to `liveS`, and every metric rollups do not have. */
+  /** Every window up to 15 minutes, and every metric rollups do not have. */
   reader: MetricsReader
   repo: Pick<RollupsRepository, 'windowTotals'>
   live: LiveHttpCounts
@@ -53,10 +58,6 @@ export interface LongWindowsOptions {
   /** When this process started measuring (epoch ms): its live window has nothing older. */
   startedAtMs: number
   log: FastifyBaseLogger
-  /** Seconds the live windows hold. @default HISTORY_SECONDS (900) */
-  liveS?: number
-  /** The rollup read gives up after this long (the tick goes on with the live window only). @default 2000 */
-  timeoutMs?: number
 }
 
 interface Totals { requests: number, errors: number, limited: number, coverage: WindowCoverage }
@@ -73,14 +74,14 @@ function windowsOf (rule: AlertRule): Array<[field: string, metric: MetricName, 
  * rollups are kept, or longer than the live windows for a metric the rollups
  * do not have (it used to be read silently as the last 15 minutes).
  */
-export function checkRuleWindows (rules: readonly AlertRule[], retentionDays: number, source: string, liveS = HISTORY_SECONDS): void {
+export function checkRuleWindows (rules: readonly AlertRule[], retentionDays: number, source: string): void {
   const problems: string[] = []
   for (const rule of rules) {
     for (const [field, metric, windowS] of windowsOf(rule)) {
       if (windowS > retentionDays * 86_400) {
         problems.push(`rule '${rule.id}': ${field} ${windowS} s is longer than the ${retentionDays} days of minute rollups kept (METRICS_RETENTION_DAYS)`)
-      } else if (windowS > liveS && !isRollupMetric(metric)) {
-        problems.push(`rule '${rule.id}': ${field} ${windowS} s is longer than the ${liveS} s the in-process windows hold; ` +
+      } else if (windowS > LIVE_S && !isRollupMetric(metric)) {
+        problems.push(`rule '${rule.id}': ${field} ${windowS} s is longer than the ${LIVE_S} s the in-process windows hold; ` +
           `beyond that only ${Object.keys(ROLLUP_COUNTS).join(' and ')} are read (from minute rollups), not ${metric}`)
       }
     }
@@ -91,18 +92,16 @@ export function checkRuleWindows (rules: readonly AlertRule[], retentionDays: nu
 export type LongWindows = ReturnType<typeof createLongWindows>
 
 export function createLongWindows (opts: LongWindowsOptions) {
-  const liveS = opts.liveS ?? HISTORY_SECONDS
-  const timeoutMs = opts.timeoutMs ?? 2000
   const log = opts.log.child({ module: 'alerts.long-windows' })
   const lengths = [...new Set(opts.rules.flatMap((rule) => windowsOf(rule)
-    .filter(([, metric, windowS]) => windowS > liveS && isRollupMetric(metric))
+    .filter(([, metric, windowS]) => windowS > LIVE_S && isRollupMetric(metric))
     .map(([, , windowS]) => windowS)))]
   let totals = new Map<number, Totals>()
   let rollupsDown = false
 
   async function readRollups (from: Date, to: Date, ownFrom: Date): Promise<RollupTotals | undefined> {
     try {
-      const read = await withTimeout(opts.repo.windowTotals({ from, to, instanceId: opts.instanceId, ownFrom }), timeoutMs, 'metric rollups')
+      const read = await withTimeout(opts.repo.windowTotals({ from, to, instanceId: opts.instanceId, ownFrom }), READ_TIMEOUT_MS, 'metric rollups')
       if (rollupsDown) log.info('metric rollups readable again: long alert windows include them')
       rollupsDown = false
       return read
@@ -117,7 +116,7 @@ export function createLongWindows (opts: LongWindowsOptions) {
   async function refresh (nowMs: number): Promise<void> {
     const nowS = Math.floor(nowMs / 1000)
     // The live part starts on a minute boundary so it meets the minute rows exactly.
-    const liveFromS = Math.ceil((nowS - liveS + 1) / 60) * 60
+    const liveFromS = Math.ceil((nowS - LIVE_S + 1) / 60) * 60
     const live = opts.live.counts(nowS - liveFromS + 1, nowS)
     const startedS = Math.floor(opts.startedAtMs / 1000)
     // Own rows the live window cannot have: before it, or written before this process started (same instance id).
@@ -140,7 +139,7 @@ export function createLongWindows (opts: LongWindowsOptions) {
 
   const reader: MetricsReader = {
     value (metric, windowS) {
-      if (windowS <= liveS || !isRollupMetric(metric)) return opts.reader.value(metric, windowS)
+      if (windowS <= LIVE_S || !isRollupMetric(metric)) return opts.reader.value(metric, windowS)
       const t = totals.get(windowS)
       if (!t || t.requests === 0) return undefined
       return t[ROLLUP_COUNTS[metric]] / t.requests * (t.coverage.coveredS / windowS)
@@ -148,7 +147,7 @@ export function createLongWindows (opts: LongWindowsOptions) {
     routeP95: (routeKey, windowS) => opts.reader.routeP95(routeKey, windowS),
     routeCount: (routeKey, windowS) => opts.reader.routeCount(routeKey, windowS),
     coverage (metric, windowS) {
-      const t = windowS > liveS && isRollupMetric(metric) ? totals.get(windowS) : undefined
+      const t = windowS > LIVE_S && isRollupMetric(metric) ? totals.get(windowS) : undefined
       return t && t.coverage.coveredS < windowS ? t.coverage : undefined
     }
   }
