@@ -1,4 +1,5 @@
 import createError, { type FastifyError } from '@fastify/error'
+import { DrizzleQueryError } from 'drizzle-orm'
 import { STATUS_CODES } from 'node:http'
 
 /** Generic errors shared by every module. Module errors live in `<module>.errors.ts`. */
@@ -65,7 +66,8 @@ function validationDetails (err: FastifyError & { validation?: ValidationEntry[]
 export function classifyError (raw: unknown): ErrorBody {
   let err = raw as FastifyError & { validation?: ValidationEntry[], details?: ErrorDetail[] }
   // Drizzle wraps driver errors; the driver's code (ECONNREFUSED, 57014, ...) is on the cause.
-  if (err?.name === 'DrizzleQueryError' && err.cause) err = err.cause as typeof err
+  // Its error class sets no `name` (it stays 'Error'), so the class is what identifies it.
+  if (err instanceof DrizzleQueryError && err.cause) err = err.cause as typeof err
   if (err?.validation) {
     const details = validationDetails(err)
     const summary = details.map((d) => `${d.field}: ${d.message}`).join('; ')

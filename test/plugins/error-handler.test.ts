@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Type } from 'typebox'
+import { DrizzleQueryError } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../helper.js'
 
@@ -15,7 +16,7 @@ async function setup (app: FastifyInstance) {
   app.get('/test/db-down', async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })
   app.get('/test/db-down-wrapped', async () => {
     // What Drizzle throws: its own error with the driver's error as the cause.
-    throw Object.assign(new Error('Failed query: select 1'), { name: 'DrizzleQueryError', cause: Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' }) })
+    throw new DrizzleQueryError('select 1', [], Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' }))
   })
   app.get('/test/db-timeout', async () => { throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }) })
 }
