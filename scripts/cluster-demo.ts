@@ -69,7 +69,9 @@ function header (title: string, config: ReturnType<typeof loadConfig>, t: Topolo
   redacted.password = ''
   print(`# ${title}`)
   print(`run at ${new Date().toISOString()} on commit ${commit}; ${os.cpus().length} cores; load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`)
-  print(`topology: nginx ${t.url} → ${t.instanceName.a} ${t.instanceUrl.a}, ${t.instanceName.b} ${t.instanceUrl.b}; database ${redacted.href}; Redis prefix ${process.env.REDIS_KEY_PREFIX ?? DEFAULT_REDIS_PREFIX}`)
+  print(`topology: nginx ${t.url} → ${t.instanceName.a} ${t.instanceUrl.a}, ${t.instanceName.b} ${t.instanceUrl.b} (${t.options.fromSource ? 'src/ through tsx' : 'dist/'}); database ${redacted.href}`)
+  const e = t.options.env
+  print(`instance settings: REDIS_KEY_PREFIX=${e.REDIS_KEY_PREFIX} RATE_LIMIT_WHITELIST=${e.RATE_LIMIT_WHITELIST} LOAD_SHEDDING_ENABLED=${e.LOAD_SHEDDING_ENABLED} LOAD_SAMPLE_INTERVAL_MS=${e.LOAD_SAMPLE_INTERVAL_MS}`)
 }
 
 function topologyFor (env: Record<string, string>): Topology {
@@ -86,8 +88,10 @@ function topologyFor (env: Record<string, string>): Topology {
       // The demo and its load come from 127.0.0.1; the rate-limit check sends its own client addresses.
       RATE_LIMIT_WHITELIST: '127.0.0.1',
       // On this shared, busy machine a cold instance's event-loop delay trips load shedding (503) at
-      // once; shedding has its own tests, and here it would hide what the checks are about.
+      // once, and each instance scales its limits by its own load level, so A and B would enforce
+      // different limits on one budget; both have their own tests and would hide what is checked here.
       LOAD_SHEDDING_ENABLED: process.env.LOAD_SHEDDING_ENABLED ?? 'false',
+      LOAD_SAMPLE_INTERVAL_MS: process.env.LOAD_SAMPLE_INTERVAL_MS ?? '0',
       ...env
     },
     onLine: (line) => print(`  ${line}`)
