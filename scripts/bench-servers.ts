@@ -5,7 +5,7 @@
  * `--pool-sizes 4,20`), all in this one process on 127.0.0.1, plus the sample
  * of real product ids and search queries the load is drawn from. Answers the
  * parent over IPC: `reset` clears the server-side histograms, `stats` returns
- * their percentiles. Server-side latency is measured from the moment Node
+ * their percentiles and the CPU time this process used since the reset. Server-side latency is measured from the moment Node
  * hands a request to the server until the response is flushed; for the apps,
  * each request's database time is split (from `request.timings`) into the
  * time its queries waited for a pool connection and the time they ran.
@@ -48,7 +48,8 @@ export interface ServerStats {
 
 export type ServerMessage =
   | { type: 'ready', data: BenchData }
-  | { type: 'stats', stats: Record<ServerName, ServerStats> }
+  /** `cpuMs`: CPU time of this process (all servers; only the case's server is busy) since `reset`. */
+  | { type: 'stats', stats: Record<ServerName, ServerStats>, cpuMs: number }
   | { type: 'reset-done' }
   | { type: 'error', message: string }
 
@@ -179,13 +180,16 @@ async function main (): Promise<void> {
   const send = (msg: ServerMessage) => process.send!(msg)
   send({ type: 'ready', data: { ports, poolSizes, ...await sample(apps.cached!) } })
 
+  let cpuSince = process.cpuUsage()
   process.on('message', (msg: { cmd: 'reset' | 'stats' | 'stop' }) => {
     if (msg.cmd === 'reset') {
       for (const r of Object.values(recorders)) r.reset()
+      cpuSince = process.cpuUsage()
       send({ type: 'reset-done' })
     } else if (msg.cmd === 'stats') {
+      const cpu = process.cpuUsage(cpuSince)
       const stats = Object.fromEntries(Object.entries(recorders).map(([k, r]) => [k, r.stats()]))
-      send({ type: 'stats', stats: stats as Record<ServerName, ServerStats> })
+      send({ type: 'stats', stats: stats as Record<ServerName, ServerStats>, cpuMs: (cpu.user + cpu.system) / 1000 })
     } else if (msg.cmd === 'stop') {
       shutdown(servers as Record<ServerName, FastifyInstance>).catch((err: Error) => { process.stderr.write(`bench server: shutdown failed: ${err.message}\n`); process.exit(1) })
     }

@@ -2,7 +2,7 @@
  * `npm run bench`: catalog and cache throughput against the seeded database.
  *
  *   npm run bench -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1] [--only hello,cached-detail,...]
- *                    [--pool-sizes 4,20] [--json FILE]
+ *                    [--pool-sizes 4,20] [--build] [--profile DIR] [--json FILE]
  *
  * A child process (scripts/bench-servers.ts) serves, in the same run, a bare
  * Fastify hello-world, the app with its cache, and the app with
@@ -12,18 +12,23 @@
  * client and by the server (request in to response flushed, which includes
  * time queued inside the server), then where the server's time went: per
  * request, the time its queries waited for a pool connection and the time
- * they ran. Then the ratio of cached detail to hello-world requests/s at the
- * highest connection count. With `--pool-sizes` the cache-off cases run once
+ * they ran; and the CPU time per request of the server process and of this
+ * load generator (on a shared machine requests/s swing with the neighbours,
+ * CPU per request much less). Then the ratio of cached detail to hello-world
+ * requests/s at the highest connection count. With `--pool-sizes` the cache-off cases run once
  * per database pool size (one app each, in the same rounds), so pool sizes
  * are compared under the same machine load; otherwise the app's pool is
- * DATABASE_POOL_MAX. With `--rounds N` every case runs N times (odd rounds in
+ * DATABASE_POOL_MAX. With `--build` the servers run the compiled app
+ * (dist/, `npm run build` first) as `npm start` does; by default they run
+ * the TypeScript sources through tsx, whose transform adds work per call
+ * (esbuild names every closure it creates). With `--rounds N` every case runs N times (odd rounds in
  * reverse order, so the drift of a shared machine hits all cases alike) and
  * the tables show medians. Reads DATABASE_URL (default: the demo database)
  * and REDIS_URL; keys go under a throw-away prefix that is removed at the end.
  */
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
-import { writeFileSync } from 'node:fs'
+import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -68,6 +73,8 @@ interface Row {
   query: Percentiles
   /** Share of the case's requests that made a query. */
   dbShare: number
+  /** CPU time per request (µs) of the server process and of this load generator. */
+  cpu: { server: number, client: number }
   non2xx: number
   errors: number
   timeouts: number
@@ -83,6 +90,10 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '1' },
     only: { type: 'string', default: Object.keys(CASES).join(',') },
     'pool-sizes': { type: 'string', default: '' },
+    // Serve the compiled app (dist/, from `npm run build`), as `npm start` runs it, instead of the sources through tsx.
+    build: { type: 'boolean', default: false },
+    // Writes a CPU profile of the server process (node --cpu-prof) into this folder.
+    profile: { type: 'string' },
     json: { type: 'string' }
   }
 })
@@ -140,10 +151,13 @@ async function measure (child: ReturnType<typeof fork>, data: BenchData, name: C
   const next = pathsFor(name, data)
   if (Number(args.warmup) > 0) await load(port, Math.min(connections, 100), Number(args.warmup), next)
   await ask(child, 'reset')
+  const clientCpu = process.cpuUsage()
   const { result, histogram, statuses } = await load(port, connections, Number(args.duration), next)
+  const clientCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(clientCpu))
   const stats = await ask(child, 'stats')
   if (stats.type !== 'stats') throw new Error('the bench server did not answer with stats')
   const s = stats.stats[server]
+  const perRequestUs = (ms: number) => s.total.count > 0 ? ms * 1000 / s.total.count : 0
   return {
     case: name,
     connections,
@@ -154,6 +168,7 @@ async function measure (child: ReturnType<typeof fork>, data: BenchData, name: C
     poolWait: s.poolWait,
     query: s.query,
     dbShare: s.total.count > 0 ? s.dbRequests / s.total.count : 0,
+    cpu: { server: perRequestUs(stats.cpuMs), client: perRequestUs(clientCpuMs) },
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
@@ -194,6 +209,7 @@ function combine (rounds: Row[][]): Row[] {
       poolWait: medians(same.map((r) => r.poolWait)),
       query: medians(same.map((r) => r.query)),
       dbShare: median(same.map((r) => r.dbShare)),
+      cpu: medians(same.map((r) => r.cpu)),
       non2xx: sum((r) => r.non2xx),
       errors: sum((r) => r.errors),
       timeouts: sum((r) => r.timeouts),
@@ -216,9 +232,9 @@ function label (r: Row, pools: number): string {
 
 function printTables (rows: Row[], pools: number): void {
   const lines = [
-    '| case | connections | req/s | client p50 / p95 / p99 ms | server p50 / p95 / p99 ms | non-2xx | errors / timeouts |',
-    '| --- | ---: | ---: | --- | --- | ---: | ---: |',
-    ...rows.map((r) => `| ${label(r, pools)} | ${r.connections} | ${r.rps} | ${three(r.client)} | ${three(r.server)} | ${r.non2xx}${nonOk(r)} | ${r.errors} / ${r.timeouts} |`),
+    '| case | connections | req/s | client p50 / p95 / p99 ms | server p50 / p95 / p99 ms | CPU µs/req server / client | non-2xx | errors / timeouts |',
+    '| --- | ---: | ---: | --- | --- | --- | ---: | ---: |',
+    ...rows.map((r) => `| ${label(r, pools)} | ${r.connections} | ${r.rps} | ${three(r.client)} | ${three(r.server)} | ${r.cpu.server.toFixed(0)} / ${r.cpu.client.toFixed(0)} | ${r.non2xx}${nonOk(r)} | ${r.errors} / ${r.timeouts} |`),
     '',
     'Server side, per request (ms): total = waiting for a pool connection + queries running + the rest (cache, handler, hooks, writing)',
     '',
@@ -235,7 +251,8 @@ function printVerdicts (rows: Row[], connections: number[]): void {
   const detail = rows.find((r) => r.case === 'cached-detail' && r.connections === top)
   if (hello && detail) {
     const ratio = detail.rps / hello.rps
-    process.stdout.write(`\ncached detail / hello-world at ${top} connections: ${detail.rps} / ${hello.rps} = ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'})\n`)
+    process.stdout.write(`\ncached detail / hello-world at ${top} connections: ${detail.rps} / ${hello.rps} = ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ` +
+      `server CPU per request ${detail.cpu.server.toFixed(0)} / ${hello.cpu.server.toFixed(0)} µs, load generator ${detail.cpu.client.toFixed(0)} / ${hello.cpu.client.toFixed(0)} µs\n`)
   }
   for (const search of rows.filter((r) => r.case === 'uncached-search' && r.connections === 100)) {
     process.stdout.write(`uncached search at 100 connections, pool ${search.pool}: ${search.rps} req/s; server-side p95 ${search.server.p95.toFixed(1)} ms (target < 20 ms: ${search.server.p95 < 20 ? 'met' : 'NOT met'}), ` +
@@ -246,12 +263,23 @@ function printVerdicts (rows: Row[], connections: number[]): void {
   }
 }
 
+/** dist/scripts/bench-servers.js, checked to be no older than its source. */
+function compiledServers (): string {
+  const source = fileURLToPath(new URL('./bench-servers.ts', import.meta.url))
+  const compiled = fileURLToPath(new URL('../dist/scripts/bench-servers.js', import.meta.url))
+  if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(source).mtimeMs) throw new Error(`${compiled} is missing or older than its source: npm run build first`)
+  return compiled
+}
+
 async function main (): Promise<void> {
   const connections = args.connections.split(',').map(Number).filter((n) => n > 0)
   const only = args.only.split(',') as CaseName[]
   for (const name of only) if (!(name in CASES)) throw new Error(`unknown case '${name}'; cases: ${Object.keys(CASES).join(', ')}`)
   const serverArgs = args['pool-sizes'] === '' ? [] : ['--pool-sizes', args['pool-sizes']]
-  const child = fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), serverArgs, { execArgv: process.execArgv })
+  const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`]
+  const child = args.build
+    ? fork(compiledServers(), serverArgs, { execArgv: profile })
+    : fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), serverArgs, { execArgv: [...process.execArgv, ...profile] })
   try {
     const [first] = await once(child, 'message') as [ServerMessage]
     if (first.type !== 'ready') throw new Error(`bench server failed: ${first.type === 'error' ? first.message : first.type}`)
