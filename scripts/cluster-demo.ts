@@ -14,13 +14,14 @@
  *        --no-drain (restart with SIGTERM only) --keep (leave the topology running)
  * Environment: DATABASE_URL (default the demo database), REDIS_URL, DEMO_PASSWORD,
  * CLUSTER_PORT / CLUSTER_PORT_A / CLUSTER_PORT_B / CLUSTER_DIR / CLUSTER_SOURCE (as for cluster-local.sh),
- * REDIS_KEY_PREFIX (default techmart-cluster-demo: its own keys, its own alert lease).
+ * REDIS_KEY_PREFIX (default techmart-cluster-demo: its own keys, removed at the end, and its own alert lease).
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { Redis } from 'ioredis'
 import postgres from 'postgres'
 import { loadConfig } from '../src/config.js'
 import { checkAlertOnce, checkDashboard, checkSharedRateLimit, checkUpdateSeenEverywhere, demoAlertRules, startWebhookReceiver, type CheckResult } from './cluster/checks.js'
@@ -168,6 +169,22 @@ async function runRolling (config: ReturnType<typeof loadConfig>, sql: postgres.
   return ok
 }
 
+/** Deletes the demo's Redis keys (SCAN, never KEYS) once its instances are gone. */
+async function removeKeys (redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true })
+  await redis.connect()
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500)
+      if (keys.length > 0) await redis.unlink(...keys)
+      cursor = next
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
+}
+
 async function main (): Promise<number> {
   const o = parse()
   const config = loadConfig()
@@ -176,6 +193,8 @@ async function main (): Promise<number> {
     return (o.command === 'checks' ? await runChecks(config, sql, o.keep) : await runRolling(config, sql, o)) ? 0 : 1
   } finally {
     await sql.end({ timeout: 5 })
+    // Only its own default prefix: a REDIS_KEY_PREFIX given by the caller may be shared with other servers.
+    if (!o.keep && process.env.REDIS_KEY_PREFIX === undefined) await removeKeys(config.redisUrl, DEFAULT_REDIS_PREFIX)
   }
 }
 
