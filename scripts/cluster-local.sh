@@ -63,7 +63,16 @@ save_settings () {
 
 port_of () { if [[ $1 == a ]]; then echo "$PORT_A"; else echo "$PORT_B"; fi; }
 
-pid_alive () { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# The pid in the file is alive and still ours (an instance's server or this run directory's nginx),
+# so a stale pid file never gets an unrelated process signalled.
+pid_alive () {
+  local pid cmd
+  [[ -f $1 ]] || return 1
+  pid=$(cat "$1")
+  kill -0 "$pid" 2>/dev/null || return 1
+  cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmd == *"$DIR/nginx/"* || $cmd == *server.js* || $cmd == *server.ts* ]]
+}
 
 http_status () { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" || true; }
 
