@@ -14,6 +14,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import * as hdr from 'hdr-histogram-js'
+import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 
@@ -191,21 +192,35 @@ async function main (): Promise<void> {
       const stats = Object.fromEntries(Object.entries(recorders).map(([k, r]) => [k, r.stats()]))
       send({ type: 'stats', stats: stats as Record<ServerName, ServerStats>, cpuMs: (cpu.user + cpu.system) / 1000 })
     } else if (msg.cmd === 'stop') {
-      shutdown(servers as Record<ServerName, FastifyInstance>).catch((err: Error) => { process.stderr.write(`bench server: shutdown failed: ${err.message}\n`); process.exit(1) })
+      stop()
     }
   })
+  // Ctrl-C, or a parent that died without sending `stop`: clean up all the same.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stop)
+  process.once('disconnect', stop)
+  let stopping = false
+  function stop (): void {
+    if (stopping) return
+    stopping = true
+    shutdown(servers as Record<ServerName, FastifyInstance>).catch((err: Error) => { process.stderr.write(`bench server: shutdown failed: ${err.message}\n`); process.exit(1) })
+  }
 }
 
-/** Closes the servers and removes this run's Redis keys (SCAN, never KEYS). */
+/**
+ * Closes the servers, then removes this run's Redis keys (SCAN, never KEYS)
+ * on a connection of its own: the apps write monitoring keys while closing.
+ */
 async function shutdown (servers: Record<ServerName, FastifyInstance>): Promise<void> {
-  const { client, prefix } = servers.cached.redis
+  const { prefix } = servers.cached.redis
+  await Promise.all(Object.values(servers).map((s) => s.close()))
+  const client = new Redis(loadConfig(process.env).redisUrl)
   let cursor = '0'
   do {
     const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
     if (keys.length > 0) await client.unlink(...keys)
     cursor = next
   } while (cursor !== '0')
-  await Promise.all(Object.values(servers).map((s) => s.close()))
+  await client.quit()
   process.exit(0)
 }
 
