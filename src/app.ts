@@ -82,6 +82,7 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     max: config.databasePoolMax,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
     connectTimeoutS: config.databaseConnectTimeoutS,
+    responseTimeoutMs: config.databaseResponseTimeoutMs,
     embedded: config.databaseEmbedded
   })
   await app.register(redisPlugin, { url: config.redisUrl, keyPrefix: config.redisKeyPrefix, commandTimeoutMs: config.redisCommandTimeoutMs, embedded: config.redisEmbedded })

@@ -18,6 +18,8 @@ export const ConfigSchema = Type.Object({
   databasePoolMax: Type.Integer({ env: 'DATABASE_POOL_MAX', default: 20, minimum: 1, maximum: 500 }),
   databaseStatementTimeoutMs: Type.Integer({ env: 'DATABASE_STATEMENT_TIMEOUT_MS', default: 5000, minimum: 100 }),
   databaseConnectTimeoutS: Type.Integer({ env: 'DATABASE_CONNECT_TIMEOUT_S', default: 5, minimum: 1 }),
+  /** A connection whose server sends nothing this long after a query is closed (APP_DATABASE_TIMEOUT); above the statement timeout. */
+  databaseResponseTimeoutMs: Type.Integer({ env: 'DATABASE_RESPONSE_TIMEOUT_MS', default: 6000, minimum: 100 }),
   redisUrl: Type.String({ env: 'REDIS_URL', default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
   redisKeyPrefix: Type.String({ env: 'REDIS_KEY_PREFIX', default: 'techmart', pattern: '^[A-Za-z0-9_.-]+$' }),
   redisCommandTimeoutMs: Type.Integer({ env: 'REDIS_COMMAND_TIMEOUT_MS', default: 500, minimum: 10 }),

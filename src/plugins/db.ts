@@ -11,6 +11,8 @@ export interface DbPluginOptions {
   max: number
   statementTimeoutMs: number
   connectTimeoutS: number
+  /** Client-side deadline for a silent server (db/socket-deadline.ts). @default statementTimeoutMs + 1000 */
+  responseTimeoutMs?: number
   /**
    * `url` is the embedded PGlite server of `npm start` (DATABASE_EMBEDDED):
    * one session shared by all its clients, so the pool must be one
@@ -42,9 +44,10 @@ declare module 'fastify' {
 const dbPlugin: FastifyPluginAsync<DbPluginOptions> = async (app, opts) => {
   // Two pooled connections to PGlite would run inside each other's transactions.
   if (opts.embedded && opts.max !== 1) throw new Error(`The embedded database serves one session: DATABASE_POOL_MAX must be 1, got ${opts.max}`)
-  const primary = createDbClient({ url: opts.url, max: opts.max, statementTimeoutMs: opts.statementTimeoutMs, connectTimeoutS: opts.connectTimeoutS })
+  const timeouts = { statementTimeoutMs: opts.statementTimeoutMs, connectTimeoutS: opts.connectTimeoutS, responseTimeoutMs: opts.responseTimeoutMs }
+  const primary = createDbClient({ url: opts.url, max: opts.max, ...timeouts })
   const replica = opts.readUrl
-    ? createDbClient({ url: opts.readUrl, max: opts.max, statementTimeoutMs: opts.statementTimeoutMs, connectTimeoutS: opts.connectTimeoutS, applicationName: 'techmart-read' })
+    ? createDbClient({ url: opts.readUrl, max: opts.max, ...timeouts, applicationName: 'techmart-read' })
     : undefined
 
   async function ping (timeoutMs = 1000): Promise<boolean> {
