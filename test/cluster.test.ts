@@ -114,8 +114,8 @@ test('two instances behind nginx: shared invalidation and rate limits, rolling r
       productIds: products.map((p) => p.id),
       connections: 20,
       rate: 100,
-      leadS: 2,
-      tailS: 2,
+      leadS: 1,
+      tailS: 1,
       ordersInDatabase: async (ids) => (await app.db.sql<{ id: number }[]>`SELECT id FROM orders WHERE user_id = ANY(${ids}::int[])`).map((r) => r.id)
     })
     const text = formatReport(report).join('\n')
