@@ -5,7 +5,14 @@ export interface TcpProxy {
   url: (scheme: string, path?: string) => string
   /** Drops every open connection and refuses new ones: the backend looks down. */
   cut: () => void
-  /** Accepts connections again. */
+  /**
+   * Keeps every connection open (and accepts new ones) but passes no byte in
+   * either direction: a backend that is up at the TCP level and never answers
+   * (a frozen server, a partition). What is sent meanwhile is held, as TCP
+   * would hold it, and delivered by `restore()`.
+   */
+  blackhole: () => void
+  /** Accepts connections again, or ends a blackhole (delivering what it held). */
   restore: () => void
   /** Delays every chunk from the backend by `ms` (0 turns it off): a slow backend. */
   setLatency: (ms: number) => void
@@ -22,10 +29,19 @@ export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1
   let open = true
   let latencyMs = 0
   let sent = ''
+  // Chunks held while blackholed, in order, each with the socket it is for.
+  let held: Array<[net.Socket, Buffer]> | undefined
   const sockets = new Set<net.Socket>()
+  const deliver = (to: net.Socket, chunk: Buffer, delayMs: number) => {
+    if (held) held.push([to, chunk])
+    else if (delayMs === 0) to.write(chunk)
+    else setTimeout(() => to.writable && to.write(chunk), delayMs)
+  }
   const server = net.createServer((client) => {
     if (!open) {
-      client.destroy()
+      // A reset, as the kernel answers a port nobody listens on: the client fails at once
+      // (a plain close after accepting looks like a server hanging up, which clients retry).
+      client.resetAndDestroy()
       return
     }
     const upstream = net.connect(targetPort, targetHost)
@@ -39,12 +55,11 @@ export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1
     }
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
-    client.pipe(upstream)
-    client.on('data', (chunk: Buffer) => { if (sent.length < 1_000_000) sent += chunk.toString('latin1') })
-    upstream.on('data', (chunk) => {
-      if (latencyMs === 0) client.write(chunk)
-      else setTimeout(() => client.writable && client.write(chunk), latencyMs)
+    client.on('data', (chunk: Buffer) => {
+      if (sent.length < 1_000_000) sent += chunk.toString('latin1')
+      deliver(upstream, chunk, 0)
     })
+    upstream.on('data', (chunk: Buffer) => deliver(client, chunk, latencyMs))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as net.AddressInfo).port
@@ -53,10 +68,17 @@ export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1
     url: (scheme, path = '') => `${scheme}://127.0.0.1:${port}${path}`,
     cut: () => {
       open = false
+      held = undefined
       for (const s of sockets) s.destroy()
       sockets.clear()
     },
-    restore: () => { open = true },
+    blackhole: () => { held ??= [] },
+    restore: () => {
+      open = true
+      const pending = held ?? []
+      held = undefined
+      for (const [to, chunk] of pending) if (to.writable) to.write(chunk)
+    },
     setLatency: (ms) => { latencyMs = ms },
     countSent: (text) => sent.split(text).length - 1,
     close: () => new Promise((resolve) => {
