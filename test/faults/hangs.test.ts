@@ -28,7 +28,6 @@ function requests (app: FastifyInstance, w: FaultWorld): Array<[string, () => Pr
 test('PostgreSQL that accepts connections and never answers: requests answer 503 within the response deadline, and the pool recovers when it answers again', { timeout: 60_000 }, async (t) => {
   await resetDb()
   const proxy = await startTcpProxy(5432)
-  t.after(() => proxy.close())
   const app = await buildTestApp(t, {
     ...NO_TRAFFIC_CONTROL,
     databaseUrl: proxy.url('postgres', new URL(TEST_DATABASE_URL).pathname),
@@ -36,6 +35,8 @@ test('PostgreSQL that accepts connections and never answers: requests answer 503
     databaseResponseTimeoutMs: RESPONSE_TIMEOUT_MS,
     databasePoolMax: 4
   })
+  // Closed after the app (hooks run in the order they were added): the app never outlives its database.
+  t.after(() => proxy.close())
   const w = await buildFaultWorld(app, { products: 3, customers: 1 })
   await putInCart(app, w.customers[0].id, w.productIds[2], 1)
   const cached = `/api/v1/products/${w.productIds[2]}`
@@ -78,9 +79,10 @@ test('PostgreSQL that accepts connections and never answers: requests answer 503
 test('Redis that accepts connections and never answers: requests still answer 200, bounded by the command timeout', { timeout: 60_000 }, async (t) => {
   await resetDb()
   const proxy = await startTcpProxy(6379)
-  t.after(() => proxy.close())
   // Rate limits on: every request below asks Redis for its budget first.
   const app = await buildTestApp(t, { redisUrl: proxy.url('redis'), redisCommandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS })
+  // Closed after the app (hooks run in the order they were added): the app never outlives its Redis.
+  t.after(() => proxy.close())
   const w = await buildFaultWorld(app, { products: 3, customers: 1 })
   const detail = `/api/v1/products/${w.productIds[0]}`
   assert.equal((await app.inject({ method: 'GET', url: detail })).statusCode, 200)

@@ -26,11 +26,12 @@ const HANG_MS = 15_000
 test('PostgreSQL unreachable: writes 503 in under 1 s each, cached reads 200, readiness 503; writes succeed again within 5 s of it coming back', { timeout: 60_000 }, async (t) => {
   await resetDb()
   const proxy = await startTcpProxy(5432)
-  t.after(() => proxy.close())
   const dbName = new URL(TEST_DATABASE_URL).pathname
   // Default pool and timeouts. Rate limits off: the loop below sends more writes per user
   // than their budgets allow, and 429s are not what it measures.
   const app = await buildTestApp(t, { ...NO_TRAFFIC_CONTROL, databaseUrl: proxy.url('postgres', dbName) })
+  // Closed after the app (hooks run in the order they were added): the app never outlives its database.
+  t.after(() => proxy.close())
   const w = await buildFaultWorld(app, { products: 3, customers: 1 })
   const [customer] = w.customers
   const [productId] = w.productIds
