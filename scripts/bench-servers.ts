@@ -54,6 +54,14 @@ export type ServerMessage =
   | { type: 'reset-done' }
   | { type: 'error', message: string }
 
+/**
+ * Accept queue of every server. autocannon opens all its connections at once;
+ * with Node's default of 511, 1,000 of them overflow the queue and the
+ * overflowed ones wait for handshake retransmissions (1 s, 3 s, 7 s …): a
+ * slower accept loop loses more of them, and some requests time out. Linux
+ * caps it at net.core.somaxconn.
+ */
+const BACKLOG = 4096
 const HOT_IDS = 1000
 const SAMPLE_IDS = 20_000
 const QUERIES = 200
@@ -116,7 +124,7 @@ function timedDb (app: FastifyInstance, recorder: Recorder): void {
 async function helloWorld (): Promise<FastifyInstance> {
   const app = Fastify({ logger: false })
   app.get('/', async () => ({ hello: 'world' }))
-  await app.listen({ port: 0, host: '127.0.0.1' })
+  await app.listen({ port: 0, host: '127.0.0.1', backlog: BACKLOG })
   return app
 }
 
@@ -169,7 +177,7 @@ async function main (): Promise<void> {
   for (const [name, app] of Object.entries(apps) as [ServerName, FastifyInstance][]) {
     recorders[name] = new Recorder()
     timedDb(app, recorders[name])
-    await app.listen({ port: 0, host: '127.0.0.1' })
+    await app.listen({ port: 0, host: '127.0.0.1', backlog: BACKLOG })
     servers[name] = app
     poolSizes[name] = app.db.pool.stats().size
   }
