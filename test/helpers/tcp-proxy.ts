@@ -41,6 +41,7 @@ export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1
     if (!open) {
       // A reset, as the kernel answers a port nobody listens on: the client fails at once
       // (a plain close after accepting looks like a server hanging up, which clients retry).
+      client.on('error', () => {}) // the reset can surface as ECONNRESET on this side too
       client.resetAndDestroy()
       return
     }
