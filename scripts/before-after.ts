@@ -17,6 +17,7 @@ import { writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { loadConfig } from '../src/config.js'
+import { deleteKeysUnder } from '../src/lib/redis-keys.js'
 import { parseCli, USAGE } from './loadtest/cli.js'
 import { compare, renderComparison } from './loadtest/compare.js'
 import { analyze, copyDatabase, databaseName, dropDatabase, dropSearchAndCompositeIndexes, endSessions, type DroppedIndex } from './loadtest/db-copy.js'
@@ -59,12 +60,7 @@ async function flushPrefix (redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
   try {
     await redis.connect()
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-      if (keys.length > 0) await redis.unlink(...keys)
-      cursor = next
-    } while (cursor !== '0')
+    await deleteKeysUnder(redis, prefix)
   } finally {
     redis.disconnect()
   }

@@ -36,6 +36,7 @@ import pino from 'pino'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { recordCacheOp } from '../src/lib/instrumentation.js'
+import { deleteKeysUnder } from '../src/lib/redis-keys.js'
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonRequest { path: string, headers: Record<string, string> }
@@ -167,12 +168,7 @@ async function serve (): Promise<void> {
   const client = apps.on.redis.client.duplicate()
   await client.connect()
   await Promise.all([apps.on.close(), apps.off.close()])
-  let cursor = '0'
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-    if (keys.length > 0) await client.unlink(...keys)
-    cursor = next
-  } while (cursor !== '0')
+  await deleteKeysUnder(client, prefix)
   await client.quit()
 }
 

@@ -17,6 +17,7 @@ import * as hdr from 'hdr-histogram-js'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import { deleteKeysUnder } from '../src/lib/redis-keys.js'
 
 /** `hello`, `cached`, or `uncached-<pool size>`. */
 export type ServerName = 'hello' | 'cached' | `uncached-${number}`
@@ -222,12 +223,7 @@ async function shutdown (servers: Record<ServerName, FastifyInstance>): Promise<
   const { prefix } = servers.cached.redis
   await Promise.all(Object.values(servers).map((s) => s.close()))
   const client = new Redis(loadConfig(process.env).redisUrl)
-  let cursor = '0'
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-    if (keys.length > 0) await client.unlink(...keys)
-    cursor = next
-  } while (cursor !== '0')
+  await deleteKeysUnder(client, prefix)
   await client.quit()
   process.exit(0)
 }

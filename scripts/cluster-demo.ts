@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import postgres from 'postgres'
 import { loadConfig } from '../src/config.js'
+import { deleteKeysUnder } from '../src/lib/redis-keys.js'
 import { checkAlertOnce, checkDashboard, checkSharedRateLimit, checkUpdateSeenEverywhere, demoAlertRules, startWebhookReceiver, type CheckResult } from './cluster/checks.js'
 import { login } from './cluster/http.js'
 import { formatReport, registerCustomers, rollingRestartPassed, runRollingRestart } from './cluster/rolling-restart.js'
@@ -174,12 +175,7 @@ async function removeKeys (redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { lazyConnect: true })
   await redis.connect()
   try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500)
-      if (keys.length > 0) await redis.unlink(...keys)
-      cursor = next
-    } while (cursor !== '0')
+    await deleteKeysUnder(redis, prefix)
   } finally {
     redis.disconnect()
   }

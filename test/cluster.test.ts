@@ -8,6 +8,7 @@ import path from 'node:path'
 import { checkSharedRateLimit, checkUpdateSeenEverywhere } from '../scripts/cluster/checks.js'
 import { connectionErrors, formatReport, runRollingRestart, unexpectedFailures } from '../scripts/cluster/rolling-restart.js'
 import { CLUSTER_SCRIPT, createTopology } from '../scripts/cluster/topology.js'
+import { deleteKeysUnder } from '../src/lib/redis-keys.js'
 import { createUser } from './fixtures.js'
 import { buildTestApp, resetDb, TEST_DATABASE_URL, TEST_REDIS_PREFIX, TEST_REDIS_URL } from './helper.js'
 import { createCustomers, createShop, createShopProduct } from './helpers/commerce-fixtures.js'
@@ -79,12 +80,7 @@ test('two instances behind nginx: shared invalidation and rate limits, rolling r
   t.after(async () => {
     try {
       await topology.stop()
-      let cursor = '0'
-      do {
-        const [next, keys] = await app.redis.client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500)
-        if (keys.length > 0) await app.redis.client.unlink(...keys)
-        cursor = next
-      } while (cursor !== '0')
+      await deleteKeysUnder(app.redis.client, prefix)
     } finally {
       await app.close()
       await rm(dir, { recursive: true, force: true })

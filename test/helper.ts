@@ -4,6 +4,7 @@ import postgres from 'postgres'
 import { buildApp, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { ensureDatabase, runMigrations } from '../src/db/migrate.js'
+import { deleteKeysUnder } from '../src/lib/redis-keys.js'
 
 /** Tests never touch the demo database: their own, created and migrated here. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/techmart_test'
@@ -69,11 +70,5 @@ export async function resetDb (): Promise<void> {
 
 /** Deletes every Redis key under this process's prefix (SCAN, never KEYS). */
 export async function flushRedisPrefix (app: FastifyInstance): Promise<void> {
-  const client = app.redis.client
-  let cursor = '0'
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${app.redis.prefix}:*`, 'COUNT', 500)
-    if (keys.length > 0) await client.unlink(...keys)
-    cursor = next
-  } while (cursor !== '0')
+  await deleteKeysUnder(app.redis.client, app.redis.prefix)
 }

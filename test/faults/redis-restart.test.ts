@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { buildTestApp, flushRedisPrefix, resetDb, TEST_REDIS_PREFIX } from '../helper.js'
+import { countKeysUnder } from '../../src/lib/redis-keys.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import { startAppProcess, type AppProcess } from './app-process.js'
 import { buildFaultWorld, timeUntil, type FaultWorld } from './fault-fixtures.js'
@@ -59,14 +60,7 @@ async function keysUnder (url: string, prefix: string): Promise<number> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
   try {
     await client.connect()
-    let cursor = '0'
-    let count = 0
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-      count += keys.length
-      cursor = next
-    } while (cursor !== '0')
-    return count
+    return await countKeysUnder(client, prefix)
   } finally {
     client.disconnect()
   }
