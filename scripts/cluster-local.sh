@@ -37,18 +37,25 @@ usage () {
 
 # ---- settings ---------------------------------------------------------------
 
+# The settings from the environment (CLUSTER_*), with their defaults.
+default_settings () {
+  LB_PORT=${CLUSTER_PORT:-8080}
+  PORT_A=${CLUSTER_PORT_A:-3001}
+  PORT_B=${CLUSTER_PORT_B:-3002}
+  NAME=${CLUSTER_NAME:-techmart}
+  SOURCE=${CLUSTER_SOURCE:-0}
+  NGINX_BIN=${CLUSTER_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+  # The app waits SHUTDOWN_GRACE_MS (10 s by default) for in-flight requests; allow that and a margin.
+  STOP_TIMEOUT_S=$(( ${SHUTDOWN_GRACE_MS:-10000} / 1000 + 10 ))
+}
+
+# The settings the running cluster was started with, else the defaults.
 load_settings () {
   if [[ -f "$DIR/cluster.env" ]]; then
     # shellcheck source=/dev/null
     source "$DIR/cluster.env"
   else
-    LB_PORT=${CLUSTER_PORT:-8080}
-    PORT_A=${CLUSTER_PORT_A:-3001}
-    PORT_B=${CLUSTER_PORT_B:-3002}
-    NAME=${CLUSTER_NAME:-techmart}
-    SOURCE=${CLUSTER_SOURCE:-0}
-    NGINX_BIN=${CLUSTER_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
-    STOP_TIMEOUT_S=20
+    default_settings
   fi
 }
 
@@ -199,14 +206,7 @@ reload_nginx () {
 # ---- commands ---------------------------------------------------------------
 
 cmd_start () {
-  LB_PORT=${CLUSTER_PORT:-8080}
-  PORT_A=${CLUSTER_PORT_A:-3001}
-  PORT_B=${CLUSTER_PORT_B:-3002}
-  NAME=${CLUSTER_NAME:-techmart}
-  SOURCE=${CLUSTER_SOURCE:-0}
-  NGINX_BIN=${CLUSTER_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
-  # The app waits SHUTDOWN_GRACE_MS (10 s by default) for in-flight requests; allow that and a margin.
-  STOP_TIMEOUT_S=$(( ${SHUTDOWN_GRACE_MS:-10000} / 1000 + 10 ))
+  default_settings
   export TRUST_PROXY=${TRUST_PROXY:-127.0.0.1}
   export ALERT_EXTERNAL_URL=${ALERT_EXTERNAL_URL:-http://127.0.0.1:$LB_PORT}
   need_nginx
