@@ -59,6 +59,8 @@ const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, opts) 
       user_id: (request.user as AuthUser | null | undefined)?.id ?? request.clientIdentity?.userId,
       cache: timings?.cacheStatus,
       db_ms: timings ? round2(timings.dbMs) : undefined,
+      // The part of db_ms spent waiting for a pool connection: high under pool saturation.
+      db_wait_ms: timings ? round2(timings.dbWaitMs) : undefined,
       bytes: length === undefined ? undefined : Number(length)
     }
     if (duration >= opts.slowRequestMs) request.log.warn(line, 'slow request')

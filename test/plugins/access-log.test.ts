@@ -59,6 +59,7 @@ test('request id, Server-Timing and compression headers are present, and the acc
   assert.equal(line.client, '127.0.0.1')
   assert.equal(line.cache, 'hit')
   assert.equal(typeof line.db_ms, 'number')
+  assert.ok(typeof line.db_wait_ms === 'number' && line.db_wait_ms <= Number(line.db_ms), 'pool wait is part of db time')
   assert.equal(line.bytes, res.rawPayload.length)
   assert.equal(lines.filter((l) => l.msg === 'incoming request').length, 0, 'Fastify\'s own per-request lines are replaced')
 })
