@@ -58,16 +58,27 @@ function validationDetails (err: FastifyError & { validation?: ValidationEntry[]
   })
 }
 
+/** What PostgreSQL said (SQLSTATE `code`, the constraint) about a failed query. */
+export interface DriverError { code?: string, constraint_name?: string }
+
+/**
+ * The driver's error behind a failed query: Drizzle wraps postgres.js'
+ * error as `cause` (its class sets no `name`, so the class identifies it);
+ * a query made on postgres.js directly throws the driver's error itself.
+ */
+export function driverError (err: unknown): DriverError {
+  const e = err instanceof DrizzleQueryError && err.cause ? err.cause : err
+  return (e ?? {}) as DriverError
+}
+
 /**
  * Maps any thrown value to the status and body the client sees. Used by the
  * error handler and by metrics so both agree on the outcome (Medusa's
  * `getHttpResponseFromError`). 5xx messages are never the original text.
  */
 export function classifyError (raw: unknown): ErrorBody {
-  let err = raw as FastifyError & { validation?: ValidationEntry[], details?: ErrorDetail[] }
-  // Drizzle wraps driver errors; the driver's code (ECONNREFUSED, 57014, ...) is on the cause.
-  // Its error class sets no `name` (it stays 'Error'), so the class is what identifies it.
-  if (err instanceof DrizzleQueryError && err.cause) err = err.cause as typeof err
+  // The driver's code (ECONNREFUSED, 57014, ...) is on the error Drizzle wraps.
+  let err = driverError(raw) as FastifyError & { validation?: ValidationEntry[], details?: ErrorDetail[] }
   if (err?.validation) {
     const details = validationDetails(err)
     const summary = details.map((d) => `${d.field}: ${d.message}`).join('; ')

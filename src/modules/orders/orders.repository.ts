@@ -2,6 +2,7 @@ import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { orderItems, orders, products } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
+import { driverError } from '../../errors.js'
 import { OrdersErrors } from './orders.errors.js'
 import type { Claim } from './orders.idempotency.js'
 import type { Order } from './orders.schemas.js'
@@ -69,11 +70,6 @@ export type Placement =
 /** SQLSTATE `place_order` raises when the idempotency claim it should complete is no longer the caller's. */
 const CLAIM_TAKEN_OVER = 'TMI01'
 
-/** The SQLSTATE behind a Drizzle query error (Drizzle wraps the driver's error as `cause`). */
-function sqlState (err: unknown): string | undefined {
-  return (err as { cause?: { code?: string } }).cause?.code
-}
-
 export interface ItemRow { productId: number, productName: string, quantity: number, unitPrice: string, totalPrice: string }
 
 // Correlated subqueries name the outer column literally: Drizzle renders a column of a
@@ -136,7 +132,7 @@ export function createOrdersRepository (db: Database) {
             ${claim?.key ?? null}::varchar, ${claim?.token ?? null}::timestamptz) AS result`))
         return row.result
       } catch (err) {
-        if (claim && sqlState(err) === CLAIM_TAKEN_OVER) throw new OrdersErrors.IDEMPOTENCY_IN_PROGRESS(claim.key)
+        if (claim && driverError(err).code === CLAIM_TAKEN_OVER) throw new OrdersErrors.IDEMPOTENCY_IN_PROGRESS(claim.key)
         throw err
       }
     },

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.js'
 import type { InventoryService } from '../inventory/inventory.service.js'
 import { isoTime, pagination } from '../../lib/http-schemas.js'
+import { driverError } from '../../errors.js'
 import { ReviewsErrors } from './reviews.errors.js'
 import { createReviewsRepository, type ReviewRow } from './reviews.repository.js'
 import type { CreateReviewBody, ListReviewsQuery, Review, ReviewList } from './reviews.schemas.js'
@@ -12,11 +13,10 @@ export interface ReviewsServiceDeps {
   inventory: InventoryService
 }
 
-/** True for the one-review-per-user-and-product violation (Drizzle wraps the PostgreSQL error in `cause`). */
+/** True for the one-review-per-user-and-product violation. */
 function isDuplicateReview (err: unknown): boolean {
-  const e = err as { code?: string, constraint_name?: string, cause?: { code?: string, constraint_name?: string } }
-  const pg = e?.cause?.code ? e.cause : e
-  return pg?.code === '23505' && pg.constraint_name === 'reviews_user_product_key'
+  const pg = driverError(err)
+  return pg.code === '23505' && pg.constraint_name === 'reviews_user_product_key'
 }
 
 function toReview (row: ReviewRow): Review {

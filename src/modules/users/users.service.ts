@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
 import { isoTime, isoTimeOrNull } from '../../lib/http-schemas.js'
+import { driverError } from '../../errors.js'
 import { UsersErrors } from './users.errors.js'
 import { createUsersRepository, type CredentialsRow, type NewUser, type ProfilePatch, type UserRow } from './users.repository.js'
 import type { UpdateProfileBody, User } from './users.schemas.js'
@@ -21,12 +22,6 @@ export type CreateAccountResult =
 const UNIQUE_CONFLICTS: Record<string, 'email' | 'username'> = {
   users_email_lower_key: 'email',
   users_username_lower_key: 'username'
-}
-
-/** The PostgreSQL error behind a Drizzle query error (Drizzle wraps it in `cause`). */
-function pgError (err: unknown): { code?: string, constraint_name?: string } {
-  const e = err as { code?: string, cause?: { code?: string, constraint_name?: string } }
-  return e?.cause?.code ? e.cause : (e ?? {})
 }
 
 export function toUser (row: UserRow): User {
@@ -91,7 +86,7 @@ export function createUsersService ({ db, log }: UsersServiceDeps) {
       try {
         return { ok: true, user: toUser(await repo.insert(user)) }
       } catch (err) {
-        const pg = pgError(err)
+        const pg = driverError(err)
         const conflict = pg.code === '23505' && pg.constraint_name ? UNIQUE_CONFLICTS[pg.constraint_name] : undefined
         if (conflict) return { ok: false, conflict }
         throw err
