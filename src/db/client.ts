@@ -49,6 +49,23 @@ export interface DbClient {
   close: () => Promise<void>
 }
 
+/**
+ * Drizzle sends its queries through `unsafe` unnamed (`prepare: false` unless
+ * `.prepare(name)` is called), so PostgreSQL parses and plans every execution:
+ * for the small hot queries planning cost more than running them (cart.list
+ * 0.40 ms planning against 0.17 ms executing in pg_stat_statements). A query
+ * with parameters is a single statement, so it is prepared per connection
+ * instead, as postgres.js does for tagged templates; postgres.js re-prepares
+ * when a schema change invalidates a statement. Parameterless `unsafe` calls
+ * (DDL, several statements) stay unnamed. Not for a transaction-mode pooler
+ * (PgBouncer), which cannot keep prepared statements; this app has its own pool.
+ */
+function prepareParameterizedQueries (sql: postgres.Sql<Record<string, unknown>>): void {
+  const unsafe = sql.unsafe.bind(sql)
+  sql.unsafe = ((query: string, args?: unknown[], options?: postgres.UnsafeQueryOptions) =>
+    unsafe(query, args as postgres.ParameterOrJSON<never>[], args !== undefined && args.length > 0 ? { ...options, prepare: true } : options)) as typeof sql.unsafe
+}
+
 /** Creates one bounded postgres.js pool and its Drizzle wrapper. Nothing connects until the first query. */
 export function createDbClient (opts: DbClientOptions): DbClient {
   const max = opts.max ?? 20
@@ -73,6 +90,7 @@ export function createDbClient (opts: DbClientOptions): DbClient {
     }
   }
   const raw = postgres(opts.url, options)
+  prepareParameterizedQueries(raw)
   // Every query goes through the counting wrapper, Drizzle's included.
   const { sql, monitor } = instrumentPool(raw, max)
   const db = drizzle(sql, { schema })
