@@ -199,3 +199,41 @@ describe('DELETE /cart/items/:productId', () => {
     assertError(await remove(user.token, 'nope'), 400, 'APP_VALIDATION_FAILED')
   })
 })
+
+describe('each write answers the cart from its own statement', () => {
+  test('the answer equals a fresh GET /cart after every write, in the order the lines were added', async () => {
+    const user = await createUser(app)
+    const [p1, p2, p3] = [
+      await createShopProduct(app, shop, { price: '1.00', stock: 10 }),
+      await createShopProduct(app, shop, { price: '2.00', stock: 10 }),
+      await createShopProduct(app, shop, { price: '3.00', stock: 10 })
+    ]
+    const writes = [
+      () => add(user.token, { product_id: p1.id, quantity: 1 }),
+      () => add(user.token, { product_id: p2.id, quantity: 2 }),
+      () => add(user.token, { product_id: p3.id, quantity: 1 }),
+      () => add(user.token, { product_id: p2.id, quantity: 1 }), // the middle line grows and keeps its place
+      () => setQty(user.token, p1.id, { quantity: 5 }),
+      () => remove(user.token, p2.id)
+    ]
+    for (const write of writes) {
+      const res = await write()
+      assert.equal(res.statusCode, 200)
+      assert.deepEqual(res.json(), (await getCart(user.token)).json())
+    }
+    const final = (await getCart(user.token)).json()
+    assert.deepEqual(final.items.map((i: { product_id: number, quantity: number }) => [i.product_id, i.quantity]), [[p1.id, 5], [p3.id, 1]])
+    assert.equal(final.total, 8)
+  })
+
+  test('removing the last line answers an empty cart; a refused add on an empty cart writes nothing', async () => {
+    const user = await createUser(app)
+    const p = await createShopProduct(app, shop, { price: '4.00', stock: 2 })
+    await putInCart(app, user.id, p.id, 1)
+    const res = await remove(user.token, p.id)
+    assert.equal(res.statusCode, 200)
+    assert.deepEqual(res.json(), { items: [], total: 0 })
+    assertError(await add(user.token, { product_id: p.id, quantity: 3 }), 409, 'CART_INSUFFICIENT_STOCK')
+    assert.deepEqual((await getCart(user.token)).json(), { items: [], total: 0 })
+  })
+})

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { asc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { cartItems, products } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
@@ -31,6 +31,74 @@ export interface CartLineState {
   lineCount: number
 }
 
+/** A cart write's outcome: whether it matched a row, and the whole cart after it. */
+export interface CartAfterWrite {
+  written: boolean
+  rows: CartRow[]
+}
+
+type AfterWriteRow = {
+  written: boolean
+  product_id: number | null
+  quantity: number
+  unit_price: string
+  line_total: string
+  total: string
+  name: string
+  slug: string
+  price: string
+  sale_price: string | null
+  stock_quantity: number
+  is_active: boolean
+}
+
+/**
+ * Runs a write of one line (`write`, a statement RETURNING the line's id,
+ * product_id, quantity and created_at) and reads the whole cart in the same
+ * statement: one round trip instead of two. The statement's other parts see
+ * the table as it was before the write, so the written line comes from
+ * RETURNING (`keepWritten`: false for a delete) and the others from the table.
+ * The one-row count on the left keeps `written` when the cart is empty.
+ */
+async function writeAndList (ex: Executor, name: string, userId: number, productId: number, keepWritten: boolean, write: SQL): Promise<CartAfterWrite> {
+  const result = await timedQuery(name, ex.execute<AfterWriteRow>(sql`
+    WITH w AS (${write}),
+    lines AS (
+      SELECT c.id, c.product_id, c.quantity, c.created_at FROM cart_items c
+      WHERE c.user_id = ${userId} AND c.product_id <> ${productId}
+      UNION ALL
+      SELECT id, product_id, quantity, created_at FROM w WHERE ${keepWritten}
+    )
+    SELECT wc.n > 0 AS written, x.product_id, x.quantity, x.unit_price, x.line_total, x.total,
+           x.name, x.slug, x.price, x.sale_price, x.stock_quantity, x.is_active
+    FROM (SELECT count(*) AS n FROM w) wc
+    LEFT JOIN (
+      SELECT l.id, l.created_at, l.product_id, l.quantity, p.effective_price AS unit_price,
+             (l.quantity * p.effective_price)::numeric(12, 2) AS line_total,
+             (sum(l.quantity * p.effective_price) OVER ())::numeric(14, 2) AS total,
+             p.name, p.slug, p.price, p.sale_price, p.stock_quantity, p.is_active
+      FROM lines l JOIN products p ON p.id = l.product_id
+    ) x ON true
+    ORDER BY x.created_at, x.id`))
+  const rows = [...result]
+  return {
+    written: rows[0]?.written ?? false,
+    rows: rows.filter((r) => r.product_id !== null).map((r) => ({
+      productId: r.product_id as number,
+      quantity: r.quantity,
+      unitPrice: r.unit_price,
+      lineTotal: r.line_total,
+      total: r.total,
+      name: r.name,
+      slug: r.slug,
+      price: r.price,
+      salePrice: r.sale_price,
+      stockQuantity: r.stock_quantity,
+      isActive: r.is_active
+    }))
+  }
+}
+
 export function createCartRepository (db: Database) {
   return {
     /** The whole cart in one query: lines, live prices, line totals and the total. */
@@ -55,10 +123,10 @@ export function createCartRepository (db: Database) {
      * Adds to the line in one atomic statement: inserts when the product is
      * active with enough stock and the cart has room; on an existing line
      * adds to it only while the sum stays within stock and the line cap.
-     * Undefined when nothing was written (the caller finds out why).
+     * Answers the cart after the write, from the same statement.
      */
-    async add (userId: number, productId: number, quantity: number, ex: Executor = db): Promise<number | undefined> {
-      const [row] = await timedQuery('cart.add', ex.execute<{ quantity: number }>(sql`
+    add (userId: number, productId: number, quantity: number, ex: Executor = db): Promise<CartAfterWrite> {
+      return writeAndList(ex, 'cart.add', userId, productId, true, sql`
         INSERT INTO cart_items (user_id, product_id, quantity)
         SELECT ${userId}::int, p.id, ${quantity}::int
         FROM products p
@@ -69,25 +137,24 @@ export function createCartRepository (db: Database) {
           SET quantity = cart_items.quantity + excluded.quantity, updated_at = now()
           WHERE cart_items.quantity + excluded.quantity <= ${MAX_LINE_QUANTITY}
             AND cart_items.quantity + excluded.quantity <= (SELECT p.stock_quantity FROM products p WHERE p.id = excluded.product_id)
-        RETURNING quantity`))
-      return row?.quantity
+        RETURNING cart_items.id, cart_items.product_id, cart_items.quantity, cart_items.created_at`)
     },
 
-    /** Sets an existing line's quantity when the product is active and has that much stock. */
-    async setQuantity (userId: number, productId: number, quantity: number, ex: Executor = db): Promise<number | undefined> {
-      const [row] = await timedQuery('cart.set_quantity', ex.execute<{ quantity: number }>(sql`
+    /** Sets an existing line's quantity when the product is active and has that much stock; answers the cart after it. */
+    setQuantity (userId: number, productId: number, quantity: number, ex: Executor = db): Promise<CartAfterWrite> {
+      return writeAndList(ex, 'cart.set_quantity', userId, productId, true, sql`
         UPDATE cart_items AS c SET quantity = ${quantity}, updated_at = now()
         FROM products p
         WHERE c.user_id = ${userId} AND c.product_id = ${productId}
           AND p.id = c.product_id AND p.is_active AND p.stock_quantity >= ${quantity}
-        RETURNING c.quantity`))
-      return row?.quantity
+        RETURNING c.id, c.product_id, c.quantity, c.created_at`)
     },
 
-    async remove (userId: number, productId: number, ex: Executor = db): Promise<boolean> {
-      const rows = await timedQuery('cart.remove', ex.delete(cartItems)
-        .where(and(eq(cartItems.userId, userId), eq(cartItems.productId, productId))).returning({ id: cartItems.id }))
-      return rows.length > 0
+    /** Removes the line; answers the cart after it. */
+    remove (userId: number, productId: number, ex: Executor = db): Promise<CartAfterWrite> {
+      return writeAndList(ex, 'cart.remove', userId, productId, false, sql`
+        DELETE FROM cart_items c WHERE c.user_id = ${userId} AND c.product_id = ${productId}
+        RETURNING c.id, c.product_id, c.quantity, c.created_at`)
     },
 
     async lineState (userId: number, productId: number, ex: Executor = db): Promise<CartLineState> {

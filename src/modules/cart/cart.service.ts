@@ -45,7 +45,8 @@ function refusal (productId: number, resulting: number, state: CartLineState, ad
 
 /**
  * The caller's cart. Writes are single atomic statements that check stock
- * and activity themselves; a refused write is explained by a second read.
+ * and activity themselves and answer the cart after them; a refused write is
+ * explained by a second read.
  */
 export function createCartService ({ db }: CartServiceDeps) {
   const repo = createCartRepository(db)
@@ -59,28 +60,29 @@ export function createCartService ({ db }: CartServiceDeps) {
 
     /** Adds `quantity` to the product's line (creating it), within stock; answers the whole cart. */
     async add (userId: number, body: AddToCartBody): Promise<Cart> {
-      const written = await repo.add(userId, body.product_id, body.quantity)
-      if (written === undefined) {
+      const after = await repo.add(userId, body.product_id, body.quantity)
+      if (!after.written) {
         const state = await repo.lineState(userId, body.product_id)
         throw refusal(body.product_id, state.inCart + body.quantity, state, true)
       }
-      return get(userId)
+      return toCart(after.rows)
     },
 
     /** Sets an existing line's quantity (1..stock). */
     async setQuantity (userId: number, productId: number, quantity: number): Promise<Cart> {
-      const written = await repo.setQuantity(userId, productId, quantity)
-      if (written === undefined) {
+      const after = await repo.setQuantity(userId, productId, quantity)
+      if (!after.written) {
         const state = await repo.lineState(userId, productId)
         if (state.inCart === 0) throw new CartErrors.ITEM_NOT_FOUND(productId)
         throw refusal(productId, quantity, state, false)
       }
-      return get(userId)
+      return toCart(after.rows)
     },
 
     async remove (userId: number, productId: number): Promise<Cart> {
-      if (!(await repo.remove(userId, productId))) throw new CartErrors.ITEM_NOT_FOUND(productId)
-      return get(userId)
+      const after = await repo.remove(userId, productId)
+      if (!after.written) throw new CartErrors.ITEM_NOT_FOUND(productId)
+      return toCart(after.rows)
     }
   }
 }
