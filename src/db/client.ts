@@ -57,8 +57,11 @@ export interface DbClient {
  * with parameters is a single statement, so it is prepared per connection
  * instead, as postgres.js does for tagged templates; postgres.js re-prepares
  * when a schema change invalidates a statement. Parameterless `unsafe` calls
- * (DDL, several statements) stay unnamed. Not for a transaction-mode pooler
- * (PgBouncer), which cannot keep prepared statements; this app has its own pool.
+ * (DDL, several statements) stay unnamed. Each connection keeps the statements
+ * it prepared until it is recycled (`max_lifetime`, 30 minutes), which bounds
+ * them when query texts vary (IN lists of different lengths). Not for a
+ * transaction-mode pooler (PgBouncer), which cannot keep prepared statements;
+ * this app has its own pool.
  */
 function prepareParameterizedQueries (sql: postgres.Sql<Record<string, unknown>>): void {
   const unsafe = sql.unsafe.bind(sql)
