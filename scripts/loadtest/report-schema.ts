@@ -117,6 +117,12 @@ export const ReportSchema = Type.Object({
     platform: Type.String(),
     loadAverageBefore: Type.Array(Type.Number()),
     loadAverageAfter: Type.Array(Type.Number()),
+    /** The database under test before the run (pg_stat_user_tables); absent in reports made before it was recorded. */
+    database: Type.Optional(Type.Union([Type.Null(), Type.Object({
+      autovacuum: Type.Boolean(),
+      deadRows: Count,
+      liveRows: Count
+    })])),
     /** CPU over the measured window, percent of one core (the machine has cpus x 100), from /proc; null elsewhere. */
     cpuSplit: Type.Union([Type.Null(), Type.Object({
       server: Type.Number(),

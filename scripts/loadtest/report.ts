@@ -132,6 +132,12 @@ function scheduled (s: Report['settings']): string {
   return `${s.targetRps} requests/s scheduled at 1x, ${Math.round(s.targetRps * s.spikeFactor)} at the ${s.spikeFactor}x peak`
 }
 
+function databaseLine (d: Report['machine']['database']): string[] {
+  if (!d) return []
+  const advice = d.autovacuum ? '' : ' (nothing cleans them up between runs: `VACUUM ANALYZE` the database before measuring)'
+  return [`- Database under test before the run: autovacuum ${d.autovacuum ? 'on' : 'off'}, ${d.deadRows.toLocaleString('en-US')} dead rows beside ${d.liveRows.toLocaleString('en-US')} live ones${advice}`]
+}
+
 export function renderMarkdown (r: Report): string {
   const s = r.settings
   const m = r.machine
@@ -142,6 +148,7 @@ export function renderMarkdown (r: Report): string {
       `${scheduled(s)}, seed ${s.seed}, Zipf ${s.zipf}, ${s.connections} connections, auth ${s.auth}`,
     `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMb} MB, Node ${m.node}; load average before ${m.loadAverageBefore.join(' / ')}, after ${m.loadAverageAfter.join(' / ')}. ` +
       'The app, PostgreSQL, Redis and this load generator share these cores.',
+    ...databaseLine(m.database),
     `- Load generator: ${r.generator.cpuPercent}% of one core, event-loop delay p99 ${r.generator.eventLoopDelayP99Ms} ms, at most ${r.generator.peakInFlight} requests in flight`,
     cpuLine(r.machine), '',
     '## Targets', '', '| target | goal | measured | result |', '| --- | --- | --- | --- |',

@@ -188,7 +188,25 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
   return { run, before: await window.before(), after, timeline, seconds, generator, cpuSplit, serverFound: cpu.server.size > 0 }
 }
 
-function machine (loadBefore: number[], m: Measurement): Report['machine'] {
+/**
+ * Whether the database under test cleans up after itself, read before the run:
+ * with autovacuum off, dead rows and GIN pending lists left by earlier runs slow
+ * every scan (a search scanned a 300-page pending list on such a machine), so a
+ * report says so. Null when the statistics cannot be read.
+ */
+async function databaseState (sql: postgres.Sql): Promise<Report['machine']['database']> {
+  try {
+    const [row] = await sql<{ autovacuum: boolean, dead: string, live: string }[]>`
+      SELECT current_setting('autovacuum') = 'on' AS autovacuum,
+             coalesce(sum(n_dead_tup), 0)::text AS dead, coalesce(sum(n_live_tup), 0)::text AS live
+      FROM pg_stat_user_tables`
+    return { autovacuum: row.autovacuum, deadRows: Number(row.dead), liveRows: Number(row.live) }
+  } catch {
+    return null
+  }
+}
+
+function machine (loadBefore: number[], m: Measurement): Omit<Report['machine'], 'database'> {
   const cpus = os.cpus()
   return {
     cpuSplit: m.cpuSplit && { ...m.cpuSplit, serverFound: m.serverFound },
@@ -209,6 +227,7 @@ export async function runLoadTest (opts: LoadTestOptions, hooks: RunHooks): Prom
   const sql = postgres(opts.databaseUrl, { max: 4, onnotice: () => {}, connect_timeout: 5 })
   const http = createHttpClient({ baseUrl: opts.baseUrl, connections: opts.connections, timeoutMs: opts.timeoutMs, acceptEncoding: opts.acceptEncoding })
   try {
+    const database = await databaseState(sql)
     const prep = await prepare(sql, http, opts, scenario, hooks.log)
     const p = plan(opts, scenario, prep.users.length)
     const m = await measure(opts, p, prep, http, hooks)
@@ -216,7 +235,7 @@ export async function runLoadTest (opts: LoadTestOptions, hooks: RunHooks): Prom
       ? await verifyFlashSale(sql, prep.flash, m.run.stats.flashWins, m.run.stats.flashLosses, prep.users.length)
       : null
     const findings = await collectFindings(http, sql, prep.adminToken, startedAt)
-    return buildReport({ opts, scenario, plan: p, prep, m, flashSale, findings, startedAt, loadBefore, workers: hooks.workers ?? 1 })
+    return buildReport({ opts, scenario, plan: p, prep, m, flashSale, findings, startedAt, loadBefore, database, workers: hooks.workers ?? 1 })
   } finally {
     http.close()
     await sql.end({ timeout: 5 })
@@ -233,10 +252,11 @@ interface ReportInput {
   findings: Report['findings']
   startedAt: Date
   loadBefore: number[]
+  database: Report['machine']['database']
   workers: number
 }
 
-function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, findings, startedAt, loadBefore, workers }: ReportInput): Report {
+function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, findings, startedAt, loadBefore, database, workers }: ReportInput): Report {
   const rec = m.run.recorder
   const overall = traffic(rec.totals(), rec.overallLatency(), m.seconds)
   const server = serverFigures(m.before, m.after, workers)
@@ -268,7 +288,7 @@ function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, findings, s
       mix: Object.fromEntries(JOURNEY_NAMES.filter((j) => (mix[j] ?? 0) > 0).map((j) => [j, mix[j] ?? 0])),
       spikeFactor: scenario.spikeFactor ?? null
     },
-    machine: machine(loadBefore, m),
+    machine: { ...machine(loadBefore, m), database },
     generator: m.generator,
     overall,
     endpoints: rec.endpoints().map((e) => ({ endpoint: e.endpoint, ...traffic(e.counts, e.latency, m.seconds) })),

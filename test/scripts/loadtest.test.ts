@@ -12,7 +12,7 @@ import { Pacer, RampClock, spikeFactor, spikePoolSize, spikeWindow } from '../..
 import { createRng, createWeightedPicker, createZipfSampler, deriveSeed } from '../../scripts/loadtest/prng.js'
 import { delta, parsePrometheus, sumBy } from '../../scripts/loadtest/prometheus.js'
 import { Recorder } from '../../scripts/loadtest/recorder.js'
-import { DEFAULT_TARGETS, evaluateTargets, traffic, verdictOf } from '../../scripts/loadtest/report.js'
+import { DEFAULT_TARGETS, evaluateTargets, renderMarkdown, traffic, verdictOf } from '../../scripts/loadtest/report.js'
 import { ReportSchema, type ServerFigures } from '../../scripts/loadtest/report-schema.js'
 import { runLoadTest } from '../../scripts/loadtest/runner.js'
 import { DEFAULT_MIX, parseMix } from '../../scripts/loadtest/scenarios.js'
@@ -311,6 +311,11 @@ describe('loadtest smoke (10 users, 5 s, real server)', () => {
     assert.ok(!report.findings.notes.some((n) => n.startsWith('slow queries')), report.findings.notes.join('; '))
     assert.equal(report.settings.users, 10)
     assert.equal(report.machine.cpuSplit?.serverFound, true, 'the server listening on the port was found in /proc')
+    const database = report.machine.database
+    assert.ok(database, 'the database under test was described')
+    assert.equal(database.autovacuum, (await app.db.sql<{ on: boolean }[]>`SELECT current_setting('autovacuum') = 'on' AS on`)[0].on)
+    assert.ok(database.liveRows > 0, 'the seeded tables have live rows')
+    assert.match(renderMarkdown(report), /- Database under test before the run: autovacuum (on|off), [\d,]+ dead rows beside [\d,]+ live ones/)
     assert.equal(report.targets.length, 4)
     assert.ok(report.timeline.length >= 4)
     await flushRedisPrefix(app)
