@@ -1,6 +1,5 @@
-import { asc, eq, sql, type SQL } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
-import { cartItems, products } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
 import { MAX_CART_LINES, MAX_LINE_QUANTITY } from './cart.schemas.js'
 
@@ -37,9 +36,9 @@ export interface CartAfterWrite {
   rows: CartRow[]
 }
 
-type AfterWriteRow = {
-  written: boolean
-  product_id: number | null
+/** A priced line as PostgreSQL returns it (see pricedLines). */
+type PricedRow = {
+  product_id: number
   quantity: number
   unit_price: string
   line_total: string
@@ -53,6 +52,36 @@ type AfterWriteRow = {
 }
 
 /**
+ * Cart lines (`lines`: id, product_id, quantity, created_at) with their
+ * products' live prices, line totals and the cart's total (window sum), in
+ * one query; ordered by `l.created_at, l.id` where the caller wants it.
+ */
+function pricedLines (lines: SQL): SQL {
+  return sql`
+    SELECT l.id, l.created_at, l.product_id, l.quantity, p.effective_price AS unit_price,
+           (l.quantity * p.effective_price)::numeric(12, 2) AS line_total,
+           (sum(l.quantity * p.effective_price) OVER ())::numeric(14, 2) AS total,
+           p.name, p.slug, p.price, p.sale_price, p.stock_quantity, p.is_active
+    FROM (${lines}) l JOIN products p ON p.id = l.product_id`
+}
+
+function toCartRow (r: PricedRow): CartRow {
+  return {
+    productId: r.product_id,
+    quantity: r.quantity,
+    unitPrice: r.unit_price,
+    lineTotal: r.line_total,
+    total: r.total,
+    name: r.name,
+    slug: r.slug,
+    price: r.price,
+    salePrice: r.sale_price,
+    stockQuantity: r.stock_quantity,
+    isActive: r.is_active
+  }
+}
+
+/**
  * Runs a write of one line (`write`, a statement RETURNING the line's id,
  * product_id, quantity and created_at) and reads the whole cart in the same
  * statement: one round trip instead of two. The statement's other parts see
@@ -61,62 +90,30 @@ type AfterWriteRow = {
  * The one-row count on the left keeps `written` when the cart is empty.
  */
 async function writeAndList (ex: Executor, name: string, userId: number, productId: number, keepWritten: boolean, write: SQL): Promise<CartAfterWrite> {
-  const result = await timedQuery(name, ex.execute<AfterWriteRow>(sql`
-    WITH w AS (${write}),
-    lines AS (
+  const rows = [...await timedQuery(name, ex.execute<Omit<PricedRow, 'product_id'> & { written: boolean, product_id: number | null }>(sql`
+    WITH w AS (${write})
+    SELECT wc.n > 0 AS written, x.*
+    FROM (SELECT count(*) AS n FROM w) wc
+    LEFT JOIN (${pricedLines(sql`
       SELECT c.id, c.product_id, c.quantity, c.created_at FROM cart_items c
       WHERE c.user_id = ${userId} AND c.product_id <> ${productId}
       UNION ALL
-      SELECT id, product_id, quantity, created_at FROM w WHERE ${keepWritten}
-    )
-    SELECT wc.n > 0 AS written, x.product_id, x.quantity, x.unit_price, x.line_total, x.total,
-           x.name, x.slug, x.price, x.sale_price, x.stock_quantity, x.is_active
-    FROM (SELECT count(*) AS n FROM w) wc
-    LEFT JOIN (
-      SELECT l.id, l.created_at, l.product_id, l.quantity, p.effective_price AS unit_price,
-             (l.quantity * p.effective_price)::numeric(12, 2) AS line_total,
-             (sum(l.quantity * p.effective_price) OVER ())::numeric(14, 2) AS total,
-             p.name, p.slug, p.price, p.sale_price, p.stock_quantity, p.is_active
-      FROM lines l JOIN products p ON p.id = l.product_id
-    ) x ON true
-    ORDER BY x.created_at, x.id`))
-  const rows = [...result]
+      SELECT id, product_id, quantity, created_at FROM w WHERE ${keepWritten}`)}) x ON true
+    ORDER BY x.created_at, x.id`))]
   return {
     written: rows[0]?.written ?? false,
-    rows: rows.filter((r) => r.product_id !== null).map((r) => ({
-      productId: r.product_id as number,
-      quantity: r.quantity,
-      unitPrice: r.unit_price,
-      lineTotal: r.line_total,
-      total: r.total,
-      name: r.name,
-      slug: r.slug,
-      price: r.price,
-      salePrice: r.sale_price,
-      stockQuantity: r.stock_quantity,
-      isActive: r.is_active
-    }))
+    rows: rows.flatMap((r) => r.product_id === null ? [] : [toCartRow({ ...r, product_id: r.product_id })])
   }
 }
 
 export function createCartRepository (db: Database) {
   return {
     /** The whole cart in one query: lines, live prices, line totals and the total. */
-    list (userId: number, ex: Executor = db): Promise<CartRow[]> {
-      return timedQuery('cart.list', ex.select({
-        productId: cartItems.productId,
-        quantity: cartItems.quantity,
-        unitPrice: sql<string>`${products.effectivePrice}`,
-        lineTotal: sql<string>`(${cartItems.quantity} * ${products.effectivePrice})::numeric(12, 2)`,
-        total: sql<string>`(sum(${cartItems.quantity} * ${products.effectivePrice}) OVER ())::numeric(14, 2)`,
-        name: products.name,
-        slug: products.slug,
-        price: products.price,
-        salePrice: products.salePrice,
-        stockQuantity: products.stockQuantity,
-        isActive: products.isActive
-      }).from(cartItems).innerJoin(products, eq(products.id, cartItems.productId))
-        .where(eq(cartItems.userId, userId)).orderBy(asc(cartItems.createdAt), asc(cartItems.id)))
+    async list (userId: number, ex: Executor = db): Promise<CartRow[]> {
+      const rows = await timedQuery('cart.list', ex.execute<PricedRow>(sql`
+        ${pricedLines(sql`SELECT id, product_id, quantity, created_at FROM cart_items WHERE user_id = ${userId}`)}
+        ORDER BY l.created_at, l.id`))
+      return [...rows].map(toCartRow)
     },
 
     /**
