@@ -81,6 +81,14 @@ pid_alive () {
   [[ $cmd == *"$DIR/nginx/"* || $cmd == *server.js* || $cmd == *server.ts* ]]
 }
 
+# The pid just started from this script still runs (not exited, not a zombie). Its command line
+# is not checked: until the child execs it is still this script's.
+pid_running () {
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
+}
+
 http_status () { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" || true; }
 
 # ---- build ------------------------------------------------------------------
@@ -113,9 +121,10 @@ start_instance () { # a|b
 }
 
 wait_ready () { # label url pidfile logfile
-  local deadline=$((SECONDS + READY_TIMEOUT_S))
+  local deadline=$((SECONDS + READY_TIMEOUT_S)) pid
+  pid=$(cat "$3")
   while (( SECONDS < deadline )); do
-    if ! pid_alive "$3"; then
+    if ! pid_running "$pid"; then
       tail -n 20 "$4" >&2 || true
       die "$1 exited before it was ready (log $4)"
     fi
