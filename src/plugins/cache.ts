@@ -91,6 +91,13 @@ export interface CacheDecorator {
    */
   getOrLoad: (opts: CacheReadOptions) => Promise<CacheResult>
   /**
+   * The fresh L1 entry of `type`/`key`, recorded as an L1 hit like
+   * `getOrLoad`'s; undefined when the read needs L2 or the loader (then call
+   * `getOrLoad`) or the cache is off. Synchronous: the hot reads answer
+   * without a promise.
+   */
+  peek: (type: CacheType, key: string) => CacheResult | undefined
+  /**
    * Makes every entry carrying any of `tags` stale in this process at once
    * and in every other instance through Redis (a generation bump plus a
    * pub/sub message; never `KEYS`). While Redis is unreachable the bump is
@@ -183,6 +190,7 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
   app.decorate('cache', {
     enabled: opts.enabled,
     getOrLoad: opts.enabled ? reader.getOrLoad : (o) => bypass(o, statsFor),
+    peek: opts.enabled ? reader.peek : () => undefined,
     invalidate: invalidator.invalidate,
     stats: () => Object.fromEntries([...stats].map(([k, v]) => [k, { ...v }])),
     layers: () => ({

@@ -64,6 +64,33 @@ test('a miss loads once, then L1 answers the same bytes and ETag; counters and r
   assert.deepEqual(mine.map((e) => [e.layer, e.hit]), [['miss', false], ['l1', true]])
 })
 
+test('peek answers only a fresh L1 entry, synchronously, counted and recorded as an L1 hit', async (t) => {
+  const events: CacheOpEvent[] = []
+  const listener = (msg: unknown) => { events.push(msg as CacheOpEvent) }
+  cacheOpChannel.subscribe(listener)
+  t.after(() => cacheOpChannel.unsubscribe(listener))
+  const app = await buildTestApp(t)
+  const loader = counter()
+  const key = uniqueKey()
+
+  assert.equal(app.cache.peek('product_detail', key), undefined)
+  const loaded = await app.cache.getOrLoad({ type: 'product_detail', key, tags: [`tag-${key}`], load: loader.load })
+  const hit = app.cache.peek('product_detail', key)
+  assert.deepEqual(hit, { body: loaded.body, etag: loaded.etag, negative: false, status: 'hit' })
+  assert.equal(app.cache.stats().product_detail.l1Hits, 1)
+  assert.deepEqual(events.filter((e) => e.type === 'product_detail').map((e) => [e.layer, e.hit]), [['miss', false], ['l1', true]])
+
+  await app.cache.invalidate([`tag-${key}`])
+  assert.equal(app.cache.peek('product_detail', key), undefined, 'a stale entry needs getOrLoad')
+})
+
+test('with the cache off, peek never answers', async (t) => {
+  const app = await buildTestApp(t, { cacheEnabled: false })
+  const key = uniqueKey()
+  await app.cache.getOrLoad({ type: 'product_detail', key, load: counter().load })
+  assert.equal(app.cache.peek('product_detail', key), undefined)
+})
+
 test('a burst of concurrent misses runs the loader once (single-flight)', async (t) => {
   const app = await buildTestApp(t)
   const loader = counter()

@@ -114,16 +114,29 @@ export function createReader (deps: ReaderDeps) {
     log.warn({ err, type: opts.type, key: opts.key }, 'cache loader failed; serving entries past their TTL (grace)')
   }
 
+  function isFresh (entry: StoredEntry | undefined, now: number): entry is StoredEntry {
+    return entry !== undefined && entry.freshUntil > now && gens.matches(entry)
+  }
+
+  function l1Hit (type: string, entry: StoredEntry, started: number): CacheResult {
+    deps.statsFor(type).l1Hits++
+    recordCacheOp({ type, layer: 'l1', hit: true, durationMs: performance.now() - started })
+    return toResult(entry, 'hit')
+  }
+
+  function peek (type: string, key: string): CacheResult | undefined {
+    const started = performance.now()
+    const now = Date.now()
+    const local = l1.get(`${type}:${key}`, now)
+    return isFresh(local, now) ? l1Hit(type, local, started) : undefined
+  }
+
   async function getOrLoad (opts: CacheReadOptions): Promise<CacheResult> {
     const started = performance.now()
     const fullKey = `${opts.type}:${opts.key}`
     const now = Date.now()
     const local = l1.get(fullKey, now)
-    if (local !== undefined && local.freshUntil > now && gens.matches(local)) {
-      deps.statsFor(opts.type).l1Hits++
-      recordCacheOp({ type: opts.type, layer: 'l1', hit: true, durationMs: performance.now() - started })
-      return toResult(local, 'hit')
-    }
+    if (isFresh(local, now)) return l1Hit(opts.type, local, started)
     let pending = inflight.get(fullKey)
     if (pending === undefined) {
       pending = resolve(fullKey, opts, local, started)
@@ -138,7 +151,7 @@ export function createReader (deps: ReaderDeps) {
     return res.result
   }
 
-  return { getOrLoad }
+  return { getOrLoad, peek }
 }
 
 export type Reader = ReturnType<typeof createReader>

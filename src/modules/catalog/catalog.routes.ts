@@ -45,6 +45,21 @@ function sendCached (request: FastifyRequest, reply: FastifyReply, result: Cache
   return sendBytes(reply, 200, result.body)
 }
 
+/** `sendCached` once the read settles; the promise settles when the reply is sent (what returning `reply` does). */
+async function sendWhenRead (request: FastifyRequest, reply: FastifyReply, pending: Promise<CachedJson>): Promise<void> {
+  await sendCached(request, reply, await pending)
+}
+
+/**
+ * `sendCached` for a read that may answer synchronously (a fresh L1 entry):
+ * then the handler returns nothing and Fastify has no promise to wait for.
+ */
+function sendCachedOrLater (request: FastifyRequest, reply: FastifyReply, result: CachedJson | Promise<CachedJson>): Promise<void> | undefined {
+  if (result instanceof Promise) return sendWhenRead(request, reply, result)
+  sendCached(request, reply, result)
+  return undefined
+}
+
 /** Products and categories, under /api/v1. Reads are public; writes need a seller or admin token. */
 export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (app, { catalog }) => {
   const browse = (rateLimit: RouteRateLimit) => ({ rateLimit, criticality: 'browse' as const })
@@ -81,12 +96,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   app.get('/products/:id', {
     config: browse(LIMITS.detail),
     schema: { tags: ['catalog'], summary: 'Product detail', params: IdParamsSchema, response: { 200: ProductDetailSchema, 304: NotModifiedSchema, ...errorResponses(400, 404) } }
-  }, async (request, reply) => sendCached(request, reply, await catalog.getProduct(request.params.id)))
+  }, (request, reply) => sendCachedOrLater(request, reply, catalog.getProduct(request.params.id)))
 
   app.get('/products/by-slug/:slug', {
     config: browse(LIMITS.detail),
     schema: { tags: ['catalog'], summary: 'Product detail by slug', params: SlugParamsSchema, response: { 200: ProductDetailSchema, 304: NotModifiedSchema, ...errorResponses(400, 404) } }
-  }, async (request, reply) => sendCached(request, reply, await catalog.getProductBySlug(request.params.slug)))
+  }, (request, reply) => sendCachedOrLater(request, reply, catalog.getProductBySlug(request.params.slug)))
 
   app.get('/categories', {
     config: browse(LIMITS.other),

@@ -99,28 +99,35 @@ export function createCatalogService (deps: CatalogServiceDeps) {
   }
 
   return {
-    async getProduct (id: number): Promise<CachedJson> {
-      return found(await cache.getOrLoad({
+    // The hottest reads: a fresh L1 entry is answered synchronously (no promise per request).
+    getProduct (id: number): CachedJson | Promise<CachedJson> {
+      const key = CatalogKeys.productDetail(id)
+      const hit = cache.peek('product_detail', key)
+      if (hit !== undefined) return found(hit, String(id))
+      return cache.getOrLoad({
         type: 'product_detail',
-        key: CatalogKeys.productDetail(id),
+        key,
         tags: [CatalogTags.product(id), CatalogTags.details],
         load: async () => {
           const row = await repo.findDetail(id)
           return row ? { body: JSON.stringify(toDetail(row)) } : { body: '', negative: true }
         }
-      }), String(id))
+      }).then((result) => found(result, String(id)))
     },
 
-    async getProductBySlug (slug: string): Promise<CachedJson> {
-      return found(await cache.getOrLoad({
+    getProductBySlug (slug: string): CachedJson | Promise<CachedJson> {
+      const key = CatalogKeys.productBySlug(slug)
+      const hit = cache.peek('product_detail', key)
+      if (hit !== undefined) return found(hit, slug)
+      return cache.getOrLoad({
         type: 'product_detail',
-        key: CatalogKeys.productBySlug(slug),
+        key,
         tags: [CatalogTags.slug(slug), CatalogTags.details],
         load: async () => {
           const row = await repo.findDetailBySlug(slug)
           return row ? { body: JSON.stringify(toDetail(row)), tags: [CatalogTags.product(row.id)] } : { body: '', negative: true }
         }
-      }), slug)
+      }).then((result) => found(result, slug))
     },
 
     /** GET /products and both search routes. */
