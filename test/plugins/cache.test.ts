@@ -1,4 +1,4 @@
-import { test, beforeEach } from 'node:test'
+import { test, beforeEach, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
@@ -24,6 +24,15 @@ function counter (body = '{"v":1}') {
   return state
 }
 
+/** Every cache read recorded (`recordCacheOp`) until the test ends. */
+function recordCacheOps (t: TestContext): CacheOpEvent[] {
+  const events: CacheOpEvent[] = []
+  const listener = (msg: unknown) => { events.push(msg as CacheOpEvent) }
+  cacheOpChannel.subscribe(listener)
+  t.after(() => cacheOpChannel.unsubscribe(listener))
+  return events
+}
+
 /** Polls `check` until it is true (bus messages and replays are asynchronous). */
 async function eventually (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
   const until = Date.now() + timeoutMs
@@ -41,10 +50,7 @@ beforeEach(async () => {
 })
 
 test('a miss loads once, then L1 answers the same bytes and ETag; counters and recordCacheOp see each layer', async (t) => {
-  const events: CacheOpEvent[] = []
-  const listener = (msg: unknown) => { events.push(msg as CacheOpEvent) }
-  cacheOpChannel.subscribe(listener)
-  t.after(() => cacheOpChannel.unsubscribe(listener))
+  const events = recordCacheOps(t)
   const app = await buildTestApp(t)
   const loader = counter()
   const key = uniqueKey()
@@ -65,10 +71,7 @@ test('a miss loads once, then L1 answers the same bytes and ETag; counters and r
 })
 
 test('peek answers only a fresh L1 entry, synchronously, counted and recorded as an L1 hit', async (t) => {
-  const events: CacheOpEvent[] = []
-  const listener = (msg: unknown) => { events.push(msg as CacheOpEvent) }
-  cacheOpChannel.subscribe(listener)
-  t.after(() => cacheOpChannel.unsubscribe(listener))
+  const events = recordCacheOps(t)
   const app = await buildTestApp(t)
   const loader = counter()
   const key = uniqueKey()
