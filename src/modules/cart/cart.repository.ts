@@ -5,7 +5,8 @@ import { MAX_CART_LINES, MAX_LINE_QUANTITY } from './cart.schemas.js'
 
 type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
 
-export interface CartRow {
+/** A cart line with its product, as the cart queries name their columns (a type, so it can type a raw row). */
+export type CartRow = {
   productId: number
   quantity: number
   unitPrice: string
@@ -36,49 +37,19 @@ export interface CartAfterWrite {
   rows: CartRow[]
 }
 
-/** A priced line as PostgreSQL returns it (see pricedLines). */
-type PricedRow = {
-  product_id: number
-  quantity: number
-  unit_price: string
-  line_total: string
-  total: string
-  name: string
-  slug: string
-  price: string
-  sale_price: string | null
-  stock_quantity: number
-  is_active: boolean
-}
-
 /**
  * Cart lines (`lines`: id, product_id, quantity, created_at) with their
  * products' live prices, line totals and the cart's total (window sum), in
- * one query; ordered by `l.created_at, l.id` where the caller wants it.
+ * one query, as CartRow columns; ordered by `l.created_at, l.id` where the
+ * caller wants it.
  */
 function pricedLines (lines: SQL): SQL {
   return sql`
-    SELECT l.id, l.created_at, l.product_id, l.quantity, p.effective_price AS unit_price,
-           (l.quantity * p.effective_price)::numeric(12, 2) AS line_total,
+    SELECT l.id, l.created_at, l.product_id AS "productId", l.quantity, p.effective_price AS "unitPrice",
+           (l.quantity * p.effective_price)::numeric(12, 2) AS "lineTotal",
            (sum(l.quantity * p.effective_price) OVER ())::numeric(14, 2) AS total,
-           p.name, p.slug, p.price, p.sale_price, p.stock_quantity, p.is_active
+           p.name, p.slug, p.price, p.sale_price AS "salePrice", p.stock_quantity AS "stockQuantity", p.is_active AS "isActive"
     FROM (${lines}) l JOIN products p ON p.id = l.product_id`
-}
-
-function toCartRow (r: PricedRow): CartRow {
-  return {
-    productId: r.product_id,
-    quantity: r.quantity,
-    unitPrice: r.unit_price,
-    lineTotal: r.line_total,
-    total: r.total,
-    name: r.name,
-    slug: r.slug,
-    price: r.price,
-    salePrice: r.sale_price,
-    stockQuantity: r.stock_quantity,
-    isActive: r.is_active
-  }
 }
 
 /**
@@ -90,7 +61,7 @@ function toCartRow (r: PricedRow): CartRow {
  * The one-row count on the left keeps `written` when the cart is empty.
  */
 async function writeAndList (ex: Executor, name: string, userId: number, productId: number, keepWritten: boolean, write: SQL): Promise<CartAfterWrite> {
-  const rows = [...await timedQuery(name, ex.execute<Omit<PricedRow, 'product_id'> & { written: boolean, product_id: number | null }>(sql`
+  const rows = await timedQuery(name, ex.execute<Omit<CartRow, 'productId'> & { written: boolean, productId: number | null }>(sql`
     WITH w AS (${write})
     SELECT wc.n > 0 AS written, x.*
     FROM (SELECT count(*) AS n FROM w) wc
@@ -99,10 +70,10 @@ async function writeAndList (ex: Executor, name: string, userId: number, product
       WHERE c.user_id = ${userId} AND c.product_id <> ${productId}
       UNION ALL
       SELECT id, product_id, quantity, created_at FROM w WHERE ${keepWritten}`)}) x ON true
-    ORDER BY x.created_at, x.id`))]
+    ORDER BY x.created_at, x.id`))
   return {
     written: rows[0]?.written ?? false,
-    rows: rows.flatMap((r) => r.product_id === null ? [] : [toCartRow({ ...r, product_id: r.product_id })])
+    rows: [...rows].filter((r): r is typeof r & CartRow => r.productId !== null)
   }
 }
 
@@ -110,10 +81,9 @@ export function createCartRepository (db: Database) {
   return {
     /** The whole cart in one query: lines, live prices, line totals and the total. */
     async list (userId: number, ex: Executor = db): Promise<CartRow[]> {
-      const rows = await timedQuery('cart.list', ex.execute<PricedRow>(sql`
+      return [...await timedQuery('cart.list', ex.execute<CartRow>(sql`
         ${pricedLines(sql`SELECT id, product_id, quantity, created_at FROM cart_items WHERE user_id = ${userId}`)}
-        ORDER BY l.created_at, l.id`))
-      return [...rows].map(toCartRow)
+        ORDER BY l.created_at, l.id`))]
     },
 
     /**
