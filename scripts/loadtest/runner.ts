@@ -206,7 +206,7 @@ async function databaseState (sql: postgres.Sql): Promise<Report['machine']['dat
   }
 }
 
-function machine (loadBefore: number[], m: Measurement): Omit<Report['machine'], 'database'> {
+function machine (loadBefore: number[], m: Measurement, database: Report['machine']['database']): Report['machine'] {
   const cpus = os.cpus()
   return {
     cpuSplit: m.cpuSplit && { ...m.cpuSplit, serverFound: m.serverFound },
@@ -216,7 +216,8 @@ function machine (loadBefore: number[], m: Measurement): Omit<Report['machine'],
     node: process.version,
     platform: `${os.type()} ${os.release()}`,
     loadAverageBefore: loadBefore.map((n) => Math.round(n * 100) / 100),
-    loadAverageAfter: os.loadavg().map((n) => Math.round(n * 100) / 100)
+    loadAverageAfter: os.loadavg().map((n) => Math.round(n * 100) / 100),
+    database
   }
 }
 
@@ -288,7 +289,7 @@ function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, findings, s
       mix: Object.fromEntries(JOURNEY_NAMES.filter((j) => (mix[j] ?? 0) > 0).map((j) => [j, mix[j] ?? 0])),
       spikeFactor: scenario.spikeFactor ?? null
     },
-    machine: { ...machine(loadBefore, m), database },
+    machine: machine(loadBefore, m, database),
     generator: m.generator,
     overall,
     endpoints: rec.endpoints().map((e) => ({ endpoint: e.endpoint, ...traffic(e.counts, e.latency, m.seconds) })),
