@@ -7,6 +7,8 @@ import { users } from './users.js'
 
 export const orderStatus = pgEnum('order_status', ['pending', 'processing', 'shipped', 'delivered', 'cancelled'])
 export const paymentStatus = pgEnum('payment_status', ['pending', 'paid', 'failed', 'refunded'])
+/** Where one order line is: its product's seller ships and delivers it; cancelling the order cancels every line. */
+export const fulfilmentStatus = pgEnum('fulfilment_status', ['pending', 'shipped', 'delivered', 'cancelled'])
 
 export const orders = pgTable('orders', {
   id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
@@ -27,7 +29,9 @@ export const orders = pgTable('orders', {
   check('orders_total_amount_check', sql`${t.totalAmount} >= 0`),
   index('orders_user_created_idx').on(t.userId, t.createdAt),
   // Business metrics (orders and revenue by day) scan created_at ranges.
-  index('orders_created_at_idx').on(t.createdAt)
+  index('orders_created_at_idx').on(t.createdAt),
+  // The expiry job reads the oldest unpaid pending orders; they are few, so the index stays small.
+  index('orders_pending_created_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`)
 ])
 
 export const orderItems = pgTable('order_items', {
@@ -36,7 +40,8 @@ export const orderItems = pgTable('order_items', {
   productId: integer('product_id').notNull().references(() => products.id, { onDelete: 'restrict' }),
   quantity: integer('quantity').notNull(),
   unitPrice: numeric('unit_price', { precision: 10, scale: 2 }).notNull(),
-  totalPrice: numeric('total_price', { precision: 12, scale: 2 }).notNull()
+  totalPrice: numeric('total_price', { precision: 12, scale: 2 }).notNull(),
+  fulfilmentStatus: fulfilmentStatus('fulfilment_status').notNull().default('pending')
 }, (t) => [
   check('order_items_quantity_check', sql`${t.quantity} > 0`),
   check('order_items_unit_price_check', sql`${t.unitPrice} >= 0`),
