@@ -12,6 +12,11 @@ const PAYMENT_STATUS: Record<SeedOrder['status'], string> = {
   pending: 'pending', processing: 'paid', shipped: 'paid', delivered: 'paid', cancelled: 'refunded'
 }
 
+/** A seeded order's lines are all where the order is (shipped, delivered, cancelled) or not yet shipped. */
+const LINE_STATUS: Record<SeedOrder['status'], string> = {
+  pending: 'pending', processing: 'pending', shipped: 'shipped', delivered: 'delivered', cancelled: 'cancelled'
+}
+
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
 
 /**
@@ -41,9 +46,9 @@ export function * orderItemRows (orders: Iterable<SeedOrder>): Generator<CopyVal
   let id = 0
   for (const order of orders) {
     for (const item of order.items) {
-      yield [++id, order.id, item.product + 1, item.quantity, formatCents(item.unitCents), formatCents(item.unitCents * item.quantity)]
+      yield [++id, order.id, item.product + 1, item.quantity, formatCents(item.unitCents), formatCents(item.unitCents * item.quantity), LINE_STATUS[order.status]]
     }
   }
 }
 
-export const ORDER_ITEM_COLUMNS = ['id', 'order_id', 'product_id', 'quantity', 'unit_price', 'total_price'] as const
+export const ORDER_ITEM_COLUMNS = ['id', 'order_id', 'product_id', 'quantity', 'unit_price', 'total_price', 'fulfilment_status'] as const
