@@ -1,6 +1,9 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 
+/** JWT_SECRET of development runs; published here, so production refuses it (secretProblems). */
+const DEV_JWT_SECRET = 'techmart-dev-secret-change-me-in-production'
+
 /**
  * Every setting of the service, keyed by its camelCase name; `env` names the
  * environment variable it is read from. One schema gives the runtime check,
@@ -23,7 +26,9 @@ export const ConfigSchema = Type.Object({
   redisUrl: Type.String({ env: 'REDIS_URL', default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
   redisKeyPrefix: Type.String({ env: 'REDIS_KEY_PREFIX', default: 'techmart', pattern: '^[A-Za-z0-9_.-]+$' }),
   redisCommandTimeoutMs: Type.Integer({ env: 'REDIS_COMMAND_TIMEOUT_MS', default: 500, minimum: 10 }),
-  jwtSecret: Type.String({ env: 'JWT_SECRET', default: 'techmart-dev-secret-change-me-in-production', minLength: 16 }),
+  /** Deployment kind; `production` turns on the secret policy below (secretProblems). Any other value is development. */
+  nodeEnv: Type.String({ env: 'NODE_ENV', default: 'development' }),
+  jwtSecret: Type.String({ env: 'JWT_SECRET', default: DEV_JWT_SECRET, minLength: 16 }),
   jwtExpiresInS: Type.Integer({ env: 'JWT_EXPIRES_IN_S', default: 3600, minimum: 60 }),
   demoPassword: Type.String({ env: 'DEMO_PASSWORD', default: 'techmart-demo', minLength: 8 }),
   cacheEnabled: Type.Boolean({ env: 'CACHE_ENABLED', default: true }),
@@ -111,6 +116,51 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>
 
+/** Shortest JWT_SECRET accepted in production: 256 bits, HS256's key size (RFC 7518 §3.2). */
+export const MIN_JWT_SECRET_BYTES = 32
+/** Shortest METRICS_TOKEN accepted in production (a random 24-character token is ~140 bits). */
+export const MIN_METRICS_TOKEN_LENGTH = 24
+
+/**
+ * Values published in this repository (defaults, the docker-compose file, docs and tests).
+ * Anyone can read them, so production refuses them as secrets; a test keeps the list in step
+ * with the files. Placeholders (`change-me`, `changeme`) are refused whatever surrounds them.
+ */
+export const PUBLISHED_SECRETS: readonly string[] = [
+  DEV_JWT_SECRET,
+  'change-me-in-production-please',
+  'techmart-demo',
+  'loadtest-smoke-metrics-token',
+  'scrape-token-for-tests-0123456789'
+]
+const PLACEHOLDER = /change[-_ ]?me/i
+
+function published (value: string): boolean {
+  return PUBLISHED_SECRETS.includes(value) || PLACEHOLDER.test(value)
+}
+
+const SECRET_HINT = 'generate one with `openssl rand -base64 48`'
+
+/**
+ * The production secret policy: with NODE_ENV=production, JWT_SECRET must be set, at least
+ * 32 bytes and unpublished; METRICS_TOKEN, when set, at least 24 characters and unpublished.
+ * Development (any other NODE_ENV) keeps the built-in defaults so a clone runs with no settings.
+ */
+export function secretProblems (config: Config, env: Record<string, string | undefined>): string[] {
+  if (config.nodeEnv !== 'production') return []
+  const problems: string[] = []
+  const jwt = config.jwtSecret
+  if (env.JWT_SECRET === undefined && jwt === DEV_JWT_SECRET) problems.push(`JWT_SECRET: required when NODE_ENV=production; ${SECRET_HINT}`)
+  else if (published(jwt)) problems.push(`JWT_SECRET: is a value published in the repository; ${SECRET_HINT}`)
+  else if (Buffer.byteLength(jwt) < MIN_JWT_SECRET_BYTES) problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_BYTES} bytes when NODE_ENV=production; ${SECRET_HINT}`)
+  const metrics = config.metricsToken
+  if (metrics !== '') {
+    if (published(metrics)) problems.push(`METRICS_TOKEN: is a value published in the repository; ${SECRET_HINT}`)
+    else if (metrics.length < MIN_METRICS_TOKEN_LENGTH) problems.push(`METRICS_TOKEN: must be at least ${MIN_METRICS_TOKEN_LENGTH} characters when NODE_ENV=production; ${SECRET_HINT}`)
+  }
+  return problems
+}
+
 export class ConfigError extends Error {
   constructor (readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
@@ -162,6 +212,7 @@ export function loadConfig (env: Env = process.env, overrides: Partial<Config> =
     }
     out[key] = value
   }
+  if (problems.length === 0) problems.push(...secretProblems(out as Config, env))
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(out as Config)
 }
