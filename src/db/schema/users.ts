@@ -15,7 +15,9 @@ export const users = pgTable('users', {
   isVerified: boolean('is_verified').notNull().default(false),
   userType: userType('user_type').notNull().default('customer'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  lastLogin: timestamp('last_login', { withTimezone: true })
+  lastLogin: timestamp('last_login', { withTimezone: true }),
+  /** Claim `ver` of this user's access tokens; bumped by a trigger (role, activity, password) and by logout. */
+  tokenVersion: integer('token_version').notNull().default(0)
 }, (t) => [
   // Login looks users up by either name, case-insensitively.
   uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
