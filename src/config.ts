@@ -38,6 +38,10 @@ export const ConfigSchema = Type.Object({
   cacheGraceS: Type.Integer({ env: 'CACHE_GRACE_S', default: 3600, minimum: 0 }),
   cacheNegativeTtlS: Type.Integer({ env: 'CACHE_NEGATIVE_TTL_S', default: 30, minimum: 1, maximum: 3600 }),
   catalogWordsRefreshS: Type.Integer({ env: 'CATALOG_WORDS_REFRESH_S', default: 3600, minimum: 0 }),
+  /** Unpaid pending orders older than this are cancelled and their stock returned. */
+  orderPendingTtlMinutes: Type.Integer({ env: 'ORDER_PENDING_TTL_MINUTES', default: 30, minimum: 1, maximum: 10_080 }),
+  /** How often one instance looks for expired pending orders. */
+  orderExpiryIntervalS: Type.Integer({ env: 'ORDER_EXPIRY_INTERVAL_S', default: 60, minimum: 1, maximum: 3600 }),
   rateLimitEnabled: Type.Boolean({ env: 'RATE_LIMIT_ENABLED', default: true }),
   rateLimitWhitelist: Type.String({ env: 'RATE_LIMIT_WHITELIST', default: '' }),
   trustProxy: Type.String({ env: 'TRUST_PROXY', default: '' }),
