@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import {
-  boolean, check, customType, index, integer, numeric, pgTable, text, timestamp, varchar
+  boolean, check, customType, index, integer, numeric, pgTable, real, text, timestamp, varchar
 } from 'drizzle-orm/pg-core'
 import { users } from './users.js'
 
@@ -43,18 +43,27 @@ export const products = pgTable('products', {
   ratingCount: integer('rating_count').notNull().default(0),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  // Full-text document: name weighs most, then brand, then descriptions.
+  // Full-text document: name weighs most, then brand, then descriptions. Text goes through
+  // catalog_search_text() (migration 0012) so documents and queries tokenize alike.
   searchVector: tsvector('search_vector').generatedAlwaysAs((): SQL => sql`
-    setweight(to_tsvector('english', coalesce(${products.name}, '')), 'A') ||
-    setweight(to_tsvector('english', coalesce(${products.brand}, '')), 'B') ||
-    setweight(to_tsvector('english', coalesce(${products.shortDescription}, '')), 'C') ||
-    setweight(to_tsvector('english', coalesce(${products.description}, '')), 'D')`)
+    setweight(to_tsvector('english', catalog_search_text(coalesce(${products.name}, ''))), 'A') ||
+    setweight(to_tsvector('english', catalog_search_text(coalesce(${products.brand}, ''))), 'B') ||
+    setweight(to_tsvector('english', catalog_search_text(coalesce(${products.shortDescription}, ''))), 'C') ||
+    setweight(to_tsvector('english', catalog_search_text(coalesce(${products.description}, ''))), 'D')`),
+  // Name and brand only: a match here ranks above a match in the descriptions.
+  titleVector: tsvector('title_vector').generatedAlwaysAs((): SQL => sql`
+    to_tsvector('english', catalog_search_text(coalesce(${products.name}, '') || ' ' || coalesce(${products.brand}, '')))`),
+  // The static tie-breaker of search relevance: reviews received, scaled by their average.
+  searchPopularity: real('search_popularity').generatedAlwaysAs((): SQL => sql`
+    (ln(1 + ${products.ratingCount}) * (0.5 + ${products.ratingAvg} / 10))::real`)
 }, (t) => [
   check('products_price_check', sql`${t.price} >= 0`),
   check('products_sale_price_check', sql`${t.salePrice} IS NULL OR (${t.salePrice} >= 0 AND ${t.salePrice} <= ${t.price})`),
   check('products_stock_check', sql`${t.stockQuantity} >= 0`),
   check('products_rating_avg_check', sql`${t.ratingAvg} BETWEEN 0 AND 5`),
-  index('products_search_vector_idx').using('gin', t.searchVector).with({ fastupdate: false }),
+  index('products_search_vector_idx').using('gin', t.searchVector).with({ fastupdate: false }).where(sql`${t.isActive}`),
+  index('products_search_popularity_idx').on(t.searchPopularity.desc(), t.id.desc()).where(sql`${t.isActive}`),
+  index('products_lower_name_idx').on(sql`lower(${t.name})`).where(sql`${t.isActive}`),
   index('products_name_trgm_idx').using('gin', sql`${t.name} gin_trgm_ops`).with({ fastupdate: false }),
   index('products_category_price_idx').on(t.categoryId, t.effectivePrice).where(sql`${t.isActive}`),
   index('products_category_created_idx').on(t.categoryId, t.createdAt).where(sql`${t.isActive}`),
