@@ -1,4 +1,4 @@
-import type { RedisDecorator } from '../../plugins/redis.js'
+import type { RedisDecorator } from '../plugins/redis.js'
 
 /**
  * Runs `job` on one instance per period: the first instance to `SET key NX

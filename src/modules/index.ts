@@ -64,12 +64,12 @@ export const modules: FastifyPluginAsync = async (app) => {
   const users = createUsersService({ db, log: app.log })
   const auth = createAuthService({ users, signAccessToken: app.signAccessToken, expiresInS: app.config.jwtExpiresInS, log: app.log })
   const cart = createCartService({ db })
-  const orders = createOrdersService({ db, log: app.log, inventory })
+  const orders = createOrdersService({ db, log: app.log, inventory, pendingTtlMinutes: app.config.orderPendingTtlMinutes })
   const reviews = createReviewsService({ db, log: app.log, inventory })
   await app.register(authRoutes, { prefix: '/auth', auth })
   await app.register(usersRoutes, { prefix: '/users', users })
   await app.register(cartRoutes, { prefix: '/cart', cart })
-  await app.register(ordersRoutes, { prefix: '/orders', orders })
+  await app.register(ordersRoutes, { prefix: '/orders', orders, expiryIntervalMs: app.config.orderExpiryIntervalS * 1000 })
   await app.register(reviewsRoutes, { reviews })
 
   // Monitoring, alerts side (issue 9): services come from the alerts plugin, which owns their lifecycle.

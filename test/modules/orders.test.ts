@@ -50,9 +50,9 @@ describe('POST /orders', () => {
     assert.equal(order.user_id, user.id)
     assert.equal(order.notes, 'leave at the door')
     assert.deepEqual(order.items, [
-      { product_id: a.id, product_name: a.name, quantity: 7, unit_price: 19.99, total_price: 139.93 },
-      { product_id: b.id, product_name: b.name, quantity: 3, unit_price: 0.1, total_price: 0.3 },
-      { product_id: c.id, product_name: c.name, quantity: 1, unit_price: 0.2, total_price: 0.2 }
+      { product_id: a.id, product_name: a.name, seller_id: shop.seller.id, quantity: 7, unit_price: 19.99, total_price: 139.93, fulfilment_status: 'pending' },
+      { product_id: b.id, product_name: b.name, seller_id: shop.seller.id, quantity: 3, unit_price: 0.1, total_price: 0.3, fulfilment_status: 'pending' },
+      { product_id: c.id, product_name: c.name, seller_id: shop.seller.id, quantity: 1, unit_price: 0.2, total_price: 0.2, fulfilment_status: 'pending' }
     ])
     assert.equal(order.total_amount, 140.43) // in floats 0.1 * 3 + 0.2 is 0.5000000000000001
     const [row] = await app.db.sql<{ total_amount: string, sum: string }[]>`

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RedisDecorator } from '../../plugins/redis.js'
-import { runExclusive } from './background-jobs.js'
+import { runExclusive } from '../../lib/background-jobs.js'
 import type { BusinessRepository } from './business.repository.js'
 import { metricsKeys } from './metrics.keys.js'
 import type { Business } from './metrics.schemas.js'

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { orderItems, orders, products } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
@@ -6,7 +6,7 @@ import { driverError } from '../../errors.js'
 import { OrdersErrors } from './orders.errors.js'
 import type { Claim } from './orders.idempotency.js'
 import type { Order } from './orders.schemas.js'
-import type { OrderStatus, PaymentStatus } from './orders.status.js'
+import type { LineStatus, OrderStatus, PaymentStatus } from './orders.status.js'
 
 type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
 
@@ -70,7 +70,15 @@ export type Placement =
 /** SQLSTATE `place_order` raises when the idempotency claim it should complete is no longer the caller's. */
 const CLAIM_TAKEN_OVER = 'TMI01'
 
-export interface ItemRow { productId: number, productName: string, quantity: number, unitPrice: string, totalPrice: string }
+export interface ItemRow {
+  productId: number
+  productName: string
+  sellerId: number
+  quantity: number
+  unitPrice: string
+  totalPrice: string
+  fulfilmentStatus: LineStatus
+}
 
 // Correlated subqueries name the outer column literally: Drizzle renders a column of a
 // single-table query unqualified ("id"), which inside the subquery would bind to oi.id.
@@ -86,13 +94,6 @@ function readableBy (viewer: Viewer): SQL | undefined {
   if (viewer.role === 'admin') return undefined
   if (viewer.role === 'seller') return sql`(${orders.userId} = ${viewer.id} OR ${containsProductsOf(viewer.id)})`
   return eq(orders.userId, viewer.id)
-}
-
-/** Status changes: an admin, or a seller of one of its products (never the buyer as such). */
-function manageableBy (viewer: Viewer): SQL {
-  if (viewer.role === 'admin') return sql`true`
-  if (viewer.role === 'seller') return containsProductsOf(viewer.id)
-  return sql`false`
 }
 
 /**
@@ -142,10 +143,17 @@ export function createOrdersRepository (db: Database) {
       return row
     },
 
-    /** Locks the order for a status change when `viewer` may manage it. */
-    async lockManageable (id: number, viewer: Viewer, ex: Executor = db): Promise<OrderRow | undefined> {
-      const [row] = await timedQuery('orders.lock_manageable', ex.select(orderColumns).from(orders)
-        .where(and(eq(orders.id, id), manageableBy(viewer))).for('update', { of: orders }))
+    /** Locks the order for a status change when `viewer` may see it; the service decides what it may do. */
+    async lockReadable (id: number, viewer: Viewer, ex: Executor = db): Promise<OrderRow | undefined> {
+      const [row] = await timedQuery('orders.lock_readable', ex.select(orderColumns).from(orders)
+        .where(and(eq(orders.id, id), readableBy(viewer))).for('update', { of: orders }))
+      return row
+    },
+
+    /** Locks the order when it has at least one line of `sellerId`'s products. */
+    async lockSelling (id: number, sellerId: number, ex: Executor = db): Promise<OrderRow | undefined> {
+      const [row] = await timedQuery('orders.lock_selling', ex.select(orderColumns).from(orders)
+        .where(and(eq(orders.id, id), containsProductsOf(sellerId))).for('update', { of: orders }))
       return row
     },
 
@@ -153,9 +161,11 @@ export function createOrdersRepository (db: Database) {
       return timedQuery('orders.items', ex.select({
         productId: orderItems.productId,
         productName: products.name,
+        sellerId: products.sellerId,
         quantity: orderItems.quantity,
         unitPrice: orderItems.unitPrice,
-        totalPrice: orderItems.totalPrice
+        totalPrice: orderItems.totalPrice,
+        fulfilmentStatus: orderItems.fulfilmentStatus
       }).from(orderItems).innerJoin(products, eq(products.id, orderItems.productId))
         .where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.id)))
     },
@@ -170,6 +180,75 @@ export function createOrdersRepository (db: Database) {
         ...(set.delivered ? { deliveredAt: sql`now()` } : {})
       }).where(and(eq(orders.id, id), eq(orders.status, from))).returning({ id: orders.id }))
       return rows.length > 0
+    },
+
+    /**
+     * Moves the order's lines in one of `from` to `to`; with `sellerId`, only
+     * the lines of that seller's products. Returns how many moved.
+     */
+    async moveLines (orderId: number, from: readonly LineStatus[], to: LineStatus, sellerId: number | undefined, ex: Executor = db): Promise<number> {
+      const rows = await timedQuery('orders.move_lines', ex.execute(sql`
+        UPDATE order_items AS oi SET fulfilment_status = ${to}::fulfilment_status
+        FROM products AS p
+        WHERE oi.order_id = ${orderId}::int AND p.id = oi.product_id
+          AND oi.fulfilment_status IN (${sql.join(from.map((f) => sql`${f}::fulfilment_status`), sql`, `)})
+          ${sellerId === undefined ? sql`` : sql`AND p.seller_id = ${sellerId}::int`}
+        RETURNING oi.id`))
+      return rows.length
+    },
+
+    /** True when a line of the order has left the warehouse (shipped or delivered). */
+    async hasShippedLines (orderId: number, ex: Executor = db): Promise<boolean> {
+      const [row] = await timedQuery('orders.has_shipped_lines', ex.execute<{ shipped: boolean }>(sql`
+        SELECT EXISTS (SELECT 1 FROM order_items WHERE order_id = ${orderId}::int
+                       AND fulfilment_status IN ('shipped', 'delivered')) AS shipped`))
+      return row.shipped
+    },
+
+    /**
+     * The order follows its lines: every line delivered → delivered, every
+     * line shipped or delivered → shipped, with the time of the move. Never
+     * touches the payment status.
+     */
+    async followLines (orderId: number, ex: Executor = db): Promise<void> {
+      await timedQuery('orders.follow_lines', ex.execute(sql`
+        UPDATE orders AS o
+        SET status = d.status, updated_at = now(),
+            shipped_at = coalesce(o.shipped_at, now()),
+            delivered_at = CASE WHEN d.status = 'delivered' THEN now() ELSE o.delivered_at END
+        FROM (
+          SELECT CASE WHEN bool_and(fulfilment_status = 'delivered') THEN 'delivered'
+                      ELSE 'shipped' END::order_status AS status
+          FROM order_items WHERE order_id = ${orderId}::int
+          HAVING bool_and(fulfilment_status IN ('shipped', 'delivered'))
+        ) AS d
+        WHERE o.id = ${orderId}::int AND o.status <> d.status`))
+    },
+
+    /**
+     * Locks up to `limit` unpaid pending orders placed more than `ttlMinutes`
+     * ago, oldest first (orders_pending_created_idx). Orders another
+     * transaction holds (a cancellation, another instance's run) are skipped,
+     * never waited for.
+     */
+    async lockExpired (ttlMinutes: number, limit: number, ex: Executor = db): Promise<number[]> {
+      const rows = await timedQuery('orders.lock_expired', ex.execute<{ id: number }>(sql`
+        SELECT id FROM orders
+        WHERE status = 'pending' AND payment_status = 'pending'
+          AND created_at < now() - make_interval(mins => ${ttlMinutes}::int)
+        ORDER BY created_at LIMIT ${limit}::int
+        FOR UPDATE SKIP LOCKED`))
+      return rows.map((r) => r.id)
+    },
+
+    /** Cancels locked pending orders and their lines; answers the lines of the orders it cancelled. */
+    async cancelPending (ids: number[], ex: Executor = db): Promise<{ productId: number, quantity: number }[]> {
+      const cancelled = await timedQuery('orders.cancel_pending', ex.update(orders).set({ status: 'cancelled', updatedAt: sql`now()` })
+        .where(and(inArray(orders.id, ids), eq(orders.status, 'pending'))).returning({ id: orders.id }))
+      if (cancelled.length === 0) return []
+      return timedQuery('orders.cancel_pending_lines', ex.update(orderItems).set({ fulfilmentStatus: 'cancelled' })
+        .where(inArray(orderItems.orderId, cancelled.map((c) => c.id)))
+        .returning({ productId: orderItems.productId, quantity: orderItems.quantity }))
     },
 
     list (filter: ListFilter, page: number, pageSize: number, ex: Executor = db) {

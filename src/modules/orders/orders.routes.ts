@@ -1,31 +1,39 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../../lib/http-schemas.js'
 import {
-  ListOrdersQuerySchema, OrderListSchema, OrderParamsSchema, OrderSchema, PlaceOrderBodySchema,
+  FulfilmentBodySchema, ListOrdersQuerySchema, OrderListSchema, OrderParamsSchema, OrderSchema, PlaceOrderBodySchema,
   PlaceOrderHeadersSchema, UpdateStatusBodySchema
 } from './orders.schemas.js'
+import { startPendingExpiry } from './orders.jobs.js'
 import type { OrdersService } from './orders.service.js'
 
 export interface OrdersRoutesOptions {
   orders: OrdersService
   /** How often expired Idempotency-Key rows are deleted. @default 15 minutes */
   purgeIntervalMs?: number
+  /** How often one instance cancels expired unpaid pending orders. */
+  expiryIntervalMs: number
 }
 
 const DEFAULT_PURGE_INTERVAL_MS = 15 * 60 * 1000
 const security = [{ bearerAuth: [] }]
 
 /**
- * `/orders`. This plugin also owns the periodic purge of expired
- * idempotency keys: an unref'd timer, cleared when the app closes.
+ * `/orders`. This plugin also owns the periodic jobs of orders, the purge
+ * of expired idempotency keys and the expiry of unpaid pending orders:
+ * unref'd timers, cleared when the app closes.
  */
-export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { orders, purgeIntervalMs }) => {
+export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { orders, purgeIntervalMs, expiryIntervalMs }) => {
   const purge = setInterval(() => {
     orders.purgeExpiredIdempotencyKeys()
       .then((n) => { if (n > 0) app.log.info({ deleted: n }, 'expired idempotency keys purged') })
       .catch((err: unknown) => app.log.warn({ err }, 'idempotency key purge failed'))
   }, purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS).unref()
-  app.addHook('onClose', async () => clearInterval(purge))
+  const expiry = startPendingExpiry({ orders, redis: app.redis, holder: app.metrics.instanceId, intervalMs: expiryIntervalMs, log: app.log })
+  app.addHook('onClose', async () => {
+    clearInterval(purge)
+    expiry.stop()
+  })
 
   app.post('/', {
     preHandler: app.authenticate,
@@ -71,16 +79,35 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   }, async (request) => orders.get(request.user, request.params.id))
 
   app.patch('/:id/status', {
-    preHandler: app.requireRole('seller', 'admin'),
+    preHandler: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],
       summary: 'Move an order: pending → processing → shipped → delivered; cancel from pending or processing',
-      description: 'Admins: any order. Sellers: orders containing their products; others answer 404. Customers: 403.',
+      description: 'Admins: any allowed move (processing marks it paid; shipped and delivered move every line). ' +
+        'The buyer: `cancelled` while the order is pending (409 ORDERS_CANCEL_NOT_PENDING after that), anything else 403. ' +
+        'A seller of some of its lines: 403 ORDERS_STATUS_FORBIDDEN (sellers move their own lines with PATCH /orders/{id}/fulfilment). ' +
+        'Anyone else: 404. Cancelling returns the stock once, whoever cancels.',
       security,
       params: OrderParamsSchema,
       body: UpdateStatusBodySchema,
       response: { 200: OrderSchema, ...errorResponses(400, 401, 403, 404, 409) }
     }
   }, async (request) => orders.updateStatus(request.user, request.params.id, request.body.status))
+
+  app.patch('/:id/fulfilment', {
+    preHandler: app.requireRole('seller', 'admin'),
+    config: { rateLimit: { points: 100, duration: 60 } },
+    schema: {
+      tags: ['orders'],
+      summary: 'Ship, then deliver, the caller\'s own lines of a paid order (seller, admin)',
+      description: 'Moves only the lines of the caller\'s products: pending → shipped → delivered, while the order is processing or shipped. ' +
+        'The order becomes shipped when every line is shipped or delivered, delivered when every line is delivered; its payment status never changes here. ' +
+        'Orders without a line of the caller\'s: 404. Customers: 403.',
+      security,
+      params: OrderParamsSchema,
+      body: FulfilmentBodySchema,
+      response: { 200: OrderSchema, ...errorResponses(400, 401, 403, 404, 409) }
+    }
+  }, async (request) => orders.fulfil(request.user, request.params.id, request.body.status))
 }

@@ -3,6 +3,7 @@ import { PageQueryProperties, PaginationSchema } from '../../lib/http-schemas.js
 const OrderStatusSchema = Type.Union([
   Type.Literal('pending'), Type.Literal('processing'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')
 ])
+const LineStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')])
 const PaymentStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('refunded')])
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const Timestamp = Type.String({ format: 'date-time' })
@@ -26,9 +27,12 @@ export const PlaceOrderHeadersSchema = Type.Object({
 export const OrderItemSchema = Type.Object({
   product_id: Type.Integer(),
   product_name: Type.String(),
+  /** The seller of the product: the one who ships and delivers this line. */
+  seller_id: Type.Integer(),
   quantity: Type.Integer(),
   unit_price: Type.Number(),
-  total_price: Type.Number()
+  total_price: Type.Number(),
+  fulfilment_status: LineStatusSchema
 })
 
 export const OrderSchema = Type.Object({
@@ -82,3 +86,8 @@ export type ListOrdersQuery = Static<typeof ListOrdersQuerySchema>
 export const OrderParamsSchema = Type.Object({ id: Id }, { additionalProperties: false })
 
 export const UpdateStatusBodySchema = Type.Object({ status: OrderStatusSchema }, { additionalProperties: false })
+
+/** A seller's step on its own lines of an order. */
+export const FulfilmentBodySchema = Type.Object({
+  status: Type.Union([Type.Literal('shipped'), Type.Literal('delivered')])
+}, { additionalProperties: false })

@@ -9,7 +9,7 @@ import { OrdersErrors } from './orders.errors.js'
 import { createIdempotency, fingerprintOf, parseIdempotencyKey, type Claim, type IdempotentOutcome } from './orders.idempotency.js'
 import { createOrdersRepository, type ItemRow, type OrderRow, type Shortage, type Viewer } from './orders.repository.js'
 import type { ListOrdersQuery, Order, OrderList, PlaceOrderBody } from './orders.schemas.js'
-import { canTransition, transitionEffects, type OrderStatus } from './orders.status.js'
+import { canTransition, FULFILLABLE, LINE_STEP_FROM, transitionEffects, type FulfilmentStep, type OrderStatus } from './orders.status.js'
 
 export type { Viewer } from './orders.repository.js'
 
@@ -17,7 +17,13 @@ export interface OrdersServiceDeps {
   db: Database
   log: FastifyBaseLogger
   inventory: InventoryService
+  /** Unpaid pending orders older than this are cancelled by `expirePending`. */
+  pendingTtlMinutes: number
 }
+
+/** Orders cancelled per transaction by the expiry job, and transactions per run (the rest waits for the next run). */
+const EXPIRY_BATCH = 500
+const EXPIRY_MAX_BATCHES = 20
 
 /** `TM-20261128-9F3A61C2D4`: date for humans, 40 random bits against collisions and guessing. */
 function newOrderNumber (now = new Date()): string {
@@ -39,9 +45,11 @@ function toOrder (row: OrderRow, items: ItemRow[]): Order {
     items: items.map((i) => ({
       product_id: i.productId,
       product_name: i.productName,
+      seller_id: i.sellerId,
       quantity: i.quantity,
       unit_price: money(i.unitPrice),
-      total_price: money(i.totalPrice)
+      total_price: money(i.totalPrice),
+      fulfilment_status: i.fulfilmentStatus
     })),
     created_at: isoTime(row.createdAt),
     updated_at: isoTime(row.updatedAt),
@@ -61,7 +69,7 @@ function insufficientStock (shortages: Shortage[]): Error {
   })))
 }
 
-export function createOrdersService ({ db, log, inventory }: OrdersServiceDeps) {
+export function createOrdersService ({ db, log, inventory, pendingTtlMinutes }: OrdersServiceDeps) {
   const repo = createOrdersRepository(db)
   const idempotency = createIdempotency({ db, log })
   const olog = log.child({ module: 'orders' })
@@ -131,28 +139,79 @@ export function createOrdersService ({ db, log, inventory }: OrdersServiceDeps) 
     },
 
     /**
-     * Moves an order along its lifecycle. Admins may change any order,
-     * sellers only orders containing their products (others are 404 to
-     * them, as if absent). Cancelling returns the stock in the same transaction.
+     * Moves an order along its lifecycle (orders.status.ts says who moves
+     * what). Admins may make any allowed move; the buyer may only cancel a
+     * pending order; a seller of some of its lines gets 403 (it moves its
+     * lines with `fulfil`); anyone else 404, as if the order were absent.
+     * The order row is locked first, so concurrent cancellations (the buyer's,
+     * an admin's, the expiry job's) return the stock once.
      */
     async updateStatus (viewer: Viewer, orderId: number, to: OrderStatus): Promise<Order> {
       const released = await db.transaction(async (tx) => {
-        const order = await repo.lockManageable(orderId, viewer, tx)
+        const order = await repo.lockReadable(orderId, viewer, tx)
         if (!order) throw new OrdersErrors.NOT_FOUND(orderId)
+        if (viewer.role !== 'admin') {
+          if (order.userId !== viewer.id || to !== 'cancelled') throw new OrdersErrors.STATUS_FORBIDDEN(orderId)
+          if (order.status !== 'pending') throw new OrdersErrors.CANCEL_NOT_PENDING(orderId, order.status)
+        }
         if (!canTransition(order.status, to)) throw new OrdersErrors.INVALID_TRANSITION(orderId, order.status, to)
+        if (to === 'cancelled' && await repo.hasShippedLines(orderId, tx)) throw new OrdersErrors.PARTLY_SHIPPED(orderId)
         const effects = transitionEffects(to, order.paymentStatus)
         const moved = await repo.updateStatus(orderId, order.status, {
           status: effects.status, paymentStatus: effects.paymentStatus, shipped: effects.setShippedAt, delivered: effects.setDeliveredAt
         }, tx)
         // The row is locked, so the conditional update cannot miss; if it ever does, refuse rather than half-apply.
         if (!moved) throw new OrdersErrors.INVALID_TRANSITION(orderId, order.status, to)
+        if (effects.lines) await repo.moveLines(orderId, effects.lines.from, effects.lines.to, undefined, tx)
         if (!effects.releasesStock) return []
         return inventory.release(tx, await repo.items(orderId, tx))
       })
       await inventory.stockChanged(released)
       olog.info({ orderId, by: viewer.id, role: viewer.role, status: to }, 'order status changed')
-      // The caller proved it may manage this order above; read it back without the read-visibility filter.
+      // The caller proved it may see this order above; read it back without the read-visibility filter.
       return get({ id: viewer.id, role: 'admin' }, orderId)
+    },
+
+    /**
+     * A seller ships (then delivers) its own lines of a paid order, never
+     * another seller's; the order becomes shipped or delivered when all its
+     * lines are. The payment status is never touched. Orders without a line
+     * of the caller's answer 404.
+     */
+    async fulfil (viewer: Viewer, orderId: number, to: FulfilmentStep): Promise<Order> {
+      await db.transaction(async (tx) => {
+        const order = await repo.lockSelling(orderId, viewer.id, tx)
+        if (!order) throw new OrdersErrors.NOT_FOUND(orderId)
+        if (!FULFILLABLE.includes(order.status)) throw new OrdersErrors.FULFILMENT_NOT_ALLOWED(orderId, order.status)
+        const from = LINE_STEP_FROM[to]
+        if (await repo.moveLines(orderId, [from], to, viewer.id, tx) === 0) throw new OrdersErrors.INVALID_FULFILMENT(orderId, viewer.id, from, to)
+        await repo.followLines(orderId, tx)
+      })
+      olog.info({ orderId, sellerId: viewer.id, lines: to }, 'order lines moved')
+      return get({ id: viewer.id, role: 'admin' }, orderId)
+    },
+
+    /**
+     * Cancels unpaid pending orders older than the configured time and
+     * returns their stock, in batches of EXPIRY_BATCH orders per
+     * transaction. Safe to run anywhere at once: each batch locks its orders
+     * with SKIP LOCKED and cancels only those still pending, so an order's
+     * stock comes back once whoever cancels it. Returns how many expired.
+     */
+    async expirePending (): Promise<number> {
+      let expired = 0
+      for (let i = 0; i < EXPIRY_MAX_BATCHES; i++) {
+        const { ids, moves } = await db.transaction(async (tx) => {
+          const ids = await repo.lockExpired(pendingTtlMinutes, EXPIRY_BATCH, tx)
+          if (ids.length === 0) return { ids, moves: [] }
+          return { ids, moves: await inventory.release(tx, await repo.cancelPending(ids, tx)) }
+        })
+        await inventory.stockChanged(moves)
+        expired += ids.length
+        if (ids.length > 0) olog.info({ orders: ids.length, ttlMinutes: pendingTtlMinutes }, 'unpaid pending orders expired')
+        if (ids.length < EXPIRY_BATCH) break
+      }
+      return expired
     },
 
     purgeExpiredIdempotencyKeys: () => idempotency.purgeExpired()
