@@ -21,8 +21,10 @@ DROP INDEX IF EXISTS "products_search_vector_idx";--> statement-breakpoint
 ALTER TABLE "products" DROP COLUMN "search_vector";--> statement-breakpoint
 -- search_vector: every field, weighted (name A, brand B, short description C, description D).
 -- title_vector: name and brand only; a match there ranks above a match in the descriptions.
--- search_popularity: the static tie-breaker (reviews received, scaled by their average);
--- the seed draws orders and reviews from the same popularity ranking.
+-- search_rank: the static order within a relevance tier, unique per product: popularity
+-- (reviews received, scaled by their average, to 1/1000) then id. One float8 key, exact
+-- below 2^53, so a btree and a RUM index serve the same total order and a cursor can
+-- name a position in it.
 ALTER TABLE "products"
   ADD COLUMN "search_vector" tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('english', catalog_search_text(coalesce("name", ''))), 'A') ||
@@ -31,13 +33,13 @@ ALTER TABLE "products"
     setweight(to_tsvector('english', catalog_search_text(coalesce("description", ''))), 'D')) STORED,
   ADD COLUMN "title_vector" tsvector GENERATED ALWAYS AS (
     to_tsvector('english', catalog_search_text(coalesce("name", '') || ' ' || coalesce("brand", '')))) STORED,
-  ADD COLUMN "search_popularity" real GENERATED ALWAYS AS (
-    (ln(1 + "rating_count") * (0.5 + "rating_avg" / 10))::real) STORED;--> statement-breakpoint
+  ADD COLUMN "search_rank" double precision GENERATED ALWAYS AS (
+    (floor(ln(1 + "rating_count") * (0.5 + "rating_avg" / 10) * 1000) * 2147483648 + "id")::double precision) STORED;--> statement-breakpoint
 CREATE INDEX "products_search_vector_idx" ON "products" USING gin ("search_vector") WITH (fastupdate = off) WHERE "is_active";--> statement-breakpoint
-CREATE INDEX "products_search_popularity_idx" ON "products" USING btree ("search_popularity" DESC, "id" DESC) WHERE "is_active";--> statement-breakpoint
+CREATE INDEX "products_search_rank_idx" ON "products" USING btree ("search_rank" DESC) WHERE "is_active";--> statement-breakpoint
 CREATE INDEX "products_lower_name_idx" ON "products" USING btree (lower("name")) WHERE "is_active";--> statement-breakpoint
--- RUM (Debian's postgresql-15-rum) keeps the popularity beside each posting, so the
--- matches of a word come out of the index already in popularity order, without a
+-- RUM (Debian's postgresql-15-rum) keeps search_rank beside each posting, so the
+-- matches of a word come out of the index already in rank order, without a
 -- heap visit per match. Where the extension is not installed (the embedded PGlite,
 -- a server without the package) these indexes are skipped and the app uses GIN
 -- and a sort of the matches instead (it says so at start).
@@ -46,11 +48,11 @@ BEGIN
   IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'rum') THEN
     CREATE EXTENSION IF NOT EXISTS rum;
     CREATE INDEX products_title_rum_idx ON products
-      USING rum (title_vector rum_tsvector_addon_ops, search_popularity)
-      WITH (attach = 'search_popularity', to = 'title_vector') WHERE is_active;
+      USING rum (title_vector rum_tsvector_addon_ops, search_rank)
+      WITH (attach = 'search_rank', to = 'title_vector') WHERE is_active;
     CREATE INDEX products_search_rum_idx ON products
-      USING rum (search_vector rum_tsvector_addon_ops, search_popularity)
-      WITH (attach = 'search_popularity', to = 'search_vector') WHERE is_active;
+      USING rum (search_vector rum_tsvector_addon_ops, search_rank)
+      WITH (attach = 'search_rank', to = 'search_vector') WHERE is_active;
   END IF;
 END
 $$;--> statement-breakpoint

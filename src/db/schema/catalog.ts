@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import {
-  boolean, check, customType, index, integer, numeric, pgTable, real, text, timestamp, varchar
+  boolean, check, customType, doublePrecision, index, integer, numeric, pgTable, text, timestamp, varchar
 } from 'drizzle-orm/pg-core'
 import { users } from './users.js'
 
@@ -53,16 +53,17 @@ export const products = pgTable('products', {
   // Name and brand only: a match here ranks above a match in the descriptions.
   titleVector: tsvector('title_vector').generatedAlwaysAs((): SQL => sql`
     to_tsvector('english', catalog_search_text(coalesce(${products.name}, '') || ' ' || coalesce(${products.brand}, '')))`),
-  // The static tie-breaker of search relevance: reviews received, scaled by their average.
-  searchPopularity: real('search_popularity').generatedAlwaysAs((): SQL => sql`
-    (ln(1 + ${products.ratingCount}) * (0.5 + ${products.ratingAvg} / 10))::real`)
+  // The order within a search relevance tier, unique: popularity (reviews received, scaled
+  // by their average, to 1/1000), then id, as one float8 (exact below 2^53).
+  searchRank: doublePrecision('search_rank').generatedAlwaysAs((): SQL => sql`
+    (floor(ln(1 + ${products.ratingCount}) * (0.5 + ${products.ratingAvg} / 10) * 1000) * 2147483648 + ${products.id})::double precision`)
 }, (t) => [
   check('products_price_check', sql`${t.price} >= 0`),
   check('products_sale_price_check', sql`${t.salePrice} IS NULL OR (${t.salePrice} >= 0 AND ${t.salePrice} <= ${t.price})`),
   check('products_stock_check', sql`${t.stockQuantity} >= 0`),
   check('products_rating_avg_check', sql`${t.ratingAvg} BETWEEN 0 AND 5`),
   index('products_search_vector_idx').using('gin', t.searchVector).with({ fastupdate: false }).where(sql`${t.isActive}`),
-  index('products_search_popularity_idx').on(t.searchPopularity.desc(), t.id.desc()).where(sql`${t.isActive}`),
+  index('products_search_rank_idx').on(t.searchRank.desc()).where(sql`${t.isActive}`),
   index('products_lower_name_idx').on(sql`lower(${t.name})`).where(sql`${t.isActive}`),
   index('products_name_trgm_idx').using('gin', sql`${t.name} gin_trgm_ops`).with({ fastupdate: false }),
   index('products_category_price_idx').on(t.categoryId, t.effectivePrice).where(sql`${t.isActive}`),
