@@ -8,6 +8,9 @@ export const CatalogErrors = {
   PRODUCT_FORBIDDEN: createError<'CATALOG_PRODUCT_FORBIDDEN', 403, [number]>('CATALOG_PRODUCT_FORBIDDEN', "Product '%s' belongs to another seller", 403),
   SELLER_ASSIGNMENT_FORBIDDEN: createError<'CATALOG_SELLER_ASSIGNMENT_FORBIDDEN', 403>(
     'CATALOG_SELLER_ASSIGNMENT_FORBIDDEN', 'Only an admin may set seller_id to another user', 403),
+  /** Featuring is the shop's editorial choice: a seller sending is_featured, even on its own product. */
+  FEATURED_FORBIDDEN: createError<'CATALOG_FEATURED_FORBIDDEN', 403>(
+    'CATALOG_FEATURED_FORBIDDEN', 'Only an admin may set is_featured', 403),
   INVALID_CATEGORY: createError<'CATALOG_INVALID_CATEGORY', 422, [number]>('CATALOG_INVALID_CATEGORY', "Category '%s' does not exist or is inactive", 422),
   INVALID_SELLER: createError<'CATALOG_INVALID_SELLER', 422, [number]>('CATALOG_INVALID_SELLER', "User '%s' is not an active seller or admin", 422),
   INVALID_SALE_PRICE: createError<'CATALOG_INVALID_SALE_PRICE', 422, [string, string]>(

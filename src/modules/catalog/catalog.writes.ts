@@ -83,6 +83,7 @@ export function createProductWriter (deps: WriteDeps) {
   async function create (actor: AuthUser, body: CreateProductBody): Promise<WrittenProduct> {
     const sellerId = body.seller_id ?? actor.id
     if (sellerId !== actor.id && actor.role !== 'admin') throw new CatalogErrors.SELLER_ASSIGNMENT_FORBIDDEN()
+    if (body.is_featured !== undefined && actor.role !== 'admin') throw new CatalogErrors.FEATURED_FORBIDDEN()
     const price = moneyText('price', body.price)
     const salePrice = body.sale_price == null ? null : moneyText('sale_price', body.sale_price)
     checkSalePrice(price, salePrice)
@@ -131,6 +132,7 @@ export function createProductWriter (deps: WriteDeps) {
   }
 
   async function update (actor: AuthUser, id: number, body: UpdateProductBody): Promise<WrittenProduct> {
+    if (body.is_featured !== undefined && actor.role !== 'admin') throw new CatalogErrors.FEATURED_FORBIDDEN()
     const set = changes(body)
     const before = await db.transaction(async (tx) => {
       const row = await repo.lockForWrite(id, tx)

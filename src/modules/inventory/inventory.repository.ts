@@ -45,9 +45,9 @@ export function createInventoryRepository (db: Database) {
       return rows.map((r) => ({ productId: r.id, before: r.before, after: r.after }))
     },
 
-    /** Locks one active product's row; undefined when it is missing or inactive. */
-    async lockActiveProduct (id: number, ex: Executor = db): Promise<{ id: number } | undefined> {
-      const [row] = await timedQuery('inventory.lock_product', ex.select({ id: products.id }).from(products)
+    /** Locks one active product's row and answers its seller; undefined when it is missing or inactive. */
+    async lockActiveProduct (id: number, ex: Executor = db): Promise<{ id: number, sellerId: number } | undefined> {
+      const [row] = await timedQuery('inventory.lock_product', ex.select({ id: products.id, sellerId: products.sellerId }).from(products)
         .where(and(eq(products.id, id), eq(products.isActive, true))).for('no key update'))
       return row
     },

@@ -64,10 +64,12 @@ export function createInventoryService ({ db, log, onProductsChanged, onStockCha
     /**
      * Locks an active product before a review is written, so concurrent
      * reviews of one product recompute its rating one after another and
-     * each recompute sees the previous one's review. False when missing or inactive.
+     * each recompute sees the previous one's review. Answers the product's
+     * seller (who may not review it); undefined when missing or inactive.
      */
-    async lockForReview (tx: Tx, productId: number): Promise<boolean> {
-      return (await repo.lockActiveProduct(productId, tx)) !== undefined
+    async lockForReview (tx: Tx, productId: number): Promise<{ sellerId: number } | undefined> {
+      const row = await repo.lockActiveProduct(productId, tx)
+      return row && { sellerId: row.sellerId }
     },
 
     refreshRating (tx: Tx, productId: number): Promise<RatingSummary | undefined> {

@@ -9,7 +9,8 @@ export interface ReviewRow {
   id: number
   productId: number
   userId: number
-  username: string
+  firstName: string
+  lastName: string
   rating: number
   title: string | null
   comment: string | null
@@ -21,7 +22,8 @@ type InsertedRow = {
   id: number
   product_id: number
   user_id: number
-  username: string
+  first_name: string
+  last_name: string
   rating: number
   title: string | null
   comment: string | null
@@ -41,24 +43,28 @@ export function createReviewsRepository (db: Database) {
   return {
     /**
      * Inserts the review with `is_verified_purchase` decided in the same
-     * statement: the author has a delivered order containing the product.
-     * A second review by the same user violates reviews_user_product_key.
+     * statement: a line of the product in one of the author's orders was
+     * delivered by its seller, and that seller is not the author (sellers
+     * deliver only their own lines). A second review by the same user
+     * violates reviews_user_product_key.
      */
     async insert (review: NewReview, ex: Executor = db): Promise<ReviewRow> {
       const [row] = await timedQuery('reviews.insert', ex.execute<InsertedRow>(sql`
         WITH r AS (
           INSERT INTO reviews (user_id, product_id, rating, title, comment, is_verified_purchase)
           VALUES (${review.userId}::int, ${review.productId}::int, ${review.rating}::int, ${review.title}, ${review.comment},
-                  EXISTS (SELECT 1 FROM orders o JOIN order_items oi ON oi.order_id = o.id
-                          WHERE o.user_id = ${review.userId} AND oi.product_id = ${review.productId} AND o.status = 'delivered'))
+                  EXISTS (SELECT 1 FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
+                          WHERE o.user_id = ${review.userId} AND oi.product_id = ${review.productId}
+                            AND oi.fulfilment_status = 'delivered' AND p.seller_id <> ${review.userId}))
           RETURNING id, product_id, user_id, rating, title, comment, is_verified_purchase, created_at
         )
-        SELECT r.*, u.username FROM r JOIN users u ON u.id = r.user_id`))
+        SELECT r.*, u.first_name, u.last_name FROM r JOIN users u ON u.id = r.user_id`))
       return {
         id: row.id,
         productId: row.product_id,
         userId: row.user_id,
-        username: row.username,
+        firstName: row.first_name,
+        lastName: row.last_name,
         rating: row.rating,
         title: row.title,
         comment: row.comment,
@@ -73,7 +79,8 @@ export function createReviewsRepository (db: Database) {
         id: reviews.id,
         productId: reviews.productId,
         userId: reviews.userId,
-        username: users.username,
+        firstName: users.firstName,
+        lastName: users.lastName,
         rating: reviews.rating,
         title: reviews.title,
         comment: reviews.comment,

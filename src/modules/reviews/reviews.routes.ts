@@ -23,11 +23,11 @@ export const reviewsRoutes: FastifyPluginAsyncTypebox<ReviewsRoutesOptions> = as
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['reviews'],
-      summary: 'Review a product (once per user); marked verified after a delivered order',
+      summary: 'Review a product (once per user; not its own seller); marked verified after its line was delivered',
       security: [{ bearerAuth: [] }],
       params: ProductParamsSchema,
       body: CreateReviewBodySchema,
-      response: { 201: ReviewSchema, ...errorResponses(400, 401, 404, 409) }
+      response: { 201: ReviewSchema, ...errorResponses(400, 401, 403, 404, 409) }
     }
   }, async (request, reply) => {
     reply.code(201)

@@ -16,11 +16,12 @@ export type CreateReviewBody = Static<typeof CreateReviewBodySchema>
 export const ReviewSchema = Type.Object({
   id: Type.Integer(),
   product_id: Type.Integer(),
-  user: Type.Object({ id: Type.Integer(), username: Type.String() }),
+  /** The author: first name and last initial ("Ana G."), never the login username. */
+  user: Type.Object({ id: Type.Integer(), display_name: Type.String() }),
   rating: Type.Integer(),
   title: Type.Union([Type.String(), Type.Null()]),
   comment: Type.Union([Type.String(), Type.Null()]),
-  /** The author has a delivered order containing the product. */
+  /** A line of the product in one of the author's orders was delivered by its seller (never the author). */
   is_verified_purchase: Type.Boolean(),
   created_at: Type.String({ format: 'date-time' })
 })

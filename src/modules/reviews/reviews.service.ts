@@ -19,11 +19,23 @@ function isDuplicateReview (err: unknown): boolean {
   return pg.code === '23505' && pg.constraint_name === 'reviews_user_product_key'
 }
 
+/**
+ * The name a review shows: first name and the initial of the last name
+ * ("Ana G."), never the login username (half of a login, and the handle
+ * of an account to attack).
+ */
+export function displayName (firstName: string, lastName: string): string {
+  const first = firstName.trim()
+  const initial = Array.from(lastName.trim())[0]
+  const name = initial ? `${first} ${initial.toUpperCase()}.`.trim() : first
+  return name || 'Customer'
+}
+
 function toReview (row: ReviewRow): Review {
   return {
     id: row.id,
     product_id: row.productId,
-    user: { id: row.userId, username: row.username },
+    user: { id: row.userId, display_name: displayName(row.firstName, row.lastName) },
     rating: row.rating,
     title: row.title,
     comment: row.comment,
@@ -51,10 +63,13 @@ export function createReviewsService ({ db, log, inventory }: ReviewsServiceDeps
      * The product row is locked first, so concurrent reviews of one product
      * recompute the summary one after another, each seeing the others'
      * committed reviews. Uniqueness is the index's job (no check-then-insert race).
+     * The product's own seller is refused before anything is written.
      */
     async create (userId: number, productId: number, body: CreateReviewBody): Promise<Review> {
       const review = await db.transaction(async (tx) => {
-        if (!(await inventory.lockForReview(tx, productId))) throw new ReviewsErrors.PRODUCT_NOT_FOUND(productId)
+        const product = await inventory.lockForReview(tx, productId)
+        if (!product) throw new ReviewsErrors.PRODUCT_NOT_FOUND(productId)
+        if (product.sellerId === userId) throw new ReviewsErrors.OWN_PRODUCT(userId, productId)
         let row: ReviewRow
         try {
           row = await repo.insert({ userId, productId, rating: body.rating, title: body.title ?? null, comment: body.comment ?? null }, tx)
