@@ -98,7 +98,7 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
   await registerMiddleware(app, config)
   await app.register(errorHandlerPlugin)
   await app.register(openapiPlugin, { version })
-  await app.register(authPlugin, { secret: config.jwtSecret, expiresInS: config.jwtExpiresInS })
+  await app.register(authPlugin, { secret: config.jwtSecret, expiresInS: config.jwtExpiresInS, accountStateTtlMs: config.authStateTtlMs })
   await app.register(metricsEndpointPlugin, { metricsToken: config.metricsToken })
   await app.register(healthPlugin)
   await app.register(alertsPlugin, {

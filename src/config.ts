@@ -30,6 +30,8 @@ export const ConfigSchema = Type.Object({
   nodeEnv: Type.String({ env: 'NODE_ENV', default: 'development' }),
   jwtSecret: Type.String({ env: 'JWT_SECRET', default: DEV_JWT_SECRET, minLength: 16 }),
   jwtExpiresInS: Type.Integer({ env: 'JWT_EXPIRES_IN_S', default: 3600, minimum: 60 }),
+  /** How long an instance trusts an account's role, activity and token version: the delay before a change made outside the API (psql) revokes tokens. */
+  authStateTtlMs: Type.Integer({ env: 'AUTH_STATE_TTL_MS', default: 5000, minimum: 0, maximum: 60_000 }),
   demoPassword: Type.String({ env: 'DEMO_PASSWORD', default: 'techmart-demo', minLength: 8 }),
   cacheEnabled: Type.Boolean({ env: 'CACHE_ENABLED', default: true }),
   cacheL1MaxEntries: Type.Integer({ env: 'CACHE_L1_MAX_ENTRIES', default: 50_000, minimum: 1 }),
@@ -38,6 +40,8 @@ export const ConfigSchema = Type.Object({
   cacheGraceS: Type.Integer({ env: 'CACHE_GRACE_S', default: 3600, minimum: 0 }),
   cacheNegativeTtlS: Type.Integer({ env: 'CACHE_NEGATIVE_TTL_S', default: 30, minimum: 1, maximum: 3600 }),
   catalogWordsRefreshS: Type.Integer({ env: 'CATALOG_WORDS_REFRESH_S', default: 3600, minimum: 0 }),
+  /** `auto`: RUM indexes when migration built them, else GIN; `gin` forces the GIN path. */
+  searchTextIndex: Type.Union([Type.Literal('auto'), Type.Literal('gin')], { env: 'SEARCH_TEXT_INDEX', default: 'auto' }),
   /** Unpaid pending orders older than this are cancelled and their stock returned. */
   orderPendingTtlMinutes: Type.Integer({ env: 'ORDER_PENDING_TTL_MINUTES', default: 30, minimum: 1, maximum: 10_080 }),
   /** How often one instance looks for expired pending orders. */
@@ -59,6 +63,14 @@ export const ConfigSchema = Type.Object({
   rateLimitDefaultDurationS: Type.Integer({ env: 'RATE_LIMIT_DEFAULT_DURATION_S', default: 60, minimum: 1 }),
   rateLimitNotFoundPoints: Type.Integer({ env: 'RATE_LIMIT_NOT_FOUND_POINTS', default: 30, minimum: 1 }),
   rateLimitRoutes: Type.String({ env: 'RATE_LIMIT_ROUTES', default: '' }),
+  // Login lockout and registration caps (src/modules/auth/auth.throttle.ts); on with rate limiting.
+  /** Consecutive failed logins of one account before it is locked. */
+  loginLockoutThreshold: Type.Integer({ env: 'LOGIN_LOCKOUT_THRESHOLD', default: 5, minimum: 1, maximum: 100 }),
+  /** First lockout; each further failure doubles it, up to LOGIN_LOCKOUT_MAX_S. */
+  loginLockoutBaseS: Type.Integer({ env: 'LOGIN_LOCKOUT_BASE_S', default: 30, minimum: 1, maximum: 3600 }),
+  loginLockoutMaxS: Type.Integer({ env: 'LOGIN_LOCKOUT_MAX_S', default: 900, minimum: 1, maximum: 86_400 }),
+  registerAddressDailyLimit: Type.Integer({ env: 'REGISTER_ADDRESS_DAILY_LIMIT', default: 20, minimum: 1 }),
+  registerAccountHourlyLimit: Type.Integer({ env: 'REGISTER_ACCOUNT_HOURLY_LIMIT', default: 3, minimum: 1 }),
   rateLimitTightenFactor: Type.Number({ env: 'RATE_LIMIT_TIGHTEN_FACTOR', default: 0.5, exclusiveMinimum: 0, maximum: 1 }),
   criticalP95TargetMs: Type.Number({ env: 'CRITICAL_P95_TARGET_MS', default: 200, exclusiveMinimum: 0 }),
   loadSampleIntervalMs: Type.Integer({ env: 'LOAD_SAMPLE_INTERVAL_MS', default: 1000, minimum: 0, maximum: 60_000 }),

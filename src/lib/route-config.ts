@@ -11,6 +11,11 @@ export interface RouteRateLimit {
   duration: number
   /** `false` keeps `points` whatever the load level and tightening (monitoring scrapes, needed most under overload). @default true */
   adaptive?: boolean
+  /**
+   * `address` counts by client address even when a valid token is attached (login,
+   * registration: a token must not buy a fresh budget). @default 'client' (user id, else address)
+   */
+  key?: 'client' | 'address'
 }
 
 declare module 'fastify' {

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { authRoutes } from './auth/auth.routes.js'
 import { createAuthService } from './auth/auth.service.js'
+import { authKeys } from './auth/auth.keys.js'
+import { createAuthThrottle } from './auth/auth.throttle.js'
 import { cartRoutes } from './cart/cart.routes.js'
 import { createReplicaWindow } from '../db/replica-window.js'
 import { catalogRoutes } from './catalog/catalog.routes.js'
@@ -37,7 +39,8 @@ export const modules: FastifyPluginAsync = async (app) => {
     db: { db: app.db.db, sql: app.db.sql, readSql: reads.sql },
     cache: app.cache,
     log: app.log,
-    wordsRefreshS: app.config.catalogWordsRefreshS
+    wordsRefreshS: app.config.catalogWordsRefreshS,
+    searchTextIndex: app.config.searchTextIndex
   })
   await app.register(catalogRoutes, { catalog })
   // Writes made outside the app (psql, imports) through PostgreSQL NOTIFY (issue 7). Not on the embedded
@@ -61,8 +64,17 @@ export const modules: FastifyPluginAsync = async (app) => {
     onProductsChanged: (productIds) => catalog.invalidateProducts(productIds),
     onStockChanged: (productIds, flippedIds) => catalog.invalidateStock(productIds, flippedIds)
   })
-  const users = createUsersService({ db, log: app.log })
-  const auth = createAuthService({ users, signAccessToken: app.signAccessToken, expiresInS: app.config.jwtExpiresInS, log: app.log })
+  const users = createUsersService({ db, log: app.log, onTokensRevoked: app.accountChanged })
+  const throttle = createAuthThrottle({
+    redis: app.redis.embedded ? undefined : app.redis.client,
+    keyPrefix: (name) => authKeys.counter(app.redis, name),
+    lockoutThreshold: app.config.loginLockoutThreshold,
+    lockoutBaseS: app.config.loginLockoutBaseS,
+    lockoutMaxS: app.config.loginLockoutMaxS,
+    registerPerAddressPerDay: app.config.registerAddressDailyLimit,
+    registerPerAccountPerHour: app.config.registerAccountHourlyLimit
+  })
+  const auth = createAuthService({ users, throttle, signAccessToken: app.signAccessToken, expiresInS: app.config.jwtExpiresInS, log: app.log })
   const cart = createCartService({ db })
   const orders = createOrdersService({ db, log: app.log, inventory, pendingTtlMinutes: app.config.orderPendingTtlMinutes })
   const reviews = createReviewsService({ db, log: app.log, inventory })

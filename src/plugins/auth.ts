@@ -1,30 +1,40 @@
 import fp from 'fastify-plugin'
-import type { FastifyPluginAsync, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import jwt from '@fastify/jwt'
 import createError from '@fastify/error'
+import { AccountStateCache, type AccountState } from '../lib/account-state.js'
+import { timedQuery } from '../lib/instrumentation.js'
 
 export type UserRole = 'customer' | 'seller' | 'admin'
 
 export interface AuthUser { id: number, role: UserRole }
 
+/** What a verified token says: the user, its role and the account's token version when it was signed. */
+export interface TokenSubject extends AuthUser { tokenVersion: number }
+
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: { sub: string, role: UserRole }
+    payload: { sub: string, role: UserRole, ver: number }
     user: AuthUser
   }
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler: 401 unless a valid bearer token is sent; sets `request.user`. */
+    /** preHandler: 401 unless a valid bearer token of an active account is sent; sets `request.user` (the account's current role). */
     authenticate: preHandlerAsyncHookHandler
     /** preHandler factory: 401 without a token, 403 when the role is not one of `roles`. */
     requireRole: (...roles: UserRole[]) => preHandlerAsyncHookHandler
-    /** Signs an access token for a user. */
-    signAccessToken: (user: AuthUser) => string
+    /** Signs an access token for a user at its current token version (0 for a new account). */
+    signAccessToken: (user: AuthUser & { tokenVersion?: number }) => string
+    /** After a change that revokes tokens (logout, password change): every instance drops its cached state of the account. */
+    accountChanged: (userId: number) => Promise<void>
   }
   interface FastifyRequest {
-    /** The verified user when a valid token was sent, else undefined; never throws. */
+    /**
+     * The user a validly signed token names, else undefined; never throws. Signature and
+     * claims only, no database: for rate-limit buckets, never for authorization.
+     */
     optionalUser: () => Promise<AuthUser | undefined>
   }
 }
@@ -32,25 +42,102 @@ declare module 'fastify' {
 export const AuthErrors = {
   TOKEN_MISSING: createError<'AUTH_TOKEN_MISSING', 401>('AUTH_TOKEN_MISSING', 'Authorization header with a Bearer token is required', 401),
   TOKEN_INVALID: createError<'AUTH_TOKEN_INVALID', 401>('AUTH_TOKEN_INVALID', 'The access token is invalid or has expired', 401),
+  TOKEN_REVOKED: createError<'AUTH_TOKEN_REVOKED', 401>('AUTH_TOKEN_REVOKED',
+    'The access token was revoked (logout, password or role change) or its account is disabled or deleted; log in again', 401),
   FORBIDDEN: createError<'AUTH_FORBIDDEN', 403, [string]>('AUTH_FORBIDDEN', 'This action requires one of the roles: %s', 403)
 }
 
 export interface AuthPluginOptions {
   secret: string
   expiresInS: number
+  /**
+   * How long an instance trusts an account's state (role, active, token version) without
+   * reading it again: the bound on how late a change made outside the API (psql, another
+   * service) is seen. Changes made through the API reach every instance at once over Redis.
+   * @default 5000
+   */
+  accountStateTtlMs?: number
+}
+
+const DEFAULT_ACCOUNT_STATE_TTL_MS = 5000
+// ~100 bytes per entry: a few MB for the accounts active within one TTL.
+const ACCOUNT_STATES_MAX = 50_000
+const MAX_INT4 = 2_147_483_647
+const ROLES: ReadonlySet<string> = new Set<UserRole>(['customer', 'seller', 'admin'])
+const SUBJECT = /^[1-9][0-9]{0,9}$/
+
+/**
+ * The claims of a verified token, checked: `sub` a positive int4 in decimal, `role` one of
+ * the three, `ver` a non-negative int4 (absent in tokens signed before versions existed,
+ * which stand for version 0). Anything else is an invalid token (401), never a 500 later.
+ */
+export function tokenSubject (payload: unknown): TokenSubject | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined
+  const { sub, role, ver = 0 } = payload as Record<string, unknown>
+  if (typeof sub !== 'string' || !SUBJECT.test(sub) || Number(sub) > MAX_INT4) return undefined
+  if (typeof role !== 'string' || !ROLES.has(role)) return undefined
+  if (typeof ver !== 'number' || !Number.isInteger(ver) || ver < 0 || ver > MAX_INT4) return undefined
+  return { id: Number(sub), role: role as UserRole, tokenVersion: ver }
 }
 
 // Memoised per request: rate limiting and the route's own auth verify the token once.
-const verified = new WeakMap<FastifyRequest, Promise<AuthUser | undefined>>()
+const verified = new WeakMap<FastifyRequest, Promise<TokenSubject>>()
 
-async function verify (request: FastifyRequest): Promise<AuthUser> {
+function verifiedSubject (request: FastifyRequest): Promise<TokenSubject> {
+  let subject = verified.get(request)
+  if (!subject) {
+    subject = verify(request)
+    subject.catch(() => {})
+    verified.set(request, subject)
+  }
+  return subject
+}
+
+async function verify (request: FastifyRequest): Promise<TokenSubject> {
   const header = request.headers.authorization
   if (!header || !/^Bearer\s+\S+/i.test(header)) throw new AuthErrors.TOKEN_MISSING()
+  let subject: TokenSubject | undefined
   try {
-    return await request.jwtVerify<AuthUser>()
+    subject = tokenSubject(await request.jwtVerify())
   } catch (err) {
     request.log.debug({ err }, 'access token rejected')
-    throw new AuthErrors.TOKEN_INVALID()
+  }
+  if (!subject) throw new AuthErrors.TOKEN_INVALID()
+  request.user = { id: subject.id, role: subject.role }
+  return subject
+}
+
+function accountLoader (app: FastifyInstance) {
+  return async (userId: number): Promise<AccountState | undefined> => {
+    const [row] = await timedQuery('auth.account_state', app.db.sql<{ user_type: UserRole, is_active: boolean, token_version: number }[]>`
+      SELECT user_type, is_active, token_version FROM users WHERE id = ${userId}`)
+    return row && { role: row.user_type, active: row.is_active, tokenVersion: row.token_version }
+  }
+}
+
+/** Subscribes this instance to account changes made on any instance; without Redis the TTL alone bounds staleness. */
+async function subscribeToChanges (app: FastifyInstance, states: AccountStateCache): Promise<(userId: number) => Promise<void>> {
+  const channel = app.redis.key('auth', 'account-changed')
+  if (app.redis.embedded) return async () => {}
+  const subscriber = app.redis.duplicate()
+  subscriber.on('error', () => {}) // outages are logged once by the redis plugin
+  subscriber.on('message', (_channel: string, message: string) => states.forget(Number(message)))
+  // Changes published while the subscription was down were missed: start from the database again.
+  let connected = false
+  subscriber.on('ready', () => {
+    if (connected) states.clear()
+    connected = true
+  })
+  try {
+    await subscriber.connect()
+    await subscriber.subscribe(channel)
+  } catch (err) {
+    app.log.warn({ err: { message: (err as Error).message } }, 'account-change subscription failed; other instances see changes within the TTL')
+  }
+  return async (userId) => {
+    await app.redis.client.publish(channel, String(userId)).catch((err: unknown) => {
+      app.log.warn({ userId, err: { message: (err as Error).message } }, 'account change not published; other instances see it within the TTL')
+    })
   }
 }
 
@@ -58,28 +145,30 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
   await app.register(jwt, {
     secret: opts.secret,
     sign: { expiresIn: opts.expiresInS, algorithm: 'HS256' },
-    verify: { algorithms: ['HS256'] },
-    formatUser: (payload) => ({ id: Number(payload.sub), role: payload.role })
+    // A token without `exp` never expires: refuse it whatever signed it.
+    verify: { algorithms: ['HS256'], requiredClaims: ['exp'] }
+  })
+  const states = new AccountStateCache(accountLoader(app), opts.accountStateTtlMs ?? DEFAULT_ACCOUNT_STATE_TTL_MS, ACCOUNT_STATES_MAX)
+  const publish = await subscribeToChanges(app, states)
+
+  app.decorate('signAccessToken', (user: AuthUser & { tokenVersion?: number }) =>
+    app.jwt.sign({ sub: String(user.id), role: user.role, ver: user.tokenVersion ?? 0 }))
+
+  app.decorate('accountChanged', async (userId: number) => {
+    states.forget(userId)
+    await publish(userId)
   })
 
-  app.decorate('signAccessToken', (user: AuthUser) => app.jwt.sign({ sub: String(user.id), role: user.role }))
-
   app.decorateRequest('optionalUser', function (this: FastifyRequest) {
-    let user = verified.get(this)
-    if (!user) {
-      user = this.headers.authorization ? verify(this).catch(() => undefined) : Promise.resolve(undefined)
-      verified.set(this, user)
-    }
-    return user
+    if (!this.headers.authorization) return Promise.resolve(undefined)
+    return verifiedSubject(this).then(({ id, role }) => ({ id, role }), () => undefined)
   })
 
   app.decorate('authenticate', async function (request: FastifyRequest) {
-    const user = await request.optionalUser()
-    if (user) {
-      request.user = user
-      return
-    }
-    await verify(request) // throws the precise 401 (missing vs invalid)
+    const subject = await verifiedSubject(request) // throws the precise 401 (missing vs invalid)
+    const state = await states.get(subject.id)
+    if (!state || !state.active || state.tokenVersion !== subject.tokenVersion) throw new AuthErrors.TOKEN_REVOKED()
+    request.user = { id: subject.id, role: state.role }
   })
 
   app.decorate('requireRole', (...roles: UserRole[]) => async function (request: FastifyRequest) {
@@ -88,4 +177,4 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
   })
 }
 
-export default fp(authPlugin, { name: 'auth', fastify: '5.x' })
+export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['db', 'redis'] })

@@ -91,14 +91,14 @@ async function userIdOf (request: FastifyRequest, tokens: VerifiedTokenCache): P
  * route's limit scaled by the current load (unless `adaptive` is false) →
  * headers, or a typed 429.
  */
-function createGuard ({ app, whitelist, decisions, tokens }: GuardContext, label: string, limiter: RouteLimiter, adaptive: boolean): Guard {
+function createGuard ({ app, whitelist, decisions, tokens }: GuardContext, label: string, limiter: RouteLimiter, adaptive: boolean, byAddress: boolean): Guard {
   return async function rateLimitGuard (request, reply) {
     const ip = normalizeIp(request.ip)
     if (whitelist.has(ip)) {
       decisions.record(label, 'whitelisted', 'allowed')
       return
     }
-    const identity = identify(ip, await userIdOf(request, tokens))
+    const identity = identify(ip, byAddress ? undefined : await userIdOf(request, tokens))
     request.clientIdentity = identity
     const load = app.load.current()
     // Integer per-mille arithmetic: floor(base × multiplier × tightening), never below 1.
@@ -166,7 +166,7 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
     // An override retunes points and window only; the route keeps its `adaptive` setting.
     const limit = override ? { ...setting, ...override } : setting ?? opts.defaultLimit
     checkLimit(limit, `route ${label}`)
-    const guard = createGuard(context, label, limiterFor(label, limit), limit.adaptive !== false)
+    const guard = createGuard(context, label, limiterFor(label, limit), limit.adaptive !== false, limit.key === 'address')
     const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [...hooks, guard as onRequestHookHandler]
   })
@@ -178,7 +178,7 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
   })
 
   // Unmatched URLs have no route to hook; one root hook that does nothing for routed requests.
-  const notFoundGuard = createGuard(context, NOT_FOUND_LABEL, limiterFor(NOT_FOUND_LABEL, opts.notFoundLimit), true)
+  const notFoundGuard = createGuard(context, NOT_FOUND_LABEL, limiterFor(NOT_FOUND_LABEL, opts.notFoundLimit), true, false)
   app.addHook('onRequest', (request, reply, done) => {
     if (!request.is404) return done()
     notFoundGuard(request, reply).then(() => done(), done)

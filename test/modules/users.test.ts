@@ -34,15 +34,15 @@ describe('GET /users/profile', () => {
     assertError(await getProfile('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwicm9sZSI6ImFkbWluIn0.forged'), 401, 'AUTH_TOKEN_INVALID')
   })
 
-  test('a disabled account → 403 USERS_ACCOUNT_DISABLED', async () => {
+  test('a disabled account → 401 AUTH_TOKEN_REVOKED', async () => {
     const user = await createUser(app, { isActive: false })
-    assertError(await getProfile(user.token), 403, 'USERS_ACCOUNT_DISABLED')
+    assertError(await getProfile(user.token), 401, 'AUTH_TOKEN_REVOKED')
   })
 
-  test('a deleted account → 404 USERS_NOT_FOUND', async () => {
+  test('a deleted account → 401 AUTH_TOKEN_REVOKED', async () => {
     const user = await createUser(app)
     await app.db.sql`DELETE FROM users WHERE id = ${user.id}`
-    assertError(await getProfile(user.token), 404, 'USERS_NOT_FOUND')
+    assertError(await getProfile(user.token), 401, 'AUTH_TOKEN_REVOKED')
   })
 })
 
@@ -77,9 +77,9 @@ describe('PATCH /users/profile', () => {
     assert.equal(row.first_name, 'Test')
   })
 
-  test('a disabled account cannot change its profile → 403', async () => {
+  test('a disabled account cannot change its profile → 401', async () => {
     const user = await createUser(app, { isActive: false })
-    assertError(await patchProfile(user.token, { first_name: 'Nope' }), 403, 'USERS_ACCOUNT_DISABLED')
+    assertError(await patchProfile(user.token, { first_name: 'Nope' }), 401, 'AUTH_TOKEN_REVOKED')
   })
 
   test('no token → 401', async () => {

@@ -66,7 +66,9 @@ test('the 11th login in a minute from one IP gets 429 with Retry-After, the head
 
 test('the real POST /api/v1/auth/login: ten wrong passwords get 401, the eleventh 429', async (t) => {
   const app = await limitedApp(t)
-  const attempt = () => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody@techmart.local', password: 'wrong-password' } })
+  // Another account each time: one account is locked after 5 failures (test/security/login-limits.test.ts).
+  let n = 0
+  const attempt = () => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: `nobody${++n}@techmart.local`, password: 'wrong-password' } })
   for (let i = 1; i <= 10; i++) {
     const res = await attempt()
     assert.equal(res.statusCode, 401, `attempt ${i}`)

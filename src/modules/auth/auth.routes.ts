@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { errorResponses } from '../../lib/http-schemas.js'
 import { LoginBodySchema, RegisterBodySchema, SessionSchema } from './auth.schemas.js'
 import type { AuthService } from './auth.service.js'
@@ -6,30 +7,45 @@ import type { AuthService } from './auth.service.js'
 export interface AuthRoutesOptions { auth: AuthService }
 
 /**
- * `/auth/register` and `/auth/login`. Brute force is bounded by the rate
- * limits declared here (the spec's 5 and 10 per minute per client).
+ * `/auth/register`, `/auth/login` and `/auth/logout`. Brute force is bounded by the rate limits
+ * declared here (the spec's 5 and 10 per minute), counted per client address whatever token is
+ * attached, and by the service's per-account lockout and registration caps, which run whenever
+ * the rate limiter identified the caller (limits on, address not whitelisted).
  */
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth }) => {
   app.post('/register', {
-    config: { rateLimit: { points: 5, duration: 60 } },
+    config: { rateLimit: { points: 5, duration: 60, key: 'address' } },
     schema: {
       tags: ['auth'],
       summary: 'Create a customer account and get an access token',
       body: RegisterBodySchema,
-      response: { 201: SessionSchema, ...errorResponses(400, 409) }
+      response: { 201: SessionSchema, ...errorResponses(400, 409, 429) }
     }
   }, async (request, reply) => {
     reply.code(201)
-    return auth.register(request.body)
+    return auth.register(request.body, request.clientIdentity?.key)
   })
 
   app.post('/login', {
-    config: { rateLimit: { points: 10, duration: 60 } },
+    config: { rateLimit: { points: 10, duration: 60, key: 'address' } },
     schema: {
       tags: ['auth'],
       summary: 'Exchange email or username and password for an access token',
       body: LoginBodySchema,
-      response: { 200: SessionSchema, ...errorResponses(400, 401) }
+      response: { 200: SessionSchema, ...errorResponses(400, 401, 429) }
     }
-  }, async (request) => auth.login(request.body))
+  }, async (request) => auth.login(request.body, request.clientIdentity?.key))
+
+  app.post('/logout', {
+    preHandler: app.authenticate,
+    schema: {
+      tags: ['auth'],
+      summary: 'Revoke every access token of the caller\'s account (all devices), this one included',
+      security: [{ bearerAuth: [] }],
+      response: { 204: Type.Null({ description: 'Logged out; no body' }), ...errorResponses(401) }
+    }
+  }, async (request, reply) => {
+    await auth.logout(request.user.id)
+    reply.code(204)
+  })
 }

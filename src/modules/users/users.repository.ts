@@ -17,7 +17,8 @@ const publicColumns = {
   isActive: users.isActive,
   isVerified: users.isVerified,
   createdAt: users.createdAt,
-  lastLogin: users.lastLogin
+  lastLogin: users.lastLogin,
+  tokenVersion: users.tokenVersion
 }
 
 export interface UserRow {
@@ -32,6 +33,8 @@ export interface UserRow {
   isVerified: boolean
   createdAt: Date
   lastLogin: Date | null
+  /** Claim `ver` of the account's valid tokens (never sent to clients). */
+  tokenVersion: number
 }
 export type CredentialsRow = UserRow & { passwordHash: string }
 
@@ -83,6 +86,13 @@ export function createUsersRepository (db: Database) {
       const [row] = await timedQuery('users.touch_last_login', ex.update(users).set({ lastLogin: sql`now()` })
         .where(eq(users.id, id)).returning(publicColumns))
       return row
+    },
+
+    /** Revokes every token of the account: they carry the old version. */
+    async bumpTokenVersion (id: number, ex: Executor = db): Promise<boolean> {
+      const rows = await timedQuery('users.bump_token_version', ex.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1` })
+        .where(eq(users.id, id)).returning({ id: users.id }))
+      return rows.length > 0
     },
 
     async update (id: number, patch: ProfilePatch, ex: Executor = db): Promise<UserRow | undefined> {

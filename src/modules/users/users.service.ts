@@ -12,10 +12,12 @@ export type { CredentialsRow } from './users.repository.js'
 export interface UsersServiceDeps {
   db: Database
   log: FastifyBaseLogger
+  /** Told after a change that revokes the account's tokens, so every instance drops its cached account state. */
+  onTokensRevoked?: (userId: number) => Promise<void>
 }
 
 export type CreateAccountResult =
-  | { ok: true, user: User }
+  | { ok: true, user: User, tokenVersion: number }
   | { ok: false, conflict: 'email' | 'username' }
 
 // The unique indexes on lower(email) / lower(username) decide duplicates, so two racing registrations cannot both win.
@@ -44,7 +46,7 @@ export function toUser (row: UserRow): User {
  * Owns the users table: profiles for the user, and the account operations
  * the auth module builds registration and login on.
  */
-export function createUsersService ({ db, log }: UsersServiceDeps) {
+export function createUsersService ({ db, log, onTokensRevoked = async () => {} }: UsersServiceDeps) {
   const repo = createUsersRepository(db)
   const ulog = log.child({ module: 'users' })
 
@@ -77,14 +79,19 @@ export function createUsersService ({ db, log }: UsersServiceDeps) {
       // The schema guarantees at least one changed field (current_password alone is refused).
       const row = await repo.update(userId, patch)
       if (!row) throw new UsersErrors.NOT_FOUND(userId)
-      if (patch.passwordHash) ulog.info({ userId }, 'password changed')
+      if (patch.passwordHash) {
+        // The users trigger bumped the token version: every token of the account, this request's too, is revoked.
+        await onTokensRevoked(userId)
+        ulog.info({ userId }, 'password changed; tokens revoked')
+      }
       return toUser(row)
     },
 
     /** Inserts a customer account; a duplicate email or username is a result, not an exception. */
     async createAccount (user: NewUser): Promise<CreateAccountResult> {
       try {
-        return { ok: true, user: toUser(await repo.insert(user)) }
+        const row = await repo.insert(user)
+        return { ok: true, user: toUser(row), tokenVersion: row.tokenVersion }
       } catch (err) {
         const pg = driverError(err)
         const conflict = pg.code === '23505' && pg.constraint_name ? UNIQUE_CONFLICTS[pg.constraint_name] : undefined
@@ -95,6 +102,13 @@ export function createUsersService ({ db, log }: UsersServiceDeps) {
 
     findCredentials (by: { email: string } | { username: string }): Promise<CredentialsRow | undefined> {
       return repo.findCredentials(by)
+    },
+
+    /** Revokes every access token of the account (logout everywhere). */
+    async revokeTokens (userId: number): Promise<void> {
+      if (!(await repo.bumpTokenVersion(userId))) throw new UsersErrors.NOT_FOUND(userId)
+      await onTokensRevoked(userId)
+      ulog.info({ userId }, 'tokens revoked')
     },
 
     /** Stamps `last_login` and returns the fresh profile. */
