@@ -10,7 +10,8 @@ import { createPerformanceService } from './performance.service.js'
 import { createRollupsRepository } from './rollups.repository.js'
 import { createRollupsService } from './rollups.service.js'
 import { createSearchAnalytics } from './search-analytics.js'
-import { createStreamHub, MAX_STREAM_CLIENTS, type StreamHub } from './stream.js'
+import { createStreamHub, MAX_STREAM_CLIENTS, MAX_STREAMS_PER_USER, type StreamHub } from './stream.js'
+import { createStreamTickets } from './stream-tickets.js'
 import { createStreamTokens, readStreamCookie, STREAM_TOKEN_TTL_S, streamCookie } from './stream-token.js'
 
 /** Engineer A's channels: alert state changes and captured profiles, forwarded to the stream. */
@@ -36,6 +37,7 @@ function listen (app: FastifyInstance, name: string, fn: (msg: unknown) => void)
 
 function streamAccess (app: FastifyInstance, hub: StreamHub, secret: string, firstEvent: () => Promise<unknown>): StreamAccess {
   const tokens = createStreamTokens(secret)
+  const tickets = createStreamTickets(app.redis)
   const admin = app.requireRole('admin')
   return {
     issue (request, reply) {
@@ -48,14 +50,17 @@ function streamAccess (app: FastifyInstance, hub: StreamHub, secret: string, fir
         await admin.call(app, request, reply)
         return
       }
-      const userId = tokens.verify(readStreamCookie(request.headers.cookie))
-      if (userId === undefined) throw new MetricsErrors.STREAM_TOKEN_INVALID()
+      const ticket = tokens.check(readStreamCookie(request.headers.cookie))
+      // A token opens one stream: a copied cookie, or a reconnect with the old one, needs a new token.
+      if (ticket === undefined || !await tickets.consume(ticket.nonce)) throw new MetricsErrors.STREAM_TOKEN_INVALID()
       // Only admins are issued stream tokens.
-      request.user = { id: userId, role: 'admin' }
+      request.user = { id: ticket.userId, role: 'admin' }
     },
     async connect (request, reply) {
       const event = await firstEvent()
-      if (!hub.open(request, reply, request.user?.id)) throw new MetricsErrors.STREAM_LIMIT(MAX_STREAM_CLIENTS)
+      const opened = hub.open(request, reply, request.user?.id)
+      if (opened === 'full') throw new MetricsErrors.STREAM_LIMIT(MAX_STREAM_CLIENTS)
+      if (opened === 'user-limit') throw new MetricsErrors.STREAM_USER_LIMIT(request.user.id, MAX_STREAMS_PER_USER)
       reply.raw.write(`event: metrics\ndata: ${JSON.stringify(event)}\n\n`)
     }
   }

@@ -73,7 +73,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
     schema: {
       tags,
       security,
-      summary: 'Sets a 60-second HttpOnly cookie that lets this browser open GET /monitoring/stream (EventSource cannot send headers)',
+      summary: 'Sets a 60-second HttpOnly cookie that lets this browser open one GET /monitoring/stream (EventSource cannot send headers)',
       response: { 200: StreamTokenSchema, ...errorResponses(401, 403) }
     }
   }, async (request, reply) => ({ expires_in: stream.issue(request, reply) }))
@@ -86,9 +86,11 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
       tags,
       security,
       summary: 'Server-Sent Events: `metrics` every second, `alert`, `profile` and `business` when they happen',
+      description: 'Opened with an admin bearer token or a stream cookie from POST /monitoring/stream-token; a cookie opens one stream only. ' +
+        'Each user holds at most 3 streams per instance (429 MONITORING_STREAM_USER_LIMIT), each instance 100 (503 MONITORING_STREAM_LIMIT).',
       response: {
         200: Type.String({ description: 'text/event-stream' }),
-        ...errorResponses(401, 403, 503)
+        ...errorResponses(401, 403, 429, 503)
       }
     }
   }, async (request, reply) => stream.connect(request, reply))

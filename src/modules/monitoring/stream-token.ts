@@ -13,14 +13,29 @@ export const STREAM_TOKEN_TTL_S = 60
  * SameSite=Strict cookie limited to the stream path. It is an HMAC over
  * `user.expiry.nonce` with a key derived from the JWT secret for this
  * purpose only, so it cannot be replayed as an access token (and an access
- * token is not a valid stream token). It is checked when a stream opens;
- * an open stream is closed after an hour so access is re-checked.
+ * token is not a valid stream token). It is checked when a stream opens
+ * and is good for one stream only (stream-tickets.ts remembers used
+ * nonces); an open stream is closed after an hour so access is re-checked.
  */
 export function createStreamTokens (secret: string, now: () => number = Date.now) {
   const key = createHmac('sha256', secret).update('techmart:monitoring-stream:v1').digest()
   const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url')
 
+  /** A valid, unexpired token's user and nonce (the ticket's identity, for single use); undefined otherwise. */
+  function check (token: string | undefined): { userId: number, nonce: string } | undefined {
+    const parts = token?.split('.')
+    if (!parts || parts.length !== 4) return undefined
+    const [user, exp, nonce, mac] = parts
+    const expected = Buffer.from(sign(`${user}.${exp}.${nonce}`))
+    const sent = Buffer.from(mac)
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) return undefined
+    if (!/^\d+$/.test(exp) || Number(exp) < Math.floor(now() / 1000)) return undefined
+    return /^\d+$/.test(user) ? { userId: Number(user), nonce } : undefined
+  }
+
   return {
+    check,
+
     issue (userId: number): string {
       const payload = `${userId}.${Math.floor(now() / 1000) + STREAM_TOKEN_TTL_S}.${randomBytes(9).toString('base64url')}`
       return `${payload}.${sign(payload)}`
@@ -28,14 +43,7 @@ export function createStreamTokens (secret: string, now: () => number = Date.now
 
     /** The user id of a valid, unexpired token; undefined otherwise. */
     verify (token: string | undefined): number | undefined {
-      const parts = token?.split('.')
-      if (!parts || parts.length !== 4) return undefined
-      const [user, exp, nonce, mac] = parts
-      const expected = Buffer.from(sign(`${user}.${exp}.${nonce}`))
-      const sent = Buffer.from(mac)
-      if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) return undefined
-      if (!/^\d+$/.test(exp) || Number(exp) < Math.floor(now() / 1000)) return undefined
-      return /^\d+$/.test(user) ? Number(user) : undefined
+      return check(token)?.userId
     }
   }
 }

@@ -8,6 +8,11 @@ const MAX_LIFETIME_MS = 3_600_000
 const MAX_BUFFERED_BYTES = 1024 * 1024
 const RECONNECT_MS = 3000
 export const MAX_STREAM_CLIENTS = 100
+/** Streams one user may hold on one instance, so no single account takes every slot. */
+export const MAX_STREAMS_PER_USER = 3
+
+/** What `open` did: took over the reply, or refused (every slot taken, or the user's share). */
+export type OpenResult = 'opened' | 'full' | 'user-limit'
 
 interface Client {
   res: ServerResponse
@@ -29,6 +34,12 @@ export function createStreamHub (opts: { log: FastifyBaseLogger, now?: () => num
   const clients = new Set<Client>()
   let heartbeat: NodeJS.Timeout | undefined
 
+  function streamsOf (userId: number): number {
+    let n = 0
+    for (const c of clients) if (c.userId === userId && !c.res.writableEnded && !c.res.destroyed) n++
+    return n
+  }
+
   function drop (client: Client): void {
     clients.delete(client)
     if (!client.res.writableEnded) client.res.end()
@@ -48,9 +59,10 @@ export function createStreamHub (opts: { log: FastifyBaseLogger, now?: () => num
   }
 
   return {
-    /** Takes over the reply and registers it; returns false when the hub is full. */
-    open (request: FastifyRequest, reply: FastifyReply, userId: number | undefined): boolean {
-      if (clients.size >= MAX_STREAM_CLIENTS) return false
+    /** Takes over the reply and registers it, unless the hub or the user's share of it is full. */
+    open (request: FastifyRequest, reply: FastifyReply, userId: number | undefined): OpenResult {
+      if (clients.size >= MAX_STREAM_CLIENTS) return 'full'
+      if (userId !== undefined && streamsOf(userId) >= MAX_STREAMS_PER_USER) return 'user-limit'
       reply.hijack()
       const res = reply.raw
       res.writeHead(200, {
@@ -64,7 +76,7 @@ export function createStreamHub (opts: { log: FastifyBaseLogger, now?: () => num
       const client: Client = { res, openedAt: now(), userId }
       clients.add(client)
       res.on('close', () => clients.delete(client))
-      return true
+      return 'opened'
     },
 
     /** Sends `data` as event `event` to every client. */
