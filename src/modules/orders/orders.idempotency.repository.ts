@@ -49,7 +49,7 @@ export function createIdempotencyRepository (db: Database) {
     },
 
     /**
-     * Stores a refusal (4xx) on the caller's claim; false when the claim is no
+     * Stores a refusal (a 409 conflict) on the caller's claim; false when the claim is no
      * longer the caller's. A placed order's 201 is stored by `place_order` itself.
      */
     async complete (scope: KeyScope, token: string, statusCode: number, response: unknown, ex: Executor = db): Promise<boolean> {
@@ -60,7 +60,7 @@ export function createIdempotencyRepository (db: Database) {
       return rows.length > 0
     },
 
-    /** Frees the key after a server-side failure so a retry can run. */
+    /** Frees the key after a failure that a retry may not repeat (a 5xx, a 4xx other than 409) so the retry runs. */
     async release (scope: KeyScope, token: string, ex: Executor = db): Promise<void> {
       await timedQuery('orders.idempotency_release', ex.execute(sql`
         DELETE FROM idempotency_keys

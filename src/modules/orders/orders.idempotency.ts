@@ -80,8 +80,8 @@ export function fingerprintOf (body: unknown): string {
 /**
  * Idempotency-Key handling for POST /orders (IETF httpapi idempotency-key
  * draft): claim → run → store the outcome in the order's transaction; a
- * duplicate meanwhile gets 409, a later one the stored response, a
- * different body under the same key 422.
+ * duplicate meanwhile gets 409, a later one the stored response (an order,
+ * or a 409 conflict), a different body under the same key 422.
  */
 export function createIdempotency ({ db, log }: { db: Database, log: FastifyBaseLogger }) {
   const repo = createIdempotencyRepository(db)
@@ -95,11 +95,17 @@ export function createIdempotency ({ db, log }: { db: Database, log: FastifyBase
     }
   }
 
-  /** A 4xx outcome is final and stored for replay; anything else frees the key for a retry. */
+  /**
+   * A conflict (409, e.g. ORDERS_INSUFFICIENT_STOCK) is final and stored for
+   * replay: retrying the same request would take the same decision about the
+   * same rows. Any other failure frees the key: a 422 such as an empty cart
+   * or a 400 depends on state the client fixes before retrying (filling the
+   * cart), and a 5xx on ours, so the retry must run rather than replay.
+   */
   async function settleFailure (scope: KeyScope, token: string, err: unknown): Promise<void> {
     const outcome = classifyError(err)
     try {
-      if (outcome.statusCode < 500 && outcome.code !== 'ORDERS_IDEMPOTENCY_IN_PROGRESS') {
+      if (outcome.statusCode === 409 && outcome.code !== 'ORDERS_IDEMPOTENCY_IN_PROGRESS') {
         await repo.complete(scope, token, outcome.statusCode, outcome)
       } else {
         await repo.release(scope, token)
