@@ -51,7 +51,8 @@ export async function buildCatalogWorld (app: FastifyInstance): Promise<CatalogW
     db: { db: app.db.db, sql: app.db.sql, readSql: app.db.readSql },
     cache: app.cache,
     log: app.log,
-    wordsRefreshS: 0
+    wordsRefreshS: 0,
+    searchTextIndex: app.config.searchTextIndex
   })
   return { admin, seller, otherSeller, customer, cat: { electronics, computers, laptops, phones, home, kitchen }, p, service }
 }

@@ -9,6 +9,8 @@ export interface CategoryIndex {
   subtree: (id: number) => number[]
   /** The category and every category above it, up to its root. */
   lineage: (id: number) => number[]
+  /** Name and slug of an active category. */
+  describe: (id: number) => { name: string, slug: string } | undefined
 }
 
 export function buildCategoryIndex (rows: CategoryRow[]): CategoryIndex {
@@ -43,7 +45,11 @@ export function buildCategoryIndex (rows: CategoryRow[]): CategoryIndex {
     }
     return ids
   }
-  return { has: (id) => byId.has(id), subtree, lineage }
+  const describe = (id: number) => {
+    const row = byId.get(id)
+    return row === undefined ? undefined : { name: row.name, slug: row.slug }
+  }
+  return { has: (id) => byId.has(id), subtree, lineage, describe }
 }
 
 /**

@@ -5,13 +5,21 @@ import type { CategoryIndex } from './catalog.categories.js'
 import { decodeCursor, encodeCursor, type SortKeyValue } from './catalog.cursor.js'
 import { toSummary } from './catalog.dto.js'
 import { CatalogErrors } from './catalog.errors.js'
+import { fetchFacets, parseFacetNames, type FacetName } from './catalog.facets.js'
 import { CatalogKeys, CatalogTags } from './catalog.keys.js'
+import { createQueryAnalyzer, leastInformative, tsqueryOf, type TextQuery } from './catalog.query.js'
 import { DEFAULT_PAGE_SIZE, MAX_OFFSET_ROWS, type ListQuery, type SortField } from './catalog.schemas.js'
-import { canMatchPrefix, checkCursorKey, countListing, fetchListingPage, sortKeyLength, type ListingFilter, type ListingPage, type ListingRequest } from './catalog.search.js'
-import { MIN_CORRECTABLE_LENGTH, type WordsRefresher } from './catalog.words.js'
+import {
+  checkCursorKey, countListing, fetchListingPage, filters, sortKeyLength,
+  type ListingFilter, type ListingPage, type ListingRequest, type TextIndex
+} from './catalog.search.js'
+import { timedSql } from './catalog.sql.js'
+import type { WordsRefresher } from './catalog.words.js'
 
 /** Empty results are cached briefly (negative caching): a product added soon after should show up. */
 const EMPTY_RESULT_TTL_S = 60
+/** Until the search vocabulary is built, an empty result may be the vocabulary's fault: kept only this long. */
+const EMPTY_BEFORE_VOCABULARY_TTL_S = 1
 // Sorts whose natural reading is "most first".
 const DESC_BY_DEFAULT = new Set<SortField>(['relevance', 'created_at', 'rating'])
 
@@ -20,6 +28,8 @@ export interface ListingDeps {
   readSql: Sql
   categoryIndex: () => Promise<CategoryIndex>
   words: WordsRefresher
+  /** How the read database serves text matches in rank order (known once the service has started). */
+  textIndex: () => TextIndex
 }
 
 /** One search as monitoring's search analytics consumes it. */
@@ -33,11 +43,12 @@ interface Plan {
   key: string
   tags: string[]
   request: ListingRequest
-  /** Binds cursors to this query (filters, sort, page size). */
+  /** Binds cursors to this query (filters, sort, page size, facets). */
   fingerprint: string
   page: number
-  /** The query as the client sent it (normalized); the request may run a corrected one. */
+  /** The query as the client sent it (normalized); analyzed when the page is loaded. */
   q?: string
+  facets: FacetName[]
 }
 
 /** Trims and collapses whitespace; an empty query is no query. */
@@ -56,6 +67,8 @@ function moneyFilter (value: number | undefined): string | undefined {
  * and the scopes whose changes could alter its membership.
  */
 export function createListing (deps: ListingDeps) {
+  const analyzer = createQueryAnalyzer({ readSql: deps.readSql, words: deps.words })
+
   /** The category filter as its subtree; an unknown category in a filter matches nothing rather than failing. */
   async function subtreeOf (categoryId: number | undefined, fromPath: boolean): Promise<number[] | undefined> {
     if (categoryId === undefined) return undefined
@@ -65,25 +78,25 @@ export function createListing (deps: ListingDeps) {
   }
 
   /** Positions the request at the cursor, or at the offset of `page` (refused past MAX_OFFSET_ROWS). */
-  function position (request: ListingRequest, query: ListQuery, fingerprint: string): number {
+  function position (request: ListingRequest, query: ListQuery, fingerprint: string, hasText: boolean): number {
     if (query.cursor === undefined) {
       const page = query.page ?? 1
       if ((page - 1) * request.pageSize >= MAX_OFFSET_ROWS) throw new CatalogErrors.PAGE_TOO_DEEP(MAX_OFFSET_ROWS)
       request.offset = (page - 1) * request.pageSize
       return page
     }
-    const pos = decodeCursor(query.cursor, fingerprint, sortKeyLength(request))
-    checkCursorKey(request, pos.key)
+    const pos = decodeCursor(query.cursor, fingerprint, sortKeyLength(request.sort, hasText))
+    checkCursorKey(request.sort, hasText, pos.key)
     request.after = { key: pos.key, id: pos.id }
-    request.filter = { ...request.filter, q: pos.q ?? request.filter.q, prefix: pos.prefix }
     return pos.page
   }
 
   /** Tags of the scopes whose changes could alter this page's membership or order. */
-  function scopeTags (scope: number | 'all', filter: ListingFilter, sort: SortField): string[] {
+  function scopeTags (scope: number | 'all', filter: ListingFilter, sort: SortField, hasText: boolean): string[] {
     const tags = [CatalogTags.scope(scope, 'base')]
     if (filter.inStock !== undefined) tags.push(CatalogTags.scope(scope, 'stock'))
-    if (sort === 'rating') tags.push(CatalogTags.scope(scope, 'rating'))
+    // Reviews move a product's search rank as well as its rating.
+    if (sort === 'rating' || (hasText && sort === 'relevance')) tags.push(CatalogTags.scope(scope, 'rating'))
     return tags
   }
 
@@ -95,9 +108,9 @@ export function createListing (deps: ListingDeps) {
     if (query.min_price !== undefined && query.max_price !== undefined && query.min_price > query.max_price) {
       throw new CatalogErrors.INVALID_PRICE_RANGE(String(query.min_price), String(query.max_price))
     }
+    const facets = parseFacetNames(query.facets)
     const categoryId = pathCategoryId ?? query.category_id
     const filter: ListingFilter = {
-      q,
       categoryIds: await subtreeOf(categoryId, pathCategoryId !== undefined),
       minPrice: moneyFilter(query.min_price),
       maxPrice: moneyFilter(query.max_price),
@@ -105,51 +118,62 @@ export function createListing (deps: ListingDeps) {
       featured: query.is_featured,
       inStock: query.in_stock
     }
-    const normalized = { q, c: categoryId, min: filter.minPrice, max: filter.maxPrice, b: filter.brand, f: filter.featured, s: filter.inStock, sort, order, ps: pageSize }
+    const normalized = {
+      q, c: categoryId, min: filter.minPrice, max: filter.maxPrice, b: filter.brand, f: filter.featured, s: filter.inStock, sort, order, ps: pageSize,
+      ...(facets.length > 0 && { fa: facets.join(',') })
+    }
     const fingerprint = CatalogKeys.listing(normalized).slice(0, 16)
     const request: ListingRequest = { filter, sort, order, pageSize, offset: 0 }
-    const page = position(request, query, fingerprint)
+    const page = position(request, query, fingerprint, q !== undefined)
     const type: CacheType = q ? 'product_search' : pathCategoryId !== undefined ? 'category_products' : 'product_list'
     return {
       type,
       key: CatalogKeys.listing({ ...normalized, p: page, cur: query.cursor ?? null }),
-      tags: scopeTags(categoryId ?? 'all', filter, sort),
+      tags: scopeTags(categoryId ?? 'all', filter, sort, q !== undefined),
       request,
       fingerprint,
       page,
-      q
+      q,
+      facets
     }
   }
 
-  /** The words of `q` the vocabulary does not know, replaced by their closest known word; undefined when nothing changes. */
-  async function correct (q: string): Promise<string | undefined> {
-    const tokens = q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
-    const candidates = tokens.filter((t) => t.length >= MIN_CORRECTABLE_LENGTH && /^\p{L}/u.test(t))
-    if (candidates.length === 0) return undefined
-    const fixes = new Map((await deps.words.suggest(candidates))
-      .filter((s) => !s.known && s.suggestion !== null).map((s) => [s.word, s.suggestion!]))
-    return fixes.size === 0 ? undefined : tokens.map((t) => fixes.get(t) ?? t).join(' ')
+  /** Whether any product matches these words and the request's filters (a GIN lookup). */
+  async function anyMatch (request: ListingRequest, text: TextQuery): Promise<boolean> {
+    const [row] = await timedSql('catalog.search_any', deps.readSql<{ found: boolean }[]>`
+      SELECT EXISTS (
+        SELECT 1 FROM products p
+        WHERE p.is_active AND p.search_vector @@ ${tsqueryOf(text.words)}::tsquery ${filters(deps.readSql, request.filter)}
+      ) AS found`)
+    return row.found
   }
 
   /**
-   * Whole words first; when they match nothing on the first page, the last
-   * word as a prefix (as-you-type), then a spelling correction.
+   * The page for the analyzed words. When all of them together match
+   * nothing, the least informative word is dropped (the most common one),
+   * again and again while more than one is left: a shopper's extra word that
+   * no product has, or one too many, no longer empties the answer.
    */
-  async function fetchWithFallbacks (p: Plan): Promise<{ page: ListingPage, request: ListingRequest, corrected?: string }> {
-    const page = await fetchListingPage(deps.readSql, p.request)
-    const firstPage = p.request.offset === 0 && p.request.after === undefined
-    const q = p.request.filter.q
-    if (page.rows.length > 0 || !firstPage || q === undefined) return { page, request: p.request }
-    if (canMatchPrefix(q)) {
-      const prefixed = { ...p.request, filter: { ...p.request.filter, prefix: true } }
-      const byPrefix = await fetchListingPage(deps.readSql, prefixed)
-      if (byPrefix.rows.length > 0) return { page: byPrefix, request: prefixed }
+  async function fetchText (request: ListingRequest, text: TextQuery): Promise<{ page: ListingPage, request: ListingRequest }> {
+    const firstPage = request.offset === 0 && request.after === undefined
+    let current = { ...request, filter: { ...request.filter, text } }
+    let page = await fetchListingPage(deps.readSql, current, deps.textIndex())
+    if (page.rows.length > 0 || text.words.length < 2) return { page, request: current }
+    // An empty later page is the end of the matches unless the words match nothing at all.
+    if (!firstPage && await anyMatch(current, text)) return { page, request: current }
+    let words = text.words
+    const dropped = [...text.dropped]
+    while (words.length > 1) {
+      const i = leastInformative(words)
+      dropped.push(words[i].typed)
+      words = words.filter((_, j) => j !== i)
+      const reduced: TextQuery = { ...text, words, dropped: [...dropped] }
+      if (words.length > 1 && !await anyMatch(current, reduced)) continue
+      current = { ...request, filter: { ...request.filter, text: reduced } }
+      page = await fetchListingPage(deps.readSql, current, deps.textIndex())
+      break
     }
-    const corrected = await correct(q)
-    if (corrected === undefined) return { page, request: p.request }
-    const request = { ...p.request, filter: { ...p.request.filter, q: corrected } }
-    const retry = await fetchListingPage(deps.readSql, request)
-    return retry.rows.length > 0 ? { page: retry, request, corrected } : { page, request: p.request }
+    return { page, request: current }
   }
 
   async function totalOf (request: ListingRequest, page: ListingPage): Promise<{ count: number, exact: boolean }> {
@@ -158,21 +182,34 @@ export function createListing (deps: ListingDeps) {
     return countListing(deps.readSql, request.filter)
   }
 
+  /** The search part of the answer: which words were used, which were dropped, what was corrected. */
+  function searchFields (text: TextQuery | undefined): Record<string, unknown> {
+    if (text === undefined) return {}
+    return {
+      matching: text.dropped.length > 0 ? 'partial' : 'all',
+      dropped: text.dropped,
+      ...(text.corrected !== undefined && { corrected_query: text.words.map((w) => w.text).join(' ') })
+    }
+  }
+
   async function load (p: Plan): Promise<CacheLoadResult> {
-    // A relevance search counts while it ranks; any other listing stops after the page,
-    // so its (capped) count runs alongside unless a fallback may change the query.
-    const ranked = p.request.filter.q !== undefined && p.request.sort === 'relevance'
-    const [{ page, request, corrected }, listCount] = await Promise.all([
-      fetchWithFallbacks(p),
-      ranked || p.request.filter.q !== undefined ? undefined : countListing(deps.readSql, p.request.filter)
+    const text = p.q === undefined ? undefined : await analyzer.analyze(p.q)
+    const ranked = text !== undefined && p.request.sort === 'relevance'
+    // A relevance search knows its total when it saw every match; any other listing stops after
+    // the page, so its (capped) count runs alongside unless dropping words may change the query.
+    const [{ page, request }, listCount] = await Promise.all([
+      text === undefined ? fetchListingPage(deps.readSql, p.request, deps.textIndex()).then((page) => ({ page, request: p.request })) : fetchText(p.request, text),
+      ranked || text !== undefined ? undefined : countListing(deps.readSql, p.request.filter)
     ])
-    const total = listCount ?? await totalOf(request, page)
+    const [total, facets] = await Promise.all([
+      listCount ?? totalOf(request, page),
+      p.facets.length > 0 ? fetchFacets(deps.readSql, request.filter, p.facets, deps.textIndex(), await deps.categoryIndex()) : undefined
+    ])
     const rows = page.rows.slice(0, request.pageSize)
     const last = rows[rows.length - 1]
-    const key: SortKeyValue[] = sortKeyLength(request) === 2 ? [last?.k1, last?.k2 as SortKeyValue] : [last?.k1]
-    const effectiveQ = request.filter.q !== p.q ? request.filter.q : undefined
+    const key: SortKeyValue[] = sortKeyLength(request.sort, request.filter.text !== undefined) === 2 ? [last?.k1, last?.k2 as SortKeyValue] : [last?.k1]
     const nextCursor = page.rows.length > request.pageSize
-      ? encodeCursor(p.fingerprint, { page: p.page + 1, key, id: last.id, q: effectiveQ, prefix: request.filter.prefix })
+      ? encodeCursor(p.fingerprint, { page: p.page + 1, key, id: last.id })
       : null
     const body = JSON.stringify({
       products: rows.map(toSummary),
@@ -184,9 +221,11 @@ export function createListing (deps: ListingDeps) {
         total_pages: Math.ceil(total.count / request.pageSize),
         next_cursor: nextCursor
       },
-      ...(corrected !== undefined && { corrected_query: corrected })
+      ...searchFields(request.filter.text),
+      ...(facets !== undefined && { facets })
     })
-    return { body, tags: rows.map((r) => CatalogTags.listed(r.id)), ttlS: rows.length === 0 ? EMPTY_RESULT_TTL_S : undefined }
+    const emptyTtl = deps.words.ready() ? EMPTY_RESULT_TTL_S : EMPTY_BEFORE_VOCABULARY_TTL_S
+    return { body, tags: rows.map((r) => CatalogTags.listed(r.id)), ttlS: rows.length === 0 ? emptyTtl : undefined }
   }
 
   /** A list, search or category page as cached bytes. */

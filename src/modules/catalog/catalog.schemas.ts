@@ -68,16 +68,40 @@ export const ProductDetailSchema = Type.Object({
 export const PaginationSchema = Type.Object({
   page: Type.Integer(),
   page_size: Type.Integer(),
-  total_count: Type.Integer({ description: 'Exact when total_count_exact, else a lower bound (counting stops at 10,000 matches)' }),
+  total_count: Type.Integer({
+    description: 'Exact when total_count_exact. Otherwise a lower bound (counting stops at 10,000 matches, 1,000 for a text ' +
+      'search), or for a one-word search without filters the number of products holding the word when the search vocabulary was last built'
+  }),
   total_count_exact: Type.Boolean(),
   total_pages: Type.Integer(),
   next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Opaque; pass as `cursor` for the next page (stable under inserts)' })
 })
 
+const FacetsSchema = Type.Object({
+  exact: Type.Boolean({ description: 'False when the listing has more matches than the sample: the counts cover the best ranked ones' }),
+  sample_size: Type.Integer({ description: 'Matches counted (at most 1,000, the best ranked)' }),
+  brand: Type.Optional(Type.Array(Type.Object({ value: Type.String(), count: Type.Integer() }), { description: 'Up to 20 brands, most matches first' })),
+  category: Type.Optional(Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), slug: Type.String(), count: Type.Integer() }), {
+    description: 'Up to 20 categories (the products\' own, not their ancestors), most matches first'
+  })),
+  price: Type.Optional(Type.Array(Type.Object({
+    min: Type.Number(),
+    max: Type.Union([Type.Number(), Type.Null()], { description: 'Exclusive; null for the open top bucket' }),
+    count: Type.Integer()
+  }), { description: 'Effective price buckets with at least one match (edges 0, 25, 50, 100, 250, 500, 1000, 2500)' }))
+})
+
 export const ProductListSchema = Type.Object({
   products: Type.Array(ProductSummarySchema),
   pagination: PaginationSchema,
-  corrected_query: Type.Optional(Type.String({ description: 'Set when no product matched `q` and a spelling correction did' }))
+  matching: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('partial')], {
+    description: 'With a text query: `all` when every word was used, `partial` when some were dropped (see `dropped`)'
+  })),
+  dropped: Type.Optional(Type.Array(Type.String(), {
+    description: 'Words of `q` left out: unknown to the catalog (and not correctable), or dropped, most common first, because all the words together matched nothing'
+  })),
+  corrected_query: Type.Optional(Type.String({ description: 'The words searched when a spelling correction replaced some of `q`' })),
+  facets: Type.Optional(FacetsSchema)
 })
 
 export const SORT_FIELDS = ['relevance', 'price', 'created_at', 'name', 'rating'] as const
@@ -96,7 +120,11 @@ const ListFilterProperties = {
   sort_order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'Default asc, desc for relevance, created_at and rating' })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_OFFSET_ROWS })),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 600, pattern: '^[A-Za-z0-9_-]+$' }))
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 600, pattern: '^[A-Za-z0-9_-]+$' })),
+  facets: Type.Optional(Type.String({
+    pattern: '^(brand|category|price)(,(brand|category|price))*$',
+    description: 'Comma-separated: counts per brand, category and price bucket over the matches (the best ranked 1,000 at most)'
+  }))
 }
 
 /** GET /products, GET /products/search (querystring) and POST /products/search (body). */

@@ -5,24 +5,22 @@ import { CatalogErrors } from './catalog.errors.js'
 import type { SortKeyValue } from './catalog.cursor.js'
 import type { SortField } from './catalog.schemas.js'
 import { SUMMARY_COLUMNS, type SummaryRow } from './catalog.repository.js'
+import { tsqueryOf, type TextQuery } from './catalog.query.js'
 
 /** Counting stops here: past it the response says `total_count_exact: false`. */
 export const COUNT_CAP = 10_000
-/**
- * A relevance search ranks at most this many matches (see fetchRanked), and a
- * text search sorted otherwise counts at most this many. Every text match is a
- * heap visit and a tsvector read (about 5-10 µs each), so a word in 5,000
- * names cost 30-80 ms per search at 5,000 and costs a fifth of that here.
- */
-export const RANK_CAP = 1000
+/** A text search counts at most this many matches (each counted match is a heap visit). */
+export const TEXT_COUNT_CAP = 1000
 
 type Fragment = postgres.Fragment
 
+/** How the database can serve text matches in rank order. */
+export type TextIndex = 'rum' | 'gin'
+
 /** Filters of a listing, normalized (money as decimal strings, brand lowercased, category expanded to its subtree). */
 export interface ListingFilter {
-  q?: string
-  /** Match the last word of `q` as a prefix. */
-  prefix?: boolean
+  /** The analyzed text query (words to match, dropped words, corrections). */
+  text?: TextQuery
   categoryIds?: number[]
   minPrice?: string
   maxPrice?: string
@@ -45,19 +43,19 @@ export interface ListingRequest {
 export interface ListingPage {
   /** Up to pageSize + 1 rows: the extra row only tells that there is a next page. */
   rows: (SummaryRow & { k1: SortKeyValue, k2: SortKeyValue | null })[]
-  /** The match count, when the page query computed it (relevance search). */
+  /** The match count, when the page query knows it (a relevance search that saw every match). */
   total?: { count: number, exact: boolean }
 }
 
 /**
  * How a sort maps to SQL: the key columns (read as text so a cursor
  * round-trips numerics and microsecond timestamps exactly), their casts for
- * the keyset comparison, and the direction. `exact` (name equals the query)
- * and `rank` exist only in the full-text match set.
+ * the keyset comparison, and the direction. A relevance search has its own
+ * keys (tier, search_rank): see fetchRelevance.
  */
 interface SortSpec { keys: [string, string | null], casts: [string, string | null], desc: boolean }
 
-function sortSpec (req: ListingRequest): SortSpec {
+function sortSpec (req: Pick<ListingRequest, 'sort' | 'order'>, hasText: boolean): SortSpec {
   const desc = req.order === 'desc'
   switch (req.sort) {
     case 'price': return { keys: ['effective_price', null], casts: ['numeric', null], desc }
@@ -65,70 +63,45 @@ function sortSpec (req: ListingRequest): SortSpec {
     case 'rating': return { keys: ['rating_avg', null], casts: ['numeric', null], desc }
     case 'created_at': return { keys: ['created_at', null], casts: ['timestamptz', null], desc }
     case 'relevance':
-      // Exact name matches first, then rank; without a query, newest first.
-      return req.filter.q
-        ? { keys: ['exact', 'rank'], casts: ['boolean', 'real'], desc: true }
+      // Tier (exact name, name or brand, descriptions), then search_rank; without a query, newest first.
+      return hasText
+        ? { keys: ['tier', 'search_rank'], casts: ['int', 'float8'], desc: true }
         : { keys: ['created_at', null], casts: ['timestamptz', null], desc: true }
   }
 }
 
 /** Number of sort key values a cursor of this request carries. */
-export function sortKeyLength (req: Pick<ListingRequest, 'sort' | 'filter'>): number {
-  return req.sort === 'relevance' && req.filter.q ? 2 : 1
+export function sortKeyLength (sort: SortField, hasText: boolean): number {
+  return sort === 'relevance' && hasText ? 2 : 1
 }
 
 const KEY_FORMATS: Record<string, RegExp> = {
   numeric: /^-?\d{1,12}(\.\d{1,4})?$/,
-  real: /^-?(\d+(\.\d+)?(e[+-]?\d+)?|NaN|Infinity)$/i,
+  int: /^[0-2]$/,
+  float8: /^\d{1,16}$/,
   timestamptz: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/,
   text: /^[\s\S]*$/
 }
 
 /** Checks that the cursor's key values fit the sort's column types (a malformed value must be a 400, not a SQL error). */
-export function checkCursorKey (req: ListingRequest, key: SortKeyValue[]): void {
-  const spec = sortSpec(req)
+export function checkCursorKey (sort: SortField, hasText: boolean, key: SortKeyValue[]): void {
+  // Direction does not change the key types.
+  const spec = sortSpec({ sort, order: 'desc' }, hasText)
   spec.casts.forEach((cast, i) => {
     if (cast === null) return
     const v = key[i]
-    const ok = cast === 'boolean' ? typeof v === 'boolean' : typeof v === 'string' && KEY_FORMATS[cast].test(v)
-    if (!ok) throw new CatalogErrors.INVALID_CURSOR('bad sort key')
+    if (typeof v !== 'string' || !KEY_FORMATS[cast].test(v)) throw new CatalogErrors.INVALID_CURSOR('bad sort key')
   })
 }
 
-const WEB_SYNTAX = /["]|(^|\s)-\S|\sor\s/i
-const MIN_PREFIX_LENGTH = 3
-
-function tokens (q: string): string[] {
-  return q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+/** The text query as a plain filter (listings sorted by something other than relevance, counts, facets). */
+export function textMatch (sql: Sql, f: ListingFilter): Fragment {
+  if (f.text === undefined) return sql``
+  // Every word was dropped or is a stop word: nothing to match (an empty tsquery matches nothing, with a notice).
+  return f.text.words.length === 0 ? sql`AND false` : sql`AND p.search_vector @@ ${tsqueryOf(f.text.words)}::tsquery`
 }
 
-/** True when `q` is plain words whose last one is long enough to try as a prefix. */
-export function canMatchPrefix (q: string): boolean {
-  const words = tokens(q)
-  return !WEB_SYNTAX.test(q) && words.length > 0 && words[words.length - 1].length >= MIN_PREFIX_LENGTH
-}
-
-/**
- * The text search query. Plain words become `w1 & w2 & w3`, or with
- * `prefix` `w1 & w2 & w3:*` (as-you-type: tried only when the whole words
- * match nothing, since a prefix scan is wider and slower); anything with
- * web-search syntax (quotes, `or`, `-word`) goes to websearch_to_tsquery
- * unchanged. Tokens are letters and digits only, so the to_tsquery text is
- * always valid syntax.
- */
-export function tsQuery (sql: Sql, q: string, prefix = false): Fragment {
-  const words = tokens(q)
-  if (WEB_SYNTAX.test(q) || words.length === 0) return sql`websearch_to_tsquery('english', ${q})`
-  if (prefix && words[words.length - 1].length >= MIN_PREFIX_LENGTH) words[words.length - 1] += ':*'
-  return sql`to_tsquery('english', ${words.join(' & ')})`
-}
-
-/** The text query as a plain filter (listings sorted by something other than relevance). */
-function textMatch (sql: Sql, f: ListingFilter): Fragment {
-  return f.q === undefined ? sql`` : sql`AND p.search_vector @@ ${tsQuery(sql, f.q, f.prefix)}`
-}
-
-function filters (sql: Sql, f: ListingFilter): Fragment {
+export function filters (sql: Sql, f: ListingFilter): Fragment {
   return sql`
     ${f.categoryIds ? sql`AND p.category_id = ANY(${f.categoryIds}::int[])` : sql``}
     ${f.minPrice !== undefined ? sql`AND p.effective_price >= ${f.minPrice}::numeric` : sql``}
@@ -138,75 +111,197 @@ function filters (sql: Sql, f: ListingFilter): Fragment {
     ${f.inStock === true ? sql`AND p.stock_quantity > 0` : f.inStock === false ? sql`AND p.stock_quantity = 0` : sql``}`
 }
 
-/** `rel` is the alias the sort columns are read from: `p` (products) or `m` (the match set). */
-function keyset (sql: Sql, spec: SortSpec, after: ListingRequest['after'], rel: 'p' | 'm'): Fragment {
+/** True when the listing narrows the catalog beyond its text. */
+export function hasFilters (f: ListingFilter): boolean {
+  return f.categoryIds !== undefined || f.minPrice !== undefined || f.maxPrice !== undefined ||
+    f.brand !== undefined || f.featured !== undefined || f.inStock !== undefined
+}
+
+function keyset (sql: Sql, spec: SortSpec, after: ListingRequest['after']): Fragment {
   if (!after) return sql``
   const op = spec.desc ? sql`<` : sql`>`
-  const [k1, k2] = spec.keys.map((k) => k === null ? null : `${rel}.${k}`)
+  const k1 = `p.${spec.keys[0]}`
   const v1 = sql`${after.key[0]}::${sql.unsafe(spec.casts[0])}`
-  if (k2 === null) {
-    // The redundant bound on the first key lets a single-column index serve the scan.
-    const bound = spec.desc ? sql`<=` : sql`>=`
-    return sql`AND ${sql.unsafe(k1!)} ${bound} ${v1} AND (${sql.unsafe(k1!)}, ${sql.unsafe(rel)}.id) ${op} (${v1}, ${after.id}::int)`
-  }
-  const v2 = sql`${after.key[1]}::${sql.unsafe(spec.casts[1]!)}`
-  return sql`AND (${sql.unsafe(k1!)}, ${sql.unsafe(k2)}, ${sql.unsafe(rel)}.id) ${op} (${v1}, ${v2}, ${after.id}::int)`
+  // The redundant bound on the first key lets a single-column index serve the scan.
+  const bound = spec.desc ? sql`<=` : sql`>=`
+  return sql`AND ${sql.unsafe(k1)} ${bound} ${v1} AND (${sql.unsafe(k1)}, p.id) ${op} (${v1}, ${after.id}::int)`
 }
 
-function orderBy (sql: Sql, spec: SortSpec, rel: 'p' | 'm'): Fragment {
+function orderBy (sql: Sql, spec: SortSpec): Fragment {
   const dir = spec.desc ? 'DESC' : 'ASC'
-  const cols = [spec.keys[0], spec.keys[1], 'id'].filter((c): c is string => c !== null)
-  return sql.unsafe(cols.map((c) => `${rel}.${c} ${dir}`).join(', '))
+  return sql.unsafe(`p.${spec.keys[0]} ${dir}, p.id ${dir}`)
 }
 
-function keyColumns (sql: Sql, spec: SortSpec, rel: 'p' | 'm'): Fragment {
-  const text = (col: string | null) => col === null ? 'NULL' : col === 'exact' ? `${rel}.exact` : `${rel}.${col}::text`
-  return sql.unsafe(`${text(spec.keys[0])} AS k1, ${text(spec.keys[1])} AS k2`)
+function keyColumns (sql: Sql, spec: SortSpec): Fragment {
+  return sql.unsafe(`p.${spec.keys[0]}::text AS k1, NULL AS k2`)
 }
 
 /**
- * One page of a listing. A relevance search ranks its matches in a CTE that
- * also yields the total; every other listing (text match as a filter, or
- * none) reads in index order and stops after the page, and is counted
- * separately (countListing).
+ * One page of a listing. A relevance search walks its tiers (fetchRelevance);
+ * every other listing (text match as a filter, or none) reads in index order
+ * and stops after the page, and is counted separately (countListing).
  */
-export async function fetchListingPage (sql: Sql, req: ListingRequest): Promise<ListingPage> {
-  const spec = sortSpec(req)
-  if (req.filter.q !== undefined && req.sort === 'relevance') return fetchRanked(sql, req, spec, req.filter.q)
+export async function fetchListingPage (sql: Sql, req: ListingRequest, index: TextIndex): Promise<ListingPage> {
+  const spec = sortSpec(req, req.filter.text !== undefined)
+  if (req.filter.text !== undefined && req.sort === 'relevance') return fetchRelevance(sql, req, req.filter.text, index)
   if (req.filter.categoryIds !== undefined) return { rows: await fetchCategoryPage(sql, req, spec) }
-  const rows = await timedSql(req.filter.q === undefined ? 'catalog.list' : 'catalog.search_sorted', sql<ListingPage['rows']>`
-    SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'p')}
+  const rows = await timedSql(req.filter.text === undefined ? 'catalog.list' : 'catalog.search_sorted', sql<ListingPage['rows']>`
+    SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec)}
     FROM products p JOIN categories c ON c.id = p.category_id
-    WHERE p.is_active ${textMatch(sql, req.filter)} ${filters(sql, req.filter)} ${keyset(sql, spec, req.after, 'p')}
-    ORDER BY ${orderBy(sql, spec, 'p')}
+    WHERE p.is_active ${textMatch(sql, req.filter)} ${filters(sql, req.filter)} ${keyset(sql, spec, req.after)}
+    ORDER BY ${orderBy(sql, spec)}
     LIMIT ${req.pageSize + 1} OFFSET ${req.offset}`)
   return { rows }
 }
 
 /**
- * Relevance: exact name matches first, then ts_rank_cd. Ranking touches
- * every match, so at most RANK_CAP matches are ranked: a query matching more
- * (a colour, a big brand) ranks the first RANK_CAP in table order and
- * reports a lower-bound total, which keeps its cost flat as the catalog
- * grows. The page is cut before the join that reads the row data.
+ * Relevance tiers, best first: the name equals the query; every word is in
+ * the name or brand; the words are found only with the descriptions. Within
+ * a tier, search_rank (popularity, then id) decides. Every match of the
+ * query is in exactly one tier, so the order is total over all matches.
  */
-async function fetchRanked (sql: Sql, req: ListingRequest, spec: SortSpec, q: string): Promise<ListingPage> {
-  const rows = await timedSql('catalog.search', sql<(ListingPage['rows'][number] & { total: string })[]>`
+type Tier = 2 | 1 | 0
+const TIERS: Tier[] = [2, 1, 0]
+
+/** A position in relevance order. */
+interface RankedId { id: number, tier: Tier, rank: string }
+
+/**
+ * Costs per row measured on this project's machines (docs/SEARCH.md): a step
+ * of a scan in search_rank order that reads the row (heap visit and text
+ * check), and one match taken from a text index and ordered (RUM keeps the
+ * rank in the index; GIN needs a heap visit and a sort).
+ */
+const SCAN_ROW_US = 2
+const INDEX_MATCH_US: Record<TextIndex, number> = { rum: 0.3, gin: 4 }
+/** Filters other than the text make a scan read this many times more rows (a guess: their selectivity is unknown here). */
+const FILTERED_SCAN_FACTOR = 5
+/** A scan in rank order reads at most this many rows more than it expects before giving the tier to the text index. */
+const SCAN_SLACK_ROWS = 2000
+
+/**
+ * Chooses, per tier, between reading the catalog in rank order and keeping
+ * the rows that match (cost grows with catalog size / matches: cheap for
+ * broad words) and taking every match from the text index in rank order
+ * (cost grows with the matches: cheap for rare words). A scan is bounded:
+ * when it reads its budget without filling the page, the text index serves
+ * the tier instead, so a misestimate costs a bounded detour, never a walk
+ * through the whole catalog.
+ */
+function scanBudget (matches: number, need: number, catalogSize: number, filtered: boolean, index: TextIndex): number | undefined {
+  if (matches <= 0) return undefined
+  const expectedRows = need * Math.max(catalogSize, matches) / matches * (filtered ? FILTERED_SCAN_FACTOR : 1)
+  if (expectedRows * SCAN_ROW_US >= matches * INDEX_MATCH_US[index]) return undefined
+  return Math.ceil(expectedRows * 2 + SCAN_SLACK_ROWS)
+}
+
+/** Estimated matches of the tier: the rarest word bounds the intersection. */
+function tierMatches (text: TextQuery, tier: Tier): number {
+  if (text.words.length === 0) return 0
+  const ndoc = Math.min(...text.words.map((w) => w.ndoc))
+  const ntitle = Math.min(...text.words.map((w) => w.ntitle))
+  return tier === 1 ? ntitle : Math.max(ndoc - ntitle, 0)
+}
+
+interface TierQuery {
+  tier: Tier
+  tsquery: string
+  exact: string
+  filter: ListingFilter
+  need: number
+  /** Start after this rank (cursor within the tier). */
+  before?: string
+}
+
+/** The condition that puts a product in the tier. */
+function tierMatch (sql: Sql, t: TierQuery): Fragment {
+  switch (t.tier) {
+    case 2: return sql`lower(p.name) = ${t.exact}`
+    case 1: return sql`p.title_vector @@ ${t.tsquery}::tsquery AND lower(p.name) <> ${t.exact}`
+    case 0: return sql`p.search_vector @@ ${t.tsquery}::tsquery AND NOT p.title_vector @@ ${t.tsquery}::tsquery AND lower(p.name) <> ${t.exact}`
+  }
+}
+
+const rankBound = (sql: Sql, before: string | undefined): Fragment => before === undefined ? sql`` : sql`AND p.search_rank < ${before}::float8`
+
+/** The tier's matches in rank order, read from the catalog in that order (at most `budget` rows read). */
+function scanTier (sql: Sql, t: TierQuery, budget: number): Promise<RankedId[]> {
+  return timedSql('catalog.search_scan', sql<RankedId[]>`
+    SELECT p.id, ${t.tier}::int AS tier, p.search_rank::bigint::text AS rank
+    FROM (
+      SELECT * FROM products p WHERE p.is_active ${rankBound(sql, t.before)}
+      ORDER BY p.search_rank DESC LIMIT ${budget}
+    ) p
+    WHERE ${tierMatch(sql, t)} ${filters(sql, t.filter)}
+    LIMIT ${t.need}`)
+}
+
+/** The tier's matches in rank order, taken from the text index (RUM: already ordered; GIN: every match, then sorted). */
+function indexTier (sql: Sql, t: TierQuery, index: TextIndex): Promise<RankedId[]> {
+  const where = sql`p.is_active AND ${tierMatch(sql, t)} ${filters(sql, t.filter)} ${rankBound(sql, t.before)}`
+  if (t.tier === 2) {
+    return timedSql('catalog.search_exact', sql<RankedId[]>`
+      SELECT p.id, 2 AS tier, p.search_rank::bigint::text AS rank FROM products p WHERE ${where}
+      ORDER BY p.search_rank DESC LIMIT ${t.need}`)
+  }
+  if (index === 'rum') {
+    // `<=|` is RUM's distance to a bound above every rank: ascending distance is descending rank.
+    return timedSql('catalog.search_rum', sql<RankedId[]>`
+      SELECT p.id, ${t.tier}::int AS tier, p.search_rank::bigint::text AS rank FROM products p WHERE ${where}
+      ORDER BY p.search_rank <=| '1e15'::float8 LIMIT ${t.need}`)
+  }
+  // Materialized so that the planner reads every match through the GIN index rather than scanning in rank order.
+  return timedSql('catalog.search_gin', sql<RankedId[]>`
     WITH m AS MATERIALIZED (
-      SELECT p.id, lower(p.name) = ${q.toLowerCase()} AS exact, ts_rank_cd(p.search_vector, t.query) AS rank
-      FROM products p, (SELECT ${tsQuery(sql, q, req.filter.prefix)} AS query) t
-      WHERE p.is_active AND p.search_vector @@ t.query ${filters(sql, req.filter)}
-      LIMIT ${RANK_CAP + 1}
-    ), top AS (
-      SELECT * FROM m WHERE true ${keyset(sql, spec, req.after, 'm')}
-      ORDER BY ${orderBy(sql, spec, 'm')} LIMIT ${req.pageSize + 1} OFFSET ${req.offset}
+      SELECT p.id, p.search_rank FROM products p WHERE p.search_vector @@ ${t.tsquery}::tsquery AND ${where}
     )
-    SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'm')}, (SELECT count(*) FROM m) AS total
-    FROM top m JOIN products p ON p.id = m.id JOIN categories c ON c.id = p.category_id
-    ORDER BY ${orderBy(sql, spec, 'm')}`)
-  if (rows.length === 0) return { rows }
-  const total = Number(rows[0].total)
-  return { rows, total: total > RANK_CAP ? { count: RANK_CAP, exact: false } : { count: total, exact: true } }
+    SELECT m.id, ${t.tier}::int AS tier, m.search_rank::bigint::text AS rank FROM m ORDER BY m.search_rank DESC LIMIT ${t.need}`)
+}
+
+async function tierRows (sql: Sql, t: TierQuery, text: TextQuery, index: TextIndex): Promise<RankedId[]> {
+  const budget = t.tier === 2 ? undefined : scanBudget(tierMatches(text, t.tier), t.need, text.catalogSize, hasFilters(t.filter), index)
+  if (budget !== undefined) {
+    const scanned = await scanTier(sql, t, budget)
+    if (scanned.length === t.need) return scanned
+  }
+  return indexTier(sql, t, index)
+}
+
+/**
+ * Relevance: the tiers in order, each read until the page is full, so a
+ * broad word stops after the page (ranked over every match, since within a
+ * tier rows come in rank order) and a rare word reads its few matches. The
+ * total is exact when every tier ran out before the page filled.
+ */
+async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, index: TextIndex): Promise<ListingPage> {
+  const need = req.offset + req.pageSize + 1
+  const after = req.after ? { tier: Number(req.after.key[0]) as Tier, rank: String(req.after.key[1]) } : undefined
+  const base = { tsquery: tsqueryOf(text.words), exact: text.q.toLowerCase(), filter: req.filter }
+  const found: RankedId[] = []
+  for (const tier of TIERS) {
+    if (found.length >= need) break
+    if (after && tier > after.tier) continue
+    if (tier < 2 && text.words.length === 0) break
+    const before = after && tier === after.tier ? after.rank : undefined
+    found.push(...await tierRows(sql, { ...base, tier, need: need - found.length, before }, text, index))
+  }
+  const ids = found.slice(req.offset)
+  const rows = ids.length === 0 ? [] : await fetchSummaries(sql, ids)
+  const total = found.length < need && after === undefined ? { count: found.length, exact: true } : undefined
+  return { rows, total }
+}
+
+/** Summary rows of these ranked ids, in their order, with their relevance keys. */
+async function fetchSummaries (sql: Sql, ids: RankedId[]): Promise<ListingPage['rows']> {
+  const rows = await timedSql('catalog.search_rows', sql<(SummaryRow & { k1: SortKeyValue, k2: SortKeyValue | null })[]>`
+    SELECT ${SUMMARY_COLUMNS(sql)}, NULL AS k1, NULL AS k2
+    FROM products p JOIN categories c ON c.id = p.category_id
+    WHERE p.id = ANY(${ids.map((r) => r.id)}::int[])`)
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  return ids.flatMap((r) => {
+    const row = byId.get(r.id)
+    return row ? [{ ...row, k1: String(r.tier), k2: r.rank }] : []
+  })
 }
 
 /**
@@ -220,25 +315,31 @@ async function fetchCategoryPage (sql: Sql, req: ListingRequest, spec: SortSpec)
   const limit = req.pageSize + 1
   const perCategory = { ...req.filter, categoryIds: undefined }
   return timedSql('catalog.list_category', sql<ListingPage['rows']>`
-    SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec, 'p')}
+    SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec)}
     FROM unnest(${req.filter.categoryIds!}::int[]) AS cid(id)
     CROSS JOIN LATERAL (
       SELECT p.* FROM products p
-      WHERE p.category_id = cid.id AND p.is_active ${textMatch(sql, perCategory)} ${filters(sql, perCategory)} ${keyset(sql, spec, req.after, 'p')}
-      ORDER BY ${orderBy(sql, spec, 'p')}
+      WHERE p.category_id = cid.id AND p.is_active ${textMatch(sql, perCategory)} ${filters(sql, perCategory)} ${keyset(sql, spec, req.after)}
+      ORDER BY ${orderBy(sql, spec)}
       LIMIT ${req.offset + limit}
     ) p
     JOIN categories c ON c.id = p.category_id
-    ORDER BY ${orderBy(sql, spec, 'p')}
+    ORDER BY ${orderBy(sql, spec)}
     LIMIT ${limit} OFFSET ${req.offset}`)
 }
 
 /**
- * Matches of a listing, counted up to a cap so a broad filter stays cheap:
- * COUNT_CAP, or RANK_CAP when a text query makes every counted match a heap visit.
+ * Matches of a listing. A single word without other filters is estimated
+ * from the term statistics (its document frequency); anything else is
+ * counted up to a cap so a broad filter stays cheap: COUNT_CAP, or
+ * TEXT_COUNT_CAP when a text query makes every counted match a heap visit.
  */
 export async function countListing (sql: Sql, filter: ListingFilter): Promise<{ count: number, exact: boolean }> {
-  const cap = filter.q === undefined ? COUNT_CAP : RANK_CAP
+  const words = filter.text?.words
+  if (words !== undefined && words.length === 1 && !hasFilters(filter) && words[0].ndoc > TEXT_COUNT_CAP) {
+    return { count: words[0].ndoc, exact: false }
+  }
+  const cap = filter.text === undefined ? COUNT_CAP : TEXT_COUNT_CAP
   const [row] = await timedSql('catalog.count', sql<{ n: string }[]>`
     SELECT count(*) AS n FROM (
       SELECT 1 FROM products p WHERE p.is_active ${textMatch(sql, filter)} ${filters(sql, filter)} LIMIT ${cap + 1}

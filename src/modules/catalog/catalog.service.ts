@@ -7,6 +7,7 @@ import { money, toCategoryTree, toDetail } from './catalog.dto.js'
 import { CatalogErrors } from './catalog.errors.js'
 import { CatalogKeys, CatalogTags, type ScopeFamily } from './catalog.keys.js'
 import { createListing } from './catalog.listing.js'
+import { createTextIndexProbe } from './catalog.text-index.js'
 import { createCatalogRepository, POPULAR_WINDOW_DAYS } from './catalog.repository.js'
 import { DEFAULT_POPULAR_LIMIT, MAX_POPULAR_LIMIT, type CreateProductBody, type ListQuery, type UpdateProductBody } from './catalog.schemas.js'
 import { createWordsRefresher } from './catalog.words.js'
@@ -18,6 +19,8 @@ export interface CatalogServiceDeps {
   log: FastifyBaseLogger
   /** Seconds between rebuilds of the spelling vocabulary; 0 turns the periodic rebuild off. */
   wordsRefreshS: number
+  /** `auto`: RUM when its indexes exist, else GIN; `gin` forces the GIN path. */
+  searchTextIndex: 'auto' | 'gin'
 }
 
 /** Products written together, with their categories and slugs before and after the write. */
@@ -43,7 +46,8 @@ export function createCatalogService (deps: CatalogServiceDeps) {
   const repo = createCatalogRepository({ db: deps.db.db, sql: deps.db.sql, readSql: deps.db.readSql })
   const categoryIndex = createCategoryIndexSource(cache, repo)
   const words = createWordsRefresher({ sql: deps.db.sql, readSql: deps.db.readSql, log, intervalS: deps.wordsRefreshS })
-  const listing = createListing({ cache, readSql: deps.db.readSql, categoryIndex, words })
+  const textIndex = createTextIndexProbe({ readSql: deps.db.readSql, log, setting: deps.searchTextIndex })
+  const listing = createListing({ cache, readSql: deps.db.readSql, categoryIndex, words, textIndex: textIndex.current })
 
   /** Tags of every entry showing the product: its detail and the pages listing it. */
   const productTags = (id: number): string[] => [CatalogTags.product(id), CatalogTags.listed(id)]
@@ -240,8 +244,8 @@ export function createCatalogService (deps: CatalogServiceDeps) {
     /** Rebuilds the spelling vocabulary now; false when another instance is already doing it. */
     refreshSearchWords: (): Promise<boolean> => words.refresh(),
 
-    /** Starts the background vocabulary refresh. */
-    start: (): void => words.start(),
+    /** Finds how the database serves text search, then starts the background vocabulary refresh. */
+    start: async (): Promise<void> => { await textIndex.probe(); words.start() },
     stop: (): void => words.stop()
   }
 }

@@ -15,8 +15,10 @@ export const MIN_CORRECTABLE_LENGTH = 3
 export interface WordSuggestion { word: string, known: boolean, suggestion: string | null }
 
 /**
- * The spelling vocabulary: distinct words of active product names and brands
- * (`catalog_search_words`, trigram-indexed), rebuilt by a background job
+ * The search vocabulary: distinct words of active product names and brands
+ * (`catalog_search_words`, trigram-indexed, for spelling correction) and the
+ * document frequency of every lexeme (`catalog_search_terms`, for plan
+ * choice and word dropping), rebuilt by a background job
  * rather than by triggers, so bulk loads and the constant stock updates of
  * orders pay nothing. One instance at a time refreshes (advisory lock); a
  * new product's words become correctable within a refresh interval.
@@ -26,26 +28,18 @@ export function createWordsRefresher (deps: { sql: Sql, readSql: Sql, log: Fasti
   let interval: NodeJS.Timeout | undefined
   let soon: NodeJS.Timeout | undefined
   let stopped = false
+  let built = false
 
   /** Rebuilds the vocabulary; false when another instance holds the refresh lock. */
   async function refresh (): Promise<boolean> {
     return sql.begin(async (tx) => {
       const [lock] = await tx<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${WORDS_REFRESH_LOCK_ID}) AS ok`
-      if (!lock.ok) return false
+      // Another instance is rebuilding it now: the vocabulary exists.
+      if (!lock.ok) { built = true; return false }
       await tx.unsafe(`SET LOCAL statement_timeout = '${REFRESH_STATEMENT_TIMEOUT}'`)
-      // Upsert plus delete instead of truncate-and-fill: readers keep a full vocabulary
-      // throughout, and unchanged words write no new row versions.
-      await timedSql('catalog.refresh_words', tx`
-        WITH fresh AS MATERIALIZED (
-          SELECT word, ndoc FROM ts_stat($q$
-            SELECT to_tsvector('simple', name || ' ' || coalesce(brand, '')) FROM products WHERE is_active
-          $q$)
-          WHERE length(word) BETWEEN ${MIN_CORRECTABLE_LENGTH} AND 64 AND word ~ '^[[:alpha:]][[:alnum:]]*$'
-        ), gone AS (
-          DELETE FROM catalog_search_words w WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.word = w.word)
-        )
-        INSERT INTO catalog_search_words (word, ndoc) SELECT word, ndoc FROM fresh
-        ON CONFLICT (word) DO UPDATE SET ndoc = excluded.ndoc WHERE catalog_search_words.ndoc <> excluded.ndoc`)
+      // Spelling words and term statistics together (migration 0012 defines the function).
+      await timedSql('catalog.refresh_words', tx`SELECT catalog_refresh_search_vocabulary()`)
+      built = true
       return true
     })
   }
@@ -56,6 +50,9 @@ export function createWordsRefresher (deps: { sql: Sql, readSql: Sql, log: Fasti
 
   return {
     refresh,
+
+    /** True once this process has seen the vocabulary rebuilt (by itself or, through the lock, by another instance). */
+    ready: (): boolean => built,
 
     /**
      * For each word: whether the vocabulary knows it, and its closest known
