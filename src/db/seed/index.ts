@@ -89,15 +89,19 @@ export async function seedDatabase (sql: postgres.Sql, options: SeedOptions, pro
     await tx`SELECT pg_advisory_xact_lock(${SEED_LOCK_ID})`
     await assertEmpty(tx)
     const loaded = await loadAll({ tx, options, clock, progress }, passwordHash)
-    progress({ phase: 'finalize', done: 0, total: 3 })
+    progress({ phase: 'finalize', done: 0, total: 4 })
     await advanceSequences(tx)
-    progress({ phase: 'finalize', done: 1, total: 3 })
+    progress({ phase: 'finalize', done: 1, total: 4 })
     await refreshRatings(tx)
-    progress({ phase: 'finalize', done: 2, total: 3 })
+    progress({ phase: 'finalize', done: 2, total: 4 })
+    // The search vocabulary (spelling words, term statistics) of the new catalog, so the
+    // first searches need not wait for the app's background rebuild.
+    await tx`SELECT catalog_refresh_search_vocabulary()`
+    progress({ phase: 'finalize', done: 3, total: 4 })
     return loaded
   })
   await vacuumAnalyze(sql)
-  progress({ phase: 'finalize', done: 3, total: 3 })
+  progress({ phase: 'finalize', done: 4, total: 4 })
   return { ...counts, seed: options.seed, durationMs: performance.now() - started }
 }
 
