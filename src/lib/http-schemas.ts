@@ -76,3 +76,41 @@ export async function rejectNonFiniteNumbers (request: FastifyRequest): Promise<
   const field = nonFiniteField(request.params, 'params', 1) ?? nonFiniteField(request.query, 'querystring', 1) ?? nonFiniteField(request.body, 'body', 4)
   if (field) throw withDetails(new AppErrors.VALIDATION(`${field}: must be a finite number`), [{ field, message: 'must be a finite number' }])
 }
+
+// Deeper than any body the routes accept (their schemas nest a few levels): past it, nothing is scanned.
+const TEXT_SCAN_DEPTH = 32
+const INVALID_TEXT_MESSAGE = 'must not contain NUL (U+0000) or unpaired UTF-16 surrogates'
+
+// With the `u` flag a paired surrogate is one code point, so \p{Cs} matches unpaired ones only.
+const LONE_SURROGATE = /\p{Cs}/u
+
+/** True for text PostgreSQL cannot store (NUL) or that is not Unicode (a lone surrogate, e.g. JSON "\ud800"). */
+export function isInvalidText (s: string): boolean {
+  return s.includes('\u0000') || LONE_SURROGATE.test(s)
+}
+
+function invalidTextField (value: unknown, path: string, depth: number): string | undefined {
+  if (typeof value === 'string') return isInvalidText(value) ? path : undefined
+  if (depth === 0 || value === null || typeof value !== 'object') return undefined
+  for (const key in value) {
+    const at = `${path}.${key}`
+    if (isInvalidText(key)) return at
+    const found = invalidTextField((value as Record<string, unknown>)[key], at, depth - 1)
+    if (found) return found
+  }
+  return undefined
+}
+
+/**
+ * preValidation, on every route: any string in the params, querystring or body (keys
+ * included) that holds NUL or an unpaired surrogate is a 400 naming the field, before the
+ * schema or any handler sees it. PostgreSQL refuses NUL in text and jsonb, so without
+ * this such input reached the database and came back as a 500.
+ */
+export function rejectInvalidText (request: FastifyRequest, _reply: unknown, done: (err?: Error) => void): void {
+  const field = invalidTextField(request.params, 'params', 1) ??
+    invalidTextField(request.query, 'querystring', 2) ??
+    invalidTextField(request.body, 'body', TEXT_SCAN_DEPTH)
+  if (field === undefined) return done()
+  done(withDetails(new AppErrors.VALIDATION(`${field}: ${INVALID_TEXT_MESSAGE}`), [{ field, message: INVALID_TEXT_MESSAGE }]))
+}

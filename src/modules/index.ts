@@ -8,6 +8,7 @@ import { createReplicaWindow } from '../db/replica-window.js'
 import { catalogRoutes } from './catalog/catalog.routes.js'
 import { createExternalChanges } from './catalog/catalog.external.js'
 import { createCatalogService } from './catalog/catalog.service.js'
+import { configureCursorSecret } from './catalog/catalog.cursor.js'
 import { createCartService } from './cart/cart.service.js'
 import { createInventoryService } from './inventory/inventory.service.js'
 import { alertsRoutes } from './monitoring/alerts.routes.js'
@@ -33,6 +34,8 @@ export const modules: FastifyPluginAsync = async (app) => {
   // Catalog and search (issue 3): products, categories, cached reads; other modules call its invalidateProducts.
   // With a read replica, every catalog write seen through a cache invalidation (this instance's, another's
   // through the bus, or one made outside the app) sends catalog reads to the primary for REPLICA_LAG_WINDOW_MS.
+  // Catalog cursors are signed with a key derived from JWT_SECRET: every instance accepts the others'.
+  configureCursorSecret(app.config.jwtSecret)
   const reads = createReplicaWindow({ primary: app.db.sql, replica: app.db.readSql, windowMs: app.config.replicaLagWindowMs })
   app.cache.onInvalidate(reads.markWrite)
   const catalog = createCatalogService({

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { AppErrors, classifyError } from '../errors.js'
-import { rejectNonFiniteNumbers } from '../lib/http-schemas.js'
+import { rejectInvalidText, rejectNonFiniteNumbers } from '../lib/http-schemas.js'
 
 /**
  * One error handler and one 404 handler for the whole app, so every error
@@ -22,6 +22,8 @@ const errorHandlerPlugin: FastifyPluginAsync = async (app) => {
   // For every route: schema coercion can turn "1e999" into Infinity, which passes
   // `maximum` and would reach PostgreSQL as a 500; refuse it as a 400 instead.
   app.addHook('preHandler', rejectNonFiniteNumbers)
+  // For every route: NUL and unpaired surrogates in any input string are a 400 naming the field.
+  app.addHook('preValidation', rejectInvalidText)
 
   app.setNotFoundHandler((request, reply) => {
     const body = classifyError(new AppErrors.ROUTE_NOT_FOUND(request.method, request.url.split('?')[0]))
