@@ -17,6 +17,7 @@ const EXPECTED: Record<string, { points: number, criticality?: string }> = {
   'GET /api/v1/orders': { points: 50 },
   'GET /api/v1/orders/:id': { points: 100 },
   'PATCH /api/v1/orders/:id/status': { points: 100 },
+  'PATCH /api/v1/orders/:id/fulfilment': { points: 100 },
   'GET /api/v1/products/:id/reviews': { points: 100, criticality: 'browse' },
   'POST /api/v1/products/:id/reviews': { points: 100 }
 }
@@ -48,7 +49,7 @@ test('every commerce route declares its rate limit and criticality', async (t) =
 test('the OpenAPI document lists the commerce paths with bearer security', async (t) => {
   const app = await buildTestApp(t, NO_TRAFFIC_CONTROL)
   const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
-  for (const path of ['/api/v1/auth/login', '/api/v1/cart/add', '/api/v1/orders/{id}/status', '/api/v1/products/{id}/reviews']) {
+  for (const path of ['/api/v1/auth/login', '/api/v1/cart/add', '/api/v1/orders/{id}/status', '/api/v1/orders/{id}/fulfilment', '/api/v1/products/{id}/reviews']) {
     assert.ok(spec.paths[path], `${path} documented`)
   }
   assert.deepEqual(spec.paths['/api/v1/orders/{id}'].get.security, [{ bearerAuth: [] }])
