@@ -5,6 +5,7 @@ import type { Server } from 'node:http'
 import { splitList, type Config } from './config.js'
 import './lib/route-config.js'
 import { packageVersion } from './lib/version.js'
+import { loggerOptions } from './lib/log-safety.js'
 import requestTimingsPlugin from './plugins/request-timings.js'
 import dbPlugin from './plugins/db.js'
 import redisPlugin from './plugins/redis.js'
@@ -44,10 +45,7 @@ export interface BuildOptions {
 /** Builds the whole application without listening (STYLE.md rule 3): tests and `server.ts` share it. */
 export async function buildApp (config: Readonly<Config>, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify<Server>({
-    logger: opts.logger ?? {
-      level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.password_hash']
-    },
+    logger: loggerOptions(config.logLevel, opts.logger),
     // One access-log line per request replaces Fastify's two (plugins/access-log.ts).
     logController: new AccessLogController(),
     requestIdHeader: false, // genReqId reads and checks the header itself

@@ -7,6 +7,7 @@ import {
   ListQuerySchema, NoContentSchema, NotModifiedSchema, PopularListSchema, PopularQuerySchema, ProductDetailSchema, ProductListSchema,
   SlugParamsSchema, UpdateProductBodySchema
 } from './catalog.schemas.js'
+import { SuggestQuerySchema, SuggestResponseSchema } from './catalog.suggest-schemas.js'
 
 export interface CatalogRoutesOptions { catalog: CatalogService }
 
@@ -16,6 +17,8 @@ const security = [{ bearerAuth: [] }]
 // The spec's per-client limits per 60 s. Product by slug is the same read as by id, so it gets the detail limit.
 const limit = (points: number): RouteRateLimit => ({ points, duration: 60 })
 const LIMITS = { list: limit(200), detail: limit(300), search: limit(100), other: limit(100) }
+// Suggestions change with product writes only; a browser may reuse one for as long as the user keeps typing.
+const SUGGEST_MAX_AGE_S = 30
 
 /** True when `If-None-Match` (a list, possibly weak, or `*`) names this ETag. */
 export function etagMatches (header: string | undefined, etag: string): boolean {
@@ -92,6 +95,22 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       response: { 200: PopularListSchema, 304: NotModifiedSchema, ...errorResponses(400) }
     }
   }, async (request, reply) => sendCached(request, reply, await catalog.popular(request.query.limit ?? DEFAULT_POPULAR_LIMIT)))
+
+  // A static path: Fastify matches it before /products/:id whatever the order of declaration.
+  app.get('/products/suggest', {
+    config: browse(LIMITS.detail),
+    schema: {
+      tags: ['catalog'],
+      summary: 'As-you-type suggestions: product names, brands and categories whose words start with the typed words',
+      querystring: SuggestQuerySchema,
+      response: { 200: SuggestResponseSchema, ...errorResponses(400) }
+    }
+  }, (request, reply) => {
+    const answer = catalog.suggest(request.query.q, request.query.limit)
+    // Not ready yet (the index is loading): nothing worth keeping in a browser cache.
+    reply.header('cache-control', answer.ready ? `public, max-age=${SUGGEST_MAX_AGE_S}` : 'no-store')
+    reply.send(answer)
+  })
 
   app.get('/products/:id', {
     config: browse(LIMITS.detail),

@@ -10,6 +10,8 @@ import { createListing } from './catalog.listing.js'
 import { createTextIndexProbe } from './catalog.text-index.js'
 import { createCatalogRepository, POPULAR_WINDOW_DAYS } from './catalog.repository.js'
 import { DEFAULT_POPULAR_LIMIT, MAX_POPULAR_LIMIT, type CreateProductBody, type ListQuery, type UpdateProductBody } from './catalog.schemas.js'
+import { createSuggestions } from './catalog.suggest.js'
+import type { SuggestResponse } from './catalog.suggest-schemas.js'
 import { createWordsRefresher } from './catalog.words.js'
 import { createProductWriter, type ProductChange, type WrittenProduct } from './catalog.writes.js'
 
@@ -46,6 +48,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
   const repo = createCatalogRepository({ db: deps.db.db, sql: deps.db.sql, readSql: deps.db.readSql })
   const categoryIndex = createCategoryIndexSource(cache, repo)
   const words = createWordsRefresher({ sql: deps.db.sql, readSql: deps.db.readSql, log, intervalS: deps.wordsRefreshS })
+  const suggestions = createSuggestions({ readSql: deps.db.readSql, log, onInvalidate: cache.onInvalidate })
   const textIndex = createTextIndexProbe({ readSql: deps.db.readSql, log, setting: deps.searchTextIndex })
   const listing = createListing({ cache, readSql: deps.db.readSql, categoryIndex, words, textIndex: textIndex.current })
 
@@ -244,9 +247,14 @@ export function createCatalogService (deps: CatalogServiceDeps) {
     /** Rebuilds the spelling vocabulary now; false when another instance is already doing it. */
     refreshSearchWords: (): Promise<boolean> => words.refresh(),
 
-    /** Finds how the database serves text search, then starts the background vocabulary refresh. */
-    start: async (): Promise<void> => { await textIndex.probe(); words.start() },
-    stop: (): void => words.stop()
+    /** GET /products/suggest: answered from the in-process suggestion index, synchronously. */
+    suggest: (q: string, limit: number): SuggestResponse => suggestions.suggest(q, limit),
+    /** Rebuilds the suggestion index now; resolves once a build started after the call has finished. */
+    rebuildSuggestions: (): Promise<void> => suggestions.rebuild(),
+
+    /** Finds how the database serves text search, then starts the background vocabulary refresh and the suggestion index (loaded in the background). */
+    start: async (): Promise<void> => { await textIndex.probe(); words.start(); suggestions.start() },
+    stop: (): void => { words.stop(); suggestions.stop() }
   }
 }
 
