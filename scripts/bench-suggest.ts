@@ -1,0 +1,199 @@
+/**
+ * `npm run bench:suggest`: GET /api/v1/products/suggest on the shipped
+ * configuration (rate limiting with Redis, access log, load shedding,
+ * profiling, compression), against a bare Fastify hello-world in the same run.
+ *
+ *   npm run bench:suggest -- [--duration 10] [--warmup 3] [--connections 1,10,100] [--json FILE]
+ *
+ * A child process (this file with `--serve`) runs both servers on 127.0.0.1;
+ * this process only generates load with autocannon. The app's access log goes
+ * to /dev/null (written all the same). Every request comes from its own
+ * client address (X-Forwarded-For from a pool of 65,536, the app trusting the
+ * loopback proxy), so the per-client limit of 300 per minute is checked on
+ * every request, as in production, without refusing the benchmark. Queries
+ * are random prefixes of the catalog's names as typed: one to three words of
+ * a name, the last one cut at a random length. Server-side time is from the
+ * moment Node hands the request to the server until the response is flushed.
+ * The `suggest-rebuilding` case runs the same load while the index is rebuilt
+ * again and again (a product write is announced every 2 s), to show what a
+ * rebuild costs the requests served meanwhile. Reads DATABASE_URL (default:
+ * the demo database, only read) and REDIS_URL; Redis keys go under a
+ * throw-away prefix removed at the end.
+ */
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import Fastify, { type FastifyInstance } from 'fastify'
+import * as hdr from 'hdr-histogram-js'
+import { Redis } from 'ioredis'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { deleteKeysUnder } from '../src/lib/redis-keys.js'
+import { CatalogTags } from '../src/modules/catalog/catalog.keys.js'
+
+interface AutocannonRequest { method: string, path: string, headers?: Record<string, string> }
+interface AutocannonResult { requests: { average: number }, non2xx: number, errors: number, timeouts: number }
+interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  on: (event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void) => void
+}
+type Autocannon = (opts: { url: string, connections: number, duration: number, requests: { setupRequest: (r: AutocannonRequest) => AutocannonRequest }[] }) => AutocannonInstance
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
+
+type Server = 'hello' | 'app'
+type CaseName = 'hello' | 'suggest' | 'suggest-rebuilding'
+const CASES: Record<CaseName, Server> = { hello: 'hello', suggest: 'app', 'suggest-rebuilding': 'app' }
+interface Pct { p50: number, p95: number, p99: number, max: number }
+type Msg =
+  | { type: 'ready', ports: Record<Server, number>, prefixes: string[], products: number }
+  | { type: 'stats', server: Pct & { count: number }, cpuMs: number, rebuilds: number }
+  | { type: 'ok' }
+  | { type: 'error', message: string }
+type Cmd = { cmd: 'reset' | 'stop' } | { cmd: 'stats', server: Server } | { cmd: 'rebuilding', on: boolean }
+
+const PREFIXES = 2000
+const REBUILD_EVERY_MS = 2000
+const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
+
+/** A name as typed so far: its first one to three words, the last one cut at a random length. */
+function typedPrefix (name: string): string {
+  const words = name.split(/\s+/).filter(Boolean)
+  const n = 1 + Math.floor(Math.random() * Math.min(3, words.length))
+  const last = words[n - 1]
+  return [...words.slice(0, n - 1), last.slice(0, 1 + Math.floor(Math.random() * last.length))].join(' ')
+}
+
+async function serve (): Promise<void> {
+  const send = (m: Msg) => process.send!(m)
+  const hello = Fastify({ logger: false })
+  hello.get('/', async () => ({ hello: 'world' }))
+  await hello.listen({ port: 0, host: '127.0.0.1', backlog: 4096 })
+  const config = loadConfig(process.env, { port: 0, trustProxy: '127.0.0.1', redisKeyPrefix: `techmart-bench-suggest-${process.pid}` })
+  const app = await buildApp(config)
+  await app.listen({ port: 0, host: '127.0.0.1', backlog: 4096 })
+  const port = (s: FastifyInstance) => (s.server.address() as { port: number }).port
+  for (let ready = false; !ready;) {
+    ready = (await app.inject({ url: '/api/v1/products/suggest?q=a', headers: { 'x-forwarded-for': '10.255.0.1' } })).json<{ ready: boolean }>().ready
+    if (!ready) await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  const names = await app.db.readSql<{ name: string }[]>`SELECT name FROM products WHERE is_active ORDER BY random() LIMIT ${PREFIXES}`
+  const [{ n }] = await app.db.readSql<{ n: string }[]>`SELECT count(*) AS n FROM products WHERE is_active`
+  const recorders: Record<Server, hdr.Histogram> = { hello: histogram(), app: histogram() }
+  for (const [name, s] of [['hello', hello], ['app', app]] as const) {
+    s.server.on('request', (_req, res) => {
+      const started = process.hrtime.bigint()
+      res.once('finish', () => { recorders[name].recordValue(Number((process.hrtime.bigint() - started) / 1000n)) })
+    })
+  }
+  let rebuilds = 0
+  let rebuilding: NodeJS.Timeout | undefined
+  app.cache.onInvalidate(() => { rebuilds++ })
+  let cpuSince = process.cpuUsage()
+  process.on('message', (msg: Cmd) => {
+    if (msg.cmd === 'reset') {
+      for (const h of Object.values(recorders)) h.reset()
+      cpuSince = process.cpuUsage()
+      rebuilds = 0
+      send({ type: 'ok' })
+    } else if (msg.cmd === 'rebuilding') {
+      clearInterval(rebuilding)
+      // The tag every product write bumps: each instance's index is rebuilt a second later.
+      if (msg.on) rebuilding = setInterval(() => { app.cache.invalidate([CatalogTags.scope('all', 'base')]).catch(() => {}) }, REBUILD_EVERY_MS)
+      send({ type: 'ok' })
+    } else if (msg.cmd === 'stats') {
+      const cpu = process.cpuUsage(cpuSince)
+      const h = recorders[msg.server]
+      const ms = (p: number) => h.getValueAtPercentile(p) / 1000
+      send({ type: 'stats', server: { p50: ms(50), p95: ms(95), p99: ms(99), max: h.maxValue / 1000, count: h.totalCount }, cpuMs: (cpu.user + cpu.system) / 1000, rebuilds })
+    } else {
+      clearInterval(rebuilding)
+      Promise.all([hello.close(), app.close()])
+        .then(async () => {
+          const client = new Redis(config.redisUrl)
+          await deleteKeysUnder(client, app.redis.prefix)
+          await client.quit()
+          process.exit(0)
+        })
+        .catch((err: Error) => { process.stderr.write(`bench server: ${err.message}\n`); process.exit(1) })
+    }
+  })
+  send({ type: 'ready', ports: { hello: port(hello), app: port(app) }, prefixes: names.map((r) => typedPrefix(r.name)), products: Number(n) })
+}
+
+const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]
+
+async function main (): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '1,10,100' },
+      json: { type: 'string' }
+    }
+  })
+  // The child's stdout (the access log) goes nowhere; its errors show.
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const ask = async (cmd: Cmd): Promise<Msg> => {
+    const reply = once(child, 'message') as Promise<[Msg]>
+    child.send(cmd)
+    return (await reply)[0]
+  }
+  try {
+    const [ready] = await once(child, 'message') as [Msg]
+    if (ready.type !== 'ready') throw new Error(`bench server failed: ${ready.type === 'error' ? ready.message : ready.type}`)
+    process.stdout.write(`${os.cpus().length} CPUs, load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${ready.products} active products; ` +
+      `${ready.prefixes.length} typed prefixes (e.g. "${ready.prefixes.slice(0, 4).join('", "')}"), ${args.duration} s per run\n\n`)
+    const rows: Record<string, unknown>[] = []
+    const lines = ['| case | connections | req/s | server p50 / p95 / p99 / max ms | client p50 / p95 / p99 ms | server CPU µs/req | non-2xx | product writes announced |', '| --- | ---: | ---: | --- | --- | ---: | ---: | ---: |']
+    const rps: Record<string, number> = {}
+    let ip = 0
+    for (const c of args.connections.split(',').map(Number)) {
+      for (const name of Object.keys(CASES) as CaseName[]) {
+        const server = CASES[name]
+        const path = () => server === 'hello' ? '/' : `/api/v1/products/suggest?q=${encodeURIComponent(pick(ready.prefixes))}`
+        const run = (duration: number) => {
+          const client = histogram()
+          const ac = autocannon({
+            url: `http://127.0.0.1:${ready.ports[server]}`,
+            connections: c,
+            duration,
+            requests: [{ setupRequest: (r) => ({ ...r, method: 'GET', path: path(), headers: { 'x-forwarded-for': `10.9.${(ip >> 8) & 255}.${ip++ & 255}` } }) }]
+          })
+          ac.on('response', (_c, _s, _b, ms) => client.recordValue(Math.max(1, Math.round(ms * 1000))))
+          return { ac, client }
+        }
+        await ask({ cmd: 'rebuilding', on: name === 'suggest-rebuilding' })
+        if (Number(args.warmup) > 0) await run(Number(args.warmup)).ac
+        await ask({ cmd: 'reset' })
+        const { ac, client } = run(Number(args.duration))
+        const result = await ac
+        const stats = await ask({ cmd: 'stats', server })
+        if (stats.type !== 'stats') throw new Error('no stats from the bench server')
+        const s = stats.server
+        const cl = (p: number) => client.getValueAtPercentile(p) / 1000
+        rps[`${name}@${c}`] = result.requests.average
+        const row = { case: name, connections: c, rps: Math.round(result.requests.average), server: s, client: { p50: cl(50), p95: cl(95), p99: cl(99) }, cpuUs: stats.cpuMs * 1000 / Math.max(1, s.count), non2xx: result.non2xx, rebuilds: stats.rebuilds }
+        rows.push(row)
+        lines.push(`| ${name} | ${c} | ${row.rps} | ${s.p50.toFixed(2)} / ${s.p95.toFixed(2)} / ${s.p99.toFixed(2)} / ${s.max.toFixed(1)} | ${cl(50).toFixed(2)} / ${cl(95).toFixed(2)} / ${cl(99).toFixed(2)} | ${row.cpuUs.toFixed(0)} | ${result.non2xx} | ${name === 'suggest-rebuilding' ? stats.rebuilds : '—'} |`)
+      }
+    }
+    process.stdout.write(`${lines.join('\n')}\n\n`)
+    for (const c of args.connections.split(',').map(Number)) {
+      process.stdout.write(`suggest / hello-world requests/s at ${c} connection(s): ${(100 * rps[`suggest@${c}`] / rps[`hello@${c}`]).toFixed(1)} %\n`)
+    }
+    process.stdout.write(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
+    if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), rows }, null, 2))
+  } finally {
+    child.send({ cmd: 'stop' })
+    await once(child, 'exit')
+  }
+}
+
+if (process.argv.includes('--serve')) {
+  serve().catch((err: Error) => { process.send?.({ type: 'error', message: err.message } satisfies Msg); process.exit(1) })
+} else {
+  main().catch((err: Error) => { process.stderr.write(`bench:suggest: ${err.message}\n`); process.exit(1) })
+}
