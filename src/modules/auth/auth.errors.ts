@@ -10,5 +10,7 @@ export const AuthAccountErrors = {
   LOGIN_LOCKED: createError<'AUTH_LOGIN_LOCKED', 429, [number]>('AUTH_LOGIN_LOCKED', 'Too many failed logins for this account; retry in %s s', 429),
   REGISTRATION_LIMITED: createError<'AUTH_REGISTRATION_LIMITED', 429, [number]>(
     'AUTH_REGISTRATION_LIMITED', 'Too many registration attempts from this address or for this email or username; retry in %s s', 429),
+  /** `details` names `body.password` and why (common, repeated, sequence, equal to the email or username). */
+  WEAK_PASSWORD: createError<'AUTH_WEAK_PASSWORD', 422, [string]>('AUTH_WEAK_PASSWORD', 'The password %s; choose a longer or less common one', 422),
   IDENTIFIER_REQUIRED: createError<'AUTH_IDENTIFIER_REQUIRED', 400>('AUTH_IDENTIFIER_REQUIRED', 'Send exactly one of email or username with the password', 400)
 }

@@ -19,7 +19,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       tags: ['auth'],
       summary: 'Create a customer account and get an access token',
       body: RegisterBodySchema,
-      response: { 201: SessionSchema, ...errorResponses(400, 409, 429) }
+      response: { 201: SessionSchema, ...errorResponses(400, 409, 422, 429) }
     }
   }, async (request, reply) => {
     reply.code(201)

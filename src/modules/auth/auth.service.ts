@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
+import { withDetails } from '../../errors.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
+import { passwordWeakness } from '../../lib/password-policy.js'
 import type { AuthUser } from '../../plugins/auth.js'
 import type { UsersService } from '../users/users.service.js'
 import type { User } from '../users/users.schemas.js'
@@ -50,6 +52,8 @@ export function createAuthService ({ users, throttle, signAccessToken, expiresIn
      */
     async register (body: RegisterBody, client?: string): Promise<Session> {
       if (client !== undefined) await throttle.registration(client, [accountSubject({ email: body.email }), accountSubject({ username: body.username })])
+      const weakness = passwordWeakness(body.password, [body.email, body.email.split('@')[0], body.username])
+      if (weakness) throw withDetails(new AuthAccountErrors.WEAK_PASSWORD(weakness), [{ field: 'body.password', message: weakness }])
       const passwordHash = await hashPassword(body.password)
       const result = await users.createAccount({
         username: body.username,

@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
 import { isoTime, isoTimeOrNull } from '../../lib/http-schemas.js'
-import { driverError } from '../../errors.js'
+import { driverError, withDetails } from '../../errors.js'
+import { passwordWeakness } from '../../lib/password-policy.js'
 import { UsersErrors } from './users.errors.js'
 import { createUsersRepository, type CredentialsRow, type NewUser, type ProfilePatch, type UserRow } from './users.repository.js'
 import type { UpdateProfileBody, User } from './users.schemas.js'
@@ -57,10 +58,12 @@ export function createUsersService ({ db, log, onTokensRevoked = async () => {} 
     return row
   }
 
-  async function passwordPatch (userId: number, current: string, next: string): Promise<string> {
-    const stored = await repo.findPasswordHash(userId)
-    if (!stored) throw new UsersErrors.NOT_FOUND(userId)
-    if (!(await verifyPassword(current, stored.passwordHash))) throw new UsersErrors.CURRENT_PASSWORD_INCORRECT(userId)
+  async function passwordPatch (user: UserRow, current: string, next: string): Promise<string> {
+    const stored = await repo.findPasswordHash(user.id)
+    if (!stored) throw new UsersErrors.NOT_FOUND(user.id)
+    if (!(await verifyPassword(current, stored.passwordHash))) throw new UsersErrors.CURRENT_PASSWORD_INCORRECT(user.id)
+    const weakness = passwordWeakness(next, [user.email, user.email.split('@')[0], user.username])
+    if (weakness) throw withDetails(new UsersErrors.WEAK_PASSWORD(weakness), [{ field: 'body.new_password', message: weakness }])
     return hashPassword(next)
   }
 
@@ -70,12 +73,12 @@ export function createUsersService ({ db, log, onTokensRevoked = async () => {} 
     },
 
     async updateProfile (userId: number, body: UpdateProfileBody): Promise<User> {
-      await activeUser(userId)
+      const user = await activeUser(userId)
       const patch: ProfilePatch = {}
       if (body.first_name !== undefined) patch.firstName = body.first_name.trim()
       if (body.last_name !== undefined) patch.lastName = body.last_name.trim()
       if (body.phone !== undefined) patch.phone = body.phone
-      if (body.new_password !== undefined) patch.passwordHash = await passwordPatch(userId, body.current_password ?? '', body.new_password)
+      if (body.new_password !== undefined) patch.passwordHash = await passwordPatch(user, body.current_password ?? '', body.new_password)
       // The schema guarantees at least one changed field (current_password alone is refused).
       const row = await repo.update(userId, patch)
       if (!row) throw new UsersErrors.NOT_FOUND(userId)
