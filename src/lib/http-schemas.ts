@@ -89,16 +89,21 @@ export function isInvalidText (s: string): boolean {
   return s.includes('\u0000') || LONE_SURROGATE.test(s)
 }
 
-function invalidTextField (value: unknown, path: string, depth: number): string | undefined {
-  if (typeof value === 'string') return isInvalidText(value) ? path : undefined
+/** The keys leading to the first invalid string (or key) in `value`; the path is built only when one is found. */
+function invalidTextPath (value: unknown, depth: number): string[] | undefined {
+  if (typeof value === 'string') return isInvalidText(value) ? [] : undefined
   if (depth === 0 || value === null || typeof value !== 'object') return undefined
   for (const key in value) {
-    const at = `${path}.${key}`
-    if (isInvalidText(key)) return at
-    const found = invalidTextField((value as Record<string, unknown>)[key], at, depth - 1)
-    if (found) return found
+    if (isInvalidText(key)) return [key]
+    const found = invalidTextPath((value as Record<string, unknown>)[key], depth - 1)
+    if (found) return [key, ...found]
   }
   return undefined
+}
+
+function invalidTextField (value: unknown, part: string, depth: number): string | undefined {
+  const path = invalidTextPath(value, depth)
+  return path && [part, ...path].join('.')
 }
 
 /**
