@@ -119,7 +119,7 @@ export function createListing (deps: ListingDeps) {
       inStock: query.in_stock
     }
     const normalized = {
-      q, c: categoryId, min: filter.minPrice, max: filter.maxPrice, b: filter.brand, f: filter.featured, s: filter.inStock, sort, order, ps: pageSize,
+      ...{ q, c: categoryId, min: filter.minPrice, max: filter.maxPrice, b: filter.brand, f: filter.featured, s: filter.inStock, sort, order, ps: pageSize },
       ...(facets.length > 0 && { fa: facets.join(',') })
     }
     const fingerprint = CatalogKeys.listing(normalized).slice(0, 16)

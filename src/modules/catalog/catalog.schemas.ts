@@ -69,8 +69,8 @@ export const PaginationSchema = Type.Object({
   page: Type.Integer(),
   page_size: Type.Integer(),
   total_count: Type.Integer({
-    description: 'Exact when total_count_exact. Otherwise a lower bound (counting stops at 10,000 matches, 1,000 for a text ' +
-      'search), or for a one-word search without filters the number of products holding the word when the search vocabulary was last built'
+    description: 'Exact when total_count_exact. Otherwise, for a list, a lower bound (counting stops at 10,000 matches); for a ' +
+      'text search, an estimate: the products holding the words (search vocabulary statistics) times the share of 300 of them that pass the filters'
   }),
   total_count_exact: Type.Boolean(),
   total_pages: Type.Integer(),

@@ -9,8 +9,6 @@ import { tsqueryOf, type TextQuery } from './catalog.query.js'
 
 /** Counting stops here: past it the response says `total_count_exact: false`. */
 export const COUNT_CAP = 10_000
-/** A text search counts at most this many matches (each counted match is a heap visit). */
-export const TEXT_COUNT_CAP = 1000
 
 type Fragment = postgres.Fragment
 
@@ -328,22 +326,44 @@ async function fetchCategoryPage (sql: Sql, req: ListingRequest, spec: SortSpec)
     LIMIT ${limit} OFFSET ${req.offset}`)
 }
 
+/** A text search reads at most this many of its text matches to count or estimate its total. */
+export const TEXT_COUNT_SAMPLE = 300
+
 /**
- * Matches of a listing. A single word without other filters is estimated
- * from the term statistics (its document frequency); anything else is
- * counted up to a cap so a broad filter stays cheap: COUNT_CAP, or
- * TEXT_COUNT_CAP when a text query makes every counted match a heap visit.
+ * Matches of a listing. Without text: counted up to COUNT_CAP, so a broad
+ * filter stays cheap. With text, every counted match is a heap visit, so the
+ * count reads at most TEXT_COUNT_SAMPLE text matches (in table order, which
+ * is unrelated to price, brand or category): when that is all of them the
+ * count is exact; otherwise the total is estimated as the text's match count
+ * (from the term statistics) times the share of the sample that passes the
+ * other filters. A single word without filters needs no query at all.
  */
 export async function countListing (sql: Sql, filter: ListingFilter): Promise<{ count: number, exact: boolean }> {
-  const words = filter.text?.words
-  if (words !== undefined && words.length === 1 && !hasFilters(filter) && words[0].ndoc > TEXT_COUNT_CAP) {
-    return { count: words[0].ndoc, exact: false }
+  const text = filter.text
+  if (text === undefined) {
+    const [row] = await timedSql('catalog.count', sql<{ n: string }[]>`
+      SELECT count(*) AS n FROM (SELECT 1 FROM products p WHERE p.is_active ${filters(sql, filter)} LIMIT ${COUNT_CAP + 1}) s`)
+    const n = Number(row.n)
+    return n > COUNT_CAP ? { count: COUNT_CAP, exact: false } : { count: n, exact: true }
   }
-  const cap = filter.text === undefined ? COUNT_CAP : TEXT_COUNT_CAP
-  const [row] = await timedSql('catalog.count', sql<{ n: string }[]>`
-    SELECT count(*) AS n FROM (
-      SELECT 1 FROM products p WHERE p.is_active ${textMatch(sql, filter)} ${filters(sql, filter)} LIMIT ${cap + 1}
-    ) s`)
-  const n = Number(row.n)
-  return n > cap ? { count: cap, exact: false } : { count: n, exact: true }
+  if (text.words.length === 0) return { count: 0, exact: true }
+  const matches = textMatches(text)
+  if (!hasFilters(filter) && text.words.length === 1 && matches > TEXT_COUNT_SAMPLE) return { count: matches, exact: false }
+  const [row] = await timedSql('catalog.count_text', sql<{ seen: number, passed: number }[]>`
+    SELECT count(*)::int AS seen, count(*) FILTER (WHERE true ${filters(sql, filter)})::int AS passed
+    FROM (SELECT * FROM products p WHERE p.is_active ${textMatch(sql, filter)} LIMIT ${TEXT_COUNT_SAMPLE + 1}) p`)
+  if (row.seen <= TEXT_COUNT_SAMPLE) return { count: row.passed, exact: true }
+  return { count: Math.max(Math.round(Math.max(matches, row.seen) * row.passed / row.seen), row.passed > 0 ? 1 : 0), exact: false }
+}
+
+/**
+ * Estimated text matches of the words together: the catalog times the
+ * product of each word's share (as if independent), within what the
+ * statistics bound it to (at most the rarest word's count).
+ */
+function textMatches (text: TextQuery): number {
+  const n = Math.max(text.catalogSize, ...text.words.map((w) => w.ndoc))
+  const rarest = Math.min(...text.words.map((w) => w.ndoc))
+  const independent = text.words.reduce((acc, w) => acc * (w.ndoc / n), n)
+  return Math.round(Math.min(rarest, Math.max(independent, 1)))
 }
