@@ -101,7 +101,25 @@ export function renderBusiness (b) {
   setHtml($('#business'), `<div class="figs">${figures}</div><table>${top}</table>`)
 }
 
+/** "updated 3s ago" from an ISO time, against this browser's clock (seconds never below 0). */
+function age (iso) {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))
+  return `updated ${duration(s)} ago`
+}
+
+/** Refreshes every "updated … ago" label (called every second, so the age counts up between polls). */
+export function renderAges () {
+  for (const el of document.querySelectorAll('[data-computed-at]')) {
+    const iso = el.dataset.computedAt
+    if (iso) el.textContent = age(iso)
+  }
+}
+
 export function renderSearch (s) {
+  const label = $('#search-age')
+  label.dataset.computedAt = s.computed_at
+  label.title = `computed ${s.computed_at}`
+  label.textContent = age(s.computed_at)
   if (!s.available) {
     setHtml($('#search'), `<p class="muted">${redisEmbedded ? 'Search analytics need Redis; this embedded run has none (set REDIS_URL).' : 'Search analytics need Redis, which is unreachable.'}</p>`)
     return

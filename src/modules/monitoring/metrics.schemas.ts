@@ -287,7 +287,9 @@ export const SearchAnalyticsSchema = Type.Object({
   zero_result_queries: Type.Array(SearchQueryCountSchema),
   slow_searches: Type.Array(SlowSearchSchema),
   /** False when Redis is unreachable (nothing to show). */
-  available: Type.Boolean()
+  available: Type.Boolean(),
+  /** When these figures were read from Redis: at most about a second ago (searches reach Redis within a second). */
+  computed_at: IsoDate
 })
 
 export const StreamTokenSchema = Type.Object({

@@ -12,8 +12,16 @@ const BUCKET_TTL_S = 25 * 3600
 const MAX_QUERIES_PER_HOUR = 2000
 const MAX_SLOW = 100
 const MAX_QUERY_LENGTH = 100
-const FLUSH_MS = 1000
-const SUMMARY_CACHE_MS = 10_000
+/** Searches counted in memory reach Redis within this. */
+export const SEARCH_FLUSH_MS = 1000
+/**
+ * A summary is reused for at most this long (shared by every dashboard
+ * watching this instance). With the flush, a search shows in the API within
+ * SEARCH_FLUSH_MS + SEARCH_SUMMARY_MAX_AGE_MS; the dashboard polls every 2 s,
+ * so it shows there within 4 s. Computing one costs a handful of Redis
+ * commands, so at most one per second per instance stays cheap.
+ */
+export const SEARCH_SUMMARY_MAX_AGE_MS = 1000
 const TOP_N = 10
 
 /** Case, Unicode form, spacing and length normalised, so "  iPhone  15" and "iphone 15" count together. */
@@ -46,6 +54,7 @@ export function createSearchAnalytics (opts: SearchAnalyticsOptions) {
   let pending = new Map<string, { count: number, zero: number }>()
   let slow: SlowSearch[] = []
   let cached: { at: number, value: SearchAnalytics } | undefined
+  let computing: Promise<SearchAnalytics> | undefined
   let timer: NodeJS.Timeout | undefined
 
   function record (e: SearchEvent): void {
@@ -126,27 +135,32 @@ export function createSearchAnalytics (opts: SearchAnalyticsOptions) {
       top_queries: top,
       zero_result_queries: zero,
       slow_searches: slowest,
-      available: true
+      available: true,
+      computed_at: new Date(now()).toISOString()
     }
   }
 
   return {
     record,
     flush,
-    /** The last 24 hours; recomputed at most every 10 s (a handful of Redis commands). */
+    /** The last 24 hours, computed at most SEARCH_SUMMARY_MAX_AGE_MS ago; concurrent callers share one computation. */
     async summary (): Promise<SearchAnalytics> {
-      if (cached && now() - cached.at < SUMMARY_CACHE_MS) return cached.value
+      if (cached && now() - cached.at < SEARCH_SUMMARY_MAX_AGE_MS) return cached.value
       if (!redis.isReady()) {
-        return { window_h: SEARCH_WINDOW_H, total_searches: 0, zero_result_searches: 0, top_queries: [], zero_result_queries: [], slow_searches: [], available: false }
+        return {
+          window_h: SEARCH_WINDOW_H, total_searches: 0, zero_result_searches: 0, top_queries: [], zero_result_queries: [], slow_searches: [], available: false, computed_at: new Date(now()).toISOString()
+        }
       }
-      const value = await compute()
-      cached = { at: now(), value }
-      return value
+      computing ??= compute().then((value) => {
+        cached = { at: Date.parse(value.computed_at), value }
+        return value
+      }).finally(() => { computing = undefined })
+      return computing
     },
     /** Forgets the cached summary (tests, after a flush). */
     invalidate: () => { cached = undefined },
     start (): void {
-      timer = setInterval(() => { flush().catch((err) => log.warn({ err }, 'search analytics flush failed')) }, FLUSH_MS).unref()
+      timer = setInterval(() => { flush().catch((err) => log.warn({ err }, 'search analytics flush failed')) }, SEARCH_FLUSH_MS).unref()
     },
     async stop (): Promise<void> {
       clearInterval(timer)
