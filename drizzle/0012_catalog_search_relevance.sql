@@ -19,6 +19,8 @@ DROP INDEX IF EXISTS "products_search_vector_idx";--> statement-breakpoint
 ALTER TABLE "products" DROP COLUMN "search_vector";--> statement-breakpoint
 -- search_vector: every field, weighted (name A, brand B, short description C, description D).
 -- title_vector: name and brand only; a match there ranks above a match in the descriptions.
+-- Names and brands are there twice, stemmed ('english': "gaming" -> "game") and as written
+-- ('simple'), so that a word typed partly ("gami") matches as a prefix of the word as written.
 -- search_rank: the static order within a relevance tier, unique per product: popularity
 -- (reviews received, scaled by their average, to 1/1000) then id. One float8 key, exact
 -- below 2^53, so a btree and a RUM index serve the same total order and a cursor can
@@ -26,11 +28,14 @@ ALTER TABLE "products" DROP COLUMN "search_vector";--> statement-breakpoint
 ALTER TABLE "products"
   ADD COLUMN "search_vector" tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('english', catalog_search_text(coalesce("name", ''))), 'A') ||
+    setweight(to_tsvector('simple', catalog_search_text(coalesce("name", ''))), 'A') ||
     setweight(to_tsvector('english', catalog_search_text(coalesce("brand", ''))), 'B') ||
+    setweight(to_tsvector('simple', catalog_search_text(coalesce("brand", ''))), 'B') ||
     setweight(to_tsvector('english', catalog_search_text(coalesce("short_description", ''))), 'C') ||
     setweight(to_tsvector('english', catalog_search_text(coalesce("description", ''))), 'D')) STORED,
   ADD COLUMN "title_vector" tsvector GENERATED ALWAYS AS (
-    to_tsvector('english', catalog_search_text(coalesce("name", '') || ' ' || coalesce("brand", '')))) STORED,
+    to_tsvector('english', catalog_search_text(coalesce("name", '') || ' ' || coalesce("brand", ''))) ||
+    to_tsvector('simple', catalog_search_text(coalesce("name", '') || ' ' || coalesce("brand", '')))) STORED,
   ADD COLUMN "search_rank" double precision GENERATED ALWAYS AS (
     (floor(ln(1 + "rating_count") * (0.5 + "rating_avg" / 10) * 1000) * 2147483648 + "id")::double precision) STORED;--> statement-breakpoint
 CREATE INDEX "products_search_vector_idx" ON "products" USING gin ("search_vector") WITH (fastupdate = off) WHERE "is_active";--> statement-breakpoint

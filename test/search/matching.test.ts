@@ -153,6 +153,29 @@ describe('word dropping', () => {
     assert.equal(body.corrected_query, 'sony wh-1000xm5 headph')
   })
 
+  test('the last word is a prefix of the word as written, not only of its stem', async () => {
+    // "cancelling" is stored stemmed as "cancel": "cancell" is a prefix of the written word only.
+    for (const typed of ['noise cancell', 'sony nois', 'wirel']) {
+      assert.equal((await search(rum, q(typed))).products[0]?.name, 'Sony WH-1000XM5 Wireless Noise Cancelling Headphones Black', typed)
+    }
+  })
+
+  test('a last word that is a whole word elsewhere is tried as a prefix before any word is dropped', async () => {
+    // "audio" is a word (Polk Audio, Audio Technica); with "turntable" only "audio-technica" completes it.
+    const body = await search(rum, q('turntable audio-tech'))
+    assert.deepEqual(names(body), ['Audio Technica Turntable AT-LP60X'])
+    const partial = await search(rum, q('Sony Wireless Noise Canc'))
+    assert.equal(partial.products[0]?.name, 'Sony WH-1000XM5 Wireless Noise Cancelling Headphones Black')
+    assert.deepEqual([partial.matching, partial.dropped], ['all', []])
+  })
+
+  test('the exact-name tier holds the name left after a dropped word or a correction', async () => {
+    // Both receivers match "av receiver 9.4 channel"; the one whose name it is comes first.
+    const named = 'Denon AVR-X3800H AV Receiver 9.4 Channel Black'
+    assert.equal((await search(rum, q(`${named} zorblax`))).products[0]?.name, named)
+    assert.equal((await search(rum, q('Denon AVR-X3800H AV Recevier 9.4 Channel Black'))).products[0]?.name, named)
+  })
+
   test('a cursor keeps walking the reduced query', async () => {
     const first = await search(rum, q('black zorblax', '&page_size=5'))
     assert.deepEqual(first.dropped, ['zorblax'])

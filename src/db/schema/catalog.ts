@@ -44,15 +44,19 @@ export const products = pgTable('products', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   // Full-text document: name weighs most, then brand, then descriptions. Text goes through
-  // catalog_search_text() (migration 0012) so documents and queries tokenize alike.
+  // catalog_search_text() (migration 0012) so documents and queries tokenize alike; names and
+  // brands also unstemmed, so a partly typed word matches as a prefix of the word as written.
   searchVector: tsvector('search_vector').generatedAlwaysAs((): SQL => sql`
     setweight(to_tsvector('english', catalog_search_text(coalesce(${products.name}, ''))), 'A') ||
+    setweight(to_tsvector('simple', catalog_search_text(coalesce(${products.name}, ''))), 'A') ||
     setweight(to_tsvector('english', catalog_search_text(coalesce(${products.brand}, ''))), 'B') ||
+    setweight(to_tsvector('simple', catalog_search_text(coalesce(${products.brand}, ''))), 'B') ||
     setweight(to_tsvector('english', catalog_search_text(coalesce(${products.shortDescription}, ''))), 'C') ||
     setweight(to_tsvector('english', catalog_search_text(coalesce(${products.description}, ''))), 'D')`),
   // Name and brand only: a match here ranks above a match in the descriptions.
   titleVector: tsvector('title_vector').generatedAlwaysAs((): SQL => sql`
-    to_tsvector('english', catalog_search_text(coalesce(${products.name}, '') || ' ' || coalesce(${products.brand}, '')))`),
+    to_tsvector('english', catalog_search_text(coalesce(${products.name}, '') || ' ' || coalesce(${products.brand}, ''))) ||
+    to_tsvector('simple', catalog_search_text(coalesce(${products.name}, '') || ' ' || coalesce(${products.brand}, '')))`),
   // The order within a search relevance tier, unique: popularity (reviews received, scaled
   // by their average, to 1/1000), then id, as one float8 (exact below 2^53).
   searchRank: doublePrecision('search_rank').generatedAlwaysAs((): SQL => sql`

@@ -7,7 +7,7 @@ import { toSummary } from './catalog.dto.js'
 import { CatalogErrors } from './catalog.errors.js'
 import { fetchFacets, parseFacetNames, type FacetName } from './catalog.facets.js'
 import { CatalogKeys, CatalogTags } from './catalog.keys.js'
-import { createQueryAnalyzer, leastInformative, tsqueryOf, type TextQuery } from './catalog.query.js'
+import { createQueryAnalyzer, leastInformative, tsqueryOf, withLastAsPrefix, type TextQuery } from './catalog.query.js'
 import { DEFAULT_PAGE_SIZE, MAX_OFFSET_ROWS, type ListQuery, type SortField } from './catalog.schemas.js'
 import {
   checkCursorKey, countListing, fetchListingPage, filters, sortKeyLength,
@@ -150,17 +150,24 @@ export function createListing (deps: ListingDeps) {
 
   /**
    * The page for the analyzed words. When all of them together match
-   * nothing, the least informative word is dropped (the most common one),
-   * again and again while more than one is left: a shopper's extra word that
-   * no product has, or one too many, no longer empties the answer.
+   * nothing, the last word is tried as a prefix (it may be typed partly and
+   * be a whole word too: "arm" of "armor"); then the least informative word
+   * is dropped (the most common one), again and again while more than one is
+   * left: a shopper's extra word that no product has, or one too many, no
+   * longer empties the answer.
    */
   async function fetchText (request: ListingRequest, text: TextQuery): Promise<{ page: ListingPage, request: ListingRequest }> {
     const firstPage = request.offset === 0 && request.after === undefined
-    let current = { ...request, filter: { ...request.filter, text } }
-    let page = await fetchListingPage(deps.readSql, current, deps.textIndex())
-    if (page.rows.length > 0 || text.words.length < 2) return { page, request: current }
+    const run = async (t: TextQuery) => {
+      const r = { ...request, filter: { ...request.filter, text: t } }
+      return { page: await fetchListingPage(deps.readSql, r, deps.textIndex()), request: r }
+    }
+    const whole = await run(text)
+    if (whole.page.rows.length > 0 || text.words.length === 0) return whole
     // An empty later page is the end of the matches unless the words match nothing at all.
-    if (!firstPage && await anyMatch(current, text)) return { page, request: current }
+    if (!firstPage && await anyMatch(whole.request, text)) return whole
+    const prefixed = withLastAsPrefix(text)
+    if (prefixed !== undefined && await anyMatch(whole.request, prefixed)) return run(prefixed)
     let words = text.words
     const dropped = [...text.dropped]
     while (words.length > 1) {
@@ -168,12 +175,9 @@ export function createListing (deps: ListingDeps) {
       dropped.push(words[i].typed)
       words = words.filter((_, j) => j !== i)
       const reduced: TextQuery = { ...text, words, dropped: [...dropped] }
-      if (words.length > 1 && !await anyMatch(current, reduced)) continue
-      current = { ...request, filter: { ...request.filter, text: reduced } }
-      page = await fetchListingPage(deps.readSql, current, deps.textIndex())
-      break
+      if (words.length === 1 || await anyMatch(whole.request, reduced)) return run(reduced)
     }
-    return { page, request: current }
+    return whole
   }
 
   async function totalOf (request: ListingRequest, page: ListingPage): Promise<{ count: number, exact: boolean }> {

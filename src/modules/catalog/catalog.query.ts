@@ -170,6 +170,25 @@ export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher
 export type QueryAnalyzer = ReturnType<typeof createQueryAnalyzer>
 
 /**
+ * Names that count as an exact match: the query as typed, and the query as
+ * searched (corrections applied, dropped words left out), so that a typo or
+ * an extra word does not hide the product whose name the rest spells.
+ */
+export function exactNames (text: TextQuery): string[] {
+  const fixes = new Map(text.words.filter((w) => w.text !== w.typed).map((w) => [w.typed, w.text]))
+  const dropped = new Set(text.dropped)
+  const searched = splitWords(text.q).filter((w) => !dropped.has(w)).map((w) => fixes.get(w) ?? w).join(' ')
+  return [...new Set([text.q.toLowerCase(), searched])]
+}
+
+/** The query with its last word as a prefix, when that word is typed as letters and digits and long enough; else undefined. */
+export function withLastAsPrefix (text: TextQuery): TextQuery | undefined {
+  const last = text.words.at(-1)
+  if (last === undefined || last.prefix || last.text !== last.typed || last.typed.length < MIN_PREFIX_LENGTH || !/^[\p{L}\p{N}]+$/u.test(last.typed)) return undefined
+  return { ...text, words: [...text.words.slice(0, -1), { ...last, lexemes: [last.typed], prefix: true }] }
+}
+
+/**
  * The word to drop next when all the words together match nothing: the most
  * common one (it tells the least about what the shopper wants); the rarer,
  * more specific words stay longest.

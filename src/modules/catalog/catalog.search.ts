@@ -5,7 +5,7 @@ import { CatalogErrors } from './catalog.errors.js'
 import type { SortKeyValue } from './catalog.cursor.js'
 import type { SortField } from './catalog.schemas.js'
 import { SUMMARY_COLUMNS, type SummaryRow } from './catalog.repository.js'
-import { tsqueryOf, type TextQuery } from './catalog.query.js'
+import { exactNames, tsqueryOf, type TextQuery } from './catalog.query.js'
 
 /** Counting stops here: past it the response says `total_count_exact: false`. */
 export const COUNT_CAP = 10_000
@@ -204,7 +204,8 @@ function tierMatches (text: TextQuery, tier: Tier): number {
 interface TierQuery {
   tier: Tier
   tsquery: string
-  exact: string
+  /** Lowercased names that count as the exact name (exactNames). */
+  exact: string[]
   filter: ListingFilter
   need: number
   /** Start after this rank (cursor within the tier). */
@@ -214,9 +215,9 @@ interface TierQuery {
 /** The condition that puts a product in the tier. */
 function tierMatch (sql: Sql, t: TierQuery): Fragment {
   switch (t.tier) {
-    case 2: return sql`lower(p.name) = ${t.exact}`
-    case 1: return sql`p.title_vector @@ ${t.tsquery}::tsquery AND lower(p.name) <> ${t.exact}`
-    case 0: return sql`p.search_vector @@ ${t.tsquery}::tsquery AND NOT p.title_vector @@ ${t.tsquery}::tsquery AND lower(p.name) <> ${t.exact}`
+    case 2: return sql`lower(p.name) = ANY(${t.exact}::text[])`
+    case 1: return sql`p.title_vector @@ ${t.tsquery}::tsquery AND lower(p.name) <> ALL(${t.exact}::text[])`
+    case 0: return sql`p.search_vector @@ ${t.tsquery}::tsquery AND NOT p.title_vector @@ ${t.tsquery}::tsquery AND lower(p.name) <> ALL(${t.exact}::text[])`
   }
 }
 
@@ -274,7 +275,7 @@ async function tierRows (sql: Sql, t: TierQuery, text: TextQuery, index: TextInd
 async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, index: TextIndex): Promise<ListingPage> {
   const need = req.offset + req.pageSize + 1
   const after = req.after ? { tier: Number(req.after.key[0]) as Tier, rank: String(req.after.key[1]) } : undefined
-  const base = { tsquery: tsqueryOf(text.words), exact: text.q.toLowerCase(), filter: req.filter }
+  const base = { tsquery: tsqueryOf(text.words), exact: exactNames(text), filter: req.filter }
   const found: RankedId[] = []
   for (const tier of TIERS) {
     if (found.length >= need) break
