@@ -14,7 +14,7 @@ import { score, summarizeAll, type EvalSummary, type QueryOutcome, type ScoredQu
 export const PAGE_SIZE = 10
 /** The spelling vocabulary the search corrects typos from (rebuilt by the app in the background). */
 export const VOCABULARY_TABLE = 'catalog_search_words'
-/** Every table of that background rebuild (words and term statistics): emptied when the evaluation reseeds its own catalog. */
+/** Every table of that background rebuild (words and term statistics): on its own catalog the evaluation waits for all of them. */
 export const VOCABULARY_TABLES = [VOCABULARY_TABLE, 'catalog_search_terms']
 
 /** Active products in id order: the catalog the judgments are derived from (search finds only active ones). */
