@@ -161,9 +161,6 @@ export async function fetchListingPage (sql: Sql, req: ListingRequest, index: Te
 type Tier = 2 | 1 | 0
 const TIERS: Tier[] = [2, 1, 0]
 
-/** A position in relevance order. */
-interface RankedId { id: number, tier: Tier, rank: string }
-
 /**
  * Costs per row measured on this project's machines (docs/SEARCH.md): a step
  * of a scan in search_rank order that reads the row (heap visit and text
@@ -212,6 +209,9 @@ interface TierQuery {
   before?: string
 }
 
+/** A match in relevance order; with the product's summary columns when the statement read them. */
+type Ranked = Partial<SummaryRow> & { id: number, tier: number, rank: string }
+
 /** The condition that puts a product in the tier. */
 function tierMatch (sql: Sql, t: TierQuery): Fragment {
   switch (t.tier) {
@@ -223,75 +223,105 @@ function tierMatch (sql: Sql, t: TierQuery): Fragment {
 
 const rankBound = (sql: Sql, before: string | undefined): Fragment => before === undefined ? sql`` : sql`AND p.search_rank < ${before}::float8`
 
+/**
+ * What a tier statement selects: the relevance keys, and the summary columns
+ * too when the page starts at the first match (`withRows`), which saves a
+ * second statement; deeper offsets read ids only and fetch the page's rows after.
+ */
+function tierColumns (sql: Sql, tier: Tier, withRows: boolean): Fragment {
+  const keys = sql`${tier}::int AS tier, p.search_rank::bigint::text AS rank, p.search_rank AS sort_rank`
+  return withRows ? sql`${SUMMARY_COLUMNS(sql)}, ${keys}` : sql`p.id, ${keys}`
+}
+const categoryJoin = (sql: Sql, withRows: boolean): Fragment => withRows ? sql`JOIN categories c ON c.id = p.category_id` : sql``
+
 /** The tier's matches in rank order, read from the catalog in that order (at most `budget` rows read). */
-function scanTier (sql: Sql, t: TierQuery, budget: number): Promise<RankedId[]> {
-  return timedSql('catalog.search_scan', sql<RankedId[]>`
-    SELECT p.id, ${t.tier}::int AS tier, p.search_rank::bigint::text AS rank
+function scanTier (sql: Sql, t: TierQuery, budget: number, withRows: boolean): Promise<Ranked[]> {
+  return timedSql('catalog.search_scan', sql<Ranked[]>`
+    SELECT ${tierColumns(sql, t.tier, withRows)}
     FROM (
       SELECT * FROM products p WHERE p.is_active ${rankBound(sql, t.before)}
       ORDER BY p.search_rank DESC LIMIT ${budget}
-    ) p
+    ) p ${categoryJoin(sql, withRows)}
     WHERE ${tierMatch(sql, t)} ${filters(sql, t.filter)}
     LIMIT ${t.need}`)
 }
 
-/** The tier's matches in rank order, taken from the text index (RUM: already ordered; GIN: every match, then sorted). */
-function indexTier (sql: Sql, t: TierQuery, index: TextIndex): Promise<RankedId[]> {
+/** One tier's matches in rank order from the text index (RUM: already ordered; GIN: every match, then sorted). */
+function indexBranch (sql: Sql, t: TierQuery, index: TextIndex, withRows: boolean): Fragment {
   const where = sql`p.is_active AND ${tierMatch(sql, t)} ${filters(sql, t.filter)} ${rankBound(sql, t.before)}`
   if (t.tier === 2) {
-    return timedSql('catalog.search_exact', sql<RankedId[]>`
-      SELECT p.id, 2 AS tier, p.search_rank::bigint::text AS rank FROM products p WHERE ${where}
-      ORDER BY p.search_rank DESC LIMIT ${t.need}`)
+    return sql`SELECT ${tierColumns(sql, t.tier, withRows)} FROM products p ${categoryJoin(sql, withRows)}
+      WHERE ${where} ORDER BY p.search_rank DESC LIMIT ${t.need}`
   }
   if (index === 'rum') {
     // `<=|` is RUM's distance to a bound above every rank: ascending distance is descending rank.
-    return timedSql('catalog.search_rum', sql<RankedId[]>`
-      SELECT p.id, ${t.tier}::int AS tier, p.search_rank::bigint::text AS rank FROM products p WHERE ${where}
-      ORDER BY p.search_rank <=| '1e15'::float8 LIMIT ${t.need}`)
+    return sql`SELECT ${tierColumns(sql, t.tier, withRows)} FROM products p ${categoryJoin(sql, withRows)}
+      WHERE ${where} ORDER BY p.search_rank <=| '1e15'::float8 LIMIT ${t.need}`
   }
-  // Materialized so that the planner reads every match through the GIN index rather than scanning in rank order.
-  return timedSql('catalog.search_gin', sql<RankedId[]>`
-    WITH m AS MATERIALIZED (
+  // Every match through the GIN index (materialized, so the planner cannot turn it into a scan in rank order), then the best.
+  return sql`WITH m AS MATERIALIZED (
       SELECT p.id, p.search_rank FROM products p WHERE p.search_vector @@ ${t.tsquery}::tsquery AND ${where}
     )
-    SELECT m.id, ${t.tier}::int AS tier, m.search_rank::bigint::text AS rank FROM m ORDER BY m.search_rank DESC LIMIT ${t.need}`)
+    SELECT ${tierColumns(sql, t.tier, withRows)}
+    FROM (SELECT m.id FROM m ORDER BY m.search_rank DESC LIMIT ${t.need}) top
+    JOIN products p ON p.id = top.id ${categoryJoin(sql, withRows)}`
 }
 
-async function tierRows (sql: Sql, t: TierQuery, text: TextQuery, index: TextIndex): Promise<RankedId[]> {
-  const budget = t.tier === 2 ? undefined : scanBudget(tierMatches(text, t.tier), t.need, text.catalogSize, hasFilters(t.filter), index)
-  if (budget !== undefined) {
-    const scanned = await scanTier(sql, t, budget)
-    if (scanned.length === t.need) return scanned
-  }
-  return indexTier(sql, t, index)
+/** Consecutive tiers served by the text index, in one statement, best first. */
+function indexTiers (sql: Sql, tiers: TierQuery[], index: TextIndex, withRows: boolean): Promise<Ranked[]> {
+  const branches = tiers.map((t) => sql`(${indexBranch(sql, t, index, withRows)})`)
+  const union = branches.reduce((acc, b) => sql`${acc} UNION ALL ${b}`)
+  return timedSql(`catalog.search_${index}`, sql<Ranked[]>`
+    SELECT * FROM (${union}) u ORDER BY u.tier DESC, u.sort_rank DESC LIMIT ${tiers[0].need}`)
 }
 
 /**
  * Relevance: the tiers in order, each read until the page is full, so a
  * broad word stops after the page (ranked over every match, since within a
  * tier rows come in rank order) and a rare word reads its few matches. The
- * total is exact when every tier ran out before the page filled.
+ * exact-name probe shares a statement with the name tier when the text index
+ * serves it. The total is exact when every tier ran out before the page filled.
  */
 async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, index: TextIndex): Promise<ListingPage> {
   const need = req.offset + req.pageSize + 1
+  const withRows = req.offset === 0
   const after = req.after ? { tier: Number(req.after.key[0]) as Tier, rank: String(req.after.key[1]) } : undefined
-  const base = { tsquery: tsqueryOf(text.words), exact: exactNames(text), filter: req.filter }
-  const found: RankedId[] = []
-  for (const tier of TIERS) {
-    if (found.length >= need) break
-    if (after && tier > after.tier) continue
-    if (tier < 2 && text.words.length === 0) break
-    const before = after && tier === after.tier ? after.rank : undefined
-    found.push(...await tierRows(sql, { ...base, tier, need: need - found.length, before }, text, index))
+  const tiers = TIERS.filter((tier) => !(after && tier > after.tier) && (tier === 2 || text.words.length > 0))
+  const query = (tier: Tier, remaining: number): TierQuery => ({
+    tier,
+    tsquery: tsqueryOf(text.words),
+    exact: exactNames(text),
+    filter: req.filter,
+    need: remaining,
+    before: after && tier === after.tier ? after.rank : undefined
+  })
+  const budgetOf = (t: TierQuery) => t.tier === 2 ? undefined : scanBudget(tierMatches(text, t.tier), t.need, text.catalogSize, hasFilters(t.filter), index)
+  const found: Ranked[] = []
+  for (let i = 0; i < tiers.length && found.length < need;) {
+    const t = query(tiers[i], need - found.length)
+    const budget = budgetOf(t)
+    if (budget !== undefined) {
+      const scanned = await scanTier(sql, t, budget, withRows)
+      found.push(...(scanned.length === t.need ? scanned : await indexTiers(sql, [t], index, withRows)))
+      i++
+      continue
+    }
+    const group = [t]
+    const next = tiers[i + 1] === 1 && t.tier === 2 ? query(1, t.need) : undefined
+    if (next !== undefined && budgetOf(next) === undefined) group.push(next)
+    found.push(...await indexTiers(sql, group, index, withRows))
+    i += group.length
   }
-  const ids = found.slice(req.offset)
-  const rows = ids.length === 0 ? [] : await fetchSummaries(sql, ids)
+  const page = found.slice(req.offset)
+  const rows = withRows
+    ? page.map(({ tier, rank, ...row }) => ({ ...row as SummaryRow, k1: String(tier), k2: rank }))
+    : page.length === 0 ? [] : await fetchSummaries(sql, page)
   const total = found.length < need && after === undefined ? { count: found.length, exact: true } : undefined
   return { rows, total }
 }
 
 /** Summary rows of these ranked ids, in their order, with their relevance keys. */
-async function fetchSummaries (sql: Sql, ids: RankedId[]): Promise<ListingPage['rows']> {
+async function fetchSummaries (sql: Sql, ids: Ranked[]): Promise<ListingPage['rows']> {
   const rows = await timedSql('catalog.search_rows', sql<(SummaryRow & { k1: SortKeyValue, k2: SortKeyValue | null })[]>`
     SELECT ${SUMMARY_COLUMNS(sql)}, NULL AS k1, NULL AS k2
     FROM products p JOIN categories c ON c.id = p.category_id
