@@ -7,7 +7,7 @@
 import type postgres from 'postgres'
 import { hashPassword } from '../../lib/password.js'
 import { createClock } from './clock.js'
-import { advanceSequences, loadAll, refreshRatings, vacuumAnalyze, type SeedCounts } from './load.js'
+import { advanceSequences, loadAll, refreshRatings, vacuumAnalyze, withoutTextIndexes, type SeedCounts } from './load.js'
 import { validateSeedOptions, type SeedOptions } from './options.js'
 import type { ProgressReporter } from './progress.js'
 
@@ -88,20 +88,24 @@ export async function seedDatabase (sql: postgres.Sql, options: SeedOptions, pro
     await tx`SET LOCAL statement_timeout = 0`
     await tx`SELECT pg_advisory_xact_lock(${SEED_LOCK_ID})`
     await assertEmpty(tx)
-    const loaded = await loadAll({ tx, options, clock, progress }, passwordHash)
-    progress({ phase: 'finalize', done: 0, total: 4 })
-    await advanceSequences(tx)
-    progress({ phase: 'finalize', done: 1, total: 4 })
-    await refreshRatings(tx)
-    progress({ phase: 'finalize', done: 2, total: 4 })
+    const loaded = await withoutTextIndexes(tx, async () => {
+      const rows = await loadAll({ tx, options, clock, progress }, passwordHash)
+      progress({ phase: 'finalize', done: 0, total: 5 })
+      await advanceSequences(tx)
+      progress({ phase: 'finalize', done: 1, total: 5 })
+      await refreshRatings(tx)
+      progress({ phase: 'finalize', done: 2, total: 5 })
+      return rows
+    })
+    progress({ phase: 'finalize', done: 3, total: 5 })
     // The search vocabulary (spelling words, term statistics) of the new catalog, so the
     // first searches need not wait for the app's background rebuild.
     await tx`SELECT catalog_refresh_search_vocabulary()`
-    progress({ phase: 'finalize', done: 3, total: 4 })
+    progress({ phase: 'finalize', done: 4, total: 5 })
     return loaded
   })
   await vacuumAnalyze(sql)
-  progress({ phase: 'finalize', done: 4, total: 4 })
+  progress({ phase: 'finalize', done: 5, total: 5 })
   return { ...counts, seed: options.seed, durationMs: performance.now() - started }
 }
 

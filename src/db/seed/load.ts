@@ -126,3 +126,20 @@ export async function vacuumAnalyze (sql: postgres.Sql): Promise<void> {
     conn.release()
   }
 }
+
+/**
+ * Runs `work` with the products' GIN and RUM indexes (text search, trigrams)
+ * dropped, then builds them again, all in the caller's transaction: one index
+ * build is many times cheaper than inserting every row's postings one by one
+ * (RUM most of all). The definitions are read from the catalog, so the
+ * indexes come back exactly as the migrations made them.
+ */
+export async function withoutTextIndexes<T> (tx: postgres.TransactionSql, work: () => Promise<T>): Promise<T> {
+  const indexes = await tx<{ name: string, def: string }[]>`
+    SELECT indexname AS name, indexdef AS def FROM pg_indexes
+    WHERE schemaname = current_schema() AND tablename = 'products' AND indexdef ~ ' USING (gin|rum) '`
+  for (const index of indexes) await tx.unsafe(`DROP INDEX "${index.name.replace(/"/g, '""')}"`)
+  const result = await work()
+  for (const index of indexes) await tx.unsafe(index.def)
+  return result
+}
