@@ -84,7 +84,8 @@ async function spendBudget (label: string, targets: string[], clientIp: string):
   const run: BudgetRun = { label, allowed: 0, limits: new Set(), route: [] }
   for (let i = 0; i < 100; i++) {
     const target = targets[i % targets.length]
-    const res = await call(`${target}/api/v1/auth/login`, { method: 'POST', clientIp, body: { email: 'nobody@cluster-demo.invalid', password: 'wrong-password' } })
+    // Another unknown account each time: one account is locked after a few failures, whatever the address.
+    const res = await call(`${target}/api/v1/auth/login`, { method: 'POST', clientIp, body: { email: `nobody-${i}@cluster-demo.invalid`, password: 'wrong-password' } })
     run.limits.add(Number(res.headers.get('ratelimit-limit')))
     if (res.status === 429) return run
     if (res.status !== 401) throw new Error(`login as ${clientIp} answered ${res.status}: ${JSON.stringify(res.body)}`)

@@ -4,9 +4,11 @@ import { buildTestApp } from '../helper.js'
 import { NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
 
 // The spec's per-client limits (60 s window) and the load-shedding class of every account, cart, order and review route.
-const EXPECTED: Record<string, { points: number, criticality?: string }> = {
-  'POST /api/v1/auth/register': { points: 5 },
-  'POST /api/v1/auth/login': { points: 10 },
+// Login and registration count per client address whatever token is attached (`key: 'address'`).
+const EXPECTED: Record<string, { points: number, criticality?: string, key?: 'address' }> = {
+  'POST /api/v1/auth/register': { points: 5, key: 'address' },
+  'POST /api/v1/auth/login': { points: 10, key: 'address' },
+  'POST /api/v1/auth/logout': { points: 30 },
   'GET /api/v1/users/profile': { points: 100 },
   'PATCH /api/v1/users/profile': { points: 100 },
   'GET /api/v1/cart': { points: 100, criticality: 'cart' },
@@ -40,7 +42,7 @@ test('every commerce route declares its rate limit and criticality', async (t) =
     const options = seen.get(route)
     assert.ok(options, `${route} is registered`)
     const config = options.config as { rateLimit?: unknown, criticality?: string }
-    assert.deepEqual(config.rateLimit, { points: expected.points, duration: 60 }, route)
+    assert.deepEqual(config.rateLimit, { points: expected.points, duration: 60, ...(expected.key && { key: expected.key }) }, route)
     assert.equal(config.criticality, expected.criticality, route)
     assert.ok(options.hasResponseSchema, `${route} has response schemas`)
   }

@@ -38,6 +38,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
 
   app.post('/logout', {
     preHandler: app.authenticate,
+    config: { rateLimit: { points: 30, duration: 60 } },
     schema: {
       tags: ['auth'],
       summary: 'Revoke every access token of the caller\'s account (all devices), this one included',
