@@ -11,11 +11,12 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import Fastify from 'fastify'
-import * as hdr from 'hdr-histogram-js'
+import type * as hdr from 'hdr-histogram-js'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { deleteKeysUnder } from '../src/lib/redis-keys.js'
+import { BACKLOG, microsHistogram as histogram } from './bench-common.js'
 
 export interface SearchBenchData {
   ports: { app: number, hello: number }
@@ -44,12 +45,9 @@ export type SearchServerMessage =
   | { type: 'reset-done' }
   | { type: 'error', message: string }
 
-const BACKLOG = 4096
 const USERS = 1000
 const BROAD_WORDS = 30
 const RANDOM_WORDS = 3000
-
-const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
 
 class Recorder {
   total = histogram()

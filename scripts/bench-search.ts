@@ -26,20 +26,12 @@
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as hdr from 'hdr-histogram-js'
+import { autocannon } from './bench-common.js'
 import type { Percentiles, SearchBenchData, SearchServerMessage, SearchServerStats } from './bench-search-server.js'
-
-interface AutocannonRequest { method: string, path: string, headers?: Record<string, string> }
-interface AutocannonResult { requests: { average: number }, non2xx: number, errors: number, timeouts: number }
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on: (event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void) => void
-}
-type Autocannon = (opts: { url: string, connections: number, duration: number, requests: { setupRequest: (r: AutocannonRequest) => AutocannonRequest }[] }) => AutocannonInstance
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
 
 const { values: args } = parseArgs({
   options: {

@@ -13,11 +13,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
-import * as hdr from 'hdr-histogram-js'
+import type * as hdr from 'hdr-histogram-js'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { deleteKeysUnder } from '../src/lib/redis-keys.js'
+import { BACKLOG, microsHistogram as histogram } from './bench-common.js'
 
 /** `hello`, `cached`, or `uncached-<pool size>`. */
 export type ServerName = 'hello' | 'cached' | `uncached-${number}`
@@ -55,19 +56,9 @@ export type ServerMessage =
   | { type: 'reset-done' }
   | { type: 'error', message: string }
 
-/**
- * Accept queue of every server. autocannon opens all its connections at once;
- * with Node's default of 511, 1,000 of them overflow the queue and the
- * overflowed ones wait for handshake retransmissions (1 s, 3 s, 7 s …): a
- * slower accept loop loses more of them, and some requests time out. Linux
- * caps it at net.core.somaxconn.
- */
-const BACKLOG = 4096
 const HOT_IDS = 1000
 const SAMPLE_IDS = 20_000
 const QUERIES = 200
-
-const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
 
 /** Microsecond histograms of one server; requests without a query only count (cheap on the cached path). */
 class Recorder {

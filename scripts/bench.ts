@@ -29,21 +29,12 @@
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, statSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as hdr from 'hdr-histogram-js'
+import { autocannon } from './bench-common.js'
 import type { BenchData, Percentiles, ServerMessage, ServerName } from './bench-servers.js'
-
-/** The part of autocannon's API used here (the package ships no types). */
-interface AutocannonRequest { method: string, path: string }
-interface AutocannonResult { requests: { average: number }, non2xx: number, errors: number, timeouts: number }
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on: (event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void) => void
-}
-type Autocannon = (opts: { url: string, connections: number, duration: number, requests: { setupRequest: (r: AutocannonRequest) => AutocannonRequest }[] }) => AutocannonInstance
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
 
 /** Which app serves a case: the bare hello-world, the app with its cache, or the app without (one per pool size). */
 type ServerKind = 'hello' | 'cached' | 'uncached'

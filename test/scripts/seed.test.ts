@@ -202,12 +202,12 @@ describe('seedDatabase at a small size', () => {
     const names = indexes.map((r) => r.indexname)
     for (const name of ['products_name_trgm_idx', 'products_search_vector_idx']) assert.ok(names.includes(name), names.join(', '))
     assert.ok(names.length === 2 || names.length === 4, `GIN, plus RUM where the extension is installed: ${names.join(', ')}`)
-    assert.ok(await one(sql`SELECT count(*)::int FROM catalog_search_terms`) > 0)
-    assert.ok(await one(sql`SELECT count(*)::int FROM catalog_search_words`) > 0)
-    // The rebuilt index answers: every product is found by the first word of its name.
+    assert.ok(Number(await one(sql`SELECT count(*)::int FROM catalog_search_terms`)) > 0)
+    assert.ok(Number(await one(sql`SELECT count(*)::int FROM catalog_search_words`)) > 0)
+    // The rebuilt index answers: a product is found by the first word of its name.
     const [row] = await sql<{ name: string }[]>`SELECT name FROM products WHERE is_active ORDER BY id LIMIT 1`
     const word = row.name.split(' ')[0]
-    assert.ok(await one(sql`SELECT count(*)::int FROM products WHERE is_active AND search_vector @@ plainto_tsquery('simple', ${word.toLowerCase()})`) > 0)
+    assert.ok(Number(await one(sql`SELECT count(*)::int FROM products WHERE is_active AND search_vector @@ plainto_tsquery('simple', ${word.toLowerCase()})`)) > 0)
   })
 
   test('refuses to seed a database that already has data', async () => {

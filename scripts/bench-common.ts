@@ -1,0 +1,28 @@
+/** What the benchmark scripts share: autocannon's typed entry point, the servers' accept queue, latency histograms. */
+import { createRequire } from 'node:module'
+import * as hdr from 'hdr-histogram-js'
+
+/** The part of autocannon's API the benchmarks use (the package ships no types). */
+export interface AutocannonRequest { method: string, path: string, headers?: Record<string, string> }
+export interface AutocannonResult { requests: { average: number }, non2xx: number, errors: number, timeouts: number }
+export interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  on: (event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void) => void
+}
+export type Autocannon = (opts: {
+  url: string
+  connections: number
+  duration: number
+  requests: { setupRequest: (r: AutocannonRequest) => AutocannonRequest }[]
+}) => AutocannonInstance
+export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
+
+/**
+ * Accept queue of every benchmarked server. autocannon opens all its
+ * connections at once; with Node's default of 511, 1,000 of them overflow the
+ * queue and the overflowed ones wait for handshake retransmissions (1 s, 3 s,
+ * 7 s …). Linux caps it at net.core.somaxconn.
+ */
+export const BACKLOG = 4096
+
+/** A histogram of microseconds, from 1 µs to a minute, 3 significant digits. */
+export const microsHistogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
