@@ -39,53 +39,90 @@ export const MAX_CANDIDATES = 20_000
 const BUILD_CHUNK = 2000
 
 /**
- * Builds the index of `entryTokens[i]` (the tokens of entry i, entries best
- * first), yielding to the event loop between chunks so that requests keep
- * being served while a large catalog is indexed.
+ * Collects entries (best first) one at a time and builds their index. Each
+ * token string is kept once, at its first sight, and entries keep token
+ * numbers only: the strings of a large catalog's repeated tokens die young,
+ * which keeps the garbage collector's pauses short while the index grows.
  */
-export async function buildTokenIndex (entryTokenLists: string[][]): Promise<TokenIndex> {
-  const size = entryTokenLists.length
-  const counts = new Map<string, number>()
-  let totalRefs = 0
-  for (let i = 0; i < size; i++) {
-    for (const t of entryTokenLists[i]) counts.set(t, (counts.get(t) ?? 0) + 1)
-    totalRefs += entryTokenLists[i].length
-    if (i % BUILD_CHUNK === BUILD_CHUNK - 1) await yieldToEventLoop()
-  }
-  const tokens = [...counts.keys()].sort()
-  await yieldToEventLoop()
-  const tokenId = new Map<string, number>()
-  const postStart = new Int32Array(tokens.length + 1)
-  for (let t = 0; t < tokens.length; t++) {
-    tokenId.set(tokens[t], t)
-    postStart[t + 1] = postStart[t] + counts.get(tokens[t])!
-  }
-  const fill = postStart.slice(0, tokens.length)
-  const postings = new Int32Array(totalRefs)
-  const entryStart = new Int32Array(size + 1)
-  const entryTokens = new Int32Array(totalRefs)
-  const shortLists = new Map<string, number[]>()
-  const addShort = (prefix: string, entry: number): void => {
-    let list = shortLists.get(prefix)
-    if (list === undefined) shortLists.set(prefix, list = [])
-    if (list.length < SHORT_PREFIX_TOP && list[list.length - 1] !== entry) list.push(entry)
-  }
+export function createTokenIndexBuilder () {
+  const ids = new Map<string, number>()
+  const seen: string[] = []
+  let refs = new Int32Array(1 << 16)
+  let starts = new Int32Array(1 << 12)
+  let size = 0
   let at = 0
-  for (let i = 0; i < size; i++) {
-    entryStart[i] = at
-    for (const t of entryTokenLists[i]) {
-      const id = tokenId.get(t)!
-      postings[fill[id]++] = i
-      entryTokens[at++] = id
-      addShort(t.slice(0, 1), i)
-      if (t.length > 1) addShort(t.slice(0, 2), i)
+
+  return {
+    /** Adds the next entry (worse than every entry added before) with its distinct tokens. */
+    add (tokens: string[]): void {
+      if (size + 1 >= starts.length) { const next = new Int32Array(starts.length * 2); next.set(starts); starts = next }
+      if (at + tokens.length > refs.length) { const next = new Int32Array(Math.max(refs.length * 2, at + tokens.length)); next.set(refs); refs = next }
+      starts[size++] = at
+      for (const t of tokens) {
+        let id = ids.get(t)
+        if (id === undefined) { id = seen.length; ids.set(t, id); seen.push(t) }
+        refs[at++] = id
+      }
+    },
+
+    /** The index, built with a yield to the event loop every BUILD_CHUNK entries. */
+    async build (): Promise<TokenIndex> {
+      starts[size] = at
+      // Token numbers in sorted order of their strings.
+      const order = Int32Array.from(seen.keys()).sort((a, b) => seen[a] < seen[b] ? -1 : seen[a] > seen[b] ? 1 : 0)
+      await yieldToEventLoop()
+      const rank = new Int32Array(seen.length)
+      const tokens = new Array<string>(seen.length)
+      for (let r = 0; r < order.length; r++) { rank[order[r]] = r; tokens[r] = seen[order[r]] }
+      // Each token's one- and two-character prefixes, as numbers into the short lists.
+      const shortKeys = new Map<string, number>()
+      const shortOf = (prefix: string): number => {
+        let k = shortKeys.get(prefix)
+        if (k === undefined) shortKeys.set(prefix, k = shortKeys.size)
+        return k
+      }
+      const short1 = new Int32Array(tokens.length)
+      const short2 = new Int32Array(tokens.length)
+      for (let t = 0; t < tokens.length; t++) {
+        short1[t] = shortOf(tokens[t].slice(0, 1))
+        short2[t] = tokens[t].length > 1 ? shortOf(tokens[t].slice(0, 2)) : -1
+      }
+      const entryTokens = refs.slice(0, at)
+      const postStart = new Int32Array(tokens.length + 1)
+      for (let k = 0; k < at; k++) {
+        entryTokens[k] = rank[entryTokens[k]]
+        postStart[entryTokens[k] + 1]++
+      }
+      for (let t = 0; t < tokens.length; t++) postStart[t + 1] += postStart[t]
+      await yieldToEventLoop()
+      const fill = postStart.slice(0, tokens.length)
+      const postings = new Int32Array(at)
+      const shortLists: number[][] = Array.from({ length: shortKeys.size }, () => [])
+      const addShort = (key: number, entry: number): void => {
+        const list = shortLists[key]
+        if (list.length < SHORT_PREFIX_TOP && list[list.length - 1] !== entry) list.push(entry)
+      }
+      for (let i = 0; i < size; i++) {
+        for (let k = starts[i]; k < starts[i + 1]; k++) {
+          const t = entryTokens[k]
+          postings[fill[t]++] = i
+          addShort(short1[t], i)
+          if (short2[t] >= 0) addShort(short2[t], i)
+        }
+        if (i % BUILD_CHUNK === BUILD_CHUNK - 1) await yieldToEventLoop()
+      }
+      const short = new Map<string, Int32Array>()
+      for (const [prefix, key] of shortKeys) short.set(prefix, Int32Array.from(shortLists[key]))
+      return { size, tokens, postStart, postings, entryStart: starts.slice(0, size + 1), entryTokens, short }
     }
-    if (i % BUILD_CHUNK === BUILD_CHUNK - 1) await yieldToEventLoop()
   }
-  entryStart[size] = at
-  const short = new Map<string, Int32Array>()
-  for (const [prefix, list] of shortLists) short.set(prefix, Int32Array.from(list))
-  return { size, tokens, postStart, postings, entryStart, entryTokens, short }
+}
+
+/** The index of `entryTokenLists[i]` (the distinct tokens of entry i, entries best first). */
+export function buildTokenIndex (entryTokenLists: string[][]): Promise<TokenIndex> {
+  const builder = createTokenIndexBuilder()
+  for (const tokens of entryTokenLists) builder.add(tokens)
+  return builder.build()
 }
 
 /** [lo, hi): the ids of the tokens starting with `word`. */
