@@ -138,14 +138,20 @@ export function createListing (deps: ListingDeps) {
     }
   }
 
-  /** Whether any product matches these words and the request's filters (a GIN lookup). */
+  /**
+   * Whether any product matches these words and the request's filters. With
+   * RUM the probe is ordered by the index's own operator, so it must go
+   * through the text index; a plain EXISTS on common words is planned as a
+   * sequential scan that stops at the first match, and reads the whole
+   * catalog when no product has all the words.
+   */
   async function anyMatch (request: ListingRequest, text: TextQuery): Promise<boolean> {
-    const [row] = await timedSql('catalog.search_any', deps.readSql<{ found: boolean }[]>`
-      SELECT EXISTS (
-        SELECT 1 FROM products p
-        WHERE p.is_active AND p.search_vector @@ ${tsqueryOf(text.words)}::tsquery ${filters(deps.readSql, request.filter)}
-      ) AS found`)
-    return row.found
+    const sql = deps.readSql
+    const where = sql`p.is_active AND p.search_vector @@ ${tsqueryOf(text.words)}::tsquery ${filters(sql, request.filter)}`
+    const rows = deps.textIndex() === 'rum'
+      ? await timedSql('catalog.search_any', sql<{ id: number }[]>`SELECT p.id FROM products p WHERE ${where} ORDER BY p.search_rank <=| '1e15'::float8 LIMIT 1`)
+      : await timedSql('catalog.search_any', sql<{ id: number }[]>`SELECT p.id FROM products p WHERE ${where} LIMIT 1`)
+    return rows.length > 0
   }
 
   /**

@@ -250,8 +250,12 @@ function scanTier (sql: Sql, t: TierQuery, budget: number, withRows: boolean): P
 function indexBranch (sql: Sql, t: TierQuery, index: TextIndex, withRows: boolean): Fragment {
   const where = sql`p.is_active AND ${tierMatch(sql, t)} ${filters(sql, t.filter)} ${rankBound(sql, t.before)}`
   if (t.tier === 2) {
-    return sql`SELECT ${tierColumns(sql, t.tier, withRows)} FROM products p ${categoryJoin(sql, withRows)}
-      WHERE ${where} ORDER BY p.search_rank DESC LIMIT ${t.need}`
+    // Materialized: the few products of that name come from the name index. Ordered by rank
+    // with a LIMIT, the planner may instead walk the rank index and test every product's name.
+    return sql`WITH e AS MATERIALIZED (SELECT p.id, p.search_rank FROM products p WHERE ${where})
+    SELECT ${tierColumns(sql, t.tier, withRows)}
+    FROM (SELECT e.id FROM e ORDER BY e.search_rank DESC LIMIT ${t.need}) top
+    JOIN products p ON p.id = top.id ${categoryJoin(sql, withRows)}`
   }
   if (index === 'rum') {
     // `<=|` is RUM's distance to a bound above every rank: ascending distance is descending rank.
