@@ -197,7 +197,7 @@ const ProductFields = {
   brand: nullable(Type.String({ minLength: 1, maxLength: 100 })),
   weight: nullable(Type.Number({ minimum: 0, maximum: 999_999.99 })),
   dimensions: nullable(Type.String({ maxLength: 50 })),
-  is_featured: Type.Boolean(),
+  is_featured: Type.Boolean({ description: 'Admins only: a seller sending it gets 403 CATALOG_FEATURED_FORBIDDEN' }),
   seller_id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Admins only; sellers always own what they create' })
 }
 
