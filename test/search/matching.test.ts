@@ -29,6 +29,7 @@ let gin: FastifyInstance
 let service: CatalogService
 let categoryId: number
 let sellerId: number
+let sellerToken: string
 
 async function search (app: FastifyInstance, query: string): Promise<Body> {
   const res = await app.inject({ url: `/api/v1/products/search?${query}` })
@@ -68,7 +69,9 @@ before(async () => {
   rum = await buildTestApp(undefined, { ...NO_TRAFFIC_CONTROL, catalogWordsRefreshS: 0 })
   gin = await buildTestApp(undefined, { ...NO_TRAFFIC_CONTROL, catalogWordsRefreshS: 0, searchTextIndex: 'gin' })
   await flushRedisPrefix(rum)
-  sellerId = (await createUser(rum, { role: 'seller' })).id
+  const seller = await createUser(rum, { role: 'seller' })
+  sellerId = seller.id
+  sellerToken = seller.token
   categoryId = (await createCategory(rum, { name: 'Audio Video' })).id
   await rum.db.sql`
     INSERT INTO products (seller_id, name, slug, sku, price, stock_quantity, category_id, brand, description)
@@ -260,6 +263,19 @@ describe('the vocabulary is rebuilt in the background', () => {
     await createProduct(rum, { sellerId, categoryId, name: 'Quuxotron Hyperdrive', brand: 'Quux' })
     assert.deepEqual(names(await search(rum, q('quuxotron'))), ['Quuxotron Hyperdrive'])
     assert.deepEqual(names(await search(rum, q('quuxot'))), ['Quuxotron Hyperdrive'])
+  })
+
+  test('a word the app looked up and did not know is known again as soon as a product write brings it', async () => {
+    assert.deepEqual(names(await search(rum, q('flibbertigibbet'))), [])
+    const res = await rum.inject({
+      method: 'POST',
+      url: '/api/v1/products',
+      headers: { authorization: `Bearer ${sellerToken}` },
+      payload: { name: 'Flibbertigibbet Lamp', sku: 'FLIB-1', price: 25, category_id: categoryId }
+    })
+    assert.equal(res.statusCode, 201, res.body)
+    const after = await search(rum, q('flibbertigibbet'))
+    assert.deepEqual([names(after), after.dropped], [['Flibbertigibbet Lamp'], []])
   })
 
   test('an empty answer given before this process has seen the vocabulary built is cached for a second, not a minute', async () => {

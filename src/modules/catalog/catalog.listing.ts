@@ -67,7 +67,7 @@ function moneyFilter (value: number | undefined): string | undefined {
  * and the scopes whose changes could alter its membership.
  */
 export function createListing (deps: ListingDeps) {
-  const analyzer = createQueryAnalyzer({ readSql: deps.readSql, words: deps.words })
+  const analyzer = createQueryAnalyzer({ readSql: deps.readSql, words: deps.words, onInvalidate: deps.cache.onInvalidate })
 
   /** The category filter as its subtree; an unknown category in a filter matches nothing rather than failing. */
   async function subtreeOf (categoryId: number | undefined, fromPath: boolean): Promise<number[] | undefined> {

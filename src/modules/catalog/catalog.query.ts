@@ -1,4 +1,5 @@
 import type { Sql } from '../../db/client.js'
+import { CatalogTags } from './catalog.keys.js'
 import { timedSql } from './catalog.sql.js'
 import { MIN_CORRECTABLE_LENGTH, type WordsRefresher } from './catalog.words.js'
 
@@ -6,6 +7,11 @@ import { MIN_CORRECTABLE_LENGTH, type WordsRefresher } from './catalog.words.js'
 const MIN_PREFIX_LENGTH = 3
 /** Searches of more words than this keep the first ones. */
 const MAX_WORDS = 12
+/** Word analyses kept in process (about 200 bytes each), and for how long at most. */
+const MAX_CACHED_WORDS = 20_000
+const ANALYSIS_TTL_MS = 300_000
+/** Any product write invalidates this tag (catalog.service.ts), so a cached word may have changed. */
+const CATALOG_CHANGED_TAG = CatalogTags.scope('all', 'base')
 
 /** One word of the query as the search index sees it. */
 export interface QueryWord {
@@ -73,16 +79,55 @@ export function splitWords (q: string): string[] {
  * (catalog_search_terms), which decide the plan, the words to drop and the
  * estimate of the total.
  */
-export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher }) {
+export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher, onInvalidate: (listener: (tags: string[]) => void) => void }) {
   const { readSql } = deps
 
   /**
-   * Lexemes and frequencies of each word; `prefixLast` also looks the last
-   * word up as a prefix. The statistics are rebuilt in the background, so a
-   * word they do not know is looked up in the text index itself (a probe of
+   * Each word's analysis, kept per word (the vocabulary is finite and words
+   * repeat across queries): a search of known words then needs no analysis
+   * statement. Entries are dropped when the catalog changes (any product
+   * write: a new product may bring new words) or the vocabulary is rebuilt,
+   * and after ANALYSIS_TTL_MS.
+   */
+  const cache = new Map<string, { row: AnalyzedRow, at: number }>()
+  let vocabulary = deps.words.version()
+  deps.onInvalidate((tags) => { if (tags.includes(CATALOG_CHANGED_TAG)) cache.clear() })
+
+  function cached (word: string, prefix: boolean): AnalyzedRow | undefined {
+    if (deps.words.version() !== vocabulary) {
+      cache.clear()
+      vocabulary = deps.words.version()
+    }
+    const hit = cache.get(`${prefix ? 1 : 0}${word}`)
+    return hit !== undefined && performance.now() - hit.at < ANALYSIS_TTL_MS ? hit.row : undefined
+  }
+
+  function remember (row: AnalyzedRow, prefix: boolean): void {
+    if (cache.size >= MAX_CACHED_WORDS) cache.delete(cache.keys().next().value!)
+    cache.set(`${prefix ? 1 : 0}${row.word}`, { row, at: performance.now() })
+  }
+
+  /** Lexemes and frequencies of each word (from the cache, else one statement for the others); `prefixLast` also looks the last word up as a prefix. */
+  async function lookup (words: string[], prefixLast: boolean): Promise<AnalyzedRow[]> {
+    const prefixes = words.map((_, i) => prefixLast && i === words.length - 1)
+    const rows: (AnalyzedRow | undefined)[] = words.map((w, i) => cached(w, prefixes[i]))
+    const missing = words.flatMap((w, i) => rows[i] === undefined ? [i] : [])
+    if (missing.length > 0) {
+      const fetched = await fetchAnalysis(missing.map((i) => words[i]), missing.map((i) => prefixes[i]))
+      missing.forEach((i, j) => {
+        rows[i] = fetched[j]
+        remember(fetched[j], prefixes[i])
+      })
+    }
+    return rows.map((r, i) => ({ ...r!, pos: i + 1 }))
+  }
+
+  /**
+   * The analysis statement. The statistics are rebuilt in the background, so
+   * a word they do not know is looked up in the text index itself (a probe of
    * one posting list): a product added since the last rebuild is found.
    */
-  async function lookup (words: string[], prefixLast: boolean): Promise<AnalyzedRow[]> {
+  function fetchAnalysis (words: string[], prefixes: boolean[]): Promise<AnalyzedRow[]> {
     return timedSql('catalog.analyze_query', readSql<AnalyzedRow[]>`
       SELECT w.pos::int, w.word, v.lexemes,
         CASE WHEN v.ndoc > 0 THEN v.ndoc
@@ -91,7 +136,7 @@ export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher
              ) THEN 1 ELSE 0 END AS ndoc,
         v.ntitle, pre.ndoc AS prefix_ndoc, pre.ntitle AS prefix_ntitle,
         greatest((SELECT reltuples FROM pg_class WHERE oid = 'products'::regclass), 0)::int AS catalog_size
-      FROM unnest(${words}::text[]) WITH ORDINALITY AS w(word, pos)
+      FROM unnest(${words}::text[], ${prefixes.map(Number)}::int[]) WITH ORDINALITY AS w(word, prefix, pos)
       CROSS JOIN LATERAL (
         SELECT coalesce(array_agg(l.lexeme ORDER BY l.lexeme), '{}') AS lexemes,
           coalesce(min(coalesce(t.ndoc, 0)), 0)::int AS ndoc, coalesce(min(coalesce(t.ntitle, 0)), 0)::int AS ntitle
@@ -101,11 +146,11 @@ export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher
       CROSS JOIN LATERAL (
         SELECT least(coalesce(sum(t.ndoc), 0), 2147483647)::int AS ndoc, least(coalesce(sum(t.ntitle), 0), 2147483647)::int AS ntitle
         FROM catalog_search_terms t
-        WHERE ${prefixLast} AND w.pos = ${words.length} AND w.word ~ '^[[:alnum:]]+$' AND length(w.word) >= ${MIN_PREFIX_LENGTH}
+        WHERE w.prefix = 1 AND w.word ~ '^[[:alnum:]]+$' AND length(w.word) >= ${MIN_PREFIX_LENGTH}
           AND t.lexeme >= w.word AND t.lexeme < w.word || chr(1114111)
       ) s
       CROSS JOIN LATERAL (
-        SELECT CASE WHEN s.ndoc > 0 OR NOT (${prefixLast} AND w.pos = ${words.length} AND w.word ~ '^[[:alnum:]]+$' AND length(w.word) >= ${MIN_PREFIX_LENGTH})
+        SELECT CASE WHEN s.ndoc > 0 OR NOT (w.prefix = 1 AND w.word ~ '^[[:alnum:]]+$' AND length(w.word) >= ${MIN_PREFIX_LENGTH})
                  THEN s.ndoc
                  WHEN EXISTS (SELECT 1 FROM products p WHERE p.is_active AND p.search_vector @@ (w.word || ':*')::tsquery) THEN 1
                  ELSE 0 END AS ndoc,

@@ -29,6 +29,7 @@ export function createWordsRefresher (deps: { sql: Sql, readSql: Sql, log: Fasti
   let soon: NodeJS.Timeout | undefined
   let stopped = false
   let built = false
+  let version = 0
 
   /** Rebuilds the vocabulary; false when another instance holds the refresh lock. */
   async function refresh (): Promise<boolean> {
@@ -40,6 +41,7 @@ export function createWordsRefresher (deps: { sql: Sql, readSql: Sql, log: Fasti
       // Spelling words and term statistics together (migration 0012 defines the function).
       await timedSql('catalog.refresh_words', tx`SELECT catalog_refresh_search_vocabulary()`)
       built = true
+      version++
       return true
     })
   }
@@ -53,6 +55,9 @@ export function createWordsRefresher (deps: { sql: Sql, readSql: Sql, log: Fasti
 
     /** True once this process has seen the vocabulary rebuilt (by itself or, through the lock, by another instance). */
     ready: (): boolean => built,
+
+    /** Counts this process's rebuilds: what was read from the vocabulary before a change of version may be stale. */
+    version: (): number => version,
 
     /**
      * For each word: whether the vocabulary knows it, and its closest known
