@@ -234,16 +234,22 @@ function tierColumns (sql: Sql, tier: Tier, withRows: boolean): Fragment {
 }
 const categoryJoin = (sql: Sql, withRows: boolean): Fragment => withRows ? sql`JOIN categories c ON c.id = p.category_id` : sql``
 
-/** The tier's matches in rank order, read from the catalog in that order (at most `budget` rows read). */
-function scanTier (sql: Sql, t: TierQuery, budget: number, withRows: boolean): Promise<Ranked[]> {
-  return timedSql('catalog.search_scan', sql<Ranked[]>`
-    SELECT ${tierColumns(sql, t.tier, withRows)}
+/**
+ * The tier's matches in rank order, read from the catalog in that order (at
+ * most `budget` rows read). With `exact`, the exact-name probe runs in the
+ * same statement, its rows first.
+ */
+function scanTier (sql: Sql, t: TierQuery, budget: number, withRows: boolean, exact?: TierQuery): Promise<Ranked[]> {
+  const scan = sql`SELECT ${tierColumns(sql, t.tier, withRows)}
     FROM (
       SELECT * FROM products p WHERE p.is_active ${rankBound(sql, t.before)}
       ORDER BY p.search_rank DESC LIMIT ${budget}
     ) p ${categoryJoin(sql, withRows)}
     WHERE ${tierMatch(sql, t)} ${filters(sql, t.filter)}
-    LIMIT ${t.need}`)
+    LIMIT ${t.need}`
+  if (exact === undefined) return timedSql('catalog.search_scan', sql<Ranked[]>`${scan}`)
+  return timedSql('catalog.search_scan', sql<Ranked[]>`
+    SELECT * FROM ((${indexBranch(sql, exact, 'gin', withRows)}) UNION ALL (${scan})) u ORDER BY u.tier DESC, u.sort_rank DESC`)
 }
 
 /** One tier's matches in rank order from the text index (RUM: already ordered; GIN: every match, then sorted). */
@@ -303,6 +309,19 @@ async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, i
   const found: Ranked[] = []
   for (let i = 0; i < tiers.length && found.length < need;) {
     const t = query(tiers[i], need - found.length)
+    const next = tiers[i + 1] === 1 && t.tier === 2 ? query(1, t.need) : undefined
+    const nextBudget = next === undefined ? undefined : budgetOf(next)
+    if (next !== undefined && nextBudget !== undefined) {
+      // Exact name and a name tier read in rank order, in one statement.
+      const rows = await scanTier(sql, next, nextBudget, withRows, t)
+      const exact = rows.filter((r) => r.tier === 2)
+      const scanned = rows.filter((r) => r.tier === 1)
+      found.push(...exact)
+      const remaining = need - found.length
+      found.push(...(scanned.length === next.need || scanned.length >= remaining ? scanned.slice(0, remaining) : await indexTiers(sql, [query(1, remaining)], index, withRows)))
+      i += 2
+      continue
+    }
     const budget = budgetOf(t)
     if (budget !== undefined) {
       const scanned = await scanTier(sql, t, budget, withRows)
@@ -310,9 +329,7 @@ async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, i
       i++
       continue
     }
-    const group = [t]
-    const next = tiers[i + 1] === 1 && t.tier === 2 ? query(1, t.need) : undefined
-    if (next !== undefined && budgetOf(next) === undefined) group.push(next)
+    const group = next === undefined ? [t] : [t, next]
     found.push(...await indexTiers(sql, group, index, withRows))
     i += group.length
   }
