@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { createCategory, createProduct, createUser, type FixtureUser, type ProductFixture } from '../fixtures.js'
+import { CatalogTags } from '../../src/modules/catalog/catalog.keys.js'
 import { createCatalogService, type CatalogService } from '../../src/modules/catalog/catalog.service.js'
 
 /**
@@ -47,6 +48,9 @@ export async function buildCatalogWorld (app: FastifyInstance): Promise<CatalogW
     gamingLaptop: await make({ name: 'Gaming Laptop Ultra', brand: 'Razer', categoryId: laptops, price: '2500.00', stock: 2, rating: '4.70' }),
     mouse: await make({ name: 'Wireless Mouse', brand: 'Logitech', categoryId: computers, price: '25.00', stock: 50, description: 'Pairs with any laptop or desktop', rating: '4.20' })
   }
+  // The rows went in through SQL, not the catalog's write path: say so, as any outside writer's
+  // notification would, so caches and the suggestion index do not answer from before them.
+  await app.cache.invalidate([CatalogTags.scope('all', 'base')])
   const service = createCatalogService({
     db: { db: app.db.db, sql: app.db.sql, readSql: app.db.readSql },
     cache: app.cache,

@@ -6,6 +6,7 @@ import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
 import { createCategory, createProduct, createUser } from '../fixtures.js'
 import { NO_TRAFFIC_CONTROL } from '../modules/catalog-fixtures.js'
 import { ProductListSchema } from '../../src/modules/catalog/catalog.schemas.js'
+import { CatalogTags } from '../../src/modules/catalog/catalog.keys.js'
 import { createCatalogService, type CatalogService } from '../../src/modules/catalog/catalog.service.js'
 
 interface Body {
@@ -86,6 +87,8 @@ before(async () => {
   const { id } = await createProduct(rum, { sellerId, categoryId, name: 'Black Premium Speaker', brand: 'Acme', price: '150.00' })
   await rum.db.sql`UPDATE products SET rating_count = 3000, rating_avg = 4.8 WHERE id = ${id}`
   await rum.db.sql`ANALYZE products`
+  // Inserted through SQL, not the catalog's write path: announce it as an outside writer's notification would.
+  for (const app of [rum, gin]) await app.cache.invalidate([CatalogTags.scope('all', 'base')])
   service = createCatalogService({
     db: { db: rum.db.db, sql: rum.db.sql, readSql: rum.db.readSql }, cache: rum.cache, log: rum.log, wordsRefreshS: 0, searchTextIndex: 'auto'
   })

@@ -11,7 +11,7 @@ import { createQueryAnalyzer, leastInformative, tsqueryOf, withLastAsPrefix, typ
 import { DEFAULT_PAGE_SIZE, MAX_OFFSET_ROWS, type ListQuery, type SortField } from './catalog.schemas.js'
 import {
   checkCursorKey, countListing, fetchListingPage, filters, sortKeyLength,
-  type ListingFilter, type ListingPage, type ListingRequest, type TextIndex
+  type ListingFilter, type ListingPage, type ListingRequest, type SearchContext, type TextIndex
 } from './catalog.search.js'
 import { timedSql } from './catalog.sql.js'
 import type { WordsRefresher } from './catalog.words.js'
@@ -30,6 +30,8 @@ export interface ListingDeps {
   words: WordsRefresher
   /** How the read database serves text matches in rank order (known once the service has started). */
   textIndex: () => TextIndex
+  /** Whether an active product may have this name (the suggestion index knows every name). */
+  mayHaveName: (name: string) => boolean
 }
 
 /** One search as monitoring's search analytics consumes it. */
@@ -67,6 +69,7 @@ function moneyFilter (value: number | undefined): string | undefined {
  * and the scopes whose changes could alter its membership.
  */
 export function createListing (deps: ListingDeps) {
+  const context = (): SearchContext => ({ index: deps.textIndex(), mayHaveName: deps.mayHaveName })
   const analyzer = createQueryAnalyzer({ readSql: deps.readSql, words: deps.words, onInvalidate: deps.cache.onInvalidate })
 
   /** The category filter as its subtree; an unknown category in a filter matches nothing rather than failing. */
@@ -166,7 +169,7 @@ export function createListing (deps: ListingDeps) {
     const firstPage = request.offset === 0 && request.after === undefined
     const run = async (t: TextQuery) => {
       const r = { ...request, filter: { ...request.filter, text: t } }
-      return { page: await fetchListingPage(deps.readSql, r, deps.textIndex()), request: r }
+      return { page: await fetchListingPage(deps.readSql, r, context()), request: r }
     }
     const whole = await run(text)
     if (whole.page.rows.length > 0 || text.words.length === 0) return whole
@@ -208,7 +211,7 @@ export function createListing (deps: ListingDeps) {
     // A relevance search knows its total when it saw every match; any other listing stops after
     // the page, so its (capped) count runs alongside unless dropping words may change the query.
     const [{ page, request }, listCount] = await Promise.all([
-      text === undefined ? fetchListingPage(deps.readSql, p.request, deps.textIndex()).then((page) => ({ page, request: p.request })) : fetchText(p.request, text),
+      text === undefined ? fetchListingPage(deps.readSql, p.request, context()).then((page) => ({ page, request: p.request })) : fetchText(p.request, text),
       ranked || text !== undefined ? undefined : countListing(deps.readSql, p.request.filter)
     ])
     const [total, facets] = await Promise.all([

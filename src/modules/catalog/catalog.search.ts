@@ -15,6 +15,13 @@ type Fragment = postgres.Fragment
 /** How the database can serve text matches in rank order. */
 export type TextIndex = 'rum' | 'gin'
 
+/** What a search knows besides its request: the text index, and whether a product can have a given name. */
+export interface SearchContext {
+  index: TextIndex
+  /** False only when no active product has this name (lowercased), so the exact-name tier can be skipped. */
+  mayHaveName: (name: string) => boolean
+}
+
 /** Filters of a listing, normalized (money as decimal strings, brand lowercased, category expanded to its subtree). */
 export interface ListingFilter {
   /** The analyzed text query (words to match, dropped words, corrections). */
@@ -139,9 +146,9 @@ function keyColumns (sql: Sql, spec: SortSpec): Fragment {
  * every other listing (text match as a filter, or none) reads in index order
  * and stops after the page, and is counted separately (countListing).
  */
-export async function fetchListingPage (sql: Sql, req: ListingRequest, index: TextIndex): Promise<ListingPage> {
+export async function fetchListingPage (sql: Sql, req: ListingRequest, ctx: SearchContext): Promise<ListingPage> {
   const spec = sortSpec(req, req.filter.text !== undefined)
-  if (req.filter.text !== undefined && req.sort === 'relevance') return fetchRelevance(sql, req, req.filter.text, index)
+  if (req.filter.text !== undefined && req.sort === 'relevance') return fetchRelevance(sql, req, req.filter.text, ctx)
   if (req.filter.categoryIds !== undefined) return { rows: await fetchCategoryPage(sql, req, spec) }
   const rows = await timedSql(req.filter.text === undefined ? 'catalog.list' : 'catalog.search_sorted', sql<ListingPage['rows']>`
     SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec)}
@@ -292,15 +299,18 @@ function indexTiers (sql: Sql, tiers: TierQuery[], index: TextIndex, withRows: b
  * exact-name probe shares a statement with the name tier when the text index
  * serves it. The total is exact when every tier ran out before the page filled.
  */
-async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, index: TextIndex): Promise<ListingPage> {
+async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, ctx: SearchContext): Promise<ListingPage> {
+  const { index } = ctx
   const need = req.offset + req.pageSize + 1
   const withRows = req.offset === 0
   const after = req.after ? { tier: Number(req.after.key[0]) as Tier, rank: String(req.after.key[1]) } : undefined
-  const tiers = TIERS.filter((tier) => !(after && tier > after.tier) && (tier === 2 || text.words.length > 0))
+  // Most queries are no product's name: then the exact-name tier is left out of the statements.
+  const exact = exactNames(text).filter(ctx.mayHaveName)
+  const tiers = TIERS.filter((tier) => !(after && tier > after.tier) && (tier === 2 ? exact.length > 0 : text.words.length > 0))
   const query = (tier: Tier, remaining: number): TierQuery => ({
     tier,
     tsquery: tsqueryOf(text.words),
-    exact: exactNames(text),
+    exact,
     filter: req.filter,
     need: remaining,
     before: after && tier === after.tier ? after.rank : undefined

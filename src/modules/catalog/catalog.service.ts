@@ -50,7 +50,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
   const words = createWordsRefresher({ sql: deps.db.sql, readSql: deps.db.readSql, log, intervalS: deps.wordsRefreshS })
   const suggestions = createSuggestions({ readSql: deps.db.readSql, log, onInvalidate: cache.onInvalidate })
   const textIndex = createTextIndexProbe({ readSql: deps.db.readSql, log, setting: deps.searchTextIndex })
-  const listing = createListing({ cache, readSql: deps.db.readSql, categoryIndex, words, textIndex: textIndex.current })
+  const listing = createListing({ cache, readSql: deps.db.readSql, categoryIndex, words, textIndex: textIndex.current, mayHaveName: suggestions.mayHaveName })
 
   /** Tags of every entry showing the product: its detail and the pages listing it. */
   const productTags = (id: number): string[] => [CatalogTags.product(id), CatalogTags.listed(id)]

@@ -36,7 +36,29 @@ export interface Built {
   products: { index: TokenIndex, items: ProductItem[] }
   brands: { index: TokenIndex, items: BrandItem[] }
   categories: { index: TokenIndex, items: CategoryItem[] }
+  /** Hashes (nameHash) of every distinct product name, sorted: whether a query can equal a name. */
+  nameHashes: Int32Array
   builtAt: Date
+}
+
+/** A 32-bit FNV-1a hash of a product name, lowercased and with its spaces collapsed. */
+export function nameHash (name: string): number {
+  const key = name.toLowerCase().replace(/\s+/g, ' ').trim()
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+  return h | 0
+}
+
+function sortedContains (sorted: Int32Array, value: number): boolean {
+  let lo = 0
+  let hi = sorted.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid] === value) return true
+    if (sorted[mid] < value) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
 }
 
 export interface ProductRow { id: number, name: string, slug: string, brand: string | null, category_id: number, rating_count: number, rating_cents: number }
@@ -136,6 +158,7 @@ export async function buildFromRows (rows: ProductRow[], categoryRows: CategoryR
     products: { index: await productIndex.build(), items: products },
     brands: { index: await buildTokenIndex(brands.map((b) => documentTokens(b.text))), items: brands },
     categories: { index: await buildTokenIndex(categories.map((c) => documentTokens(c.text))), items: categories },
+    nameHashes: Int32Array.from(seen, nameHash).sort(),
     builtAt: new Date()
   }
 }
@@ -213,6 +236,9 @@ export function createSuggestions (deps: SuggestionsDeps) {
   let stopped = false
 
   let earliestAfterWrite = 0
+  // When the rows of the index in use were read, and when a product write was last heard of.
+  let builtFrom = -Infinity
+  let lastWrite = 0
 
   async function load (): Promise<void> {
     const startedAt = performance.now()
@@ -220,6 +246,7 @@ export function createSuggestions (deps: SuggestionsDeps) {
     earliestAfterWrite = performance.now() + REBUILD_SPACING * (performance.now() - startedAt)
     if (stopped) return
     built = fresh
+    builtFrom = startedAt
     const counts = { products: fresh.products.items.length, brands: fresh.brands.items.length, categories: fresh.categories.items.length }
     log.info({ ...counts, tokens: fresh.products.index.tokens.length, ms: Math.round(performance.now() - startedAt) }, 'suggestion index built')
   }
@@ -251,7 +278,9 @@ export function createSuggestions (deps: SuggestionsDeps) {
   // A write while a rebuild is already due changes nothing (the rebuild reads after it): a steady
   // stream of writes cannot postpone the rebuild forever.
   deps.onInvalidate((tags) => {
-    if (tags.includes(PRODUCTS_CHANGED_TAG) && soon === undefined) schedule(Math.max(afterWriteMs, earliestAfterWrite - performance.now()))
+    if (!tags.includes(PRODUCTS_CHANGED_TAG)) return
+    lastWrite = performance.now()
+    if (soon === undefined) schedule(Math.max(afterWriteMs, earliestAfterWrite - performance.now()))
   })
 
   return {
@@ -259,6 +288,13 @@ export function createSuggestions (deps: SuggestionsDeps) {
 
     /** Suggestions for a typed text; never waits on anything. */
     suggest: (q: string, limit: number): SuggestResponse => answer(built, q, limit),
+
+    /**
+     * False when no active product has this name (lowercased, spaces
+     * collapsed); true when one may (a hash match), and whenever the index
+     * is not loaded yet or older than the last product write heard of.
+     */
+    mayHaveName: (name: string): boolean => built === undefined || builtFrom <= lastWrite || sortedContains(built.nameHashes, nameHash(name)),
 
     /** When the index in use was built (undefined before the first load). */
     builtAt: (): Date | undefined => built?.builtAt,
