@@ -158,7 +158,7 @@ export function createListing (deps: ListingDeps) {
   }
 
   /**
-   * The page for the analyzed words. When all of them together match
+   * The page for the analyzed words. When two or more of them together match
    * nothing, the last word is tried as a prefix (it may be typed partly and
    * be a whole word too: "arm" of "armor"); then the least informative word
    * is dropped (the most common one), again and again while more than one is
@@ -172,7 +172,8 @@ export function createListing (deps: ListingDeps) {
       return { page: await fetchListingPage(deps.readSql, r, context()), request: r }
     }
     const whole = await run(text)
-    if (whole.page.rows.length > 0 || text.words.length === 0) return whole
+    // One known word that the filters leave without matches is an empty answer: nothing to drop or complete.
+    if (whole.page.rows.length > 0 || text.words.length < 2) return whole
     // An empty later page is the end of the matches unless the words match nothing at all.
     if (!firstPage && await anyMatch(whole.request, text)) return whole
     const prefixed = withLastAsPrefix(text)
