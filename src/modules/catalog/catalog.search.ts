@@ -293,35 +293,6 @@ function indexTiers (sql: Sql, tiers: TierQuery[], index: TextIndex, withRows: b
 }
 
 /**
- * The tiers from `tiers[0]` on, all served by the text index, in one
- * statement: each tier's best matches, a later tier read only when the ones
- * before it left the page short (a one-time filter, so its scan does not
- * start otherwise), and with `count`, the 300-match count sample, read only
- * when the page is full. One statement instead of up to four: each costs a
- * round trip and a plan.
- */
-function indexChain (sql: Sql, tiers: TierQuery[], index: TextIndex, withRows: boolean, count: ListingFilter | undefined): Promise<(Ranked & Partial<CountSample>)[]> {
-  const need = tiers[0].need
-  const names = tiers.map((t) => `t${t.tier}`)
-  const ctes = tiers.map((t, i) => {
-    const before = names.slice(0, i).map((n) => sql`(SELECT count(*) FROM ${sql.unsafe(n)})`)
-    const short = before.length === 0 ? sql`true` : sql`${before.reduce((a, b) => sql`${a} + ${b}`)} < ${need}`
-    return sql`${sql.unsafe(names[i])} AS MATERIALIZED (SELECT * FROM (${indexBranch(sql, t, index, withRows)}) b WHERE ${short})`
-  })
-  const union = names.map((n) => sql`SELECT * FROM ${sql.unsafe(n)}`).reduce((a, b) => sql`${a} UNION ALL ${b}`)
-  const sample = count === undefined
-    ? sql`NULL::int AS seen, NULL::int AS passed`
-    : sql`c.seen, c.passed`
-  // Read only when the page is full: a shorter page knows its total.
-  const countJoin = count === undefined
-    ? sql``
-    : sql`CROSS JOIN (${countSample(sql, count, sql`(SELECT count(*) FROM u) >= ${need}`)}) c`
-  return timedSql(`catalog.search_${index}`, sql<(Ranked & Partial<CountSample>)[]>`
-    WITH ${ctes.reduce((a, b) => sql`${a}, ${b}`)}, u AS MATERIALIZED (${union})
-    SELECT u.*, ${sample} FROM u ${countJoin} ORDER BY u.tier DESC, u.sort_rank DESC LIMIT ${need}`)
-}
-
-/**
  * Relevance: the tiers in order, each read until the page is full, so a
  * broad word stops after the page (ranked over every match, since within a
  * tier rows come in rank order) and a rare word reads its few matches. The
@@ -346,18 +317,7 @@ async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, c
   })
   const budgetOf = (t: TierQuery) => t.tier === 2 ? undefined : scanBudget(tierMatches(text, t.tier), t.need, text.catalogSize, hasFilters(t.filter), index)
   const found: Ranked[] = []
-  let total: { count: number, exact: boolean } | undefined
-  // Every tier served by the text index (narrow words): one statement, the count sample included
-  // when the total will need it.
-  const chain = tiers.map((tier) => query(tier, need))
-  const allIndexed = chain.length > 0 && chain.every((t) => budgetOf(t) === undefined)
-  if (allIndexed) {
-    const sampled = after === undefined && totalWithoutSample(req.filter) === undefined ? req.filter : undefined
-    const rows = await indexChain(sql, chain, index, withRows, sampled)
-    found.push(...rows)
-    if (sampled !== undefined && rows.length >= need && rows[0].seen != null && rows[0].seen > 0) total = totalFromSample(req.filter, { seen: rows[0].seen, passed: rows[0].passed! })
-  }
-  for (let i = allIndexed ? tiers.length : 0; i < tiers.length && found.length < need;) {
+  for (let i = 0; i < tiers.length && found.length < need;) {
     const t = query(tiers[i], need - found.length)
     const next = tiers[i + 1] === 1 && t.tier === 2 ? query(1, t.need) : undefined
     const nextBudget = next === undefined ? undefined : budgetOf(next)
@@ -387,7 +347,7 @@ async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, c
   const rows = withRows
     ? page.map(({ tier, rank, ...row }) => ({ ...row as SummaryRow, k1: String(tier), k2: rank }))
     : page.length === 0 ? [] : await fetchSummaries(sql, page)
-  if (found.length < need && after === undefined) total = { count: found.length, exact: true }
+  const total = found.length < need && after === undefined ? { count: found.length, exact: true } : undefined
   return { rows, total }
 }
 
@@ -448,36 +408,13 @@ export async function countListing (sql: Sql, filter: ListingFilter): Promise<{ 
     const n = Number(row.n)
     return n > COUNT_CAP ? { count: COUNT_CAP, exact: false } : { count: n, exact: true }
   }
-  const known = totalWithoutSample(filter)
-  if (known !== undefined) return known
-  const [row] = await timedSql('catalog.count_text', sql<CountSample[]>`${countSample(sql, filter)}`)
-  return totalFromSample(filter, row)
-}
-
-/** The total of a text search when it needs no sample: no words, or one word without filters (its document frequency). */
-function totalWithoutSample (filter: ListingFilter): { count: number, exact: boolean } | undefined {
-  const text = filter.text!
   if (text.words.length === 0) return { count: 0, exact: true }
   const matches = textMatches(text)
   if (!hasFilters(filter) && text.words.length === 1 && matches > TEXT_COUNT_SAMPLE) return { count: matches, exact: false }
-  return undefined
-}
-
-interface CountSample { seen: number, passed: number }
-
-/**
- * Reads at most TEXT_COUNT_SAMPLE + 1 text matches and counts those passing
- * the other filters; with `gate`, only when the gate holds (a one-time
- * filter: otherwise nothing is read and both counts are 0).
- */
-function countSample (sql: Sql, filter: ListingFilter, gate: Fragment = sql`true`): Fragment {
-  return sql`SELECT count(*)::int AS seen, count(*) FILTER (WHERE true ${filters(sql, filter)})::int AS passed
-    FROM (SELECT * FROM (SELECT * FROM products p WHERE p.is_active ${textMatch(sql, filter)} LIMIT ${TEXT_COUNT_SAMPLE + 1}) s WHERE ${gate}) p`
-}
-
-function totalFromSample (filter: ListingFilter, row: CountSample): { count: number, exact: boolean } {
+  const [row] = await timedSql('catalog.count_text', sql<{ seen: number, passed: number }[]>`
+    SELECT count(*)::int AS seen, count(*) FILTER (WHERE true ${filters(sql, filter)})::int AS passed
+    FROM (SELECT * FROM products p WHERE p.is_active ${textMatch(sql, filter)} LIMIT ${TEXT_COUNT_SAMPLE + 1}) p`)
   if (row.seen <= TEXT_COUNT_SAMPLE) return { count: row.passed, exact: true }
-  const matches = textMatches(filter.text!)
   return { count: Math.max(Math.round(Math.max(matches, row.seen) * row.passed / row.seen), row.passed > 0 ? 1 : 0), exact: false }
 }
 
