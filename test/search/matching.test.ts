@@ -78,6 +78,11 @@ before(async () => {
     INSERT INTO products (seller_id, name, slug, sku, price, stock_quantity, category_id, brand, description)
     SELECT ${sellerId}, 'Filler Black Cable ' || n, 'filler-black-cable-' || n, 'FILL-' || n, 5 + n % 50, 1, ${categoryId}, 'Generic', 'A plain cable'
     FROM generate_series(1, ${FILLERS}::int) AS n`
+  // 60 products of a mid-frequency word, priced 10.00 to 69.00: served by the text index, not a scan.
+  await rum.db.sql`
+    INSERT INTO products (seller_id, name, slug, sku, price, stock_quantity, category_id, brand)
+    SELECT ${sellerId}, 'Turbo Widget ' || n, 'turbo-widget-' || n, 'TURBO-' || n, 9 + n, 1, ${categoryId}, 'Turbo'
+    FROM generate_series(1, 60) AS n`
   for (const p of NAMED) {
     const { id } = await createProduct(rum, {
       sellerId, categoryId, name: p.name, brand: p.brand, price: 'price' in p ? p.price : '99.00', description: 'description' in p ? p.description : undefined
@@ -221,6 +226,16 @@ describe('relevance over every match', () => {
       }
       assert.deepEqual(await walk(gin), await walk(rum), `"${text}"`)
     }
+  })
+
+  test('a full page of a narrow word with filters counts its total; a short page knows it', async () => {
+    const body = await search(rum, q('turbo', '&max_price=39.99&page_size=5'))
+    assert.equal(body.products.length, 5)
+    assert.notEqual(body.pagination.next_cursor, null)
+    // 30 of the 60 Turbo widgets cost at most 39.99 (10.00 + n - 1); all 60 are within the 300-match sample.
+    assert.deepEqual([body.pagination.total_count, body.pagination.total_count_exact], [30, true])
+    const short = await search(rum, q('turbo', '&max_price=12&page_size=5'))
+    assert.deepEqual([short.products.length, short.pagination.total_count, short.pagination.total_count_exact], [3, 3, true])
   })
 
   test('a broad word with a narrow price filter still fills the page from matches past the scan', async () => {
