@@ -55,7 +55,7 @@ async function currentLabel (url: string): Promise<string | null> {
   }
 }
 
-/** Drops the database of `url` (its name was checked to end in `_test`), closing its sessions. */
+/** Drops the database of `url` (its name was checked to end in `_test`), closing the connections still open to it. */
 async function dropDatabase (url: string): Promise<void> {
   const admin = new URL(url)
   const name = decodeURIComponent(admin.pathname.slice(1))

@@ -63,7 +63,7 @@ export async function waitForVocabulary (sql: postgres.Sql, timeoutMs = 30_000):
   }
 }
 
-/** `url` with every session read-only: an evaluation of someone's database never writes to it. */
+/** `url` with every connection read-only (`default_transaction_read_only`): an evaluation of a database it did not seed never writes to it. */
 export function readOnlyUrl (url: string): string {
   const u = new URL(url)
   u.searchParams.set('default_transaction_read_only', 'on')
@@ -152,7 +152,7 @@ export interface EvaluateOptions {
   /**
    * The database is the evaluation's own (seeded for it): the app may write,
    * and its startup refresh builds the spelling vocabulary, which is awaited.
-   * Otherwise every session is read-only and the vocabulary is used as found.
+   * Otherwise every connection is read-only and the vocabulary is used as found.
    */
   ownDatabase?: boolean
   /** Config on top of evalConfig's (tests: their Redis URL). */

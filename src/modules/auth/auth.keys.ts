@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { RedisDecorator } from '../../plugins/redis.js'
 
-/** Redis key prefixes of the login lockout and registration caps (STYLE.md rule 9: built only here). */
+/** Redis key prefixes of the login lockout and registration caps (built only here, so every key of the module is under one prefix and can be found). */
 export const authKeys = {
   /** `<prefix>:auth:<counter>`; rate-limiter-flexible appends `:<subject>`. */
   counter: (redis: RedisDecorator, name: 'login-failures' | 'login-lockout' | 'register-address' | 'register-account') => redis.key('auth', name)

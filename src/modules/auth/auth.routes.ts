@@ -8,7 +8,7 @@ export interface AuthRoutesOptions { auth: AuthService }
 
 /**
  * `/auth/register`, `/auth/login` and `/auth/logout`. Brute force is bounded by the rate limits
- * declared here (the spec's 5 and 10 per minute), counted per client address whatever token is
+ * declared here (5 registrations and 10 logins per minute), counted per client address whatever token is
  * attached, and by the service's per-account lockout and registration caps, which run whenever
  * the rate limiter identified the caller (limits on, address not whitelisted).
  */
