@@ -144,13 +144,15 @@ export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher
         LEFT JOIN catalog_search_terms t ON t.lexeme = l.lexeme
       ) v
       CROSS JOIN LATERAL (
+        SELECT w.prefix = 1 AND w.word ~ '^[[:alnum:]]+$' AND length(w.word) >= ${MIN_PREFIX_LENGTH} AS ok
+      ) eligible
+      CROSS JOIN LATERAL (
         SELECT least(coalesce(sum(t.ndoc), 0), 2147483647)::int AS ndoc, least(coalesce(sum(t.ntitle), 0), 2147483647)::int AS ntitle
         FROM catalog_search_terms t
-        WHERE w.prefix = 1 AND w.word ~ '^[[:alnum:]]+$' AND length(w.word) >= ${MIN_PREFIX_LENGTH}
-          AND t.lexeme >= w.word AND t.lexeme < w.word || chr(1114111)
+        WHERE eligible.ok AND t.lexeme >= w.word AND t.lexeme < w.word || chr(1114111)
       ) s
       CROSS JOIN LATERAL (
-        SELECT CASE WHEN s.ndoc > 0 OR NOT (w.prefix = 1 AND w.word ~ '^[[:alnum:]]+$' AND length(w.word) >= ${MIN_PREFIX_LENGTH})
+        SELECT CASE WHEN s.ndoc > 0 OR NOT eligible.ok
                  THEN s.ndoc
                  WHEN EXISTS (SELECT 1 FROM products p WHERE p.is_active AND p.search_vector @@ (w.word || ':*')::tsquery) THEN 1
                  ELSE 0 END AS ndoc,

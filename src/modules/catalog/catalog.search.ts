@@ -256,32 +256,38 @@ function scanTier (sql: Sql, t: TierQuery, budget: number, withRows: boolean, ex
     LIMIT ${t.need}`
   if (exact === undefined) return timedSql('catalog.search_scan', sql<Ranked[]>`${scan}`)
   return timedSql('catalog.search_scan', sql<Ranked[]>`
-    SELECT * FROM ((${indexBranch(sql, exact, 'gin', withRows)}) UNION ALL (${scan})) u ORDER BY u.tier DESC, u.sort_rank DESC`)
+    SELECT * FROM ((${exactBranch(sql, exact, withRows)}) UNION ALL (${scan})) u ORDER BY u.tier DESC, u.sort_rank DESC`)
 }
 
-/** One tier's matches in rank order from the text index (RUM: already ordered; GIN: every match, then sorted). */
-function indexBranch (sql: Sql, t: TierQuery, index: TextIndex, withRows: boolean): Fragment {
-  const where = sql`p.is_active AND ${tierMatch(sql, t)} ${filters(sql, t.filter)} ${rankBound(sql, t.before)}`
-  if (t.tier === 2) {
-    // Materialized: the few products of that name come from the name index. Ordered by rank
-    // with a LIMIT, the planner may instead walk the rank index and test every product's name.
-    return sql`WITH e AS MATERIALIZED (SELECT p.id, p.search_rank FROM products p WHERE ${where})
-    SELECT ${tierColumns(sql, t.tier, withRows)}
-    FROM (SELECT e.id FROM e ORDER BY e.search_rank DESC LIMIT ${t.need}) top
-    JOIN products p ON p.id = top.id ${categoryJoin(sql, withRows)}`
-  }
-  if (index === 'rum') {
-    // `<=|` is RUM's distance to a bound above every rank: ascending distance is descending rank.
-    return sql`SELECT ${tierColumns(sql, t.tier, withRows)} FROM products p ${categoryJoin(sql, withRows)}
-      WHERE ${where} ORDER BY p.search_rank <=| '1e15'::float8 LIMIT ${t.need}`
-  }
-  // Every match through the GIN index (materialized, so the planner cannot turn it into a scan in rank order), then the best.
-  return sql`WITH m AS MATERIALIZED (
-      SELECT p.id, p.search_rank FROM products p WHERE p.search_vector @@ ${t.tsquery}::tsquery AND ${where}
-    )
+/**
+ * The best `t.need` of every product matching `where`, all of them read
+ * first (materialized, so the planner cannot turn the query into a walk down
+ * the rank index that tests each product), then sorted by rank.
+ */
+function bestOfAll (sql: Sql, t: TierQuery, where: Fragment, withRows: boolean): Fragment {
+  return sql`WITH m AS MATERIALIZED (SELECT p.id, p.search_rank FROM products p WHERE ${where})
     SELECT ${tierColumns(sql, t.tier, withRows)}
     FROM (SELECT m.id FROM m ORDER BY m.search_rank DESC LIMIT ${t.need}) top
     JOIN products p ON p.id = top.id ${categoryJoin(sql, withRows)}`
+}
+
+const tierWhere = (sql: Sql, t: TierQuery): Fragment => sql`p.is_active AND ${tierMatch(sql, t)} ${filters(sql, t.filter)} ${rankBound(sql, t.before)}`
+
+/** The products named as the query (tier 2), through the name index, best first. */
+const exactBranch = (sql: Sql, t: TierQuery, withRows: boolean): Fragment => bestOfAll(sql, t, tierWhere(sql, t), withRows)
+
+/**
+ * One tier's matches in rank order. The exact name: the few products of that
+ * name, through the name index. Other tiers: from RUM already in rank order,
+ * or every match through GIN, then sorted.
+ */
+function indexBranch (sql: Sql, t: TierQuery, index: TextIndex, withRows: boolean): Fragment {
+  if (t.tier === 2) return exactBranch(sql, t, withRows)
+  const where = tierWhere(sql, t)
+  if (index === 'gin') return bestOfAll(sql, t, sql`p.search_vector @@ ${t.tsquery}::tsquery AND ${where}`, withRows)
+  // `<=|` is RUM's distance to a bound above every rank: ascending distance is descending rank.
+  return sql`SELECT ${tierColumns(sql, t.tier, withRows)} FROM products p ${categoryJoin(sql, withRows)}
+    WHERE ${where} ORDER BY p.search_rank <=| '1e15'::float8 LIMIT ${t.need}`
 }
 
 /** Consecutive tiers served by the text index, in one statement, best first. */
@@ -307,9 +313,10 @@ async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, c
   // Most queries are no product's name: then the exact-name tier is left out of the statements.
   const exact = exactNames(text).filter(ctx.mayHaveName)
   const tiers = TIERS.filter((tier) => !(after && tier > after.tier) && (tier === 2 ? exact.length > 0 : text.words.length > 0))
+  const tsquery = tsqueryOf(text.words)
   const query = (tier: Tier, remaining: number): TierQuery => ({
     tier,
-    tsquery: tsqueryOf(text.words),
+    tsquery,
     exact,
     filter: req.filter,
     need: remaining,
@@ -324,11 +331,11 @@ async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, c
     if (next !== undefined && nextBudget !== undefined) {
       // Exact name and a name tier read in rank order, in one statement.
       const rows = await scanTier(sql, next, nextBudget, withRows, t)
-      const exact = rows.filter((r) => r.tier === 2)
+      found.push(...rows.filter((r) => r.tier === 2))
       const scanned = rows.filter((r) => r.tier === 1)
-      found.push(...exact)
       const remaining = need - found.length
-      found.push(...(scanned.length === next.need || scanned.length >= remaining ? scanned.slice(0, remaining) : await indexTiers(sql, [query(1, remaining)], index, withRows)))
+      // Fewer than needed: the scan may have stopped at its budget, so the text index serves the tier.
+      found.push(...(scanned.length >= remaining ? scanned.slice(0, remaining) : await indexTiers(sql, [query(1, remaining)], index, withRows)))
       i += 2
       continue
     }
