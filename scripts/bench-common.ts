@@ -26,3 +26,18 @@ export const BACKLOG = 4096
 
 /** A histogram of microseconds, from 1 µs to a minute, 3 significant digits. */
 export const microsHistogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
+
+/** Milliseconds, from a microsecond histogram; `mean` is 0 for an empty one. */
+export interface MsPercentiles { p50: number, p95: number, p975: number, p99: number, mean: number }
+
+/** Percentiles in milliseconds of a microsecond histogram, with `zeros` more values of 0 counted in (requests that spent nothing there). */
+export function msPercentiles (recorded: hdr.Histogram, zeros = 0): MsPercentiles {
+  let h = recorded
+  if (zeros > 0) {
+    h = microsHistogram()
+    h.add(recorded)
+    h.recordValueWithCount(0, zeros)
+  }
+  const ms = (p: number) => h.getValueAtPercentile(p) / 1000
+  return { p50: ms(50), p95: ms(95), p975: ms(97.5), p99: ms(99), mean: h.totalCount > 0 ? h.mean / 1000 : 0 }
+}

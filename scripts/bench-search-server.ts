@@ -11,12 +11,11 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import Fastify from 'fastify'
-import type * as hdr from 'hdr-histogram-js'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { deleteKeysUnder } from '../src/lib/redis-keys.js'
-import { BACKLOG, microsHistogram as histogram } from './bench-common.js'
+import { BACKLOG, microsHistogram as histogram, msPercentiles, type MsPercentiles } from './bench-common.js'
 
 export interface SearchBenchData {
   ports: { app: number, hello: number }
@@ -30,7 +29,7 @@ export interface SearchBenchData {
   products: number
 }
 
-export interface Percentiles { p50: number, p95: number, p975: number, p99: number, mean: number }
+export type Percentiles = MsPercentiles
 export interface SearchServerStats {
   total: Percentiles & { count: number }
   poolWait: Percentiles
@@ -67,11 +66,13 @@ class Recorder {
   }
 
   stats (): SearchServerStats {
-    const pct = (h: hdr.Histogram): Percentiles => {
-      const ms = (p: number) => h.getValueAtPercentile(p) / 1000
-      return { p50: ms(50), p95: ms(95), p975: ms(97.5), p99: ms(99), mean: h.totalCount > 0 ? h.mean / 1000 : 0 }
+    return {
+      total: { ...msPercentiles(this.total), count: this.total.totalCount },
+      poolWait: msPercentiles(this.poolWait),
+      query: msPercentiles(this.query),
+      cacheHits: this.cacheHits,
+      statuses: this.statuses
     }
-    return { total: { ...pct(this.total), count: this.total.totalCount }, poolWait: pct(this.poolWait), query: pct(this.query), cacheHits: this.cacheHits, statuses: this.statuses }
   }
 }
 

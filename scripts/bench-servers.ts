@@ -13,12 +13,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type * as hdr from 'hdr-histogram-js'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { deleteKeysUnder } from '../src/lib/redis-keys.js'
-import { BACKLOG, microsHistogram as histogram } from './bench-common.js'
+import { BACKLOG, microsHistogram as histogram, msPercentiles } from './bench-common.js'
 
 /** `hello`, `cached`, or `uncached-<pool size>`. */
 export type ServerName = 'hello' | 'cached' | `uncached-${number}`
@@ -75,18 +74,11 @@ class Recorder {
   }
 
   stats (): ServerStats {
-    const pct = (recorded: hdr.Histogram, zeros: number): Percentiles => {
-      const h = histogram()
-      h.add(recorded)
-      if (zeros > 0) h.recordValueWithCount(0, zeros)
-      const ms = (p: number) => h.getValueAtPercentile(p) / 1000
-      return { p50: ms(50), p95: ms(95), p99: ms(99), mean: h.totalCount > 0 ? h.mean / 1000 : 0 }
-    }
     const dbRequests = this.query.totalCount
     return {
-      total: { ...pct(this.total, 0), count: this.total.totalCount },
-      poolWait: pct(this.poolWait, this.noDb),
-      query: pct(this.query, this.noDb),
+      total: { ...msPercentiles(this.total), count: this.total.totalCount },
+      poolWait: msPercentiles(this.poolWait, this.noDb),
+      query: msPercentiles(this.query, this.noDb),
       dbRequests
     }
   }
