@@ -3,8 +3,8 @@ import { createRequire } from 'node:module'
 import * as hdr from 'hdr-histogram-js'
 
 /** The part of autocannon's API the benchmarks use (the package ships no types). */
-export interface AutocannonRequest { method: string, path: string, headers?: Record<string, string> }
-export interface AutocannonResult { requests: { average: number }, non2xx: number, errors: number, timeouts: number }
+export interface AutocannonRequest { method?: string, path: string, headers?: Record<string, string> }
+export interface AutocannonResult { requests: { average: number, total: number }, non2xx: number, errors: number, timeouts: number }
 export interface AutocannonInstance extends PromiseLike<AutocannonResult> {
   on: (event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void) => void
 }
@@ -12,7 +12,7 @@ export type Autocannon = (opts: {
   url: string
   connections: number
   duration: number
-  requests: { setupRequest: (r: AutocannonRequest) => AutocannonRequest }[]
+  requests: { method?: string, setupRequest: (r: AutocannonRequest) => AutocannonRequest }[]
 }) => AutocannonInstance
 export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
 

@@ -26,31 +26,16 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createRequire } from 'node:module'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import * as hdr from 'hdr-histogram-js'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { recordCacheOp } from '../src/lib/instrumentation.js'
 import { deleteKeysUnder } from '../src/lib/redis-keys.js'
-
-/** The part of autocannon's API used here (the package ships no types). */
-interface AutocannonRequest { path: string, headers: Record<string, string> }
-interface AutocannonResult { requests: { average: number, total: number }, non2xx: number, errors: number, timeouts: number }
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on: (event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void) => void
-}
-type Autocannon = (opts: {
-  url: string,
-  connections: number,
-  duration: number,
-  requests: Array<{ method: string, setupRequest: (request: AutocannonRequest) => AutocannonRequest }>
-}) => AutocannonInstance
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
+import { autocannon, microsHistogram } from './bench-common.js'
 
 const PORTS = { on: 3300, off: 3301 } as const
 type Variant = keyof typeof PORTS
@@ -183,7 +168,7 @@ async function serverCpuUs (child: ChildProcess): Promise<{ cpuUs: number, redis
 
 async function run (child: ChildProcess, variant: Variant, target: Target, durationS: number): Promise<RoundResult> {
   const cpuBefore = await serverCpuUs(child)
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
+  const histogram = microsHistogram()
   let n = 0
   const instance = autocannon({
     url: `http://127.0.0.1:${PORTS[variant]}`,

@@ -28,27 +28,19 @@
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
-import * as hdr from 'hdr-histogram-js'
+import type * as hdr from 'hdr-histogram-js'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { deleteKeysUnder } from '../src/lib/redis-keys.js'
 import { CatalogTags } from '../src/modules/catalog/catalog.keys.js'
 import { answer, buildFromRows, type Built, type CategoryRow, type ProductRow } from '../src/modules/catalog/catalog.suggest.js'
-
-interface AutocannonRequest { method: string, path: string, headers?: Record<string, string> }
-interface AutocannonResult { requests: { average: number }, non2xx: number, errors: number, timeouts: number }
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on: (event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void) => void
-}
-type Autocannon = (opts: { url: string, connections: number, duration: number, requests: { setupRequest: (r: AutocannonRequest) => AutocannonRequest }[] }) => AutocannonInstance
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
+import { autocannon, microsHistogram as histogram } from './bench-common.js'
 
 type Server = 'hello' | 'app'
 type CaseName = 'hello' | 'suggest' | 'suggest-rebuilding'
@@ -66,7 +58,6 @@ interface IndexFigures { entries: number, buildMs: number, maxStallMs: number, m
 
 const PREFIXES = 2000
 const REBUILD_EVERY_MS = 2000
-const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
 
 /** A name as typed so far: its first one to three words, the last one cut at a random length. */
 function typedPrefix (name: string): string {
