@@ -99,6 +99,7 @@ export const metricsModule: FastifyPluginAsync<MetricsModuleOptions> = async (ap
     now: collector.now,
     onUpdate: (b) => {
       collector.setExternal('low_stock_products', b.products.low_stock)
+      app.metrics.prom.business.update(b)
       hub.broadcast('business', b)
     }
   })
