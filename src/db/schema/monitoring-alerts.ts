@@ -112,7 +112,11 @@ export const cpuProfiles = pgTable('cpu_profiles', {
   check('cpu_profiles_status_check', sql`${t.status} IN ('capturing', 'ready', 'failed')`)
 ])
 
-/** Queries slower than SLOW_QUERY_MS with their EXPLAIN plan; bounded by count and age. */
+/**
+ * Captured slow queries with their EXPLAIN plan; bounded by count and age.
+ * `absolute`: one execution slower than SLOW_QUERY_MS. `relative`: the
+ * query's p95 rose to SLOW_QUERY_RELATIVE_FACTOR × its own baseline.
+ */
 export const slowQueries = pgTable('slow_queries', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
   name: varchar('name', { length: 100 }).notNull(),
@@ -124,7 +128,15 @@ export const slowQueries = pgTable('slow_queries', {
   totalCost: doublePrecision('total_cost'),
   occurrences: integer('occurrences').notNull().default(1),
   instance: varchar('instance', { length: 200 }).notNull(),
-  capturedAt: tz('captured_at').notNull().defaultNow()
+  capturedAt: tz('captured_at').notNull().defaultNow(),
+  reason: varchar('reason', { length: 16 }).notNull().default('absolute'),
+  /** Relative captures: the window p95 and the baseline p95 it was compared with, and the window's executions. */
+  p95Ms: doublePrecision('p95_ms'),
+  baselineMs: doublePrecision('baseline_ms'),
+  windowSamples: integer('window_samples'),
+  /** One line: name, timing against its threshold or baseline, the plan's telling node. */
+  summary: varchar('summary', { length: 300 }).notNull().default('')
 }, (t) => [
-  index('slow_queries_captured_at_idx').on(t.capturedAt)
+  index('slow_queries_captured_at_idx').on(t.capturedAt),
+  check('slow_queries_reason_check', sql`${t.reason} IN ('absolute', 'relative')`)
 ])
