@@ -6,6 +6,7 @@ import { splitList, type Config } from './config.js'
 import './lib/route-config.js'
 import { packageVersion } from './lib/version.js'
 import { loggerOptions } from './lib/log-safety.js'
+import { createLogOutput } from './lib/log-output.js'
 import requestTimingsPlugin from './plugins/request-timings.js'
 import dbPlugin from './plugins/db.js'
 import redisPlugin from './plugins/redis.js'
@@ -38,14 +39,19 @@ declare module 'fastify' {
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
 
 export interface BuildOptions {
-  /** Extra Fastify logger options (tests pass `false` or a stream). */
+  /**
+   * Extra Fastify logger options (tests pass `false` or a stream). Absent: the app writes to its
+   * own log output (lib/log-output.ts: buffered JSON to stdout or LOG_FILE, pretty on a terminal)
+   * and flushes it when it closes.
+   */
   logger?: FastifyServerOptions['logger']
 }
 
 /** Builds the whole application without listening (STYLE.md rule 3): tests and `server.ts` share it. */
 export async function buildApp (config: Readonly<Config>, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const output = opts.logger === undefined ? createLogOutput(config, process.stdout.isTTY === true) : undefined
   const app = Fastify<Server>({
-    logger: loggerOptions(config.logLevel, opts.logger),
+    logger: loggerOptions(config.logLevel, opts.logger ?? { stream: output?.stream }),
     // One access-log line per request replaces Fastify's two (plugins/access-log.ts).
     logController: new AccessLogController(),
     requestIdHeader: false, // genReqId reads and checks the header itself
@@ -61,6 +67,8 @@ export async function buildApp (config: Readonly<Config>, opts: BuildOptions = {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('config', config)
+  // Registered before every plugin, so it runs after their own onClose hooks (and their last lines).
+  if (output) app.addHook('onClose', output.flush)
   try {
     await registerAll(app, config)
   } catch (err) {
@@ -166,7 +174,7 @@ async function registerMiddleware (app: FastifyInstance, config: Readonly<Config
     criticalP95TargetMs: config.criticalP95TargetMs,
     tightenFactor: config.rateLimitTightenFactor
   })
-  if (config.accessLogEnabled) await app.register(accessLogPlugin, { slowRequestMs: config.slowRequestMs })
+  if (config.accessLogEnabled) await app.register(accessLogPlugin, { slowRequestMs: config.slowRequestMs, sampleRate: config.accessLogSampleRate })
   if (config.serverTimingEnabled) await app.register(serverTimingPlugin, { corsOrigins })
   await app.register(httpHardeningPlugin, {
     corsOrigins,

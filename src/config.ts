@@ -14,6 +14,12 @@ export const ConfigSchema = Type.Object({
   port: Type.Integer({ env: 'PORT', default: 3000, minimum: 0, maximum: 65535 }),
   host: Type.String({ env: 'HOST', default: '0.0.0.0', minLength: 1 }),
   logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { env: 'LOG_LEVEL', default: 'info' }),
+  /** Log file (appended); empty = standard output. */
+  logFile: Type.String({ env: 'LOG_FILE', default: '' }),
+  /** Log lines are buffered up to this many bytes and written asynchronously (also every second); 0 = one synchronous write per line. */
+  logBufferBytes: Type.Integer({ env: 'LOG_BUFFER_BYTES', default: 4096, minimum: 0, maximum: 16_000 }),
+  /** `auto`: human-readable lines (pino-pretty) when standard output is a terminal and NODE_ENV is not production. */
+  logPretty: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], { env: 'LOG_PRETTY', default: 'auto' }),
   databaseUrl: Type.String({ env: 'DATABASE_URL', default: 'postgres://postgres@127.0.0.1:5432/techmart', pattern: '^postgres(ql)?://' }),
   databaseReadUrl: Type.String({ env: 'DATABASE_READ_URL', default: '', pattern: '^(postgres(ql)?://.*)?$' }),
   /** With DATABASE_READ_URL: after a catalog write (seen through a cache invalidation), catalog reads use the primary this long. 0 = never. */
@@ -52,6 +58,8 @@ export const ConfigSchema = Type.Object({
   corsOrigins: Type.String({ env: 'CORS_ORIGINS', default: '' }),
   // Middleware (access log, Server-Timing, compression, security headers), rate limits and load shedding.
   accessLogEnabled: Type.Boolean({ env: 'ACCESS_LOG_ENABLED', default: true }),
+  /** Share of routine access-log lines kept (fast successes, 404, 429); errors, slow requests and other 4xx are always written. */
+  accessLogSampleRate: Type.Number({ env: 'ACCESS_LOG_SAMPLE_RATE', default: 1, minimum: 0, maximum: 1 }),
   slowRequestMs: Type.Number({ env: 'SLOW_REQUEST_MS', default: 500, minimum: 0 }),
   serverTimingEnabled: Type.Boolean({ env: 'SERVER_TIMING_ENABLED', default: true }),
   securityHeadersEnabled: Type.Boolean({ env: 'SECURITY_HEADERS_ENABLED', default: true }),

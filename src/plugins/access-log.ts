@@ -21,6 +21,24 @@ export class AccessLogController extends LogController {
 export interface AccessLogOptions {
   /** Requests slower than this are logged at warn. @default 500 */
   slowRequestMs: number
+  /**
+   * Share of the routine lines kept (fast 1xx–3xx, 404 and 429), 0..1; every other line is always
+   * written. Kept lines of a sample carry `sample_rate`, so counts can be scaled back. @default 1
+   */
+  sampleRate?: number
+}
+
+/**
+ * 4xx statuses logged like successes (sampled): a 404 flood (URL probing) or a 429 flood (a client
+ * over its budget) would otherwise fill the log, and both are counted in the metrics. Every other
+ * 4xx (400, 401, 403, 409, 422…) says something about a client or an attack and is always kept.
+ */
+const ROUTINE_CLIENT_ERRORS = new Set([404, 429])
+
+/** Whether a line is one sampling may drop: fast, below 500, and a success or a routine 4xx. */
+export function isRoutine (status: number, durationMs: number, slowRequestMs: number): boolean {
+  if (durationMs >= slowRequestMs) return false
+  return status < 400 || ROUTINE_CLIENT_ERRORS.has(status)
 }
 
 const MAX_PATH_LENGTH = 200
@@ -41,12 +59,19 @@ function pathOf (url: string): string {
  * `request.log` (so it carries `reqId`): method, route template, path,
  * status, duration, client address, user id, cache outcome, database time
  * and response size. Slow requests and 5xx at warn, health checks at debug,
- * the rest at info.
+ * the rest at info. With `sampleRate` below 1, routine lines (isRoutine) are
+ * kept at that rate, decided before the line is built; errors, slow requests
+ * and the other 4xx are never dropped.
  */
 const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, opts) => {
+  const sampleRate = opts.sampleRate ?? 1
+  if (!(sampleRate >= 0 && sampleRate <= 1)) throw new Error(`ACCESS_LOG_SAMPLE_RATE: ${sampleRate} must be between 0 and 1`)
+  const sampling = sampleRate < 1
   app.addHook('onResponse', (request, reply, done) => {
     const duration = reply.elapsedTime
     const status = reply.statusCode
+    const routine = sampling && isRoutine(status, duration, opts.slowRequestMs)
+    if (routine && Math.random() >= sampleRate) return done()
     const timings = request.timings
     const length = reply.getHeader('content-length')
     const line = {
@@ -61,7 +86,8 @@ const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, opts) 
       db_ms: timings ? round2(timings.dbMs) : undefined,
       // The part of db_ms spent waiting for a pool connection: high under pool saturation.
       db_wait_ms: timings ? round2(timings.dbWaitMs) : undefined,
-      bytes: length === undefined ? undefined : Number(length)
+      bytes: length === undefined ? undefined : Number(length),
+      sample_rate: routine ? sampleRate : undefined
     }
     if (duration >= opts.slowRequestMs) request.log.warn(line, 'slow request')
     else if (status >= 500) request.log.warn(line, 'request completed') // the error handler logs the error itself

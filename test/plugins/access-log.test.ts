@@ -107,3 +107,35 @@ test('ACCESS_LOG_ENABLED=false writes no per-request line at all', async (t) => 
   assert.equal(accessLines(lines).length, 0)
   assert.equal(lines.filter((l) => l.msg === 'incoming request').length, 0)
 })
+
+test('sampling drops routine lines only: errors, slow requests and the other 4xx are always written', async (t) => {
+  const { app, lines } = await loggedApp(t, { accessLogSampleRate: 0, slowRequestMs: 20 })
+  await app.inject({ method: 'GET', url: '/api/v1/test/products/1' }) // 200: routine
+  await app.inject({ method: 'GET', url: '/no/such/thing' }) // 404: routine
+  await app.inject({ method: 'GET', url: '/api/v1/test/boom' }) // 500: kept
+  await app.inject({ method: 'GET', url: '/api/v1/test/slow' }) // slow 200: kept
+  await app.inject({ method: 'GET', url: '/api/v1/users/profile' }) // 401: kept
+  await app.inject({ method: 'GET', url: '/api/v1/products/search?limit=0' }) // 400: kept
+  const kept = accessLines(lines)
+  // On a busy machine any request may pass the slow bound: those lines are kept too, and say so.
+  assert.ok(kept.every((l) => l.msg === 'slow request' || ![200, 404].includes(l.status as number)), JSON.stringify(kept))
+  assert.ok(kept.every((l) => !('sample_rate' in l)), 'lines that are always written carry no sample rate')
+  assert.deepEqual(kept.map((l) => l.status).filter((s) => s !== 200 && s !== 404), [500, 401, 400])
+  assert.ok(kept.some((l) => l.path === '/api/v1/test/slow' && l.msg === 'slow request'))
+  assert.equal(lines.filter((l) => l.msg === 'request failed').length, 1, 'the error line itself is not sampled')
+})
+
+test('a sample rate keeps about that share of routine lines, each saying the rate it was kept at', async (t) => {
+  const { app, lines } = await loggedApp(t, { accessLogSampleRate: 0.25 })
+  for (let i = 0; i < 400; i++) await app.inject({ method: 'GET', url: '/api/v1/test/products/1' })
+  const kept = accessLines(lines)
+  // Binomial(400, 0.25): mean 100, standard deviation 8.7; 55..145 is more than five deviations either side.
+  assert.ok(kept.length > 55 && kept.length < 145, `${kept.length} of 400 kept`)
+  assert.ok(kept.every((l) => l.sample_rate === 0.25))
+  await app.inject({ method: 'GET', url: '/api/v1/test/boom' })
+  assert.equal(accessLines(lines).at(-1)?.sample_rate, undefined, 'a line that is always written carries no rate')
+})
+
+test('a sample rate outside 0..1 stops the boot', async () => {
+  await assert.rejects(buildTestApp(undefined, { accessLogSampleRate: 1.5 }), /ACCESS_LOG_SAMPLE_RATE/)
+})
