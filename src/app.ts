@@ -126,6 +126,7 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     dir: config.profileDir,
     durationMs: config.profileDurationMs,
     cooldownMs: config.profileCooldownMs,
+    warmupS: config.profileWarmupS,
     checkIntervalMs: config.profileCheckIntervalMs,
     minRequests: config.profileMinRequests,
     routeBudgets: config.profileRouteBudgets,

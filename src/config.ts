@@ -105,6 +105,7 @@ export const ConfigSchema = Type.Object({
   profileDir: Type.String({ env: 'PROFILE_DIR', default: '.profiles', minLength: 1 }),
   profileDurationMs: Type.Integer({ env: 'PROFILE_DURATION_MS', default: 5000, minimum: 500, maximum: 30_000 }),
   profileCooldownMs: Type.Integer({ env: 'PROFILE_COOLDOWN_MS', default: 600_000, minimum: 0 }),
+  profileWarmupS: Type.Integer({ env: 'PROFILE_WARMUP_S', default: 60, minimum: 0, maximum: 3600 }),
   profileCheckIntervalMs: Type.Integer({ env: 'PROFILE_CHECK_INTERVAL_MS', default: 10_000, minimum: 100 }),
   profileMinRequests: Type.Integer({ env: 'PROFILE_MIN_REQUESTS', default: 20, minimum: 1 }),
   profileRouteBudgets: Type.String({ env: 'PROFILE_ROUTE_BUDGETS', default: 'GET /api/v1/products/search=50,GET /api/v1/products/:id=50,POST /api/v1/orders=200' }),

@@ -10,7 +10,7 @@ import { createProfilesRepository } from '../modules/monitoring/profiles.reposit
 import type { Profile } from '../modules/monitoring/profiles.schemas.js'
 import { createProfilesService, type ProfilesService } from '../modules/monitoring/profiles.service.js'
 import { createProfileStorage } from '../modules/monitoring/profiles.storage.js'
-import { checkBudgets, createCooldown, parseRouteBudgets } from '../modules/monitoring/profiles.trigger.js'
+import { checkBudgets, createCooldown, P95_WINDOW_S, parseRouteBudgets } from '../modules/monitoring/profiles.trigger.js'
 
 /** Every profile capture start and end; the live stream forwards it as the SSE event `profile`. */
 export const profileCapturedChannel = diagnosticsChannel.channel('techmart:profile:captured')
@@ -20,7 +20,10 @@ export interface ProfilerPluginOptions {
   enabled: boolean
   dir: string
   durationMs: number
+  /** Per route: after an automatic capture of a route, none of it for this long (other routes stay free). */
   cooldownMs: number
+  /** No automatic capture for this long after start: the first requests are slow for reasons of their own (JIT, cold caches, pools). */
+  warmupS: number
   checkIntervalMs: number
   minRequests: number
   /** PROFILE_ROUTE_BUDGETS: `METHOD /template=ms,...`. */
@@ -35,6 +38,8 @@ export interface ProfilerPluginOptions {
   instanceId?: string
   /** Start the budget-check timer on ready. @default true */
   autoStart?: boolean
+  /** Wall clock (epoch ms) of the warm-up and the cooldowns; tests pass a controllable one. @default Date.now */
+  clock?: () => number
 }
 
 export interface ProfilerDecorator {
@@ -76,14 +81,32 @@ function addPhaseHooks (app: FastifyInstance, phases: PhaseRecorder): void {
   })
 }
 
+/** After the warm-up, the p95 is read over the seconds since it ended; a shorter window than this is not trusted. */
+const MIN_WINDOW_S = 10
+
+/**
+ * The p95 window of a budget check at `now`: undefined during the warm-up
+ * and until MIN_WINDOW_S seconds after it, then the seconds since it ended
+ * up to P95_WINDOW_S, so requests of the warm-up never count.
+ */
+export function checkWindowS (now: number, warmupEndsAt: number, warmupS: number): number | undefined {
+  if (warmupS === 0) return P95_WINDOW_S
+  const sinceS = Math.floor((now - warmupEndsAt) / 1000)
+  return sinceS < MIN_WINDOW_S ? undefined : Math.min(P95_WINDOW_S, sinceS)
+}
+
 /**
  * Automatic CPU profiling: phase timings per route, and every
- * PROFILE_CHECK_INTERVAL_MS a look at the p95 of the routes with a budget
- * (PROFILE_ROUTE_BUDGETS plus routes marked critical); a route over budget
- * starts a capture, at most one per PROFILE_COOLDOWN_MS across instances.
+ * PROFILE_CHECK_INTERVAL_MS after the warm-up (PROFILE_WARMUP_S) a look at
+ * the p95 of the routes with a budget (PROFILE_ROUTE_BUDGETS plus routes
+ * marked critical); a route over budget starts a capture, at most one per
+ * route per PROFILE_COOLDOWN_MS across instances.
  */
 const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, opts) => {
   const budgets = parseRouteBudgets(opts.routeBudgets)
+  const clock = opts.clock ?? Date.now
+  // Set again on ready: the warm-up runs from when the app starts serving.
+  let warmupEndsAt = clock() + opts.warmupS * 1000
   const log = app.log.child({ module: 'profiler' })
   const instance = opts.instanceId || `${hostname()}:${process.pid}`
   const phases = createPhaseRecorder()
@@ -99,14 +122,17 @@ const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, op
     enabled: opts.enabled,
     defaultDurationMs: opts.durationMs,
     cooldownMs: opts.cooldownMs,
+    automatic: () => ({ warmupEndsAt: opts.enabled ? warmupEndsAt : undefined, cooldowns: cooldown.local() }),
     retentionDays: opts.retentionDays,
     root: process.cwd()
   })
-  const cooldown = createCooldown({ client: app.redis.client, key: monitoringKeys.profileCooldown(app.redis), holder: instance, ms: opts.cooldownMs })
+  const cooldown = createCooldown({ client: app.redis.client, keyOf: (route) => monitoringKeys.profileCooldown(app.redis, route), holder: instance, ms: opts.cooldownMs, now: clock })
   let reader: MetricsReader | undefined
   const check = async () => {
     if (!opts.enabled || !reader) return undefined
-    return checkBudgets({ reader, budgets: () => budgets, minRequests: opts.minRequests, cooldown, isCapturing: service.isCapturing, start: service.start, log })
+    const windowS = checkWindowS(clock(), warmupEndsAt, opts.warmupS)
+    if (windowS === undefined) return undefined
+    return checkBudgets({ reader, budgets: () => budgets, minRequests: opts.minRequests, windowS, cooldown, isCapturing: service.isCapturing, start: service.start, log })
   }
 
   app.decorate('profiler', { service, checkBudgets: check, budgets: () => budgets })
@@ -122,6 +148,7 @@ const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, op
 
   let timer: NodeJS.Timeout | undefined
   app.addHook('onReady', async () => {
+    warmupEndsAt = clock() + opts.warmupS * 1000
     await service.recover().catch((err: unknown) => log.warn({ err }, 'could not close interrupted profile captures'))
     reader = opts.reader ?? (app.hasDecorator('metrics') ? (app as unknown as { metrics: MetricsReader }).metrics : undefined)
     if (!opts.enabled) return

@@ -6,19 +6,22 @@ import { tmpdir } from 'node:os'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
 import profilerPlugin, { type ProfilerPluginOptions } from '../../src/plugins/profiler.js'
 import { profilesRoutes } from '../../src/modules/monitoring/profiles.routes.js'
 import type { Profile } from '../../src/modules/monitoring/profiles.schemas.js'
 import { createProfileStorage } from '../../src/modules/monitoring/profiles.storage.js'
 import { summariseProfile } from '../../src/modules/monitoring/profiles.summary.js'
-import { parseRouteBudgets } from '../../src/modules/monitoring/profiles.trigger.js'
+import { createCooldown, ESCALATION_MIN_GAP_MS, parseRouteBudgets } from '../../src/modules/monitoring/profiles.trigger.js'
+import { checkWindowS } from '../../src/plugins/profiler.js'
 import { createPhaseRecorder } from '../../src/modules/monitoring/profiles.phases.js'
 import type { CpuProfile } from '../../src/modules/monitoring/profiles.capture.js'
-import { flushRedisPrefix, resetDb } from '../helper.js'
+import { flushRedisPrefix, resetDb, TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../helper.js'
 import { createUser } from '../fixtures.js'
-import { buildMonitoringTestApp, fakeReader, underMonitoring, type FakeReader } from '../helpers/monitoring-app.js'
+import { buildMonitoringTestApp, fakeClock, fakeReader, underMonitoring, type FakeReader } from '../helpers/monitoring-app.js'
 
 const BURN_ROUTE = 'GET /test/burn'
+const OTHER_ROUTE = 'GET /test/other'
 
 /** Made slow on purpose: the profile's summary must name this function. */
 function burnCpuForProfilerTest (ms: number): number {
@@ -28,7 +31,7 @@ function burnCpuForProfilerTest (ms: number): number {
   return x
 }
 
-async function profilerApp (t: Parameters<typeof buildMonitoringTestApp>[0], reader: FakeReader, extra: Partial<ProfilerPluginOptions> = {}) {
+async function profilerApp (t: Parameters<typeof buildMonitoringTestApp>[0], reader: FakeReader, extra: Partial<ProfilerPluginOptions> = {}, flush = true) {
   const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const app = await buildMonitoringTestApp(t, async (app) => {
@@ -37,6 +40,7 @@ async function profilerApp (t: Parameters<typeof buildMonitoringTestApp>[0], rea
       dir,
       durationMs: 1000,
       cooldownMs: 600_000,
+      warmupS: 0,
       checkIntervalMs: 60_000,
       minRequests: 20,
       routeBudgets: 'GET /api/v1/products/:id=50',
@@ -50,9 +54,10 @@ async function profilerApp (t: Parameters<typeof buildMonitoringTestApp>[0], rea
       ...extra
     })
     app.get('/test/burn', { config: { criticality: 'critical' } }, async () => ({ x: burnCpuForProfilerTest(15) }))
+    app.get('/test/other', { config: { criticality: 'critical' } }, async () => ({ x: burnCpuForProfilerTest(1) }))
     await underMonitoring(app, (api) => api.register(profilesRoutes, { profiles: app.profiler.service }))
   })
-  await flushRedisPrefix(app)
+  if (flush) await flushRedisPrefix(app)
   return { app, dir }
 }
 
@@ -181,6 +186,103 @@ test('PROFILING_ENABLED=false: no phases and no automatic capture', async (t) =>
   assert.equal(body.enabled, false)
   assert.deepEqual(body.phases, [])
   assert.deepEqual(body.profiles, [])
+})
+
+test('warm-up: no automatic capture in the first PROFILE_WARMUP_S, then the p95 only of requests after it; manual capture works meanwhile', async (t) => {
+  const reader = fakeReader()
+  const clock = fakeClock()
+  const { app } = await profilerApp(t, reader, { warmupS: 60, clock: clock.now })
+  const admin = await createUser(app, { role: 'admin' })
+  reader.setRoute(BURN_ROUTE, 900, 1000)
+
+  assert.equal(await app.profiler.checkBudgets(), undefined, 'refused during the warm-up')
+  const overview = await listProfiles(app, admin.token)
+  assert.equal(Date.parse(overview.warmup_ends_at), clock.now() + 60_000)
+  clock.advance(65_000)
+  assert.equal(await app.profiler.checkBudgets(), undefined, '5 s after the warm-up: too short a window to trust')
+  assert.deepEqual((await listProfiles(app, admin.token)).profiles, [])
+
+  // A manual capture is never held back by the warm-up.
+  const manual = await app.inject({ method: 'POST', url: '/api/v1/monitoring/profiles', headers: { authorization: `Bearer ${admin.token}` }, payload: { duration_ms: 500 } })
+  assert.equal(manual.statusCode, 202)
+  await app.profiler.service.settled()
+
+  clock.advance(10_000)
+  const started = await app.profiler.checkBudgets()
+  assert.equal(started?.route, BURN_ROUTE, 'captured once the warm-up is over')
+  await app.profiler.service.settled()
+})
+
+test('the p95 window after the warm-up covers only the seconds since it ended', () => {
+  const end = 1_000_000
+  assert.equal(checkWindowS(end - 1, end, 60), undefined)
+  assert.equal(checkWindowS(end + 9_999, end, 60), undefined)
+  assert.equal(checkWindowS(end + 10_000, end, 60), 10)
+  assert.equal(checkWindowS(end + 45_500, end, 60), 45)
+  assert.equal(checkWindowS(end + 600_000, end, 60), 60)
+  assert.equal(checkWindowS(0, end, 0), 60, 'PROFILE_WARMUP_S=0: no warm-up')
+})
+
+test('cooldown per route: route A in cooldown does not block route B, across instances; a manual capture works during both', async (t) => {
+  const reader = fakeReader()
+  const first = await profilerApp(t, reader)
+  const admin = await createUser(first.app, { role: 'admin' })
+  reader.setRoute(BURN_ROUTE, 480, 500) // 4.8x its 100 ms budget: the worst
+  reader.setRoute(OTHER_ROUTE, 150, 500) // 1.5x
+
+  const a = await first.app.profiler.checkBudgets()
+  assert.equal(a?.route, BURN_ROUTE)
+  await first.app.profiler.service.settled()
+  const b = await first.app.profiler.checkBudgets()
+  assert.equal(b?.route, OTHER_ROUTE, 'the worst route is in cooldown: the next one over budget is profiled')
+  await first.app.profiler.service.settled()
+  assert.equal(await first.app.profiler.checkBudgets(), undefined, 'both routes in cooldown')
+  const cooldowns = (await listProfiles(first.app, admin.token)).cooldowns.map((c: { route: string }) => c.route).sort()
+  assert.deepEqual(cooldowns, [BURN_ROUTE, OTHER_ROUTE])
+
+  // Another instance on the same Redis: both routes are in cooldown for it too.
+  const second = await profilerApp(t, reader, { instanceId: 'profiler-test-2' }, false)
+  assert.equal(await second.app.profiler.checkBudgets(), undefined, 'the cooldown keys are shared')
+
+  // Capture now still works while every route is in cooldown.
+  const manual = await first.app.inject({ method: 'POST', url: '/api/v1/monitoring/profiles', headers: { authorization: `Bearer ${admin.token}` }, payload: { duration_ms: 500 } })
+  assert.equal(manual.statusCode, 202)
+  assert.equal(manual.json().profile.trigger, 'manual')
+  await first.app.profiler.service.settled()
+  const stored = (await listProfiles(first.app, admin.token)).profiles
+  assert.deepEqual(stored.map((p: Profile) => [p.trigger, p.route, p.status]), [['manual', null, 'ready'], ['auto', OTHER_ROUTE, 'ready'], ['auto', BURN_ROUTE, 'ready']])
+})
+
+test('cooldown: a route whose p95 doubles after its capture is profiled again; locally while Redis is unreachable', async (t) => {
+  const clock = fakeClock()
+  const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  down.on('error', () => {})
+  t.after(() => down.disconnect())
+  const live = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 })
+  const keyOf = (route: string) => `${TEST_REDIS_PREFIX}:cooldown-test:${route}`
+  t.after(async () => {
+    await live.del(keyOf('GET /a'), keyOf('GET /b'))
+    await live.quit()
+  })
+
+  for (const [name, client] of [['redis', live], ['redis down', down]] as const) {
+    await live.del(keyOf('GET /a'), keyOf('GET /b'))
+    const cooldown = createCooldown({ client, keyOf, holder: 'x', ms: 600_000, now: clock.now })
+    assert.equal(await cooldown.tryAcquire('GET /a', 100), true, name)
+    assert.equal(await cooldown.tryAcquire('GET /a', 150), false, `${name}: in cooldown`)
+    assert.equal(await cooldown.tryAcquire('GET /b', 100), true, `${name}: another route is free`)
+    assert.equal(await cooldown.tryAcquire('GET /a', 400), false, `${name}: doubled, but too soon after the capture`)
+    clock.advance(ESCALATION_MIN_GAP_MS)
+    assert.equal(await cooldown.tryAcquire('GET /a', 190), false, `${name}: worse, not twice as bad`)
+    assert.equal(await cooldown.tryAcquire('GET /a', 200), true, `${name}: twice the p95 of its capture`)
+    assert.equal(await cooldown.tryAcquire('GET /a', 390), false, `${name}: the new capture is the reference now`)
+    clock.advance(600_000)
+    assert.equal(await cooldown.tryAcquire('GET /a', 10), true, `${name}: the cooldown is over`)
+  }
+  // With Redis, the cooldown is the instances' common one: a fresh process sees it.
+  const other = createCooldown({ client: live, keyOf, holder: 'y', ms: 600_000, now: clock.now })
+  assert.equal(await other.tryAcquire('GET /b', 100), true, 'GET /b was last captured through the unreachable Redis: only locally')
+  assert.equal(await other.tryAcquire('GET /b', 100), false)
 })
 
 test('summary: self time per function from samples and time deltas, idle kept apart, call sites merged', async () => {

@@ -6,8 +6,8 @@ export const monitoringKeys = {
   alertLeader: (redis: RedisDecorator) => redis.key('alerts', 'leader'),
   /** Alert transitions fanned out to every instance's live stream. */
   alertEvents: (redis: RedisDecorator) => redis.key('alerts', 'events'),
-  /** Set while any instance is inside its profiling cooldown, so instances do not all profile at once. */
-  profileCooldown: (redis: RedisDecorator) => redis.key('profiles', 'cooldown'),
+  /** Set while a route is inside its automatic-profiling cooldown (any instance), so instances do not all profile it at once. */
+  profileCooldown: (redis: RedisDecorator, route: string) => redis.key('profiles', 'cooldown', route),
   /** Captured-profile announcements fanned out to every instance's live stream. */
   profileEvents: (redis: RedisDecorator) => redis.key('profiles', 'events')
 }

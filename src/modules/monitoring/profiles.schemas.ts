@@ -73,7 +73,12 @@ export const ProfilesOverviewSchema = Type.Object({
   enabled: Type.Boolean(),
   /** True while a capture runs in this process. */
   capturing: Type.Boolean(),
-  cooldown_ms: Type.Integer()
+  /** Per route: an automatically profiled route is not profiled again for this long (unless its p95 doubles). */
+  cooldown_ms: Type.Integer(),
+  /** No automatic capture before this time (start-up warm-up); null when automatic profiling is off. */
+  warmup_ends_at: Type.Union([IsoDate, Type.Null()]),
+  /** Routes this instance profiled automatically whose cooldown still runs (other instances keep their own list). */
+  cooldowns: Type.Array(Type.Object({ route: Type.String(), until: IsoDate }))
 })
 
 export const ProfilesQuerySchema = Type.Object({

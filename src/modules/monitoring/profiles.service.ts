@@ -36,6 +36,8 @@ export interface ProfilesServiceOptions {
   enabled: boolean
   defaultDurationMs: number
   cooldownMs: number
+  /** Where automatic capture stands on this instance: the warm-up's end (undefined when off) and the routes in cooldown → until (epoch ms). */
+  automatic: () => { warmupEndsAt: number | undefined, cooldowns: ReadonlyMap<string, number> }
   retentionDays: number
   /** Directory that function URLs are shown relative to. */
   root: string
@@ -134,13 +136,16 @@ export function createProfilesService (opts: ProfilesServiceOptions) {
 
   async function overview (limit: number): Promise<ProfilesOverview> {
     const rows = await repo.list(limit)
+    const auto = opts.automatic()
     return {
       profiles: rows.map(toProfile),
       phases: opts.phases.snapshot(opts.budgetOf),
       phases_window_s: PHASES_WINDOW_S,
       enabled: opts.enabled,
       capturing: current !== undefined,
-      cooldown_ms: opts.cooldownMs
+      cooldown_ms: opts.cooldownMs,
+      warmup_ends_at: auto.warmupEndsAt === undefined ? null : new Date(auto.warmupEndsAt).toISOString(),
+      cooldowns: [...auto.cooldowns].map(([route, until]) => ({ route, until: new Date(until).toISOString() }))
     }
   }
 
