@@ -103,6 +103,8 @@ export const cpuProfiles = pgTable('cpu_profiles', {
   sampleCount: integer('sample_count'),
   idlePct: doublePrecision('idle_pct'),
   topFunctions: jsonb('top_functions').notNull().default([]),
+  /** Where the requests of the capture window spent their time (database, pool, Redis, CPU) and their dominant queries. */
+  timeSplit: jsonb('time_split'),
   fileName: varchar('file_name', { length: 200 }),
   fileDeletedAt: tz('file_deleted_at'),
   error: varchar('error', { length: 500 })
