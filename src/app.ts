@@ -144,6 +144,15 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
     explainTimeoutMs: config.slowQueryExplainTimeoutMs,
     cooldownMs: config.slowQueryCooldownMs,
     maxRows: config.slowQueryMaxRows,
+    relative: {
+      factor: config.databaseEmbedded ? 0 : config.slowQueryRelativeFactor,
+      floorMs: config.slowQueryRelativeFloorMs,
+      windowS: config.slowQueryRelativeWindowS,
+      minSamples: config.slowQueryRelativeMinSamples,
+      intervalMs: config.slowQueryRelativeIntervalMs,
+      baselineS: config.slowQueryBaselineS,
+      baselineMinS: config.slowQueryBaselineMinS
+    },
     instanceId: config.metricsInstanceId || undefined
   })
   await app.register(modules, { prefix: '/api/v1' })

@@ -118,6 +118,18 @@ export const ConfigSchema = Type.Object({
   slowQueryExplainTimeoutMs: Type.Integer({ env: 'SLOW_QUERY_EXPLAIN_TIMEOUT_MS', default: 2000, minimum: 100, maximum: 60_000 }),
   slowQueryCooldownMs: Type.Integer({ env: 'SLOW_QUERY_COOLDOWN_MS', default: 60_000, minimum: 0 }),
   slowQueryMaxRows: Type.Integer({ env: 'SLOW_QUERY_MAX_ROWS', default: 1000, minimum: 10 }),
+  // Relative capture: a named query whose p95 over the window reaches FACTOR × its own baseline (its p95 over
+  // SLOW_QUERY_BASELINE_S of not-degraded time), and FLOOR_MS, over MIN_SAMPLES executions (docs/MONITORING.md).
+  /** 0 turns relative capture off; otherwise above 1. */
+  slowQueryRelativeFactor: Type.Number({ env: 'SLOW_QUERY_RELATIVE_FACTOR', default: 3, minimum: 0 }),
+  slowQueryRelativeFloorMs: Type.Number({ env: 'SLOW_QUERY_RELATIVE_FLOOR_MS', default: 5, minimum: 0 }),
+  slowQueryRelativeWindowS: Type.Number({ env: 'SLOW_QUERY_RELATIVE_WINDOW_S', default: 10, exclusiveMinimum: 0, maximum: 300 }),
+  slowQueryRelativeMinSamples: Type.Integer({ env: 'SLOW_QUERY_RELATIVE_MIN_SAMPLES', default: 20, minimum: 1 }),
+  /** How often the windows are closed and compared with the baselines. */
+  slowQueryRelativeIntervalMs: Type.Integer({ env: 'SLOW_QUERY_RELATIVE_INTERVAL_MS', default: 1000, minimum: 10, maximum: 60_000 }),
+  slowQueryBaselineS: Type.Number({ env: 'SLOW_QUERY_BASELINE_S', default: 900, exclusiveMinimum: 0, maximum: 86_400 }),
+  /** A baseline is trusted once it covers this much not-degraded time. */
+  slowQueryBaselineMinS: Type.Number({ env: 'SLOW_QUERY_BASELINE_MIN_S', default: 30, minimum: 0, maximum: 86_400 }),
   // Metrics, business metrics and search analytics (src/plugins/metrics.ts, src/modules/monitoring).
   metricsInstanceId: Type.String({ env: 'METRICS_INSTANCE_ID', default: '', pattern: '^[A-Za-z0-9_.:-]{0,100}$' }),
   businessMetricsIntervalS: Type.Integer({ env: 'BUSINESS_METRICS_INTERVAL_S', default: 30, minimum: 1, maximum: 300 }),

@@ -86,15 +86,27 @@ export function renderProfiles (overview) {
   ], 'No phase timings yet')}</table>`)
 }
 
-/** GET /monitoring/slow-queries → queries over the threshold with their EXPLAIN plan. */
+/**
+ * GET /monitoring/slow-queries → the queries degraded now (p95 against their own baseline), then each
+ * capture as its one-line summary (`catalog.search_rum: p95 45 ms, normally 3.1 ms, plan: Seq Scan on
+ * products`), tagged relative or absolute; the SQL and the plan unfold under it.
+ */
 export function renderSlowQueries (res) {
-  setHtml($('#slow-queries'), res.queries.length === 0
-    ? `<p class="muted">No query slower than ${ms(res.threshold_ms)} captured.</p>`
+  const degraded = (res.baselines ?? []).filter((b) => b.degraded)
+  const live = degraded.length === 0
+    ? ''
+    : `<p><span class="sev sev-warning">degraded now</span> ${degraded.map((b) =>
+      `<code>${esc(b.name)}</code> p95 ${ms(b.p95_ms)}, normally ${ms(b.baseline_ms)}`).join(' · ')}</p>`
+  const rules = [res.threshold_ms > 0 ? `slower than ${ms(res.threshold_ms)}` : '', res.relative?.enabled ? `at ${num(res.relative.factor)}× its own baseline` : ''].filter(Boolean)
+  const captures = res.queries.length === 0
+    ? `<p class="muted">${rules.length === 0 ? 'Slow-query capture is off.' : `No query ${rules.join(' or ')} captured.`}</p>`
     : res.queries.slice(0, 10).map((q) => `
-      <details class="slow"><summary><code>${esc(q.name)}</code> <b>${ms(q.duration_ms)}</b> ×${q.occurrences} · ${time(q.captured_at)}</summary>
+      <details class="slow"><summary>${q.reason === 'relative' ? '<span class="sev sev-warning">relative</span>' : '<span class="tag">absolute</span>'}
+        ${esc(q.summary)} · ×${q.occurrences} · ${time(q.captured_at)}</summary>
         <pre>${esc(q.sql)}</pre>
         ${q.plan ? `<pre class="plan">${esc(JSON.stringify(q.plan, null, 1))}</pre>` : `<p class="muted">${esc(q.plan_error ?? 'no plan')}</p>`}
-      </details>`).join(''))
+      </details>`).join('')
+  setHtml($('#slow-queries'), live + captures)
 }
 
 /** The placeholder shown while a panel's API is not available (404/5xx). */

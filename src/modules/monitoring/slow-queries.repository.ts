@@ -1,10 +1,11 @@
-import { desc, eq, lt, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { slowQueries } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
 
 export type SlowQueryRow = typeof slowQueries.$inferSelect
 export type NewSlowQuery = Omit<typeof slowQueries.$inferInsert, 'id'>
+export type SlowQueryReason = 'absolute' | 'relative'
 
 /** Query names of this repository: the capture ignores them, so it never feeds on itself. */
 export const SLOW_QUERIES_QUERY_PREFIX = 'slow_queries.'
@@ -17,9 +18,13 @@ export function createSlowQueriesRepository (db: Database) {
       await timedQuery('slow_queries.insert', db.insert(slowQueries).values(row))
     },
 
-    list (limit: number, name?: string): Promise<SlowQueryRow[]> {
-      const q = db.select().from(slowQueries)
-      return timedQuery('slow_queries.list', (name ? q.where(eq(slowQueries.name, name)) : q).orderBy(desc(slowQueries.id)).limit(limit))
+    /** Newest first; each filter is optional. */
+    list (limit: number, filter: { name?: string, reason?: SlowQueryReason, since?: Date } = {}): Promise<SlowQueryRow[]> {
+      const conditions: SQL[] = []
+      if (filter.name !== undefined) conditions.push(eq(slowQueries.name, filter.name))
+      if (filter.reason !== undefined) conditions.push(eq(slowQueries.reason, filter.reason))
+      if (filter.since !== undefined) conditions.push(gte(slowQueries.capturedAt, filter.since))
+      return timedQuery('slow_queries.list', db.select().from(slowQueries).where(and(...conditions)).orderBy(desc(slowQueries.id)).limit(limit))
     },
 
     /** Keeps the newest `maxRows` rows captured after `before`. */

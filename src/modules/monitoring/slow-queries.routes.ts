@@ -13,9 +13,9 @@ export const slowQueriesRoutes: FastifyPluginAsyncTypebox<SlowQueriesRoutesOptio
     schema: {
       tags: ['monitoring'],
       security: [{ bearerAuth: [] }],
-      summary: 'Queries slower than SLOW_QUERY_MS, newest first, with their EXPLAIN plan',
+      summary: 'Captured slow queries (over SLOW_QUERY_MS or slow against their own baseline), newest first, with plan and summary',
       querystring: SlowQueriesQuerySchema,
       response: { 200: SlowQueriesResponseSchema, ...alertErrorResponses(400, 401, 403) }
     }
-  }, async (request) => slowQueries.list(request.query.limit, request.query.name))
+  }, async (request) => slowQueries.list(request.query.limit, { name: request.query.name, reason: request.query.reason }))
 }
