@@ -208,7 +208,8 @@ async function registerMiddleware (app: FastifyInstance, config: Readonly<Config
       defaultLimit: { points: config.rateLimitDefaultPoints, duration: config.rateLimitDefaultDurationS },
       notFoundLimit: { points: config.rateLimitNotFoundPoints, duration: 60 },
       whitelist: splitList(config.rateLimitWhitelist),
-      routeOverrides: splitList(config.rateLimitRoutes)
+      routeOverrides: splitList(config.rateLimitRoutes),
+      leaseBatch: config.rateLimitLeaseBatch
     })
   }
 }

@@ -71,6 +71,8 @@ export const ConfigSchema = Type.Object({
   rateLimitDefaultDurationS: Type.Integer({ env: 'RATE_LIMIT_DEFAULT_DURATION_S', default: 60, minimum: 1 }),
   rateLimitNotFoundPoints: Type.Integer({ env: 'RATE_LIMIT_NOT_FOUND_POINTS', default: 30, minimum: 1 }),
   rateLimitRoutes: Type.String({ env: 'RATE_LIMIT_ROUTES', default: '' }),
+  /** Largest batch of a client's points one instance leases from Redis (a tenth of the limit at most); 1 = count every request in Redis. */
+  rateLimitLeaseBatch: Type.Integer({ env: 'RATE_LIMIT_LEASE_BATCH', default: 20, minimum: 1, maximum: 1000 }),
   // Login lockout and registration caps (src/modules/auth/auth.throttle.ts); on with rate limiting.
   /** Consecutive failed logins of one account before it is locked. */
   loginLockoutThreshold: Type.Integer({ env: 'LOGIN_LOCKOUT_THRESHOLD', default: 5, minimum: 1, maximum: 100 }),

@@ -16,6 +16,11 @@ export interface RouteRateLimit {
    * registration: a token must not buy a fresh budget). @default 'client' (user id, else address)
    */
   key?: 'client' | 'address'
+  /**
+   * `true` counts every request in Redis as it comes (login, registration, order placement:
+   * no leased budget, so no overshoot across instances). @default false (budgets leased in batches)
+   */
+  exact?: boolean
 }
 
 declare module 'fastify' {

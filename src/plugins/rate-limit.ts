@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
 import type { Redis } from 'ioredis'
 import { withDetails } from '../errors.js'
 import { identify, normalizeIp, parseAllowList, VerifiedTokenCache, type ClientIdentity, type IpAllowList } from '../lib/client-identity.js'
-import { rateLimitHeaders } from '../lib/rate-limit-headers.js'
+import { rateLimitHeaders, type LimitOutcome } from '../lib/rate-limit-headers.js'
+import { defineLeaseCommand, LeasedLimiter, type LeaseStats, type LimitCallback } from '../lib/rate-limit-lease.js'
 import { RouteLimiter } from '../lib/rate-limit-store.js'
 import type { RouteRateLimit } from '../lib/route-config.js'
 import { DecisionCounter, routeLabel, type DecisionCount } from '../lib/traffic-decisions.js'
@@ -12,6 +13,10 @@ import { DecisionCounter, routeLabel, type DecisionCount } from '../lib/traffic-
 export interface RateLimitDecorator {
   /** Allowed/limited counts by route, client kind and decision since start. */
   stats: () => DecisionCount[]
+  /** Leased routes: requests answered in process, Redis calls, per-request fallbacks, leases held (summed over routes). */
+  leaseStats: () => LeaseStats
+  /** Drops every lease held by this instance (their points stay counted in Redis). */
+  clearLeases: () => void
 }
 
 declare module 'fastify' {
@@ -39,6 +44,11 @@ export interface RateLimitPluginOptions {
    * `RATE_LIMIT_ROUTES`): one place to retune the spec's table without touching the routes.
    */
   routeOverrides?: string[]
+  /**
+   * Largest batch of points a leased route takes from Redis for one client at a time
+   * (config `RATE_LIMIT_LEASE_BATCH`; 1 counts every request in Redis). @default 20
+   */
+  leaseBatch?: number
 }
 
 const NOT_FOUND_LABEL = '(not found)'
@@ -52,7 +62,13 @@ function checkLimit (limit: RouteRateLimit, where: string): void {
   }
 }
 
-type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+type Guard = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
+
+/** How a route counts: leased budgets, or every request in Redis (`exact: true` routes). */
+interface RouteCounter {
+  basePoints: number
+  consume: (clientKey: string, limit: number, done: LimitCallback) => void
+}
 
 /** `POST /api/v1/auth/login=10/60` → label → limit; throws naming the bad entry. */
 function parseRouteOverrides (entries: string[]): Map<string, RouteRateLimit> {
@@ -74,46 +90,50 @@ interface GuardContext {
   tokens: VerifiedTokenCache
 }
 
-/** The user id behind a valid bearer token (verified by the auth plugin once per token), else undefined. */
-async function userIdOf (request: FastifyRequest, tokens: VerifiedTokenCache): Promise<number | undefined> {
-  const authorization = request.headers.authorization
-  if (authorization === undefined) return undefined
-  const known = tokens.get(authorization, Date.now())
-  if (known !== undefined) return known
-  const user = await request.optionalUser()
-  if (user) tokens.set(authorization, user.id)
-  return user?.id
-}
-
 /**
  * Builds the check of one route: whitelist → identity (user id from a valid
- * token, else the trusted-proxy-aware IP) → GCRA in Redis against the
- * route's limit scaled by the current load (unless `adaptive` is false) →
- * headers, or a typed 429.
+ * token, else the trusted-proxy-aware IP) → the route's limit scaled by the
+ * current load (unless `adaptive` is false) counted by the route's counter →
+ * headers, or a typed 429. A callback hook: a request whose token was seen
+ * before and whose client holds a lease is decided without a promise or I/O.
  */
-function createGuard ({ app, whitelist, decisions, tokens }: GuardContext, label: string, limiter: RouteLimiter, adaptive: boolean, byAddress: boolean): Guard {
-  return async function rateLimitGuard (request, reply) {
-    const ip = normalizeIp(request.ip)
-    if (whitelist.has(ip)) {
-      decisions.record(label, 'whitelisted', 'allowed')
-      return
-    }
-    const identity = identify(ip, byAddress ? undefined : await userIdOf(request, tokens))
+function createGuard ({ app, whitelist, decisions, tokens }: GuardContext, label: string, counter: RouteCounter, adaptive: boolean, byAddress: boolean): Guard {
+  function decide (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void, identity: ClientIdentity): void {
     request.clientIdentity = identity
     const load = app.load.current()
     // Integer per-mille arithmetic: floor(base × multiplier × tightening), never below 1.
-    const limit = adaptive ? Math.max(1, Math.floor(limiter.basePoints * load.limitFactorPermille / 1000)) : limiter.basePoints
-    const outcome = await limiter.consume(identity.key, limit)
-    const headers = rateLimitHeaders(outcome, load.level, Date.now())
-    reply.headers(headers)
-    if (outcome.allowed) {
-      decisions.record(label, identity.kind, 'allowed')
-      return
+    const limit = adaptive ? Math.max(1, Math.floor(counter.basePoints * load.limitFactorPermille / 1000)) : counter.basePoints
+    counter.consume(identity.key, limit, (err, outcome) => {
+      if (err) return done(err)
+      const result = outcome as LimitOutcome
+      const headers = rateLimitHeaders(result, load.level, Date.now())
+      reply.headers(headers)
+      if (result.allowed) {
+        decisions.record(label, identity.kind, 'allowed')
+        return done()
+      }
+      decisions.record(label, identity.kind, 'limited')
+      const retryS = Number(headers['retry-after'])
+      const exceeded = new RateLimitErrors.EXCEEDED(limit, result.windowS, label, retryS)
+      done(Object.assign(withDetails(exceeded, [{ message: 'rate limit exceeded', limit, window_s: result.windowS, retry_after_s: retryS, system_load: load.level, client: identity.kind }]), { headers }))
+    })
+  }
+
+  return function rateLimitGuard (request, reply, done) {
+    const ip = normalizeIp(request.ip)
+    if (whitelist.has(ip)) {
+      decisions.record(label, 'whitelisted', 'allowed')
+      return done()
     }
-    decisions.record(label, identity.kind, 'limited')
-    const retryS = Number(headers['retry-after'])
-    const err = new RateLimitErrors.EXCEEDED(limit, outcome.windowS, label, retryS)
-    throw Object.assign(withDetails(err, [{ message: 'rate limit exceeded', limit, window_s: outcome.windowS, retry_after_s: retryS, system_load: load.level, client: identity.kind }]), { headers })
+    const authorization = byAddress ? undefined : request.headers.authorization
+    if (authorization === undefined) return decide(request, reply, done, identify(ip, undefined))
+    // The user id behind a valid bearer token: verified by the auth plugin once per token, then remembered.
+    const known = tokens.get(authorization, Date.now())
+    if (known !== undefined) return decide(request, reply, done, identify(ip, known))
+    request.optionalUser().then((user) => {
+      if (user) tokens.set(authorization, user.id)
+      decide(request, reply, done, identify(ip, user?.id))
+    }, done)
   }
 }
 
@@ -122,6 +142,7 @@ async function connectLimiterClient (app: FastifyInstance): Promise<Redis> {
   // Outages are logged once by the redis plugin; without a listener ioredis prints each one.
   client.on('error', () => {})
   await client.connect()
+  defineLeaseCommand(client)
   app.addHook('onClose', async () => { await client.quit().catch(() => client.disconnect()) })
   return client
 }
@@ -131,8 +152,10 @@ async function connectLimiterClient (app: FastifyInstance): Promise<Redis> {
  * `config.rateLimit` (the spec's table lives next to the routes) or the
  * default; `rateLimit: false` exempts it. Limits scale with `app.load`
  * (level multiplier × p95 tightening) unless marked `adaptive: false`.
- * Counting is GCRA in Redis on a dedicated connection, with an in-memory
- * insurance limiter during outages.
+ * Counting is GCRA in Redis on a dedicated connection: budgets leased in
+ * batches per client and instance (lib/rate-limit-lease.ts), or every request
+ * on `exact: true` routes; an in-memory insurance limiter counts every request
+ * during outages.
  */
 const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, opts) => {
   checkLimit(opts.defaultLimit, 'the default limit')
@@ -147,12 +170,31 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
   // Without Redis at all (embedded mode) the in-memory limiter counts on its own: no connection.
   const client = app.redis.embedded ? undefined : await connectLimiterClient(app)
 
-  const limiterFor = (label: string, limit: RouteRateLimit) => new RouteLimiter({
-    client, keyPrefix: app.redis.key('ratelimit', label), points: limit.points, durationS: limit.duration
-  })
+  const maxBatch = opts.leaseBatch ?? 20
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`Invalid lease batch ${maxBatch}: a positive integer`)
+  const leased: LeasedLimiter[] = []
+
+  const counterFor = (label: string, limit: RouteRateLimit): RouteCounter => {
+    const keyPrefix = app.redis.key('ratelimit', label)
+    const perRequest = new RouteLimiter({ client, keyPrefix, points: limit.points, durationS: limit.duration })
+    const countEach = (clientKey: string, points: number) => perRequest.consume(clientKey, points)
+    if (limit.exact === true) {
+      return { basePoints: limit.points, consume: (clientKey, points, done) => { countEach(clientKey, points).then((o) => done(null, o), done) } }
+    }
+    const lessee = new LeasedLimiter({ client, keyPrefix, durationS: limit.duration, maxBatch, countEach })
+    leased.push(lessee)
+    return { basePoints: limit.points, consume: (clientKey, points, done) => lessee.consume(clientKey, points, done) }
+  }
 
   app.decorateRequest('clientIdentity', null)
-  app.decorate('rateLimit', { stats: () => context.decisions.snapshot() } satisfies RateLimitDecorator)
+  app.decorate('rateLimit', {
+    stats: () => context.decisions.snapshot(),
+    leaseStats: () => leased.reduce((sum, l) => {
+      const s = l.stats()
+      return { local: sum.local + s.local, redisCalls: sum.redisCalls + s.redisCalls, perRequest: sum.perRequest + s.perRequest, held: sum.held + s.held }
+    }, { local: 0, redisCalls: 0, perRequest: 0, held: 0 }),
+    clearLeases: () => { for (const l of leased) l.clear() }
+  } satisfies RateLimitDecorator)
 
   app.addHook('onRoute', (route) => {
     const setting = route.config?.rateLimit
@@ -163,10 +205,10 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
       return
     }
     if (override) overridden.add(label)
-    // An override retunes points and window only; the route keeps its `adaptive` setting.
+    // An override retunes points and window only; the route keeps its `adaptive`, `key` and `exact` settings.
     const limit = override ? { ...setting, ...override } : setting ?? opts.defaultLimit
     checkLimit(limit, `route ${label}`)
-    const guard = createGuard(context, label, limiterFor(label, limit), limit.adaptive !== false, limit.key === 'address')
+    const guard = createGuard(context, label, counterFor(label, limit), limit.adaptive !== false, limit.key === 'address')
     const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [...hooks, guard as onRequestHookHandler]
   })
@@ -178,10 +220,10 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
   })
 
   // Unmatched URLs have no route to hook; one root hook that does nothing for routed requests.
-  const notFoundGuard = createGuard(context, NOT_FOUND_LABEL, limiterFor(NOT_FOUND_LABEL, opts.notFoundLimit), true, false)
+  const notFoundGuard = createGuard(context, NOT_FOUND_LABEL, counterFor(NOT_FOUND_LABEL, opts.notFoundLimit), true, false)
   app.addHook('onRequest', (request, reply, done) => {
     if (!request.is404) return done()
-    notFoundGuard(request, reply).then(() => done(), done)
+    notFoundGuard(request, reply, done)
   })
 }
 

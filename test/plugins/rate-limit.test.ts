@@ -14,7 +14,7 @@ const LOGIN = '/api/v1/test/login'
 /** Test-only routes shaped like the real ones: a login-like route with the spec's 10/min, and others. */
 function routes (app: FastifyInstance): void {
   const ok = async () => ({ ok: true })
-  app.post(LOGIN, { config: { rateLimit: { points: 10, duration: 60 }, criticality: 'critical' } }, ok)
+  app.post(LOGIN, { config: { rateLimit: { points: 10, duration: 60, exact: true }, criticality: 'critical' } }, ok)
   app.get('/api/v1/test/product', { config: { rateLimit: { points: 300, duration: 60 }, criticality: 'browse' } }, ok)
   app.get('/api/v1/test/three', { config: { rateLimit: { points: 3, duration: 60 } } }, ok)
   app.get('/api/v1/test/undeclared', ok)

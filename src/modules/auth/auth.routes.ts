@@ -14,7 +14,7 @@ export interface AuthRoutesOptions { auth: AuthService }
  */
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth }) => {
   app.post('/register', {
-    config: { rateLimit: { points: 5, duration: 60, key: 'address' } },
+    config: { rateLimit: { points: 5, duration: 60, key: 'address', exact: true } },
     schema: {
       tags: ['auth'],
       summary: 'Create a customer account and get an access token',
@@ -27,7 +27,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   })
 
   app.post('/login', {
-    config: { rateLimit: { points: 10, duration: 60, key: 'address' } },
+    config: { rateLimit: { points: 10, duration: 60, key: 'address', exact: true } },
     schema: {
       tags: ['auth'],
       summary: 'Exchange email or username and password for an access token',

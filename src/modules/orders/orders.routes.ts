@@ -37,7 +37,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
 
   app.post('/', {
     preHandler: app.authenticate,
-    config: { rateLimit: { points: 20, duration: 60 }, criticality: 'critical' },
+    config: { rateLimit: { points: 20, duration: 60, exact: true }, criticality: 'critical' },
     schema: {
       tags: ['orders'],
       summary: 'Place an order from the cart (honours Idempotency-Key)',

@@ -1,0 +1,298 @@
+import type { Redis } from 'ioredis'
+import type { LimitOutcome } from './rate-limit-headers.js'
+
+/**
+ * Leased rate-limit budgets: each instance takes a client's points from the
+ * shared GCRA state in Redis a batch at a time and serves the requests of that
+ * client from the batch in process, so a request on a hot route costs a Map
+ * lookup instead of a Redis round trip.
+ *
+ * The script is the GCRA of `rate-limit-store.ts` (same key, same state: the
+ * theoretical arrival time from Redis' clock; each point moves it
+ * `window/limit` ms ahead, never more than one window + 1 ms ahead) taking
+ * `min(wanted, free)` points in one atomic call instead of all-or-nothing.
+ * With `wanted = 1` it answers exactly as the per-request script does.
+ *
+ * ARGV: [1] points wanted, [2] limit, [3] window s.
+ * Reply: {granted, ms}: granted > 0 → ms until the budget is whole again;
+ * granted = 0 → ms until the next point is free (nothing was written).
+ */
+export const GCRA_LEASE_LUA = `
+local want = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3]) * 1000
+local interval = window / limit
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if tat == nil or tat < now then tat = now end
+local free = math.floor((window + 1 - (tat - now)) / interval)
+local granted = math.min(want, free)
+if granted < 1 then
+  return {0, math.ceil(tat + interval - now - window)}
+end
+local ahead = tat + granted * interval - now
+redis.call('SET', KEYS[1], string.format('%.17g', now + ahead), 'PX', math.ceil(ahead))
+return {granted, math.ceil(ahead)}
+`
+
+const LEASE_COMMAND = 'techmartLeaseGcra'
+
+type LeaseReply = [granted: number, ms: number]
+
+interface LeaseClient {
+  status: string
+  [LEASE_COMMAND]: (key: string, want: number, limit: number, windowS: number, callback: (err: Error | null | undefined, reply?: LeaseReply) => void) => unknown
+}
+
+/** Defines the lease script on a connection (EVALSHA, falling back to EVAL once per connection). */
+export function defineLeaseCommand (client: Redis): void {
+  client.defineCommand(LEASE_COMMAND, { numberOfKeys: 1, lua: GCRA_LEASE_LUA })
+}
+
+/**
+ * A lease never holds more than a tenth of the client's limit: the overshoot
+ * it allows stays a small share of the limit, and a route of fewer than 20
+ * points (login-like limits) leases one point at a time, i.e. counts every
+ * request in Redis.
+ */
+export const LEASE_SHARE_DIVISOR = 10
+
+/** Points one lease takes for `limit` (the load-scaled limit): `min(maxBatch, ⌊limit / 10⌋)`, at least 1. */
+export function leaseBatch (limit: number, maxBatch: number): number {
+  return Math.max(1, Math.min(maxBatch, Math.floor(limit / LEASE_SHARE_DIVISOR)))
+}
+
+export type LimitCallback = (err: Error | null, outcome?: LimitOutcome) => void
+
+/** Counts one request per call without a lease: the per-request limiter (GCRA in Redis, insurance limiter when Redis is down). */
+export type CountEach = (clientKey: string, limit: number) => Promise<LimitOutcome>
+
+interface Lease {
+  /** The load-scaled limit the points were granted under; another limit needs another lease. */
+  limit: number
+  /** Points still to hand out in this process. */
+  left: number
+  /** Local epoch ms at which the client's shared budget is whole again, as of the last grant. */
+  fullAt: number
+  /** Local epoch ms after which unused points are dropped (one window after the grant). */
+  expiresAt: number
+  /** Local epoch ms until which Redis refused this client (0 = no refusal known). */
+  refusedUntil: number
+  /** Requests queued behind the Redis call in flight; undefined when none is in flight. */
+  waiting: LimitCallback[] | undefined
+}
+
+/**
+ * Leases by client key in two generations: a lease untouched for a whole
+ * generation (one window) moves to the old one, and the old one is dropped
+ * at the next turn. Memory stays bounded by the clients active in the last two
+ * windows, without a timer or a scan; at `maxEntries` the turn comes early
+ * (the dropped leases' clients lease again).
+ */
+class LeaseTable {
+  private current = new Map<string, Lease>()
+  private previous = new Map<string, Lease>()
+  private turnedAt: number
+
+  constructor (private readonly generationMs: number, private readonly maxEntries: number, now: number) {
+    this.turnedAt = now
+  }
+
+  get size (): number { return this.current.size + this.previous.size }
+
+  get (key: string, now: number): Lease | undefined {
+    if (now - this.turnedAt >= this.generationMs) this.turn(now)
+    const lease = this.current.get(key)
+    if (lease !== undefined) return lease
+    const old = this.previous.get(key)
+    if (old !== undefined) {
+      this.previous.delete(key)
+      this.current.set(key, old)
+    }
+    return old
+  }
+
+  set (key: string, lease: Lease, now: number): void {
+    if (this.current.size >= this.maxEntries) this.turn(now)
+    this.current.set(key, lease)
+  }
+
+  clear (): void {
+    this.current.clear()
+    this.previous.clear()
+  }
+
+  private turn (now: number): void {
+    this.previous = this.current
+    this.current = new Map()
+    this.turnedAt = now
+  }
+}
+
+/** What a limiter did since start: the cost side of leasing. */
+export interface LeaseStats {
+  /** Requests answered from a lease (allowed) or a known refusal, without Redis. */
+  local: number
+  /** Lease calls to Redis (one per batch, per refusal, or per request when the batch is 1). */
+  redisCalls: number
+  /** Requests counted by the per-request limiter: Redis not ready, a failed call, or no Redis at all. */
+  perRequest: number
+  /** Leases held now. */
+  held: number
+}
+
+export interface LeasedLimiterOptions {
+  /** The rate-limit connection (undefined without Redis: every request goes to `countEach`). */
+  client: Redis | undefined
+  /** Every key is `${keyPrefix}:${clientKey}`, the same keys as the per-request limiter. */
+  keyPrefix: string
+  durationS: number
+  /** Largest lease (`RATE_LIMIT_LEASE_BATCH`); see `leaseBatch`. */
+  maxBatch: number
+  /** The per-request path, for outages and failed calls. */
+  countEach: CountEach
+  /** Most client keys held at once by this route. @default 100_000 */
+  maxEntries?: number
+  now?: () => number
+}
+
+/**
+ * The limiter of one leased route. `consume` answers synchronously (its
+ * callback runs before it returns) while the client's lease has points or a
+ * refusal from Redis still stands; otherwise one Redis call takes
+ * `queued + batch − 1` points, serves the requests queued behind it in their
+ * order and keeps the rest. Requests of the same client that arrive while the
+ * call is in flight wait for it instead of making calls of their own.
+ *
+ * A lease is valid for one window after its grant and only under the limit it
+ * was granted under: when the load level changes a route's limit, each client's
+ * next request leases again under the new limit (its unused points are dropped;
+ * Redis has counted them, so dropping can only cost the client, at most one
+ * batch). Bound on the overshoot: the points a lease holds when a client's
+ * shared budget refills are points Redis no longer counts, so over any span a
+ * client gets at most what per-request GCRA would allow plus `batch − 1` per
+ * instance that holds a lease for it (`instances × (batch − 1)`; with the
+ * default batch of 20 and a limit of 300, 19 requests per instance, 6 %).
+ */
+export class LeasedLimiter {
+  private readonly leases: LeaseTable
+  private readonly windowMs: number
+  private readonly now: () => number
+  private readonly client: LeaseClient | undefined
+  private readonly counts = { local: 0, redisCalls: 0, perRequest: 0 }
+
+  constructor (private readonly opts: LeasedLimiterOptions) {
+    this.windowMs = opts.durationS * 1000
+    this.now = opts.now ?? Date.now
+    this.client = opts.client as unknown as LeaseClient | undefined
+    this.leases = new LeaseTable(this.windowMs, opts.maxEntries ?? 100_000, this.now())
+  }
+
+  stats (): LeaseStats {
+    return { ...this.counts, held: this.leases.size }
+  }
+
+  /** Drops every lease held in this process (their points stay counted in Redis). */
+  clear (): void {
+    this.leases.clear()
+  }
+
+  /** Counts one request of `clientKey` against `limit` (load-scaled); `done` may run before this returns. */
+  consume (clientKey: string, limit: number, done: LimitCallback): void {
+    const now = this.now()
+    const lease = this.leases.get(clientKey, now)
+    if (lease !== undefined) {
+      if (lease.waiting !== undefined) {
+        lease.waiting.push(done)
+        return
+      }
+      if (lease.limit === limit && lease.expiresAt > now) {
+        if (lease.left > 0) {
+          lease.left--
+          this.counts.local++
+          done(null, this.allowed(lease, now))
+          return
+        }
+        if (lease.refusedUntil > now) {
+          this.counts.local++
+          done(null, this.refused(lease, now))
+          return
+        }
+      }
+    }
+    const client = this.client
+    if (client === undefined || client.status !== 'ready') {
+      this.countEach(clientKey, limit, done)
+      return
+    }
+    const fresh: Lease = { limit, left: 0, fullAt: now, expiresAt: now + this.windowMs, refusedUntil: 0, waiting: [done] }
+    this.leases.set(clientKey, fresh, now)
+    this.request(client, clientKey, fresh)
+  }
+
+  private countEach (clientKey: string, limit: number, done: LimitCallback): void {
+    this.counts.perRequest++
+    this.opts.countEach(clientKey, limit).then((outcome) => done(null, outcome), done)
+  }
+
+  /** One Redis call for the queued requests plus a batch to keep. */
+  private request (client: LeaseClient, clientKey: string, lease: Lease): void {
+    const want = lease.waiting!.length + leaseBatch(lease.limit, this.opts.maxBatch) - 1
+    this.counts.redisCalls++
+    client[LEASE_COMMAND](`${this.opts.keyPrefix}:${clientKey}`, want, lease.limit, this.opts.durationS, (err, reply) => {
+      this.granted(client, clientKey, lease, err ?? undefined, reply)
+    })
+  }
+
+  private granted (client: LeaseClient, clientKey: string, lease: Lease, err: Error | undefined, reply: LeaseReply | undefined): void {
+    const waiting = lease.waiting!
+    lease.waiting = undefined
+    const now = this.now()
+    if (err !== undefined || reply === undefined) {
+      // Timeout or connection lost mid-call: count these requests one by one (the insurance
+      // limiter answers while Redis is down) and lease again once it answers.
+      lease.expiresAt = 0
+      for (const done of waiting) this.countEach(clientKey, lease.limit, done)
+      return
+    }
+    const [granted, ms] = reply
+    lease.expiresAt = now + this.windowMs
+    if (granted === 0) {
+      lease.left = 0
+      lease.refusedUntil = now + ms
+      for (const done of waiting) done(null, this.refused(lease, now))
+      return
+    }
+    lease.left = granted
+    lease.fullAt = now + ms
+    lease.refusedUntil = 0
+    let served = 0
+    while (served < waiting.length && lease.left > 0) {
+      lease.left--
+      waiting[served++](null, this.allowed(lease, now))
+    }
+    if (served < waiting.length) {
+      // More requests queued than Redis granted: ask again for the rest (a refusal comes with its retry time).
+      lease.waiting = waiting.slice(served)
+      this.request(client, clientKey, lease)
+    }
+  }
+
+  /**
+   * Remaining = the limit less what Redis counts as used now (the last grant,
+   * refilled since at `limit` per window), plus the points this lease still
+   * holds: exact for a client served by one instance, an estimate within the
+   * documented overshoot when several instances hold leases for it.
+   */
+  private allowed (lease: Lease, now: number): LimitOutcome {
+    const resetMs = lease.fullAt > now ? lease.fullAt - now : 0
+    const used = Math.ceil(resetMs * lease.limit / this.windowMs - 1e-6)
+    const remaining = Math.min(lease.limit - 1, Math.max(0, lease.limit - used + lease.left))
+    return { allowed: true, limit: lease.limit, remaining, windowS: this.opts.durationS, resetMs }
+  }
+
+  private refused (lease: Lease, now: number): LimitOutcome {
+    return { allowed: false, limit: lease.limit, remaining: 0, windowS: this.opts.durationS, resetMs: Math.max(1, lease.refusedUntil - now) }
+  }
+}
