@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { DrizzleQueryError } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { serializeError } from '../../src/lib/log-safety.js'
+import { redactSecrets, serializeError } from '../../src/lib/log-safety.js'
 import { buildTestApp, resetDb } from '../helper.js'
 import { auth, NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
 
@@ -67,4 +67,17 @@ test('the error serializer drops statement values: Drizzle params (message and s
   assert.equal(direct.detail, undefined)
   assert.equal(direct.parameters, undefined)
   assert.equal(direct.code, '23505')
+})
+
+test('redactSecrets censors secrets at the top level and one level down, copies only what it censors, leaves other objects alone', () => {
+  const inner = { password: 'pw', name: 'n' }
+  const given = { user: inner, token: 't', status: 200, list: [{ password: 'in-array' }], deep: { a: { password: 'two-down' } } }
+  const out = redactSecrets(given)
+  assert.deepEqual(out, { user: { password: '[Redacted]', name: 'n' }, token: '[Redacted]', status: 200, list: [{ password: 'in-array' }], deep: { a: { password: 'two-down' } } })
+  assert.equal(given.token, 't', 'the caller\'s object is unchanged')
+  assert.equal(inner.password, 'pw')
+  const clean = { method: 'GET', status: 200, nested: { ok: true } }
+  assert.equal(redactSecrets(clean), clean, 'nothing to censor: the same object, no copy')
+  const buffer = Buffer.from('token')
+  assert.equal(redactSecrets({ buffer }).buffer, buffer, 'only plain objects are searched')
 })
