@@ -32,7 +32,11 @@ import { modules } from './modules/index.js'
 const version = packageVersion()
 
 declare module 'fastify' {
-  interface FastifyInstance { config: Readonly<Config> }
+  interface FastifyInstance {
+    config: Readonly<Config>
+    /** Search's in-process state, filled in by the catalog module: tools and tests wait on `loaded()` before measuring search. */
+    catalogSearch: { loaded: () => Promise<void> }
+  }
 }
 
 // A client-sent request id is echoed only when it is short and plain, so logs cannot be forged.
@@ -67,6 +71,7 @@ export async function buildApp (config: Readonly<Config>, opts: BuildOptions = {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('config', config)
+  app.decorate('catalogSearch', { loaded: async () => {} })
   // Registered before every plugin, so it runs after their own onClose hooks (and their last lines).
   if (output) app.addHook('onClose', output.flush)
   try {

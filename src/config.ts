@@ -48,6 +48,8 @@ export const ConfigSchema = Type.Object({
   catalogWordsRefreshS: Type.Integer({ env: 'CATALOG_WORDS_REFRESH_S', default: 3600, minimum: 0 }),
   /** `auto`: RUM indexes when migration built them, else GIN; `gin` forces the GIN path. */
   searchTextIndex: Type.Union([Type.Literal('auto'), Type.Literal('gin')], { env: 'SEARCH_TEXT_INDEX', default: 'auto' }),
+  /** Relevance searches from the in-process match index once loaded (docs/SEARCH.md); false: the database's text index. */
+  searchMatchIndex: Type.Boolean({ env: 'SEARCH_MATCH_INDEX', default: true }),
   /** Unpaid pending orders older than this are cancelled and their stock returned. */
   orderPendingTtlMinutes: Type.Integer({ env: 'ORDER_PENDING_TTL_MINUTES', default: 30, minimum: 1, maximum: 10_080 }),
   /** How often one instance looks for expired pending orders. */

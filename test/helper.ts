@@ -33,6 +33,9 @@ export function testConfig (overrides: Partial<Config> = {}): Readonly<Config> {
     // No background load sampling: a CPU-heavy test run must not raise the load
     // level and tighten limits or shed requests mid-test. Tests of the sampler set it.
     loadSampleIntervalMs: 0,
+    // Tests insert products through SQL, which the in-process match index hears of only through
+    // invalidations: the database's search answers unless a test turns the index on (test/search/).
+    searchMatchIndex: false,
     ...overrides
   })
 }

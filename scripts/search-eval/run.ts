@@ -97,6 +97,7 @@ export async function buildEvalApp (config: Readonly<Config>): Promise<FastifyIn
   app.addHook('onClose', async () => { await deleteKeysUnder(app.redis.client, app.redis.prefix).catch(() => 0) })
   try {
     await app.ready()
+    await app.catalogSearch.loaded()
   } catch (err) {
     await app.close().catch(() => {})
     throw err

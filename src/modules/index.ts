@@ -43,8 +43,10 @@ export const modules: FastifyPluginAsync = async (app) => {
     cache: app.cache,
     log: app.log,
     wordsRefreshS: app.config.catalogWordsRefreshS,
-    searchTextIndex: app.config.searchTextIndex
+    searchTextIndex: app.config.searchTextIndex,
+    searchMatchIndex: app.config.searchMatchIndex
   })
+  app.catalogSearch.loaded = catalog.matchesLoaded
   await app.register(catalogRoutes, { catalog })
   // Writes made outside the app (psql, imports) through PostgreSQL NOTIFY (issue 7). Not on the embedded
   // PGlite: its one session hands a notification to the writing client, not to a listener.

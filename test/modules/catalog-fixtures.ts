@@ -56,7 +56,8 @@ export async function buildCatalogWorld (app: FastifyInstance): Promise<CatalogW
     cache: app.cache,
     log: app.log,
     wordsRefreshS: 0,
-    searchTextIndex: app.config.searchTextIndex
+    searchTextIndex: app.config.searchTextIndex,
+    searchMatchIndex: app.config.searchMatchIndex
   })
   return { admin, seller, otherSeller, customer, cat: { electronics, computers, laptops, phones, home, kitchen }, p, service }
 }

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { Value } from 'typebox/value'
-import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_REDIS_PREFIX } from '../helper.js'
 import { createCategory, createProduct, createUser } from '../fixtures.js'
 import { NO_TRAFFIC_CONTROL } from '../modules/catalog-fixtures.js'
 import { ProductListSchema } from '../../src/modules/catalog/catalog.schemas.js'
@@ -24,7 +24,9 @@ interface Body {
   }
 }
 
-// Two apps on one database: the RUM plan (migration built its indexes) and the GIN fallback.
+// Three apps on one database: as shipped (the in-process match index), the RUM plan (migration
+// built its indexes) and the GIN fallback.
+let shipped: FastifyInstance
 let rum: FastifyInstance
 let gin: FastifyInstance
 let service: CatalogService
@@ -98,13 +100,21 @@ before(async () => {
     db: { db: rum.db.db, sql: rum.db.sql, readSql: rum.db.readSql }, cache: rum.cache, log: rum.log, wordsRefreshS: 0, searchTextIndex: 'auto'
   })
   assert.equal(await service.refreshSearchWords(), true)
+  // Its own cache (key prefix): its answers are its own, never another app's cached page.
+  shipped = await buildTestApp(undefined, { ...NO_TRAFFIC_CONTROL, catalogWordsRefreshS: 0, searchMatchIndex: true, redisKeyPrefix: `${TEST_REDIS_PREFIX}-shipped` })
+  await shipped.catalogSearch.loaded()
 })
-after(async () => { await rum.close(); await gin.close() })
+after(async () => {
+  await flushRedisPrefix(shipped)
+  await shipped.close()
+  await rum.close()
+  await gin.close()
+})
 
 describe('one tokenization for product names and queries', () => {
   test('the exact name of every product, punctuation and all, finds that product first', async () => {
     for (const p of NAMED) {
-      const body = await search(rum, q(p.name))
+      const body = await search(shipped, q(p.name))
       assert.equal(body.products[0]?.name, p.name, `search for "${p.name}"`)
       assert.equal(body.matching, 'all')
       assert.deepEqual(body.dropped, [])
@@ -127,23 +137,23 @@ describe('one tokenization for product names and queries', () => {
       ['35mm f/1.8', 'Canon RF 35mm f/1.8 Macro IS STM Lens']
     ]
     for (const [typed, expected] of cases) {
-      const body = await search(rum, q(typed))
+      const body = await search(shipped, q(typed))
       assert.equal(body.products[0]?.name, expected, `search for "${typed}": ${names(body).slice(0, 3).join(' | ')}`)
     }
     // "9.4 Channel" and "AV Receiver 9.4" are in both receivers and in nothing else; "2.1" is not "3.1".
-    assert.deepEqual(new Set(names(await search(rum, q('9.4 Channel')))), new Set(NAMED.slice(0, 2).map((p) => p.name)))
-    assert.deepEqual(new Set(names(await search(rum, q('AV Receiver 9.4')))), new Set(NAMED.slice(0, 2).map((p) => p.name)))
-    assert.deepEqual(names(await search(rum, q('Polk 2.1'))), ['Polk MagniFi Mini AX Soundbar 2.1 Channel'])
+    assert.deepEqual(new Set(names(await search(shipped, q('9.4 Channel')))), new Set(NAMED.slice(0, 2).map((p) => p.name)))
+    assert.deepEqual(new Set(names(await search(shipped, q('AV Receiver 9.4')))), new Set(NAMED.slice(0, 2).map((p) => p.name)))
+    assert.deepEqual(names(await search(shipped, q('Polk 2.1'))), ['Polk MagniFi Mini AX Soundbar 2.1 Channel'])
     // S24+ is only the plus model; S24 finds both, the more popular first.
-    assert.deepEqual(names(await search(rum, q('S24+'))), ['Samsung Galaxy S24+ 256GB Onyx Black'])
-    assert.deepEqual(names(await search(rum, q('Galaxy S24'))), ['Samsung Galaxy S24 128GB Onyx Black', 'Samsung Galaxy S24+ 256GB Onyx Black'])
+    assert.deepEqual(names(await search(shipped, q('S24+'))), ['Samsung Galaxy S24+ 256GB Onyx Black'])
+    assert.deepEqual(names(await search(shipped, q('Galaxy S24'))), ['Samsung Galaxy S24 128GB Onyx Black', 'Samsung Galaxy S24+ 256GB Onyx Black'])
   })
 })
 
 describe('word dropping', () => {
   test('a product\'s exact name plus a word no product has still finds the product, and says which word was dropped', async () => {
     for (const p of NAMED.slice(0, 8)) {
-      const body = await search(rum, q(`${p.name} zorblax`))
+      const body = await search(shipped, q(`${p.name} zorblax`))
       assert.equal(body.products[0]?.name, p.name)
       assert.equal(body.matching, 'partial')
       assert.deepEqual(body.dropped, ['zorblax'])
@@ -152,13 +162,13 @@ describe('word dropping', () => {
 
   test('known words that match nothing together: the most common one goes first', async () => {
     // Three Polk products, one Marantz: "polk" tells less.
-    const body = await search(rum, q('marantz polk'))
+    const body = await search(shipped, q('marantz polk'))
     assert.deepEqual(names(body), ['Marantz Cinema 70s 8K AV Receiver 9.4 Channel Silver'])
     assert.deepEqual([body.matching, body.dropped], ['partial', ['polk']])
   })
 
   test('typo correction, the prefix on the last word and dropping work together', async () => {
-    const body = await search(rum, q('sny zorblax wh-1000xm5 headph'))
+    const body = await search(shipped, q('sny zorblax wh-1000xm5 headph'))
     assert.equal(body.products[0]?.name, 'Sony WH-1000XM5 Wireless Noise Cancelling Headphones Black')
     assert.deepEqual(body.dropped, ['zorblax'])
     assert.equal(body.corrected_query, 'sony wh-1000xm5 headph')
@@ -167,15 +177,15 @@ describe('word dropping', () => {
   test('the last word is a prefix of the word as written, not only of its stem', async () => {
     // "cancelling" is stored stemmed as "cancel": "cancell" is a prefix of the written word only.
     for (const typed of ['noise cancell', 'sony nois', 'wirel']) {
-      assert.equal((await search(rum, q(typed))).products[0]?.name, 'Sony WH-1000XM5 Wireless Noise Cancelling Headphones Black', typed)
+      assert.equal((await search(shipped, q(typed))).products[0]?.name, 'Sony WH-1000XM5 Wireless Noise Cancelling Headphones Black', typed)
     }
   })
 
   test('a last word that is a whole word elsewhere is tried as a prefix before any word is dropped', async () => {
     // "audio" is a word (Polk Audio, Audio Technica); with "turntable" only "audio-technica" completes it.
-    const body = await search(rum, q('turntable audio-tech'))
+    const body = await search(shipped, q('turntable audio-tech'))
     assert.deepEqual(names(body), ['Audio Technica Turntable AT-LP60X'])
-    const partial = await search(rum, q('Sony Wireless Noise Canc'))
+    const partial = await search(shipped, q('Sony Wireless Noise Canc'))
     assert.equal(partial.products[0]?.name, 'Sony WH-1000XM5 Wireless Noise Cancelling Headphones Black')
     assert.deepEqual([partial.matching, partial.dropped], ['all', []])
   })
@@ -183,35 +193,35 @@ describe('word dropping', () => {
   test('the exact-name tier holds the name left after a dropped word or a correction', async () => {
     // Both receivers match "av receiver 9.4 channel"; the one whose name it is comes first.
     const named = 'Denon AVR-X3800H AV Receiver 9.4 Channel Black'
-    assert.equal((await search(rum, q(`${named} zorblax`))).products[0]?.name, named)
-    assert.equal((await search(rum, q('Denon AVR-X3800H AV Recevier 9.4 Channel Black'))).products[0]?.name, named)
+    assert.equal((await search(shipped, q(`${named} zorblax`))).products[0]?.name, named)
+    assert.equal((await search(shipped, q('Denon AVR-X3800H AV Recevier 9.4 Channel Black'))).products[0]?.name, named)
   })
 
   test('a cursor keeps walking the reduced query', async () => {
-    const first = await search(rum, q('black zorblax', '&page_size=5'))
+    const first = await search(shipped, q('black zorblax', '&page_size=5'))
     assert.deepEqual(first.dropped, ['zorblax'])
-    const second = await search(rum, q('black zorblax', `&page_size=5&cursor=${first.pagination.next_cursor}`))
+    const second = await search(shipped, q('black zorblax', `&page_size=5&cursor=${first.pagination.next_cursor}`))
     assert.equal(second.products.length, 5)
     assert.deepEqual(second.dropped, ['zorblax'])
-    const both = names(await search(rum, q('black', '&page_size=10')))
+    const both = names(await search(shipped, q('black', '&page_size=10')))
     assert.deepEqual([...names(first), ...names(second)], both)
   })
 })
 
 describe('relevance over every match', () => {
   test('a broad word ranks all its matches: the popular product inserted after 1,200 others comes first', async () => {
-    const body = await search(rum, q('black'))
+    const body = await search(shipped, q('black'))
     assert.equal(body.products[0].name, 'Black Premium Speaker')
     // Then the other popular ones; the 1,200 unreviewed fillers come last.
     assert.equal(body.products[1].name, 'Samsung Galaxy S24 128GB Onyx Black')
   })
 
   test('a name match outranks a description-only match, however popular', async () => {
-    const body = await search(rum, q('headphones'))
+    const body = await search(shipped, q('headphones'))
     assert.deepEqual(names(body), ['Sony WH-1000XM5 Wireless Noise Cancelling Headphones Black', 'Audio Technica Turntable AT-LP60X'])
   })
 
-  test('the RUM plan and the GIN fallback give the same pages, cursor after cursor', async () => {
+  test('the match index, the RUM plan and the GIN fallback give the same pages, cursor after cursor', async () => {
     for (const text of ['black', 'polk', 'channel', 'cable black', 'samsung black', 'headphones', 'black', 'stainless']) {
       const walk = async (app: FastifyInstance) => {
         const seen: string[] = []
@@ -224,22 +234,24 @@ describe('relevance over every match', () => {
         }
         return seen
       }
-      assert.deepEqual(await walk(gin), await walk(rum), `"${text}"`)
+      const expected = await walk(rum)
+      assert.deepEqual(await walk(gin), expected, `"${text}" GIN`)
+      assert.deepEqual(await walk(shipped), expected, `"${text}" match index`)
     }
   })
 
   test('a full page of a narrow word with filters counts its total; a short page knows it', async () => {
-    const body = await search(rum, q('turbo', '&max_price=39.99&page_size=5'))
+    const body = await search(shipped, q('turbo', '&max_price=39.99&page_size=5'))
     assert.equal(body.products.length, 5)
     assert.notEqual(body.pagination.next_cursor, null)
     // 30 of the 60 Turbo widgets cost at most 39.99 (10.00 + n - 1); all 60 are within the 300-match sample.
     assert.deepEqual([body.pagination.total_count, body.pagination.total_count_exact], [30, true])
-    const short = await search(rum, q('turbo', '&max_price=12&page_size=5'))
+    const short = await search(shipped, q('turbo', '&max_price=12&page_size=5'))
     assert.deepEqual([short.products.length, short.pagination.total_count, short.pagination.total_count_exact], [3, 3, true])
   })
 
   test('a broad word with a narrow price filter still fills the page from matches past the scan', async () => {
-    const body = await search(rum, q('black', '&min_price=54&max_price=54.5&page_size=50'))
+    const body = await search(shipped, q('black', '&min_price=54&max_price=54.5&page_size=50'))
     assert.ok(body.products.length > 0)
     assert.ok(body.products.every((p) => p.name.startsWith('Filler Black Cable')))
     assert.equal(body.pagination.total_count_exact, true)
@@ -306,5 +318,80 @@ describe('the vocabulary is rebuilt in the background', () => {
     await search(gin, q('zentrifuhe'))
     await new Promise((resolve) => setTimeout(resolve, 200))
     assert.deepEqual(names(await search(gin, q('zentrifuhe'))), ['Zentrifuge Deluxe'])
+  })
+})
+
+describe('the in-process match index', () => {
+  const seller = () => ({ authorization: `Bearer ${sellerToken}` })
+
+  test('answers from process memory: a product written without an announcement is found once its write is announced', async () => {
+    const { id } = await createProduct(rum, { sellerId, categoryId, name: 'Zyzzogeton Silent Blender', brand: 'Zyzzo' })
+    assert.deepEqual(names(await search(rum, q('zyzzogeton'))), ['Zyzzogeton Silent Blender'])
+    // The index has not heard of the insert: the shipped app does not see it.
+    assert.deepEqual(names(await search(shipped, q('zyzzogeton blender'))), [])
+    // What the catalog's own writes (and outside writes, through NOTIFY) announce.
+    await shipped.cache.invalidate([CatalogTags.listed(id), CatalogTags.scope('all', 'base')])
+    const found = await search(shipped, q('zyzzogeton blender'))
+    assert.deepEqual([names(found), found.pagination.total_count, found.pagination.total_count_exact], [['Zyzzogeton Silent Blender'], 1, true])
+  })
+
+  test('the next search after a write through the API sees it: rename, price, removal', async () => {
+    const created = await shipped.inject({
+      method: 'POST',
+      url: '/api/v1/products',
+      headers: seller(),
+      payload: { name: 'Quillwort Desk Lamp', sku: 'QUILL-1', price: 30, category_id: categoryId, brand: 'Quill' }
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    const id = created.json().id as number
+    assert.deepEqual(names(await search(shipped, q('quillwort lamp'))), ['Quillwort Desk Lamp'])
+
+    const renamed = await shipped.inject({ method: 'PATCH', url: `/api/v1/products/${id}`, headers: seller(), payload: { name: 'Quillwort Floor Lamp', price: 80 } })
+    assert.equal(renamed.statusCode, 200, renamed.body)
+    assert.deepEqual(names(await search(shipped, q('quillwort floor'))), ['Quillwort Floor Lamp'])
+    assert.deepEqual(names(await search(shipped, q('quillwort desk'))).filter((n) => n.startsWith('Quillwort')), ['Quillwort Floor Lamp'], 'desk dropped, floor lamp found')
+    assert.deepEqual(names(await search(shipped, q('quillwort', '&max_price=50'))), [])
+    assert.deepEqual(names(await search(shipped, q('quillwort', '&min_price=50&brand=quill'))), ['Quillwort Floor Lamp'])
+
+    const removed = await shipped.inject({ method: 'DELETE', url: `/api/v1/products/${id}`, headers: seller() })
+    assert.equal(removed.statusCode, 204, removed.body)
+    assert.deepEqual(names(await search(shipped, q('quillwort'))), [])
+  })
+
+  test('filters, cursors and exact totals agree with the database\'s search', async () => {
+    const cases = [
+      q('black', '&max_price=20&page_size=9'),
+      q('black cable', `&category_id=${categoryId}&page_size=4`),
+      q('widget', '&brand=turbo&min_price=30&page_size=6'),
+      q('turbo widget', '&is_featured=false&page_size=25')
+    ]
+    for (const query of cases) {
+      const expected = await search(rum, query)
+      const got = await search(shipped, query)
+      assert.deepEqual(names(got), names(expected), query)
+      if (expected.pagination.total_count_exact) assert.equal(got.pagination.total_count, expected.pagination.total_count, query)
+      assert.equal(got.pagination.total_count_exact, true, query)
+      if (expected.pagination.next_cursor !== null) {
+        const more = (b: Body) => `${query}&cursor=${b.pagination.next_cursor}`
+        assert.deepEqual(names(await search(shipped, more(got))), names(await search(rum, more(expected))), `${query}, page 2`)
+      }
+    }
+  })
+
+  test('a stock filter is not held in process: the database answers it', async () => {
+    const { id } = await createProduct(rum, { sellerId, categoryId, name: 'Vorpal Soldout Kettle', brand: 'Vorpal', stock: 0 })
+    await shipped.cache.invalidate([CatalogTags.listed(id), CatalogTags.scope('all', 'base')])
+    assert.deepEqual(names(await search(shipped, q('vorpal kettle', '&in_stock=false'))), ['Vorpal Soldout Kettle'])
+    assert.deepEqual(names(await search(shipped, q('vorpal kettle', '&in_stock=true'))), [])
+  })
+
+  test('a change made outside the app that names no product sends searches to the database until the index is rebuilt', async () => {
+    await createProduct(rum, { sellerId, categoryId, name: 'Gallimaufry Spice Rack', brand: 'Galli' })
+    await shipped.cache.invalidate([CatalogTags.details, CatalogTags.scope('all', 'base')])
+    // At once (the database), and still after the rebuild that the announcement started (the index).
+    assert.deepEqual(names(await search(shipped, q('gallimaufry rack'))), ['Gallimaufry Spice Rack'])
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await shipped.cache.invalidate([CatalogTags.scope('all', 'base')])
+    assert.deepEqual(names(await search(shipped, q('gallimaufry spice'))), ['Gallimaufry Spice Rack'])
   })
 })

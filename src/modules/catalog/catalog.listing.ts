@@ -7,10 +7,11 @@ import { toSummary } from './catalog.dto.js'
 import { CatalogErrors } from './catalog.errors.js'
 import { fetchFacets, parseFacetNames, type FacetName } from './catalog.facets.js'
 import { CatalogKeys, CatalogTags } from './catalog.keys.js'
+import type { MatchIndex } from './catalog.match-index.js'
 import { createQueryAnalyzer, leastInformative, tsqueryOf, withLastAsPrefix, type TextQuery } from './catalog.query.js'
 import { DEFAULT_PAGE_SIZE, MAX_OFFSET_ROWS, type ListQuery, type SortField } from './catalog.schemas.js'
 import {
-  checkCursorKey, countListing, fetchListingPage, filters, sortKeyLength,
+  checkCursorKey, countListing, fetchListingPage, filters, matchFilter, servesFilter, sortKeyLength,
   type ListingFilter, type ListingPage, type ListingRequest, type SearchContext, type TextIndex
 } from './catalog.search.js'
 import { timedSql } from './catalog.sql.js'
@@ -32,6 +33,8 @@ export interface ListingDeps {
   textIndex: () => TextIndex
   /** Whether an active product may have this name (the suggestion index knows every name). */
   mayHaveName: (name: string) => boolean
+  /** The in-process match index when it can answer (catalog.matches.ts). */
+  matches: () => Promise<MatchIndex | undefined>
 }
 
 /** One search as monitoring's search analytics consumes it. */
@@ -69,7 +72,7 @@ function moneyFilter (value: number | undefined): string | undefined {
  * and the scopes whose changes could alter its membership.
  */
 export function createListing (deps: ListingDeps) {
-  const context = (): SearchContext => ({ index: deps.textIndex(), mayHaveName: deps.mayHaveName })
+  const context = (matches: MatchIndex | undefined): SearchContext => ({ index: deps.textIndex(), mayHaveName: deps.mayHaveName, matches })
   const analyzer = createQueryAnalyzer({ readSql: deps.readSql, words: deps.words, onInvalidate: deps.cache.onInvalidate })
 
   /** The category filter as its subtree; an unknown category in a filter matches nothing rather than failing. */
@@ -148,7 +151,8 @@ export function createListing (deps: ListingDeps) {
    * sequential scan that stops at the first match, and reads the whole
    * catalog when no product has all the words.
    */
-  async function anyMatch (request: ListingRequest, text: TextQuery): Promise<boolean> {
+  async function anyMatch (request: ListingRequest, text: TextQuery, matches: MatchIndex | undefined): Promise<boolean> {
+    if (matches !== undefined && servesFilter(request.filter)) return matches.any(text.words, matchFilter(request.filter))
     const sql = deps.readSql
     const where = sql`p.is_active AND p.search_vector @@ ${tsqueryOf(text.words)}::tsquery ${filters(sql, request.filter)}`
     const rows = deps.textIndex() === 'rum'
@@ -165,19 +169,19 @@ export function createListing (deps: ListingDeps) {
    * left: a shopper's extra word that no product has, or one too many, no
    * longer empties the answer.
    */
-  async function fetchText (request: ListingRequest, text: TextQuery): Promise<{ page: ListingPage, request: ListingRequest }> {
+  async function fetchText (request: ListingRequest, text: TextQuery, matches: MatchIndex | undefined): Promise<{ page: ListingPage, request: ListingRequest }> {
     const firstPage = request.offset === 0 && request.after === undefined
     const run = async (t: TextQuery) => {
       const r = { ...request, filter: { ...request.filter, text: t } }
-      return { page: await fetchListingPage(deps.readSql, r, context()), request: r }
+      return { page: await fetchListingPage(deps.readSql, r, context(matches)), request: r }
     }
     const whole = await run(text)
     // One known word that the filters leave without matches is an empty answer: nothing to drop or complete.
     if (whole.page.rows.length > 0 || text.words.length < 2) return whole
     // An empty later page is the end of the matches unless the words match nothing at all.
-    if (!firstPage && await anyMatch(whole.request, text)) return whole
+    if (!firstPage && await anyMatch(whole.request, text, matches)) return whole
     const prefixed = withLastAsPrefix(text)
-    if (prefixed !== undefined && await anyMatch(whole.request, prefixed)) return run(prefixed)
+    if (prefixed !== undefined && await anyMatch(whole.request, prefixed, matches)) return run(prefixed)
     let words = text.words
     const dropped = [...text.dropped]
     while (words.length > 1) {
@@ -185,15 +189,15 @@ export function createListing (deps: ListingDeps) {
       dropped.push(words[i].typed)
       words = words.filter((_, j) => j !== i)
       const reduced: TextQuery = { ...text, words, dropped: [...dropped] }
-      if (words.length === 1 || await anyMatch(whole.request, reduced)) return run(reduced)
+      if (words.length === 1 || await anyMatch(whole.request, reduced, matches)) return run(reduced)
     }
     return whole
   }
 
-  async function totalOf (request: ListingRequest, page: ListingPage): Promise<{ count: number, exact: boolean }> {
+  async function totalOf (request: ListingRequest, page: ListingPage, matches: MatchIndex | undefined): Promise<{ count: number, exact: boolean }> {
     if (page.total !== undefined) return page.total
     if (page.rows.length === 0 && request.offset === 0 && request.after === undefined) return { count: 0, exact: true }
-    return countListing(deps.readSql, request.filter)
+    return countListing(deps.readSql, request.filter, matches)
   }
 
   /** The search part of the answer: which words were used, which were dropped, what was corrected. */
@@ -208,15 +212,16 @@ export function createListing (deps: ListingDeps) {
 
   async function load (p: Plan): Promise<CacheLoadResult> {
     const text = p.q === undefined ? undefined : await analyzer.analyze(p.q)
+    const matches = text === undefined ? undefined : await deps.matches()
     const ranked = text !== undefined && p.request.sort === 'relevance'
     // A relevance search knows its total when it saw every match; any other listing stops after
     // the page, so its (capped) count runs alongside unless dropping words may change the query.
     const [{ page, request }, listCount] = await Promise.all([
-      text === undefined ? fetchListingPage(deps.readSql, p.request, context()).then((page) => ({ page, request: p.request })) : fetchText(p.request, text),
+      text === undefined ? fetchListingPage(deps.readSql, p.request, context(undefined)).then((page) => ({ page, request: p.request })) : fetchText(p.request, text, matches),
       ranked || text !== undefined ? undefined : countListing(deps.readSql, p.request.filter)
     ])
     const [total, facets] = await Promise.all([
-      listCount ?? totalOf(request, page),
+      listCount ?? totalOf(request, page, matches),
       p.facets.length > 0 ? fetchFacets(deps.readSql, request.filter, p.facets, deps.textIndex(), await deps.categoryIndex()) : undefined
     ])
     const rows = page.rows.slice(0, request.pageSize)

@@ -6,6 +6,7 @@ import type { SortKeyValue } from './catalog.cursor.js'
 import type { SortField } from './catalog.schemas.js'
 import { SUMMARY_COLUMNS, type SummaryRow } from './catalog.repository.js'
 import { exactNames, tsqueryOf, type TextQuery } from './catalog.query.js'
+import type { MatchFilter, MatchIndex, MatchTier } from './catalog.match-index.js'
 
 /** Counting stops here: past it the response says `total_count_exact: false`. */
 export const COUNT_CAP = 10_000
@@ -20,6 +21,8 @@ export interface SearchContext {
   index: TextIndex
   /** False only when no active product has this name (lowercased), so the exact-name tier can be skipped. */
   mayHaveName: (name: string) => boolean
+  /** The in-process match index, up to date with every write heard of; absent until it has loaded. */
+  matches?: MatchIndex
 }
 
 /** Filters of a listing, normalized (money as decimal strings, brand lowercased, category expanded to its subtree). */
@@ -148,7 +151,11 @@ function keyColumns (sql: Sql, spec: SortSpec): Fragment {
  */
 export async function fetchListingPage (sql: Sql, req: ListingRequest, ctx: SearchContext): Promise<ListingPage> {
   const spec = sortSpec(req, req.filter.text !== undefined)
-  if (req.filter.text !== undefined && req.sort === 'relevance') return fetchRelevance(sql, req, req.filter.text, ctx)
+  if (req.filter.text !== undefined && req.sort === 'relevance') {
+    return ctx.matches !== undefined && servesFilter(req.filter)
+      ? relevanceInProcess(sql, req, req.filter.text, ctx.matches)
+      : fetchRelevance(sql, req, req.filter.text, ctx)
+  }
   if (req.filter.categoryIds !== undefined) return { rows: await fetchCategoryPage(sql, req, spec) }
   const rows = await timedSql(req.filter.text === undefined ? 'catalog.list' : 'catalog.search_sorted', sql<ListingPage['rows']>`
     SELECT ${SUMMARY_COLUMNS(sql)}, ${keyColumns(sql, spec)}
@@ -358,6 +365,40 @@ async function fetchRelevance (sql: Sql, req: ListingRequest, text: TextQuery, c
   return { rows, total }
 }
 
+/** Whether the match index can apply the filter: it holds every filtered field but stock. */
+export function servesFilter (f: ListingFilter): boolean {
+  return f.inStock === undefined
+}
+
+/** The filter as the match index applies it (prices as numbers: both sides have at most two decimals). */
+export function matchFilter (f: ListingFilter): MatchFilter {
+  return {
+    categoryIds: f.categoryIds,
+    minPrice: f.minPrice === undefined ? undefined : Number(f.minPrice),
+    maxPrice: f.maxPrice === undefined ? undefined : Number(f.maxPrice),
+    brand: f.brand,
+    featured: f.featured
+  }
+}
+
+/**
+ * Relevance from the in-process match index: every match found, ranked and
+ * counted in process, then the page's rows in one statement by id.
+ */
+async function relevanceInProcess (sql: Sql, req: ListingRequest, text: TextQuery, matches: MatchIndex): Promise<ListingPage> {
+  const after = req.after ? { tier: Number(req.after.key[0]) as MatchTier, rank: Number(req.after.key[1]) } : undefined
+  const { top, total } = matches.search({
+    words: text.words,
+    exact: exactNames(text),
+    filter: matchFilter(req.filter),
+    need: req.offset + req.pageSize + 1,
+    after
+  })
+  const page = top.slice(req.offset)
+  const rows = page.length === 0 ? [] : await fetchSummaries(sql, page.map((m) => ({ id: m.id, tier: m.tier, rank: String(m.rank) })))
+  return { rows, total: { count: total, exact: true } }
+}
+
 /** Summary rows of these ranked ids, in their order, with their relevance keys. */
 async function fetchSummaries (sql: Sql, ids: Ranked[]): Promise<ListingPage['rows']> {
   const rows = await timedSql('catalog.search_rows', sql<(SummaryRow & { k1: SortKeyValue, k2: SortKeyValue | null })[]>`
@@ -407,8 +448,11 @@ export const TEXT_COUNT_SAMPLE = 300
  * (from the term statistics) times the share of the sample that passes the
  * other filters. A single word without filters needs no query at all.
  */
-export async function countListing (sql: Sql, filter: ListingFilter): Promise<{ count: number, exact: boolean }> {
+export async function countListing (sql: Sql, filter: ListingFilter, inProcess?: MatchIndex): Promise<{ count: number, exact: boolean }> {
   const text = filter.text
+  if (text !== undefined && inProcess !== undefined && servesFilter(filter)) {
+    return { count: inProcess.search({ words: text.words, exact: [], filter: matchFilter(filter), need: 0 }).total, exact: true }
+  }
   if (text === undefined) {
     const [row] = await timedSql('catalog.count', sql<{ n: string }[]>`
       SELECT count(*) AS n FROM (SELECT 1 FROM products p WHERE p.is_active ${filters(sql, filter)} LIMIT ${COUNT_CAP + 1}) s`)

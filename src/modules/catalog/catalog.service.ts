@@ -7,6 +7,7 @@ import { money, toCategoryTree, toDetail } from './catalog.dto.js'
 import { CatalogErrors } from './catalog.errors.js'
 import { CatalogKeys, CatalogTags, type ScopeFamily } from './catalog.keys.js'
 import { createListing } from './catalog.listing.js'
+import { createMatchSource } from './catalog.matches.js'
 import { createTextIndexProbe } from './catalog.text-index.js'
 import { createCatalogRepository, POPULAR_WINDOW_DAYS } from './catalog.repository.js'
 import { DEFAULT_POPULAR_LIMIT, MAX_POPULAR_LIMIT, type CreateProductBody, type ListQuery, type UpdateProductBody } from './catalog.schemas.js'
@@ -23,6 +24,8 @@ export interface CatalogServiceDeps {
   wordsRefreshS: number
   /** `auto`: RUM when its indexes exist, else GIN; `gin` forces the GIN path. */
   searchTextIndex: 'auto' | 'gin'
+  /** Relevance searches from the in-process match index once it has loaded; false: always the database's text index. */
+  searchMatchIndex: boolean
 }
 
 /** Products written together, with their categories and slugs before and after the write. */
@@ -50,7 +53,16 @@ export function createCatalogService (deps: CatalogServiceDeps) {
   const words = createWordsRefresher({ sql: deps.db.sql, readSql: deps.db.readSql, log, intervalS: deps.wordsRefreshS })
   const suggestions = createSuggestions({ readSql: deps.db.readSql, log, onInvalidate: cache.onInvalidate })
   const textIndex = createTextIndexProbe({ readSql: deps.db.readSql, log, setting: deps.searchTextIndex })
-  const listing = createListing({ cache, readSql: deps.db.readSql, categoryIndex, words, textIndex: textIndex.current, mayHaveName: suggestions.mayHaveName })
+  const matchSource = deps.searchMatchIndex ? createMatchSource({ readSql: deps.db.readSql, log, onInvalidate: cache.onInvalidate }) : undefined
+  const listing = createListing({
+    cache,
+    readSql: deps.db.readSql,
+    categoryIndex,
+    words,
+    textIndex: textIndex.current,
+    mayHaveName: suggestions.mayHaveName,
+    matches: async () => matchSource?.current()
+  })
 
   /** Tags of every entry showing the product: its detail and the pages listing it. */
   const productTags = (id: number): string[] => [CatalogTags.product(id), CatalogTags.listed(id)]
@@ -252,9 +264,15 @@ export function createCatalogService (deps: CatalogServiceDeps) {
     /** Rebuilds the suggestion index now; resolves once a build started after the call has finished. */
     rebuildSuggestions: (): Promise<void> => suggestions.rebuild(),
 
+    /** Resolves once the in-process match index has loaded (at once when it is off). */
+    matchesLoaded: async (): Promise<void> => { await matchSource?.loaded() },
+
+    /** Rebuilds the in-process match index now (no-op when it is off). */
+    rebuildMatches: async (): Promise<void> => { await matchSource?.rebuild() },
+
     /** Finds how the database serves text search, then starts the background vocabulary refresh and the suggestion index (loaded in the background). */
-    start: async (): Promise<void> => { await textIndex.probe(); words.start(); suggestions.start() },
-    stop: (): void => { words.stop(); suggestions.stop() }
+    start: async (): Promise<void> => { await textIndex.probe(); words.start(); suggestions.start(); matchSource?.start() },
+    stop: (): void => { words.stop(); suggestions.stop(); matchSource?.stop() }
   }
 }
 

@@ -1,0 +1,417 @@
+/**
+ * The catalog's text matches held in process: for every active product its
+ * lexemes (from PostgreSQL's own search_vector and title_vector, so the
+ * tokenization is the database's), its search rank and the fields that
+ * listings filter on. A relevance search then finds, ranks and counts every
+ * match without a statement; only the page's rows are read from the database.
+ *
+ * Products are kept in slots ordered by search rank (best first), so every
+ * posting list (the slots holding a lexeme) is in rank order and the
+ * intersection of a query's lists comes out ranked. Products written after
+ * the build live in a small overlay (`delta`) checked one by one, and their
+ * old slots are marked dead; a rebuild folds the overlay back in.
+ */
+
+/** One active product as the index loads it. */
+export interface MatchRow {
+  id: number
+  search_rank: number
+  price: number
+  category_id: number
+  /** Lowercased brand (filters compare lowercased). */
+  brand: string | null
+  is_featured: boolean
+  /** Lowercased name, as the exact-name tier compares it. */
+  name: string
+  /** Lexemes of title_vector (name and brand). */
+  title: string[]
+  /** Lexemes of search_vector (name, brand, descriptions). */
+  body: string[]
+}
+
+/** A query word: every lexeme required; a prefix word matches any lexeme starting with its one lexeme. */
+export interface MatchWord { lexemes: string[], prefix: boolean }
+
+/** The filters the index can apply (stock is not held: a stock filter goes to the database). */
+export interface MatchFilter {
+  categoryIds?: number[]
+  minPrice?: number
+  maxPrice?: number
+  brand?: string
+  featured?: boolean
+}
+
+export type MatchTier = 2 | 1 | 0
+
+/** A match in relevance order: the tier (exact name, name or brand, descriptions), then the rank. */
+export interface RankedMatch { id: number, tier: MatchTier, rank: number }
+
+export interface MatchQuery {
+  words: MatchWord[]
+  /** Lowercased names that count as the exact name. */
+  exact: string[]
+  filter: MatchFilter
+  /** Matches wanted from the start (or from `after`). */
+  need: number
+  /** Start after this position (a cursor). */
+  after?: { tier: MatchTier, rank: number }
+}
+
+interface DeltaDoc {
+  id: number
+  rank: number
+  price: number
+  category: number
+  brand: string | null
+  featured: boolean
+  name: string
+  title: Set<string>
+  body: Set<string>
+}
+
+const EMPTY = new Int32Array(0)
+
+/** First index in `list` (ascending) at or after `from` whose value is ≥ `value` (galloping, then binary search). */
+function seek (list: Int32Array, value: number, from: number): number {
+  let step = 1
+  let hi = from
+  while (hi < list.length && list[hi] < value) {
+    from = hi + 1
+    hi += step
+    step *= 2
+  }
+  hi = Math.min(hi, list.length)
+  while (from < hi) {
+    const mid = (from + hi) >>> 1
+    if (list[mid] < value) from = mid + 1
+    else hi = mid
+  }
+  return from
+}
+
+/** The slots in every list, ascending. */
+function intersect (lists: Int32Array[]): Int32Array {
+  if (lists.length === 0) return EMPTY
+  if (lists.length === 1) return lists[0]
+  const [first, ...rest] = [...lists].sort((a, b) => a.length - b.length)
+  const at = new Array<number>(rest.length).fill(0)
+  const out: number[] = []
+  for (let i = 0; i < first.length; i++) {
+    const v = first[i]
+    let all = true
+    for (let j = 0; j < rest.length && all; j++) {
+      const k = seek(rest[j], v, at[j])
+      at[j] = k
+      // A list ran out: no later slot can be in every list.
+      if (k >= rest[j].length) return Int32Array.from(out)
+      all = rest[j][k] === v
+    }
+    if (all) out.push(v)
+  }
+  return Int32Array.from(out)
+}
+
+/** First index of `sorted` whose string is ≥ `key`. */
+function lowerBound (sorted: string[], key: string): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid] < key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** Grows while the index loads: posting lists as plain arrays, slots appended in rank order. */
+export class MatchIndexBuilder {
+  private readonly ids: number[] = []
+  private readonly ranks: number[] = []
+  private readonly prices: number[] = []
+  private readonly categories: number[] = []
+  private readonly brands: number[] = []
+  private readonly featured: number[] = []
+  private readonly brandCodes = new Map<string, number>()
+  private readonly names = new Map<string, number[]>()
+  private readonly title = new Map<string, number[]>()
+  private readonly body = new Map<string, number[]>()
+  private readonly seen = new Set<number>()
+
+  /** Adds products in descending search rank (the load's order). A product seen already is skipped. */
+  add (rows: readonly MatchRow[]): void {
+    for (const r of rows) {
+      if (this.seen.has(r.id)) continue
+      this.seen.add(r.id)
+      const slot = this.ids.length
+      this.ids.push(r.id)
+      this.ranks.push(r.search_rank)
+      this.prices.push(r.price)
+      this.categories.push(r.category_id)
+      this.brands.push(this.brandCode(r.brand))
+      this.featured.push(r.is_featured ? 1 : 0)
+      append(this.names, r.name, slot)
+      for (const l of r.title) append(this.title, l, slot)
+      for (const l of r.body) append(this.body, l, slot)
+    }
+  }
+
+  private brandCode (brand: string | null): number {
+    if (brand === null) return -1
+    let code = this.brandCodes.get(brand)
+    if (code === undefined) this.brandCodes.set(brand, code = this.brandCodes.size)
+    return code
+  }
+
+  build (): MatchIndex {
+    const postings = (m: Map<string, number[]>) => new Map([...m].map(([k, v]) => [k, Int32Array.from(v)]))
+    return new MatchIndex({
+      ids: Int32Array.from(this.ids),
+      ranks: Float64Array.from(this.ranks),
+      prices: Float64Array.from(this.prices),
+      categories: Int32Array.from(this.categories),
+      brands: Int32Array.from(this.brands),
+      featured: Uint8Array.from(this.featured),
+      brandCodes: this.brandCodes,
+      names: this.names,
+      title: postings(this.title),
+      body: postings(this.body)
+    })
+  }
+}
+
+function append (m: Map<string, number[]>, key: string, slot: number): void {
+  const list = m.get(key)
+  if (list === undefined) m.set(key, [slot])
+  else if (list[list.length - 1] !== slot) list.push(slot)
+}
+
+interface Segment {
+  ids: Int32Array
+  ranks: Float64Array
+  prices: Float64Array
+  categories: Int32Array
+  brands: Int32Array
+  featured: Uint8Array
+  brandCodes: Map<string, number>
+  names: Map<string, number[]>
+  title: Map<string, Int32Array>
+  body: Map<string, Int32Array>
+}
+
+/** Compiled filter: one test per slot or overlay product. */
+interface SlotTest { slot: (s: number) => boolean, doc: (d: DeltaDoc) => boolean }
+
+export class MatchIndex {
+  private readonly dead: Uint8Array
+  private readonly slotOf = new Map<number, number>()
+  private readonly delta = new Map<number, DeltaDoc>()
+  /** Body lexemes, sorted: a prefix's lexemes are one contiguous range. */
+  private readonly lexemes: string[]
+  private live: number
+
+  constructor (private readonly seg: Segment) {
+    this.dead = new Uint8Array(seg.ids.length)
+    seg.ids.forEach((id, slot) => this.slotOf.set(id, slot))
+    this.lexemes = [...seg.body.keys()].sort()
+    this.live = seg.ids.length
+  }
+
+  /** Products held (built and overlaid, not counting replaced or removed ones). */
+  get size (): number { return this.live + this.delta.size }
+
+  /** Products written since the build, held in the overlay. */
+  get overlaid (): number { return this.delta.size }
+
+  /**
+   * Applies products read again after a write: `rows` are the active ones
+   * (they replace any earlier version), every other id of `ids` is gone
+   * (deleted or deactivated).
+   */
+  update (ids: readonly number[], rows: readonly MatchRow[]): void {
+    for (const id of ids) this.remove(id)
+    for (const r of rows) {
+      this.remove(r.id)
+      this.delta.set(r.id, {
+        id: r.id,
+        rank: r.search_rank,
+        price: r.price,
+        category: r.category_id,
+        brand: r.brand,
+        featured: r.is_featured,
+        name: r.name,
+        title: new Set(r.title),
+        body: new Set(r.body)
+      })
+    }
+  }
+
+  private remove (id: number): void {
+    this.delta.delete(id)
+    const slot = this.slotOf.get(id)
+    if (slot !== undefined && this.dead[slot] === 0) {
+      this.dead[slot] = 1
+      this.live--
+    }
+  }
+
+  /** Products holding every lexeme of the words, and how many of them in the name or brand. */
+  frequency (words: MatchWord[]): { ndoc: number, ntitle: number } {
+    const body = this.matching(words, 'body')
+    const title = this.matching(words, 'title')
+    let ndoc = 0
+    let ntitle = 0
+    for (let i = 0; i < body.length; i++) if (this.dead[body[i]] === 0) ndoc++
+    for (let i = 0; i < title.length; i++) if (this.dead[title[i]] === 0) ntitle++
+    for (const d of this.delta.values()) {
+      if (this.docHas(d.body, words)) ndoc++
+      if (this.docHas(d.title, words)) ntitle++
+    }
+    return { ndoc, ntitle }
+  }
+
+  /** Whether a product matches all the words and the filter. */
+  any (words: MatchWord[], filter: MatchFilter): boolean {
+    if (words.length === 0) return false
+    const test = this.compile(filter)
+    const body = this.matching(words, 'body')
+    for (let i = 0; i < body.length; i++) if (this.dead[body[i]] === 0 && test.slot(body[i])) return true
+    for (const d of this.delta.values()) if (this.docHas(d.body, words) && test.doc(d)) return true
+    return false
+  }
+
+  /** The best `need` matches in relevance order (after `after`), and the count of every match. */
+  search (q: MatchQuery): { top: RankedMatch[], total: number } {
+    const test = this.compile(q.filter)
+    const exactNames = new Set(q.exact)
+    const exactSlots = new Set<number>()
+    for (const name of q.exact) for (const s of this.seg.names.get(name) ?? []) exactSlots.add(s)
+    const tiers: RankedMatch[][] = [[], [], []]
+    let total = 0
+    const room = (tier: MatchTier) => q.after !== undefined && tier > q.after.tier ? 0 : q.need
+    const take = (tier: MatchTier, id: number, rank: number) => {
+      total++
+      const out = tiers[tier]
+      if (out.length >= room(tier) || (q.after !== undefined && tier === q.after.tier && rank >= q.after.rank)) return
+      out.push({ id, tier, rank })
+    }
+
+    // Exact names: few slots, in rank order once sorted.
+    const exact = [...exactSlots].filter((s) => this.dead[s] === 0 && test.slot(s)).sort((a, b) => a - b)
+    for (const s of exact) take(2, this.seg.ids[s], this.seg.ranks[s])
+    if (q.words.length > 0) {
+      const title = this.matching(q.words, 'title')
+      const body = this.matching(q.words, 'body')
+      for (let i = 0; i < title.length; i++) {
+        const s = title[i]
+        if (this.dead[s] === 0 && !exactSlots.has(s) && test.slot(s)) take(1, this.seg.ids[s], this.seg.ranks[s])
+      }
+      // Both lists ascend: one pointer into the title matches tells which body matches are tier 1.
+      for (let i = 0, t = 0; i < body.length; i++) {
+        const s = body[i]
+        while (t < title.length && title[t] < s) t++
+        if (t < title.length && title[t] === s) continue
+        if (this.dead[s] === 0 && !exactSlots.has(s) && test.slot(s)) take(0, this.seg.ids[s], this.seg.ranks[s])
+      }
+    }
+    // The overlay: checked one by one, then merged into each tier by rank.
+    const overlay: RankedMatch[] = []
+    for (const d of this.delta.values()) {
+      if (!test.doc(d)) continue
+      const tier: MatchTier | undefined = exactNames.has(d.name)
+        ? 2
+        : q.words.length === 0 || !this.docHas(d.body, q.words) ? undefined : this.docHas(d.title, q.words) ? 1 : 0
+      if (tier === undefined) continue
+      total++
+      if (q.after === undefined || tier < q.after.tier || (tier === q.after.tier && d.rank < q.after.rank)) overlay.push({ id: d.id, tier, rank: d.rank })
+    }
+    const top: RankedMatch[] = []
+    for (const tier of [2, 1, 0] as const) {
+      const merged = overlay.length === 0 ? tiers[tier] : mergeByRank(tiers[tier], overlay.filter((m) => m.tier === tier))
+      for (const m of merged) {
+        if (top.length >= q.need) break
+        top.push(m)
+      }
+    }
+    return { top, total }
+  }
+
+  /** Slots (ascending, dead ones included) holding every word in the given vector. */
+  private matching (words: MatchWord[], vector: 'title' | 'body'): Int32Array {
+    const postings = this.seg[vector]
+    const lists: Int32Array[] = []
+    for (const w of words) {
+      if (w.prefix) {
+        lists.push(this.prefixList(postings, w.lexemes[0] ?? ''))
+        continue
+      }
+      for (const l of w.lexemes) lists.push(postings.get(l) ?? EMPTY)
+    }
+    return lists.some((l) => l.length === 0) ? EMPTY : intersect(lists)
+  }
+
+  /** Every slot holding a lexeme that starts with `prefix`. */
+  private prefixList (postings: Map<string, Int32Array>, prefix: string): Int32Array {
+    const lists: Int32Array[] = []
+    for (let i = lowerBound(this.lexemes, prefix); i < this.lexemes.length && this.lexemes[i].startsWith(prefix); i++) {
+      const list = postings.get(this.lexemes[i])
+      if (list !== undefined) lists.push(list)
+    }
+    if (lists.length <= 1) return lists[0] ?? EMPTY
+    let n = 0
+    for (const l of lists) n += l.length
+    const all = new Int32Array(n)
+    let at = 0
+    for (const l of lists) { all.set(l, at); at += l.length }
+    all.sort()
+    let w = 0
+    for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[w++] = all[i]
+    return all.subarray(0, w)
+  }
+
+  private docHas (lexemes: Set<string>, words: MatchWord[]): boolean {
+    for (const w of words) {
+      if (w.prefix) {
+        const p = w.lexemes[0] ?? ''
+        let found = false
+        for (const l of lexemes) if (l.startsWith(p)) { found = true; break }
+        if (!found) return false
+      } else {
+        for (const l of w.lexemes) if (!lexemes.has(l)) return false
+      }
+    }
+    return true
+  }
+
+  private compile (f: MatchFilter): SlotTest {
+    const seg = this.seg
+    const categories = f.categoryIds === undefined ? undefined : new Set(f.categoryIds)
+    const min = f.minPrice ?? -Infinity
+    const max = f.maxPrice ?? Infinity
+    const brand = f.brand === undefined ? undefined : seg.brandCodes.get(f.brand) ?? -2
+    const featured = f.featured === undefined ? undefined : f.featured ? 1 : 0
+    return {
+      slot: (s) => (categories === undefined || categories.has(seg.categories[s])) &&
+        seg.prices[s] >= min && seg.prices[s] <= max &&
+        (brand === undefined || seg.brands[s] === brand) &&
+        (featured === undefined || seg.featured[s] === featured),
+      doc: (d) => (categories === undefined || categories.has(d.category)) &&
+        d.price >= min && d.price <= max &&
+        (f.brand === undefined || d.brand === f.brand) &&
+        (f.featured === undefined || d.featured === f.featured)
+    }
+  }
+}
+
+/** Two lists, each in descending rank, as one. */
+function mergeByRank (a: RankedMatch[], b: RankedMatch[]): RankedMatch[] {
+  if (b.length === 0) return a
+  b.sort((x, y) => y.rank - x.rank)
+  const out: RankedMatch[] = []
+  let i = 0
+  let j = 0
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i].rank > b[j].rank)) out.push(a[i++])
+    else out.push(b[j++])
+  }
+  return out
+}
