@@ -7,6 +7,7 @@ import './lib/route-config.js'
 import { packageVersion } from './lib/version.js'
 import { loggerOptions } from './lib/log-safety.js'
 import { createLogOutput } from './lib/log-output.js'
+import tracingPlugin, { otlpTracesUrl } from './plugins/tracing.js'
 import requestTimingsPlugin from './plugins/request-timings.js'
 import dbPlugin from './plugins/db.js'
 import redisPlugin from './plugins/redis.js'
@@ -86,6 +87,8 @@ export async function buildApp (config: Readonly<Config>, opts: BuildOptions = {
 
 async function registerAll (app: FastifyInstance, config: Readonly<Config>): Promise<void> {
   // Fixed order (STYLE.md rule 4): infrastructure first, then hooks that attach to every route, then routes.
+  // Tracing first: its onRequest hook opens the request span before any other hook runs, and it sees every route.
+  await app.register(tracingPlugin, { tracesUrl: otlpTracesUrl(config), serviceName: config.otelServiceName, serviceVersion: version })
   await app.register(requestTimingsPlugin)
   await app.register(dbPlugin, {
     url: config.databaseUrl,

@@ -141,6 +141,15 @@ export const ConfigSchema = Type.Object({
   lowStockThreshold: Type.Integer({ env: 'LOW_STOCK_THRESHOLD', default: 10, minimum: 0, maximum: 1_000_000 }),
   metricsRetentionDays: Type.Integer({ env: 'METRICS_RETENTION_DAYS', default: 7, minimum: 1, maximum: 90 }),
   slowSearchMs: Type.Number({ env: 'SLOW_SEARCH_MS', default: 100, minimum: 0 }),
+  // Tracing (src/plugins/tracing.ts): off unless an OTLP endpoint is set. The OpenTelemetry SDK reads the
+  // other OTEL_* variables itself (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_BSP_*, OTEL_RESOURCE_ATTRIBUTES).
+  /** OTLP/HTTP base URL of the collector; traces go to `<url>/v1/traces`. */
+  otelExporterOtlpEndpoint: Type.String({ env: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: '', pattern: '^(https?://.+)?$' }),
+  /** Full OTLP/HTTP traces URL, used as it is; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  otelExporterOtlpTracesEndpoint: Type.String({ env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', default: '', pattern: '^(https?://.+)?$' }),
+  otelServiceName: Type.String({ env: 'OTEL_SERVICE_NAME', default: 'techmart', minLength: 1, maxLength: 255 }),
+  /** `true` keeps tracing off even with an endpoint set (the OpenTelemetry switch). */
+  otelSdkDisabled: Type.Boolean({ env: 'OTEL_SDK_DISABLED', default: false }),
   webConcurrency: Type.Integer({ env: 'WEB_CONCURRENCY', default: 1, minimum: 1, maximum: 64 }),
   shutdownGraceMs: Type.Integer({ env: 'SHUTDOWN_GRACE_MS', default: 10000, minimum: 0 }),
   // Embedded mode (src/embedded): `npm start` without PostgreSQL/Redis. See README "Runs anywhere".

@@ -51,7 +51,10 @@ export interface CacheOpEvent {
   durationMs: number
 }
 
-/** Published after every named query; metrics and slow-query capture subscribe. */
+/**
+ * Published as each named query ends, synchronously in its caller's async
+ * context; metrics, slow-query capture and tracing subscribe.
+ */
 export const dbQueryChannel = diagnosticsChannel.channel('techmart:db:query')
 /** Published after every cache read; metrics subscribe. */
 export const cacheOpChannel = diagnosticsChannel.channel('techmart:cache:op')

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { LogController, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { AuthUser } from './auth.js'
 import type {} from './rate-limit.js' // request.clientIdentity
+import type {} from './tracing.js' // request.traceId
 
 /**
  * Replaces Fastify's two per-request lines ("incoming request", "request
@@ -57,7 +58,8 @@ function pathOf (url: string): string {
 /**
  * One structured line per request, written in `onResponse` through
  * `request.log` (so it carries `reqId`): method, route template, path,
- * status, duration, client address, user id, cache outcome, database time
+ * status, duration, client address, user id, trace id (tracing on), cache
+ * outcome, database time
  * and response size. Slow requests and 5xx at warn, health checks at debug,
  * the rest at info. With `sampleRate` below 1, routine lines (isRoutine) are
  * kept at that rate, decided before the line is built; errors, slow requests
@@ -82,6 +84,8 @@ const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, opts) 
       duration_ms: round2(duration),
       client: request.ip,
       user_id: (request.user as AuthUser | null | undefined)?.id ?? request.clientIdentity?.userId,
+      // Set while tracing is on: the id to look the request's trace up by.
+      trace_id: request.traceId,
       cache: timings?.cacheStatus,
       db_ms: timings ? round2(timings.dbMs) : undefined,
       // The part of db_ms spent waiting for a pool connection: high under pool saturation.
