@@ -63,10 +63,20 @@ export function leaseBatch (limit: number, maxBatch: number): number {
   return Math.max(1, Math.min(maxBatch, Math.floor(limit / LEASE_SHARE_DIVISOR)))
 }
 
+/**
+ * After a failed lease call (a timeout: Redis connected but not answering), the route counts on
+ * the insurance limiter this long before it asks Redis again, instead of making every client
+ * without a lease wait for its own timeout.
+ */
+const REDIS_RETRY_AFTER_FAILURE_MS = 1000
+
 export type LimitCallback = (err: Error | null, outcome?: LimitOutcome) => void
 
-/** Counts one request per call without a lease: the per-request limiter (GCRA in Redis, insurance limiter when Redis is down). */
-export type CountEach = (clientKey: string, limit: number) => Promise<LimitOutcome>
+/**
+ * Counts one request per call without a lease: the per-request limiter (GCRA in Redis, the
+ * insurance limiter when Redis is not connected), or with `redis` false the insurance limiter alone.
+ */
+export type CountEach = (clientKey: string, limit: number, redis: boolean) => Promise<LimitOutcome>
 
 interface Lease {
   /** The load-scaled limit the points were granted under; another limit needs another lease. */
@@ -136,7 +146,7 @@ export interface LeaseStats {
   local: number
   /** Lease calls to Redis (one per batch, per refusal, or per request when the batch is 1). */
   redisCalls: number
-  /** Requests counted by the per-request limiter: Redis not ready, a failed call, or no Redis at all. */
+  /** Requests counted one by one: Redis not connected, a failed lease call, or no Redis at all. */
   perRequest: number
   /** Leases held now. */
   held: number
@@ -181,6 +191,7 @@ export class LeasedLimiter {
   private readonly now: () => number
   private readonly client: LeaseClient | undefined
   private readonly counts = { local: 0, redisCalls: 0, perRequest: 0 }
+  private redisFailedUntil = 0
 
   constructor (private readonly opts: LeasedLimiterOptions) {
     this.windowMs = opts.durationS * 1000
@@ -226,14 +237,18 @@ export class LeasedLimiter {
       this.countEach(clientKey, limit, done)
       return
     }
+    if (this.redisFailedUntil > now) {
+      this.countEach(clientKey, limit, done, false)
+      return
+    }
     const fresh: Lease = { limit, left: 0, fullAt: now, expiresAt: now + this.windowMs, refusedUntil: 0, waiting: [done] }
     this.leases.set(clientKey, fresh, now)
     this.request(client, clientKey, fresh)
   }
 
-  private countEach (clientKey: string, limit: number, done: LimitCallback): void {
+  private countEach (clientKey: string, limit: number, done: LimitCallback, redis = true): void {
     this.counts.perRequest++
-    this.opts.countEach(clientKey, limit).then((outcome) => done(null, outcome), done)
+    this.opts.countEach(clientKey, limit, redis).then((outcome) => done(null, outcome), done)
   }
 
   /** One Redis call for the queued requests plus a batch to keep. */
@@ -250,10 +265,11 @@ export class LeasedLimiter {
     lease.waiting = undefined
     const now = this.now()
     if (err !== undefined || reply === undefined) {
-      // Timeout or connection lost mid-call: count these requests one by one (the insurance
-      // limiter answers while Redis is down) and lease again once it answers.
+      // Timeout or connection lost mid-call: the insurance limiter counts these requests (a second
+      // Redis call would make them wait for another timeout); the next request leases again.
       lease.expiresAt = 0
-      for (const done of waiting) this.countEach(clientKey, lease.limit, done)
+      this.redisFailedUntil = now + REDIS_RETRY_AFTER_FAILURE_MS
+      for (const done of waiting) this.countEach(clientKey, lease.limit, done, false)
       return
     }
     const [granted, ms] = reply

@@ -76,8 +76,8 @@ export class RouteLimiter {
   get basePoints (): number { return this.opts.points }
   get durationS (): number { return this.opts.durationS }
 
-  private limiterFor (limit: number): RateLimiterRedis | RateLimiterMemory {
-    if (!this.opts.client) return this.insurance
+  private limiterFor (limit: number, redis: boolean): RateLimiterRedis | RateLimiterMemory {
+    if (!this.opts.client || !redis) return this.insurance
     let limiter = this.byLimit.get(limit)
     if (!limiter) {
       limiter = new RateLimiterRedis({
@@ -95,12 +95,15 @@ export class RouteLimiter {
     return limiter
   }
 
-  /** Counts one request of `clientKey` against `limit` (the load-scaled limit, ≤ base). */
-  async consume (clientKey: string, limit: number): Promise<LimitOutcome> {
+  /**
+   * Counts one request of `clientKey` against `limit` (the load-scaled limit, ≤ base); with
+   * `redis` false on the insurance limiter alone (a lease call to Redis has just failed).
+   */
+  async consume (clientKey: string, limit: number, redis = true): Promise<LimitOutcome> {
     let res: RateLimiterRes
     let allowed = true
     try {
-      res = await this.limiterFor(limit).consume(clientKey)
+      res = await this.limiterFor(limit, redis).consume(clientKey)
     } catch (rejection) {
       // rate-limiter-flexible rejects with a RateLimiterRes (not an Error) when the limit is hit.
       if (!(rejection instanceof RateLimiterRes)) throw rejection

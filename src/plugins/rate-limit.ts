@@ -177,9 +177,9 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
   const counterFor = (label: string, limit: RouteRateLimit): RouteCounter => {
     const keyPrefix = app.redis.key('ratelimit', label)
     const perRequest = new RouteLimiter({ client, keyPrefix, points: limit.points, durationS: limit.duration })
-    const countEach = (clientKey: string, points: number) => perRequest.consume(clientKey, points)
+    const countEach = (clientKey: string, points: number, redis: boolean) => perRequest.consume(clientKey, points, redis)
     if (limit.exact === true) {
-      return { basePoints: limit.points, consume: (clientKey, points, done) => { countEach(clientKey, points).then((o) => done(null, o), done) } }
+      return { basePoints: limit.points, consume: (clientKey, points, done) => { perRequest.consume(clientKey, points).then((o) => done(null, o), done) } }
     }
     const lessee = new LeasedLimiter({ client, keyPrefix, durationS: limit.duration, maxBatch, countEach })
     leased.push(lessee)

@@ -243,6 +243,8 @@ test('a burst of 1,000 requests is counted exactly: each one sees its own count,
   assert.deepEqual(remaining, Array.from({ length: 1000 }, (_, i) => i))
   const next = await app.inject({ method: 'GET', url: '/api/v1/test/burst' })
   assert.equal(next.statusCode, 429)
+  // Leased: the requests queued behind the first Redis call share the next one; the 1,001st makes a third.
+  assert.equal(app.rateLimit.leaseStats().redisCalls, 3)
 })
 
 test('routes without a limit get the default one; rateLimit: false exempts a route', async (t) => {
