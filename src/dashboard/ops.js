@@ -1,6 +1,7 @@
 // Panels fed by the alerting and profiling API (shapes: src/modules/monitoring/alerts.schemas.ts,
 // profiles.schemas.ts, slow-queries.schemas.ts): alerts, banner, silences, history, profiles, slow queries.
 import { $, esc, ms, num, setHtml, table, time } from './format.js'
+import { queryShares, renderSplit } from './diagnosis.js'
 
 const SILENCE_S = 3600
 
@@ -62,27 +63,35 @@ export function renderNotifications (list) {
   ], 'No notifications sent')}</table>`)
 }
 
-/** GET /monitoring/profiles → captured profiles with their hottest functions, and phase timings. */
+/** GET /monitoring/profiles → captured profiles with where their window's time went and their hottest functions, and phase timings. */
 export function renderProfiles (overview) {
   $('#capture').disabled = overview.capturing
-  setHtml($('#profiles'), overview.profiles.length === 0
+  const warming = overview.warmup_ends_at && Date.parse(overview.warmup_ends_at) > Date.now()
+  const state = [
+    warming ? `automatic capture from ${time(overview.warmup_ends_at)} (warm-up)` : '',
+    overview.cooldowns.length > 0 ? `in cooldown: ${overview.cooldowns.map((c) => `<code>${esc(c.route)}</code> until ${time(c.until)}`).join(', ')}` : ''
+  ].filter(Boolean).join(' · ')
+  setHtml($('#profiles'), (state ? `<p class="muted">${state}</p>` : '') + (overview.profiles.length === 0
     ? `<p class="muted">No profiles yet${overview.enabled ? ' — captured automatically when a critical route breaks its p95 budget' : ' (automatic profiling is off)'}.</p>`
     : overview.profiles.slice(0, 6).map((p) => `
-      <div class="profile">
+      <div class="profile" data-profile="${p.id}">
         <div><b>#${p.id}</b> ${esc(p.trigger)} · ${esc(p.status)} · ${time(p.started_at)}
           ${p.route ? `· <code>${esc(p.route)}</code> p95 ${ms(p.p95_ms)} / budget ${ms(p.budget_ms)}` : ''}
           ${p.file_available ? `<button type="button" class="small" data-download="${p.id}">Download .cpuprofile</button>` : ''}</div>
         ${p.error ? `<div class="error">${esc(p.error)}</div>` : ''}
-        <ol class="fns">${p.top_functions.slice(0, 5).map((f) => `<li><code>${esc(f.function_name || '(anonymous)')}</code>
+        ${p.status === 'ready' ? renderSplit(p.time_split) : ''}
+        <ol class="fns" title="CPU: hottest functions by self time">${p.top_functions.slice(0, 5).map((f) => `<li><code>${esc(f.function_name || '(anonymous)')}</code>
           <span class="muted">${esc(f.url)}:${f.line}</span> <b>${f.self_pct.toFixed(1)}%</b> ${ms(f.self_ms)}</li>`).join('')}</ol>
-      </div>`).join(''))
+      </div>`).join('')))
   setHtml($('#phases'), `<table>${table(overview.phases.slice(0, 10), [
     ['Route', (r) => `<code>${esc(r.route)}</code>`],
     ['Total', (r) => ms(r.avg_total_ms), 'n'],
     ['DB', (r) => ms(r.avg_db_ms), 'n'],
+    ['Pool wait', (r) => ms(r.avg_pool_wait_ms), 'n'],
     ['Cache', (r) => ms(r.avg_cache_ms), 'n'],
     ['Serialize', (r) => ms(r.avg_serialize_ms), 'n'],
-    ['Handler', (r) => ms(r.avg_handler_ms), 'n']
+    ['Handler', (r) => ms(r.avg_handler_ms), 'n'],
+    ['Queries (share of DB time)', (r) => queryShares(r.top_queries, 2)]
   ], 'No phase timings yet')}</table>`)
 }
 

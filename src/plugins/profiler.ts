@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { hostname } from 'node:os'
+import { dbQueryChannel, requestContext, type DbQueryEvent, type RequestTimings } from '../lib/instrumentation.js'
 import type { MetricsReader } from '../lib/metrics-reader.js'
 import { monitoringKeys } from '../modules/monitoring/alerts.keys.js'
 import { createEventRelay } from '../modules/monitoring/alerts.relay.js'
@@ -9,6 +10,7 @@ import { createPhaseRecorder, type PhaseRecorder } from '../modules/monitoring/p
 import { createProfilesRepository } from '../modules/monitoring/profiles.repository.js'
 import type { Profile } from '../modules/monitoring/profiles.schemas.js'
 import { createProfilesService, type ProfilesService } from '../modules/monitoring/profiles.service.js'
+import { createSplitWindow, type RequestQueries, type SplitWindow } from '../modules/monitoring/profiles.split.js'
 import { createProfileStorage } from '../modules/monitoring/profiles.storage.js'
 import { checkBudgets, createCooldown, P95_WINDOW_S, parseRouteBudgets } from '../modules/monitoring/profiles.trigger.js'
 
@@ -48,6 +50,8 @@ export interface ProfilerDecorator {
   checkBudgets: () => Promise<Profile | undefined>
   /** Watched route templates and their p95 budgets. */
   budgets: () => ReadonlyMap<string, number>
+  /** Per-route phase timings and named queries of the last five minutes. */
+  phases: PhaseRecorder
 }
 
 declare module 'fastify' {
@@ -59,8 +63,39 @@ declare module 'fastify' {
   }
 }
 
-/** Per-route phases: db and cache from request.timings, serialize from preSerialization → onSend, handler = the rest. */
-function addPhaseHooks (app: FastifyInstance, phases: PhaseRecorder): void {
+/** Per request, its named queries (the timings object is the request's AsyncLocalStorage store). */
+function trackQueries (app: FastifyInstance): WeakMap<RequestTimings, RequestQueries> {
+  const byRequest = new WeakMap<RequestTimings, RequestQueries>()
+  // Published synchronously in the query's caller's async context, so the store is the request's own.
+  const onQuery = (message: unknown) => {
+    const timings = requestContext.getStore()
+    if (!timings) return
+    const { name, durationMs } = message as DbQueryEvent
+    let queries = byRequest.get(timings)
+    if (!queries) {
+      queries = new Map()
+      byRequest.set(timings, queries)
+    }
+    const q = queries.get(name)
+    if (q) {
+      q.count++
+      q.ms += durationMs
+    } else {
+      queries.set(name, { count: 1, ms: durationMs })
+    }
+  }
+  dbQueryChannel.subscribe(onQuery)
+  app.addHook('onClose', async () => { dbQueryChannel.unsubscribe(onQuery) })
+  return byRequest
+}
+
+/**
+ * Per-route phases: db, pool wait and cache from request.timings, serialize
+ * from preSerialization → onSend, handler = the rest; each request's named
+ * queries; and, while a profile is captured, the time split of its window.
+ */
+function addPhaseHooks (app: FastifyInstance, phases: PhaseRecorder, split: SplitWindow): void {
+  const queriesOf = trackQueries(app)
   app.decorateRequest('profilerSerializeAt', -1)
   app.decorateRequest('profilerSerializeMs', 0)
   app.addHook('preSerialization', (request, reply, payload, done) => {
@@ -75,7 +110,10 @@ function addPhaseHooks (app: FastifyInstance, phases: PhaseRecorder): void {
     const route = request.routeOptions.url
     if (route) {
       const t = request.timings
-      phases.record(`${request.method} ${route}`, { totalMs: reply.elapsedTime, dbMs: t?.dbMs ?? 0, cacheMs: t?.cacheMs ?? 0, serializeMs: request.profilerSerializeMs })
+      const key = `${request.method} ${route}`
+      const sample = { totalMs: reply.elapsedTime, dbMs: t?.dbMs ?? 0, dbWaitMs: t?.dbWaitMs ?? 0, cacheMs: t?.cacheMs ?? 0, queries: t ? queriesOf.get(t) : undefined }
+      phases.record(key, { ...sample, serializeMs: request.profilerSerializeMs })
+      split.record(key, sample)
     }
     done()
   })
@@ -110,11 +148,13 @@ const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, op
   const log = app.log.child({ module: 'profiler' })
   const instance = opts.instanceId || `${hostname()}:${process.pid}`
   const phases = createPhaseRecorder()
+  const split = createSplitWindow()
   const relay = createEventRelay({ redis: app.redis, redisChannel: monitoringKeys.profileEvents(app.redis), channel: profileCapturedChannel, origin: instance, log })
   const service = createProfilesService({
     repo: createProfilesRepository(app.db.db),
     storage: createProfileStorage({ dir: opts.dir, maxBytes: opts.maxBytes, maxFiles: opts.maxFiles, retentionDays: opts.retentionDays }),
     phases,
+    split: opts.enabled ? split : undefined,
     budgetOf: (route) => budgets.get(route),
     publish: (profile) => relay.publish(profile),
     log,
@@ -135,7 +175,7 @@ const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, op
     return checkBudgets({ reader, budgets: () => budgets, minRequests: opts.minRequests, windowS, cooldown, isCapturing: service.isCapturing, start: service.start, log })
   }
 
-  app.decorate('profiler', { service, checkBudgets: check, budgets: () => budgets })
+  app.decorate('profiler', { service, checkBudgets: check, budgets: () => budgets, phases })
   app.addHook('onRoute', (route) => {
     if (route.config?.criticality !== 'critical') return
     for (const method of [route.method].flat()) {
@@ -143,7 +183,7 @@ const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, op
       if (method !== 'HEAD' && !budgets.has(key)) budgets.set(key, opts.defaultBudgetMs)
     }
   })
-  if (opts.enabled) addPhaseHooks(app, phases)
+  if (opts.enabled) addPhaseHooks(app, phases, split)
   await relay.start()
 
   let timer: NodeJS.Timeout | undefined

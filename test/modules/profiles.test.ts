@@ -15,6 +15,8 @@ import { summariseProfile } from '../../src/modules/monitoring/profiles.summary.
 import { createCooldown, ESCALATION_MIN_GAP_MS, parseRouteBudgets } from '../../src/modules/monitoring/profiles.trigger.js'
 import { checkWindowS } from '../../src/plugins/profiler.js'
 import { createPhaseRecorder } from '../../src/modules/monitoring/profiles.phases.js'
+import { createSplitWindow } from '../../src/modules/monitoring/profiles.split.js'
+import { timedQuery } from '../../src/lib/instrumentation.js'
 import type { CpuProfile } from '../../src/modules/monitoring/profiles.capture.js'
 import { flushRedisPrefix, resetDb, TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../helper.js'
 import { createUser } from '../fixtures.js'
@@ -22,6 +24,7 @@ import { buildMonitoringTestApp, fakeClock, fakeReader, underMonitoring, type Fa
 
 const BURN_ROUTE = 'GET /test/burn'
 const OTHER_ROUTE = 'GET /test/other'
+const SLEEP_ROUTE = 'GET /test/sleep'
 
 /** Made slow on purpose: the profile's summary must name this function. */
 function burnCpuForProfilerTest (ms: number): number {
@@ -55,23 +58,31 @@ async function profilerApp (t: Parameters<typeof buildMonitoringTestApp>[0], rea
     })
     app.get('/test/burn', { config: { criticality: 'critical' } }, async () => ({ x: burnCpuForProfilerTest(15) }))
     app.get('/test/other', { config: { criticality: 'critical' } }, async () => ({ x: burnCpuForProfilerTest(1) }))
+    // Waits on the database: a named query that sleeps 25 ms in PostgreSQL.
+    app.get('/test/sleep', { config: { criticality: 'critical' } }, async () => {
+      await timedQuery('test.pg_sleep', app.db.sql`SELECT pg_sleep(0.025)`)
+      await timedQuery('test.quick', app.db.sql`SELECT 1`)
+      return { ok: true }
+    })
     await underMonitoring(app, (api) => api.register(profilesRoutes, { profiles: app.profiler.service }))
   })
   if (flush) await flushRedisPrefix(app)
   return { app, dir }
 }
 
-/** Keeps the slow route busy until the running capture is stored. */
-async function loadWhileCapturing (app: FastifyInstance): Promise<number> {
+/** Keeps a route busy (`concurrency` clients) until the running capture is stored. */
+async function loadWhileCapturing (app: FastifyInstance, url = '/test/burn', concurrency = 1): Promise<number> {
   let requests = 0
   const state = { done: false }
   const settled = app.profiler.service.settled().then(() => { state.done = true })
-  while (!state.done) {
-    const res = await app.inject({ method: 'GET', url: '/test/burn' })
-    assert.equal(res.statusCode, 200)
-    requests++
-    await yieldToLoop() // inject can complete in microtasks alone; let the capture's timer run
-  }
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (!state.done) {
+      const res = await app.inject({ method: 'GET', url })
+      assert.equal(res.statusCode, 200)
+      requests++
+      await yieldToLoop() // inject can complete in microtasks alone; let the capture's timer run
+    }
+  }))
   await settled
   return requests
 }
@@ -120,6 +131,21 @@ test('a critical route over its p95 budget is profiled automatically; the summar
   assert.ok(profile.top_functions.length <= 15)
   assert.deepEqual(announced.map((p) => p.status), ['capturing', 'ready'])
 
+  // The time split of the same window: the burning route spends its time on the CPU.
+  const split = profile.time_split
+  assert.ok(split, 'a time split is stored with the profile')
+  assert.equal(split.route, BURN_ROUTE)
+  assert.equal(split.verdict, 'cpu', split.summary)
+  assert.ok(split.shares.cpu > 95, split.summary)
+  assert.equal(split.shares.database, 0)
+  assert.deepEqual(split.queries, [])
+  assert.ok(split.requests >= 5 && split.requests <= requests, `${split.requests} of ${requests} requests finished inside the window`)
+  assert.ok(split.avg_ms.cpu >= 14, `${split.avg_ms.cpu} ms of CPU per request`)
+  assert.ok(Math.abs(split.window_ms - 1000) < 200, `window ${split.window_ms} ms = the capture's 1 s`)
+  // Wall-clock burning: on a machine shared with other work the process gets less than a core.
+  assert.ok(split.process_cpu_pct > 0, `process CPU ${split.process_cpu_pct}%`)
+  assert.match(split.summary, /^GET \/test\/burn is cpu-bound: database 0%, pool 0%, redis 0%, cpu 100% \(\d+ requests, avg [\d.]+ ms\)$/)
+
   // The phases of the slow route: its time is the handler's own.
   const phase = body.phases.find((p: { route: string }) => p.route === BURN_ROUTE)
   assert.ok(phase.count >= requests)
@@ -138,6 +164,52 @@ test('a critical route over its p95 budget is profiled automatically; the summar
   // Still over budget, but inside the cooldown: no second capture.
   assert.equal(await app.profiler.checkBudgets(), undefined)
   assert.equal((await listProfiles(app, admin.token)).profiles.length, 1)
+})
+
+test('a route that waits on a slow named query reads as database-bound, naming the query and its share of the DB time', async (t) => {
+  const reader = fakeReader()
+  const { app } = await profilerApp(t, reader)
+  const admin = await createUser(app, { role: 'admin' })
+  reader.setRoute(SLEEP_ROUTE, 400, 500)
+  const started = await app.profiler.checkBudgets()
+  assert.equal(started?.route, SLEEP_ROUTE)
+  const requests = await loadWhileCapturing(app, '/test/sleep', 3)
+
+  const { profiles: [profile], phases } = await listProfiles(app, admin.token)
+  const split = profile.time_split
+  assert.equal(split.route, SLEEP_ROUTE)
+  assert.equal(split.verdict, 'database', split.summary)
+  assert.ok(split.shares.database > 80, split.summary)
+  assert.ok(split.requests >= 10 && split.requests <= requests, `${split.requests} requests in the window`)
+  assert.ok(split.avg_ms.database >= 20, `${split.avg_ms.database} ms in the database per request`)
+  assert.equal(split.queries[0].name, 'test.pg_sleep')
+  assert.equal(split.queries[0].count, split.requests)
+  // 25 ms of sleep against a SELECT 1: most of the DB time even on a loaded machine.
+  assert.ok(split.queries[0].db_share_pct > 60, `pg_sleep is ${split.queries[0].db_share_pct}% of the DB time`)
+  assert.equal(split.queries[1].name, 'test.quick')
+  assert.ok(Math.abs(split.queries[0].db_share_pct + split.queries[1].db_share_pct - 100) < 1, 'the two queries are all of the DB time')
+  assert.match(split.summary, /^GET \/test\/sleep is database-bound: database \d+%, .*; test\.pg_sleep \d+% of its DB time$/)
+  assert.equal(split.routes[0].route, SLEEP_ROUTE, 'the busiest route of the window is listed too')
+
+  // Phase timings name the route's queries as well.
+  const phase = phases.find((p: { route: string }) => p.route === SLEEP_ROUTE)
+  assert.deepEqual(phase.top_queries.map((q: { name: string }) => q.name), ['test.pg_sleep', 'test.quick'])
+  assert.ok(phase.avg_db_ms >= 25)
+})
+
+test('a manual capture splits every request of its window, each route on its own', async (t) => {
+  const { app } = await profilerApp(t, fakeReader())
+  const admin = await createUser(app, { role: 'admin' })
+  const res = await app.inject({ method: 'POST', url: '/api/v1/monitoring/profiles', headers: { authorization: `Bearer ${admin.token}` }, payload: { duration_ms: 1000 } })
+  assert.equal(res.statusCode, 202)
+  assert.equal(res.json().profile.time_split, null, 'no split while capturing')
+  await Promise.all([loadWhileCapturing(app, '/test/sleep', 2), loadWhileCapturing(app, '/test/burn', 1)])
+  const split = (await listProfiles(app, admin.token)).profiles[0].time_split
+  assert.equal(split.route, null)
+  assert.match(split.summary, /^all requests is /)
+  const byRoute = new Map(split.routes.map((r: { route: string, verdict: string }) => [r.route, r.verdict]))
+  assert.equal(byRoute.get(SLEEP_ROUTE), 'database')
+  assert.equal(byRoute.get(BURN_ROUTE), 'cpu')
 })
 
 test('manual capture: 202 while sampling, 409 for a second one, admin only, validated, 404s', async (t) => {
@@ -347,11 +419,41 @@ test('phase recorder: averages over five one-minute buckets, old buckets drop ou
   phases.record('GET /a', { totalMs: 10, dbMs: 4, cacheMs: 1, serializeMs: 1 })
   phases.record('GET /a', { totalMs: 20, dbMs: 30, cacheMs: 0, serializeMs: 0 })
   let [a] = phases.snapshot(() => 50)
-  assert.deepEqual(a, { route: 'GET /a', count: 2, avg_total_ms: 15, avg_db_ms: 17, avg_cache_ms: 0.5, avg_serialize_ms: 0.5, avg_handler_ms: 2, max_total_ms: 20, budget_ms: 50 })
+  assert.deepEqual(a, { route: 'GET /a', count: 2, avg_total_ms: 15, avg_db_ms: 17, avg_pool_wait_ms: 0, avg_cache_ms: 0.5, avg_serialize_ms: 0.5, avg_handler_ms: 2, max_total_ms: 20, budget_ms: 50, top_queries: [] })
   now += 4 * 60_000
   phases.record('GET /a', { totalMs: 40, dbMs: 0, cacheMs: 0, serializeMs: 0 })
   assert.equal(phases.snapshot(() => undefined)[0].count, 3)
   now += 60_000 // the first minute leaves the window
   ;[a] = phases.snapshot(() => undefined)
   assert.deepEqual([a.count, a.avg_total_ms, a.budget_ms], [1, 40, null])
+})
+
+test('time split: shares of the summed request time, pool wait apart from running queries, the verdict is the largest share', () => {
+  let now = 0
+  const split = createSplitWindow(() => now)
+  split.record('GET /ignored', { totalMs: 5, dbMs: 0, dbWaitMs: 0, cacheMs: 0 })
+  split.begin()
+  const queries = new Map([['orders.insert', { count: 1, ms: 30 }], ['orders.items', { count: 2, ms: 10 }]])
+  split.record('POST /orders', { totalMs: 50, dbMs: 40, dbWaitMs: 25, cacheMs: 2, queries })
+  split.record('POST /orders', { totalMs: 50, dbMs: 40, dbWaitMs: 25, cacheMs: 2, queries })
+  split.record('GET /cached', { totalMs: 4, dbMs: 0, dbWaitMs: 0, cacheMs: 3 })
+  now = 2000
+  const s = split.end('POST /orders')
+  assert.ok(s)
+  assert.equal(split.isOpen(), false)
+  assert.equal(split.end(null), undefined, 'nothing to end twice')
+  // Per request: pool 25, database 15, redis 2, cpu 8 of 50 ms.
+  assert.deepEqual([s.route, s.requests, s.verdict, s.window_ms], ['POST /orders', 2, 'pool', 2000])
+  assert.deepEqual(s.shares, { database: 30, pool: 50, redis: 4, cpu: 16 })
+  assert.deepEqual(s.avg_ms, { total: 50, database: 15, pool: 25, redis: 2, cpu: 8 })
+  assert.deepEqual(s.queries, [
+    { name: 'orders.insert', count: 2, total_ms: 60, avg_ms: 30, db_share_pct: 75 },
+    { name: 'orders.items', count: 4, total_ms: 20, avg_ms: 5, db_share_pct: 25 }
+  ])
+  assert.equal(s.summary, 'POST /orders is pool-bound: database 30%, pool 50%, redis 4%, cpu 16% (2 requests, avg 50 ms); orders.insert 75% of its DB time')
+  assert.deepEqual(s.routes.map((r) => [r.route, r.verdict]), [['POST /orders', 'pool'], ['GET /cached', 'redis']])
+
+  split.begin()
+  const idle = split.end('POST /orders')
+  assert.deepEqual([idle?.requests, idle?.verdict, idle?.summary], [0, null, 'POST /orders: no request finished during the capture'])
 })

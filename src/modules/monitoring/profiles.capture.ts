@@ -28,20 +28,30 @@ function profilerSession (): Promise<Session> {
   return session
 }
 
+/** Called at the edges of the sampled interval, so other measurements can cover exactly the same time. */
+export interface CaptureHooks {
+  /** Sampling has started. */
+  started?: () => void
+  /** Sampling is about to stop. */
+  stopping?: () => void
+}
+
 /**
  * Samples this process's CPU for `durationMs` through the in-process
  * inspector (no debugger port is opened) and returns the V8 profile, the
  * format of a `.cpuprofile` file. `signal` ends the capture early (shutdown)
  * and still returns what was sampled. One capture at a time per process.
  */
-export async function captureCpuProfile (durationMs: number, signal?: AbortSignal): Promise<CpuProfile> {
+export async function captureCpuProfile (durationMs: number, signal?: AbortSignal, hooks: CaptureHooks = {}): Promise<CpuProfile> {
   if (capturing) throw new Error('a CPU profile is already being captured in this process')
   capturing = true
   try {
     const s = await profilerSession()
     await s.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
     await s.post('Profiler.start')
+    hooks.started?.()
     await sleep(durationMs, undefined, { signal }).catch(() => {}) // aborted: stop now, keep the samples
+    hooks.stopping?.()
     const { profile } = await s.post('Profiler.stop')
     return profile
   } finally {

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { cpuProfiles } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
-import type { TopFunction } from './profiles.schemas.js'
+import type { TimeSplit, TopFunction } from './profiles.schemas.js'
 
 export type ProfileRow = typeof cpuProfiles.$inferSelect
 
@@ -21,6 +21,7 @@ export interface CompletedProfile {
   sampleCount: number
   idlePct: number
   topFunctions: TopFunction[]
+  timeSplit: TimeSplit | null
   fileName: string | null
   error: string | null
 }

@@ -4,7 +4,8 @@ import { captureCpuProfile } from './profiles.capture.js'
 import { ProfilesErrors } from './profiles.errors.js'
 import { PHASES_WINDOW_S, type PhaseRecorder } from './profiles.phases.js'
 import type { ProfileRow, ProfilesRepository } from './profiles.repository.js'
-import type { Profile, ProfilesOverview, TopFunction } from './profiles.schemas.js'
+import type { Profile, ProfilesOverview, TimeSplit, TopFunction } from './profiles.schemas.js'
+import type { SplitWindow } from './profiles.split.js'
 import type { ProfileStorage } from './profiles.storage.js'
 import { summariseProfile } from './profiles.summary.js'
 
@@ -26,6 +27,8 @@ export interface ProfilesServiceOptions {
   repo: ProfilesRepository
   storage: ProfileStorage
   phases: PhaseRecorder
+  /** Time split of each capture window; absent when request timings are not recorded (PROFILING_ENABLED=false). */
+  split?: SplitWindow
   /** The p95 budget of a route template, when it has one. */
   budgetOf: (route: string) => number | undefined
   /** Announces a capture starting and finishing (live stream, other instances). */
@@ -60,6 +63,7 @@ function toProfile (row: ProfileRow): Profile {
     sample_count: row.sampleCount,
     idle_pct: row.idlePct,
     top_functions: row.topFunctions as TopFunction[],
+    time_split: (row.timeSplit as TimeSplit | null) ?? null,
     file_available: row.status === 'ready' && row.fileName !== null && row.fileDeletedAt === null,
     download_url: `/api/v1/monitoring/profiles/${row.id}`,
     error: row.error
@@ -79,7 +83,11 @@ export function createProfilesService (opts: ProfilesServiceOptions) {
 
   async function finish (row: ProfileRow): Promise<void> {
     try {
-      const cpu = await captureCpuProfile(row.durationMs, shutdown.signal)
+      let timeSplit: TimeSplit | undefined
+      const cpu = await captureCpuProfile(row.durationMs, shutdown.signal, {
+        started: () => opts.split?.begin(),
+        stopping: () => { timeSplit = opts.split?.end(row.route) }
+      }).finally(() => { if (opts.split?.isOpen()) opts.split.end(null) })
       const summary = await summariseProfile(cpu, { top: TOP_FUNCTIONS, root: opts.root })
       const file = await storage.write(row.id, row.startedAt, JSON.stringify(cpu))
       if (!file) log.warn({ profileId: row.id }, 'profile larger than PROFILE_MAX_BYTES: summary kept, file not written')
@@ -88,10 +96,11 @@ export function createProfilesService (opts: ProfilesServiceOptions) {
         sampleCount: summary.sampleCount,
         idlePct: summary.idlePct,
         topFunctions: summary.topFunctions,
+        timeSplit: timeSplit ?? null,
         fileName: file?.fileName ?? null,
         error: file ? null : 'profile larger than PROFILE_MAX_BYTES; file not kept'
       })
-      log.info({ profileId: row.id, route: row.route, samples: summary.sampleCount, top: summary.topFunctions[0]?.function_name }, 'cpu profile captured')
+      log.info({ profileId: row.id, route: row.route, samples: summary.sampleCount, top: summary.topFunctions[0]?.function_name, verdict: timeSplit?.verdict, split: timeSplit?.summary }, 'cpu profile captured')
       if (done) opts.publish(toProfile(done))
       await prune()
     } catch (err) {
