@@ -25,7 +25,8 @@ import { PROMQL, PrometheusRulesError, RULES_FILE, promDuration, renderRulesFile
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const at = (...p: string[]) => path.join(ROOT, ...p)
-const METRICS_TOKEN = 'prometheus-scrape-token-0123456789'
+// The token of test/plugins/metrics.test.ts, one of PUBLISHED_SECRETS (refused in production).
+const METRICS_TOKEN = 'scrape-token-for-tests-0123456789'
 
 function findPromtool (): string | undefined {
   const candidates = [process.env.PROMTOOL, ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'promtool')), '/usr/bin/promtool']
@@ -430,6 +431,7 @@ test('docker-compose.yml: the monitoring profile runs Prometheus and Grafana pro
   assert.equal(ds.datasources[0].url, 'http://prometheus:9090')
   const dsVar = dashboard().templating.list.find((v) => v.name === 'datasource')
   assert.equal(dsVar?.current?.value, ds.datasources[0].uid)
+  assert.doesNotMatch(readFileSync(at('docker-compose.yml'), 'utf8'), /GF_SECURITY_ADMIN_PASSWORD:\s*\$\{\w+:-/, 'no fallback Grafana password')
   const providers = parse(readFileSync(at('deploy/grafana/provisioning/dashboards/techmart.yml'), 'utf8')) as { providers: Array<{ type: string, options: { path: string } }> }
   assert.equal(providers.providers[0].type, 'file')
   assert.equal(providers.providers[0].options.path, dashboardsMount)
