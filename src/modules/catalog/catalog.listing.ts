@@ -211,8 +211,8 @@ export function createListing (deps: ListingDeps) {
   }
 
   async function load (p: Plan): Promise<CacheLoadResult> {
-    const text = p.q === undefined ? undefined : await analyzer.analyze(p.q)
-    const matches = text === undefined ? undefined : await deps.matches()
+    const matches = p.q === undefined ? undefined : await deps.matches()
+    const text = p.q === undefined ? undefined : await analyzer.analyze(p.q, matches)
     const ranked = text !== undefined && p.request.sort === 'relevance'
     // A relevance search knows its total when it saw every match; any other listing stops after
     // the page, so its (capped) count runs alongside unless dropping words may change the query.

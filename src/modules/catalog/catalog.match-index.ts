@@ -136,6 +136,12 @@ export class MatchIndexBuilder {
   private readonly title = new Map<string, number[]>()
   private readonly body = new Map<string, number[]>()
   private readonly seen = new Set<number>()
+  private readonly vocabulary = new Map<string, string[]>()
+
+  /** Words of the search vocabulary with their lexemes (the database's analysis of each), so a query of known words needs no statement. */
+  addWords (rows: readonly { word: string, lexemes: string[] }[]): void {
+    for (const r of rows) this.vocabulary.set(r.word, r.lexemes)
+  }
 
   /** Adds products in descending search rank (the load's order). A product seen already is skipped. */
   add (rows: readonly MatchRow[]): void {
@@ -174,7 +180,8 @@ export class MatchIndexBuilder {
       brandCodes: this.brandCodes,
       names: this.names,
       title: postings(this.title),
-      body: postings(this.body)
+      body: postings(this.body),
+      vocabulary: this.vocabulary
     })
   }
 }
@@ -196,10 +203,24 @@ interface Segment {
   names: Map<string, number[]>
   title: Map<string, Int32Array>
   body: Map<string, Int32Array>
+  vocabulary: Map<string, string[]>
 }
 
-/** Compiled filter: one test per slot or overlay product. */
-interface SlotTest { slot: (s: number) => boolean, doc: (d: DeltaDoc) => boolean }
+/** A query word as the index knows it: its lexemes, and the products holding them (exact counts). */
+export interface WordStats {
+  lexemes: string[]
+  ndoc: number
+  ntitle: number
+  /** The same for the word as a prefix (zero when not asked). */
+  prefixNdoc: number
+  prefixNtitle: number
+}
+
+/** A word long enough, and plain enough, to match as a prefix. */
+const PREFIX_WORD = /^[\p{L}\p{N}]{3,}$/u
+
+/** Compiled filter: one test per slot or overlay product; `filtered` false when it lets everything through. */
+interface SlotTest { filtered: boolean, slot: (s: number) => boolean, doc: (d: DeltaDoc) => boolean }
 
 export class MatchIndex {
   private readonly dead: Uint8Array
@@ -254,6 +275,18 @@ export class MatchIndex {
     }
   }
 
+  /**
+   * A typed word's lexemes and frequencies when the word is in the vocabulary
+   * loaded with the index; undefined otherwise (the database analyzes it).
+   */
+  word (typed: string, asPrefix: boolean): WordStats | undefined {
+    const lexemes = this.seg.vocabulary.get(typed)
+    if (lexemes === undefined) return undefined
+    const whole = lexemes.length === 0 ? { ndoc: 0, ntitle: 0 } : this.frequency([{ lexemes, prefix: false }])
+    const prefix = asPrefix && PREFIX_WORD.test(typed) ? this.frequency([{ lexemes: [typed], prefix: true }]) : { ndoc: 0, ntitle: 0 }
+    return { lexemes, ndoc: whole.ndoc, ntitle: whole.ntitle, prefixNdoc: prefix.ndoc, prefixNtitle: prefix.ntitle }
+  }
+
   /** Products holding every lexeme of the words, and how many of them in the name or brand. */
   frequency (words: MatchWord[]): { ndoc: number, ntitle: number } {
     const body = this.matching(words, 'body')
@@ -286,32 +319,12 @@ export class MatchIndex {
     const exactSlots = new Set<number>()
     for (const name of q.exact) for (const s of this.seg.names.get(name) ?? []) exactSlots.add(s)
     const tiers: RankedMatch[][] = [[], [], []]
-    let total = 0
-    const room = (tier: MatchTier) => q.after !== undefined && tier > q.after.tier ? 0 : q.need
-    const take = (tier: MatchTier, id: number, rank: number) => {
-      total++
-      const out = tiers[tier]
-      if (out.length >= room(tier) || (q.after !== undefined && tier === q.after.tier && rank >= q.after.rank)) return
-      out.push({ id, tier, rank })
-    }
-
     // Exact names: few slots, in rank order once sorted.
-    const exact = [...exactSlots].filter((s) => this.dead[s] === 0 && test.slot(s)).sort((a, b) => a - b)
-    for (const s of exact) take(2, this.seg.ids[s], this.seg.ranks[s])
+    let total = this.collect(Int32Array.from(exactSlots).sort(), EMPTY, 2, q, test, new Set(), tiers[2])
     if (q.words.length > 0) {
       const title = this.matching(q.words, 'title')
-      const body = this.matching(q.words, 'body')
-      for (let i = 0; i < title.length; i++) {
-        const s = title[i]
-        if (this.dead[s] === 0 && !exactSlots.has(s) && test.slot(s)) take(1, this.seg.ids[s], this.seg.ranks[s])
-      }
-      // Both lists ascend: one pointer into the title matches tells which body matches are tier 1.
-      for (let i = 0, t = 0; i < body.length; i++) {
-        const s = body[i]
-        while (t < title.length && title[t] < s) t++
-        if (t < title.length && title[t] === s) continue
-        if (this.dead[s] === 0 && !exactSlots.has(s) && test.slot(s)) take(0, this.seg.ids[s], this.seg.ranks[s])
-      }
+      total += this.collect(title, EMPTY, 1, q, test, exactSlots, tiers[1])
+      total += this.collect(this.matching(q.words, 'body'), title, 0, q, test, exactSlots, tiers[0])
     }
     // The overlay: checked one by one, then merged into each tier by rank.
     const overlay: RankedMatch[] = []
@@ -333,6 +346,32 @@ export class MatchIndex {
       }
     }
     return { top, total }
+  }
+
+  /**
+   * Counts the live slots of `list` that pass the filter and are neither in
+   * `skip` (both ascending) nor in `exclude`, and takes the first of them that
+   * the page needs (after the cursor) into `out`. The loop every search runs
+   * over every match: plain checks, no call unless a filter is set.
+   */
+  private collect (list: Int32Array, skip: Int32Array, tier: MatchTier, q: MatchQuery, test: SlotTest, exclude: Set<number>, out: RankedMatch[]): number {
+    const { dead } = this
+    const { ids, ranks } = this.seg
+    const room = q.after !== undefined && tier > q.after.tier ? 0 : q.need
+    const below = q.after !== undefined && tier === q.after.tier ? q.after.rank : Infinity
+    const excluding = exclude.size > 0
+    let n = 0
+    for (let i = 0, k = 0; i < list.length; i++) {
+      const s = list[i]
+      if (k < skip.length) {
+        while (k < skip.length && skip[k] < s) k++
+        if (skip[k] === s) continue
+      }
+      if (dead[s] !== 0 || (excluding && exclude.has(s)) || (test.filtered && !test.slot(s))) continue
+      n++
+      if (out.length < room && ranks[s] < below) out.push({ id: ids[s], tier, rank: ranks[s] })
+    }
+    return n
   }
 
   /** Slots (ascending, dead ones included) holding every word in the given vector. */
@@ -390,6 +429,7 @@ export class MatchIndex {
     const brand = f.brand === undefined ? undefined : seg.brandCodes.get(f.brand) ?? -2
     const featured = f.featured === undefined ? undefined : f.featured ? 1 : 0
     return {
+      filtered: categories !== undefined || f.minPrice !== undefined || f.maxPrice !== undefined || brand !== undefined || featured !== undefined,
       slot: (s) => (categories === undefined || categories.has(seg.categories[s])) &&
         seg.prices[s] >= min && seg.prices[s] <= max &&
         (brand === undefined || seg.brands[s] === brand) &&

@@ -41,6 +41,8 @@ async function load (sql: Sql): Promise<MatchIndex> {
     below = rows[rows.length - 1].search_rank
     await yieldToEventLoop()
   }
+  builder.addWords(await timedSql('catalog.match_words', sql<{ word: string, lexemes: string[] }[]>`
+    SELECT word, tsvector_to_array(to_tsvector('english', catalog_search_text(word))) AS lexemes FROM catalog_search_words`))
   return builder.build()
 }
 

@@ -2,6 +2,7 @@ import type { Sql } from '../../db/client.js'
 import { CatalogTags } from './catalog.keys.js'
 import { timedSql } from './catalog.sql.js'
 import { MIN_CORRECTABLE_LENGTH, type WordsRefresher } from './catalog.words.js'
+import type { MatchIndex } from './catalog.match-index.js'
 
 /** A last word this long or longer may match as a prefix (as-you-type). */
 const MIN_PREFIX_LENGTH = 3
@@ -107,10 +108,14 @@ export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher
     cache.set(`${prefix ? 1 : 0}${row.word}`, { row, at: performance.now() })
   }
 
-  /** Lexemes and frequencies of each word (from the cache, else one statement for the others); `prefixLast` also looks the last word up as a prefix. */
-  async function lookup (words: string[], prefixLast: boolean): Promise<AnalyzedRow[]> {
+  /**
+   * Lexemes and frequencies of each word: from the match index when it knows
+   * the word (exact counts, no statement), else from the cache, else one
+   * statement for the others; `prefixLast` also looks the last word up as a prefix.
+   */
+  async function lookup (words: string[], prefixLast: boolean, index: MatchIndex | undefined): Promise<AnalyzedRow[]> {
     const prefixes = words.map((_, i) => prefixLast && i === words.length - 1)
-    const rows: (AnalyzedRow | undefined)[] = words.map((w, i) => cached(w, prefixes[i]))
+    const rows: (AnalyzedRow | undefined)[] = words.map((w, i) => fromIndex(index, w, prefixes[i]) ?? cached(w, prefixes[i]))
     const missing = words.flatMap((w, i) => rows[i] === undefined ? [i] : [])
     if (missing.length > 0) {
       const fetched = await fetchAnalysis(missing.map((i) => words[i]), missing.map((i) => prefixes[i]))
@@ -120,6 +125,21 @@ export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher
       })
     }
     return rows.map((r, i) => ({ ...r!, pos: i + 1 }))
+  }
+
+  function fromIndex (index: MatchIndex | undefined, word: string, prefix: boolean): AnalyzedRow | undefined {
+    const stats = index?.word(word, prefix)
+    if (stats === undefined) return undefined
+    return {
+      pos: 0,
+      word,
+      lexemes: stats.lexemes,
+      ndoc: stats.ndoc,
+      ntitle: stats.ntitle,
+      prefix_ndoc: stats.prefixNdoc,
+      prefix_ntitle: stats.prefixNtitle,
+      catalog_size: index!.size
+    }
   }
 
   /**
@@ -167,9 +187,9 @@ export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher
    * words replaced by their spelling correction; what is still unknown is
    * dropped (it would make the whole query match nothing).
    */
-  async function analyze (q: string): Promise<TextQuery> {
+  async function analyze (q: string, index?: MatchIndex): Promise<TextQuery> {
     const typed = splitWords(q)
-    const rows = await lookup(typed, true)
+    const rows = await lookup(typed, true, index)
     const catalogSize = rows[0]?.catalog_size ?? 0
     const words: QueryWord[] = []
     const unknown: AnalyzedRow[] = []
@@ -184,7 +204,7 @@ export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher
         unknown.push(r)
       }
     }
-    const fixes = await corrections(unknown)
+    const fixes = await corrections(unknown, index)
     const dropped: string[] = []
     for (const r of unknown) {
       const fix = fixes.get(r.word)
@@ -197,12 +217,12 @@ export function createQueryAnalyzer (deps: { readSql: Sql, words: WordsRefresher
   }
 
   /** Spelling corrections of unknown words, as query words; only corrections the index knows. */
-  async function corrections (unknown: AnalyzedRow[]): Promise<Map<string, QueryWord>> {
+  async function corrections (unknown: AnalyzedRow[], index: MatchIndex | undefined): Promise<Map<string, QueryWord>> {
     const candidates = unknown.filter((r) => r.word.length >= MIN_CORRECTABLE_LENGTH && /^\p{L}+$/u.test(r.word)).map((r) => r.word)
     if (candidates.length === 0) return new Map()
     const suggestions = (await deps.words.suggest(candidates)).filter((s) => !s.known && s.suggestion !== null)
     if (suggestions.length === 0) return new Map()
-    const fixed = await lookup(suggestions.map((s) => s.suggestion!), false)
+    const fixed = await lookup(suggestions.map((s) => s.suggestion!), false, index)
     const fixes = new Map<string, QueryWord>()
     suggestions.forEach((s, i) => {
       const r = fixed[i]
