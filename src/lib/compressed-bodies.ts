@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module'
+
 /**
  * Compressed copies of cached response bodies. A cached product is a
  * pre-serialized JSON string sent again and again: compressing it on every
@@ -6,6 +8,8 @@
  * (body, encoding) is compressed once and kept in a byte-bounded LRU; a hit
  * is a map lookup on the string, whose hash V8 keeps on the string itself
  * (the in-process cache hands out the same string instance).
+ * Also the tests every compressed response shares: the encoding a client
+ * accepts, whether a content type is compressed, and the `Vary` it carries.
  */
 export type Encoding = 'br' | 'gzip'
 
@@ -73,4 +77,50 @@ export function negotiateEncoding (header: string | undefined): Encoding | undef
   if (br !== undefined && br > 0 && br >= (gzip ?? 0)) return 'br'
   if (gzip !== undefined && gzip > 0) return 'gzip'
   return undefined
+}
+
+// @fastify/compress's own test: its default type pattern, then mime-db's `compressible`
+// flag. mime-db is resolved through @fastify/compress so both read the same table.
+const COMPRESSIBLE_TYPE = /^text\/(?!event-stream)|(?:\+|\/)json(?:;|$)|(?:\+|\/)text(?:;|$)|(?:\+|\/)xml(?:;|$)|octet-stream(?:;|$)/u
+const requireFromCompress = createRequire(createRequire(import.meta.url).resolve('@fastify/compress'))
+const mimeDb = requireFromCompress('mime-db') as Readonly<Record<string, { compressible?: boolean } | undefined>>
+let lastType = ''
+let lastCompressible = false
+
+/**
+ * True for a `Content-Type` whose bodies are compressed (above the size
+ * threshold, for a client that accepts br or gzip). Given to @fastify/compress
+ * as its type test and used for `Vary`, so the two never disagree. Event
+ * streams are excluded: each event must reach the client when it is written.
+ */
+export function isCompressibleType (contentType: string): boolean {
+  // Nearly every response has the same JSON type: remember the last answer.
+  if (contentType === lastType) return lastCompressible
+  lastType = contentType
+  lastCompressible = COMPRESSIBLE_TYPE.test(contentType) ||
+    mimeDb[contentType.split(';', 1)[0].trim().toLowerCase()]?.compressible === true
+  return lastCompressible
+}
+
+/**
+ * A `Vary` value with `field` in it once: existing fields (a list, or several
+ * header lines) are kept, a field already named in another letter case takes
+ * `field`'s spelling instead of being repeated (@fastify/compress looks for
+ * `accept-encoding` in lower case and would add it again), and `*` (varies on
+ * everything) stays as it is.
+ */
+export function addVary (current: string | number | string[] | undefined, field: string): string {
+  if (current === undefined || current === '') return field
+  const value = Array.isArray(current) ? current.join(', ') : String(current)
+  const lower = value.toLowerCase()
+  const wanted = field.toLowerCase()
+  // The usual case (`Origin` from CORS): nothing to merge, one string built.
+  if (!lower.includes(wanted) && !lower.includes('*')) return `${value}, ${field}`
+  const fields = value.split(',').map((f) => f.trim()).filter((f) => f !== '')
+  if (fields.includes('*')) return '*'
+  const kept = fields.filter((f) => f.toLowerCase() !== wanted)
+  const at = fields.findIndex((f) => f.toLowerCase() === wanted)
+  if (at !== -1) kept.splice(at, 0, field)
+  else kept.push(field)
+  return kept.join(', ')
 }

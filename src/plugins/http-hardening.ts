@@ -4,7 +4,7 @@ import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import { createRequire } from 'node:module'
 import zlib from 'node:zlib'
-import { CompressedBodies, negotiateEncoding } from '../lib/compressed-bodies.js'
+import { addVary, CompressedBodies, isCompressibleType, negotiateEncoding } from '../lib/compressed-bodies.js'
 
 export interface CompressionOptions {
   /** Bodies smaller than this are sent as they are. @default 1024 */
@@ -164,28 +164,38 @@ function addSecurityHeaders (app: FastifyInstance, corsOrigins: string[]): void 
 }
 
 /**
- * Cached bodies (the catalog marks them with `request.timings.cacheStatus`)
+ * `Vary: Accept-Encoding` on every response of a compressible type, whether
+ * or not this one was compressed (no or `identity` Accept-Encoding, a body
+ * under the threshold): a shared cache keyed without it would hand a stored
+ * brotli body to a client that cannot read it, or a plain one to every
+ * client. A 304 carries it too: it must repeat the `Vary` of the 200 it
+ * confirms (RFC 9110 15.4.5), and has no body or type of its own (a missing
+ * type counts as JSON, as @fastify/compress treats it). Merged with what is
+ * there (`Origin` from CORS), never repeated.
+ *
+ * Then cached bodies (the catalog marks them with `request.timings.cacheStatus`)
  * are compressed once per content and encoding, not once per request; every
  * other body goes through @fastify/compress, whose hook runs after this one
  * and leaves an already encoded body alone.
  */
-function compressCachedBodies (app: FastifyInstance, c: CompressionOptions): void {
+function varyAndCompressCachedBodies (app: FastifyInstance, c: CompressionOptions): void {
   const bodies = new CompressedBodies(COMPRESSED_BODIES_MAX_BYTES, {
     br: (body) => zlib.brotliCompressSync(body, { params: BROTLI_PARAMS(c.brotliQuality) }),
     gzip: (body) => zlib.gzipSync(body, { level: c.gzipLevel })
   })
   app.addHook('onSend', (request, reply, payload, done) => {
+    const type = reply.getHeader('content-type')
+    if ((payload != null || reply.statusCode === 304) && isCompressibleType(typeof type === 'string' ? type : 'application/json')) {
+      reply.header('vary', addVary(reply.getHeader('vary'), 'accept-encoding'))
+    }
     const status = request.timings?.cacheStatus
     const accepted = request.headers['accept-encoding']
     if (typeof payload !== 'string' || accepted === undefined || status === undefined || status === 'bypass') return done(null, payload)
     const size = Buffer.byteLength(payload)
-    const type = reply.getHeader('content-type')
     if (size < c.thresholdBytes || size > COMPRESSED_BODY_MAX_BYTES || typeof type !== 'string' || !type.startsWith('application/json') ||
       reply.hasHeader('content-encoding') || request.headers['x-no-compression'] !== undefined) return done(null, payload)
     const encoding = negotiateEncoding(accepted)
     if (encoding === undefined) return done(null, payload)
-    const vary = reply.getHeader('vary')
-    reply.header('vary', typeof vary === 'string' && vary !== '' ? `${vary}, accept-encoding` : 'accept-encoding')
     reply.header('content-encoding', encoding)
     done(null, bodies.get(payload, encoding))
   })
@@ -194,19 +204,22 @@ function compressCachedBodies (app: FastifyInstance, c: CompressionOptions): voi
 /**
  * Browser-facing HTTP hardening: CORS from an allowlist, security headers
  * (the OWASP REST set on the API, helmet's full set on the pages) and
- * response compression (br, gzip) above a size threshold. Each part is
+ * response compression (br, gzip) above a size threshold, with
+ * `Vary: Accept-Encoding` on every compressible response. Each part is
  * registered only when enabled, so a disabled part costs nothing per request.
  */
 const httpHardeningPlugin: FastifyPluginAsync<HttpHardeningOptions> = async (app, opts) => {
   if (opts.compression) {
     const c = opts.compression
-    compressCachedBodies(app, c)
+    varyAndCompressCachedBodies(app, c)
     await app.register(compress, {
       global: true,
       encodings: ['br', 'gzip'],
       threshold: c.thresholdBytes,
       brotliOptions: { params: BROTLI_PARAMS(c.brotliQuality) },
       zlibOptions: { level: c.gzipLevel },
+      // The same type test as the Vary above, so a compressed response always carries it.
+      customTypes: isCompressibleType,
       // Compressed request bodies are not part of the API: accepting them would only add a decompression-bomb surface.
       globalDecompression: false
     })
