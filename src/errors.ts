@@ -7,6 +7,10 @@ export const AppErrors = {
   /** Request input failed schema validation; `details` lists each field. */
   VALIDATION: createError<'APP_VALIDATION_FAILED', 400, [string]>('APP_VALIDATION_FAILED', '%s', 400),
   ROUTE_NOT_FOUND: createError<'APP_ROUTE_NOT_FOUND', 404, [string, string]>('APP_ROUTE_NOT_FOUND', 'Route %s %s not found', 404),
+  /** The path exists but not for this method; the reply's `Allow` header lists the methods it has. */
+  METHOD_NOT_ALLOWED: createError<'APP_METHOD_NOT_ALLOWED', 405, [string, string, string]>('APP_METHOD_NOT_ALLOWED', 'Method %s is not allowed on %s; allowed: %s', 405),
+  /** A CORS preflight from an origin that is not in `CORS_ORIGINS` (every origin when it is empty). */
+  CORS_ORIGIN_FORBIDDEN: createError<'APP_CORS_ORIGIN_FORBIDDEN', 403>('APP_CORS_ORIGIN_FORBIDDEN', 'Cross-origin requests from this origin are not allowed', 403),
   INTERNAL: createError<'APP_INTERNAL_ERROR', 500>('APP_INTERNAL_ERROR', 'An internal error occurred', 500),
   DATABASE_UNAVAILABLE: createError<'APP_DATABASE_UNAVAILABLE', 503>('APP_DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly', 503),
   DATABASE_TIMEOUT: createError<'APP_DATABASE_TIMEOUT', 503>('APP_DATABASE_TIMEOUT', 'The database did not answer in time; try again shortly', 503),

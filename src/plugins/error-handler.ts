@@ -1,10 +1,11 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { AppErrors, classifyError } from '../errors.js'
+import { methodLookup } from '../lib/allowed-methods.js'
 import { rejectInvalidText, rejectNonFiniteNumbers } from '../lib/http-schemas.js'
 
 /**
- * One error handler and one 404 handler for the whole app, so every error
+ * One error handler and one 404/405 handler for the whole app, so every error
  * has Fastify's shape plus `details`. 5xx are logged with the error and
  * answered without its message; 4xx are logged at info.
  */
@@ -25,9 +26,19 @@ const errorHandlerPlugin: FastifyPluginAsync = async (app) => {
   // For every route: NUL and unpaired surrogates in any input string are a 400 naming the field.
   app.addHook('preValidation', rejectInvalidText)
 
+  // No route for this method and path: 405 with `Allow` when the path has other methods
+  // (RFC 9110 15.5.6), else 404. A route that calls `reply.callNotFound()` (a missing
+  // static file) keeps its 404: its own method is among the allowed ones.
+  const methodsOf = methodLookup(app)
   app.setNotFoundHandler((request, reply) => {
-    const body = classifyError(new AppErrors.ROUTE_NOT_FOUND(request.method, request.url.split('?')[0]))
-    reply.code(404).send(body)
+    const path = request.url.split('?')[0]
+    const allowed = methodsOf(request.url)
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      const allow = allowed.join(', ')
+      reply.code(405).header('allow', allow).send(classifyError(new AppErrors.METHOD_NOT_ALLOWED(request.method, path, allow)))
+      return
+    }
+    reply.code(404).send(classifyError(new AppErrors.ROUTE_NOT_FOUND(request.method, path)))
   })
 }
 

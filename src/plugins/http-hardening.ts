@@ -4,6 +4,8 @@ import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import { createRequire } from 'node:module'
 import zlib from 'node:zlib'
+import { AppErrors } from '../errors.js'
+import { methodLookup } from '../lib/allowed-methods.js'
 import { addVary, CompressedBodies, isCompressibleType, negotiateEncoding } from '../lib/compressed-bodies.js'
 
 export interface CompressionOptions {
@@ -23,11 +25,11 @@ export interface HttpHardeningOptions {
   compression: false | CompressionOptions
 }
 
-/** Headers a browser client may read: limits, retry hints, timings and the request id for support. */
+/** Headers a browser client may read: limits, retry hints, a 405's methods, timings and the request id for support. */
 export const EXPOSED_HEADERS = [
   'RateLimit', 'RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset',
   'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-System-Load',
-  'Retry-After', 'Server-Timing', 'X-Request-Id'
+  'Retry-After', 'Allow', 'Server-Timing', 'X-Request-Id'
 ]
 
 const CORS_MAX_AGE_S = 600
@@ -202,11 +204,45 @@ function varyAndCompressCachedBodies (app: FastifyInstance, c: CompressionOption
 }
 
 /**
- * Browser-facing HTTP hardening: CORS from an allowlist, security headers
- * (the OWASP REST set on the API, helmet's full set on the pages) and
- * response compression (br, gzip) above a size threshold, with
- * `Vary: Accept-Encoding` on every compressible response. Each part is
- * registered only when enabled, so a disabled part costs nothing per request.
+ * OPTIONS, answered from the route table in an onRequest hook, before load
+ * shedding and rate limiting (neither the route's limit nor the not-found
+ * limit is spent; it reveals only which paths exist, as /openapi.json does):
+ * - a CORS preflight (`Origin` and `Access-Control-Request-Method`) from an
+ *   allowed origin goes on to @fastify/cors, which answers 204 with the CORS
+ *   headers; from any other origin, or from every origin when `CORS_ORIGINS` is
+ *   empty, 403 `APP_CORS_ORIGIN_FORBIDDEN` without CORS headers. A refused
+ *   preflight fails in the browser whatever its status; the Fetch standard
+ *   (3.2.3, HTTP responses) names 403 without the CORS headers as the way to
+ *   say so explicitly, and a 403 also tells a developer reading the network
+ *   panel that the origin, not the path, is the problem.
+ * - any other OPTIONS on a path with routes: 204 with `Allow` (RFC 9110 9.3.7);
+ *   on an unknown path 404 `APP_ROUTE_NOT_FOUND`, as for any other method.
+ * A route that declares OPTIONS itself answers its own.
+ */
+function answerOptions (app: FastifyInstance, corsOrigins: string[]): void {
+  const allowedOrigins = new Set(corsOrigins)
+  const methodsOf = methodLookup(app)
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method !== 'OPTIONS') return done()
+    // @fastify/cors adds a catch-all `OPTIONS *` route; any other OPTIONS route is the app's own.
+    if (!request.is404 && request.routeOptions.url !== '*') return done()
+    const origin = request.headers.origin
+    if (origin !== undefined && request.headers['access-control-request-method'] !== undefined) {
+      return allowedOrigins.has(origin) ? done() : done(new AppErrors.CORS_ORIGIN_FORBIDDEN())
+    }
+    const allowed = methodsOf(request.url)
+    if (allowed.length === 0) return done(new AppErrors.ROUTE_NOT_FOUND(request.method, request.url.split('?')[0]))
+    reply.code(204).header('allow', allowed.join(', ')).send()
+  })
+}
+
+/**
+ * Browser-facing HTTP hardening: CORS from an allowlist, OPTIONS from the
+ * route table, security headers (the OWASP REST set on the API, helmet's full
+ * set on the pages) and response compression (br, gzip) above a size
+ * threshold, with `Vary: Accept-Encoding` on every compressible response.
+ * Each optional part is registered only when enabled, so a disabled part
+ * costs nothing per request.
  */
 const httpHardeningPlugin: FastifyPluginAsync<HttpHardeningOptions> = async (app, opts) => {
   if (opts.compression) {
@@ -226,6 +262,9 @@ const httpHardeningPlugin: FastifyPluginAsync<HttpHardeningOptions> = async (app
   }
 
   if (opts.securityHeaders) addSecurityHeaders(app, opts.corsOrigins)
+
+  // Before @fastify/cors's hook, which then only sees preflights from allowed origins.
+  answerOptions(app, opts.corsOrigins)
 
   if (opts.corsOrigins.length > 0) {
     await app.register(cors, {

@@ -7,9 +7,11 @@ import { addVary, isCompressibleType } from '../../src/lib/compressed-bodies.js'
 import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
 import { createCategory, createProduct, createUser } from '../fixtures.js'
 
-// RFC 9110 details: Vary on compressible responses and their 304s.
+// RFC 9110 details: Vary on compressible responses and their 304s, 405 with Allow,
+// OPTIONS and CORS preflights answered without touching the not-found limit.
 
 const SHOP = 'https://shop.example'
+const PREFLIGHT = { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' }
 const NOT_FOUND_POINTS = 3
 
 /** The fields of a Vary value, lower-cased, in order (duplicates kept, so a test can see them). */
@@ -116,4 +118,117 @@ test('addVary and the compressible-type test', () => {
     assert.ok(isCompressibleType(type), type)
   }
   for (const type of ['image/png', 'text/event-stream', 'application/zip', 'video/mp4']) assert.ok(!isCompressibleType(type), type)
+})
+
+test('a known path with another method is 405 with Allow, parametric paths included; an unknown path stays 404', async (t) => {
+  // 405s and 404s both count against the not-found limit; this test sends more than 3.
+  const app = await semanticsApp(t, { rateLimitNotFoundPoints: 100 })
+  const cases: [string, string, string][] = [
+    ['DELETE', '/api/v1/categories', 'GET, HEAD, OPTIONS'],
+    ['PUT', '/health/live', 'GET, HEAD, OPTIONS'],
+    ['POST', '/api/v1/products/123', 'GET, HEAD, PATCH, DELETE, OPTIONS'],
+    ['PUT', '/api/v1/products/123?x=1', 'GET, HEAD, PATCH, DELETE, OPTIONS'],
+    ['DELETE', '/api/v1/products/7/reviews', 'GET, HEAD, POST, OPTIONS'],
+    ['GET', '/api/v1/auth/login', 'POST, OPTIONS'],
+    ['HEAD', '/api/v1/orders/5/status', 'PATCH, OPTIONS']
+  ]
+  for (const [method, url, allow] of cases) {
+    const res = await app.inject({ method: method as 'GET', url })
+    assert.equal(res.statusCode, 405, `${method} ${url}`)
+    assert.equal(res.headers.allow, allow, `${method} ${url}`)
+    if (method === 'HEAD') continue
+    assert.deepEqual(res.json(), {
+      statusCode: 405,
+      code: 'APP_METHOD_NOT_ALLOWED',
+      error: 'Method Not Allowed',
+      message: `Method ${method} is not allowed on ${url.split('?')[0]}; allowed: ${allow}`
+    })
+  }
+  // The method each 405 names as allowed really is routed there.
+  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/categories' })).statusCode, 200)
+  assert.notEqual((await app.inject({ method: 'PATCH', url: '/api/v1/products/123', payload: {} })).statusCode, 405)
+
+  for (const [method, url] of [['GET', '/api/v1/nope'], ['DELETE', '/api/v1/nope/1'], ['GET', '/api/v1/products/1/nope'], ['POST', '/']]) {
+    const res = await app.inject({ method: method as 'GET', url })
+    assert.equal(res.statusCode, 404, `${method} ${url}`)
+    assert.equal(res.headers.allow, undefined)
+    assert.equal(res.json().code, 'APP_ROUTE_NOT_FOUND')
+  }
+  // A route that finds nothing to send (a missing dashboard file) is a 404, not a 405.
+  const missing = await app.inject({ method: 'GET', url: '/dashboard/missing.js' })
+  assert.equal(missing.statusCode, 404)
+  assert.equal(missing.headers.allow, undefined)
+})
+
+test('plain OPTIONS: 204 with Allow on a known path, 404 on an unknown one, with or without CORS origins', async (t) => {
+  for (const corsOrigins of ['', SHOP]) {
+    const app = await semanticsApp(t, { corsOrigins })
+    const known = await app.inject({ method: 'OPTIONS', url: '/api/v1/products/42' })
+    assert.equal(known.statusCode, 204, corsOrigins)
+    assert.equal(known.headers.allow, 'GET, HEAD, PATCH, DELETE, OPTIONS')
+    assert.equal(known.rawPayload.length, 0)
+    assert.equal(known.headers['access-control-allow-methods'], undefined, 'not a preflight: no CORS headers')
+    assert.equal(known.headers['ratelimit-limit'], undefined, 'answered before rate limiting')
+    // An Origin alone (no Access-Control-Request-Method) is not a preflight either.
+    const withOrigin = await app.inject({ method: 'OPTIONS', url: '/health/live', headers: { origin: SHOP } })
+    assert.equal(withOrigin.statusCode, 204)
+    assert.equal(withOrigin.headers.allow, 'GET, HEAD, OPTIONS')
+
+    const unknown = await app.inject({ method: 'OPTIONS', url: '/api/v1/nope' })
+    assert.equal(unknown.statusCode, 404)
+    assert.deepEqual(unknown.json(), { statusCode: 404, code: 'APP_ROUTE_NOT_FOUND', error: 'Not Found', message: 'Route OPTIONS /api/v1/nope not found' })
+  }
+})
+
+test('preflights without configured origins are 403 and never spend the not-found limit; a real 404 still does', async (t) => {
+  const app = await semanticsApp(t)
+  for (let i = 0; i < NOT_FOUND_POINTS * 3; i++) {
+    // Known and unknown paths alike: the origin is refused before the path matters.
+    const url = i % 2 === 0 ? '/api/v1/products' : `/api/v1/nope-${i}`
+    const res = await app.inject({ method: 'OPTIONS', url, headers: { origin: SHOP, ...PREFLIGHT } })
+    assert.equal(res.statusCode, 403, url)
+    assert.deepEqual(res.json(), { statusCode: 403, code: 'APP_CORS_ORIGIN_FORBIDDEN', error: 'Forbidden', message: 'Cross-origin requests from this origin are not allowed' })
+    for (const name of ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'ratelimit-limit']) {
+      assert.equal(res.headers[name], undefined, `${name} on ${url}`)
+    }
+  }
+  // The not-found limit is untouched: the first real 404 sees its full budget, and it runs out as usual.
+  const first = await app.inject({ method: 'GET', url: '/api/v1/nope' })
+  assert.equal(first.statusCode, 404)
+  assert.equal(first.headers['ratelimit-limit'], String(NOT_FOUND_POINTS))
+  assert.equal(first.headers['ratelimit-remaining'], String(NOT_FOUND_POINTS - 1))
+  for (let i = 1; i < NOT_FOUND_POINTS; i++) assert.equal((await app.inject({ method: 'GET', url: `/api/v1/nope-${i}` })).statusCode, 404)
+  const limited = await app.inject({ method: 'GET', url: '/api/v1/nope' })
+  assert.equal(limited.statusCode, 429)
+  assert.equal(limited.json().code, 'RATE_LIMIT_EXCEEDED')
+  // A 405 is an unmatched request too: it counts against (and is refused by) the same limit.
+  assert.equal((await app.inject({ method: 'DELETE', url: '/api/v1/categories' })).statusCode, 429)
+  // Preflights still get their 403, not the 429.
+  assert.equal((await app.inject({ method: 'OPTIONS', url: '/api/v1/products', headers: { origin: SHOP, ...PREFLIGHT } })).statusCode, 403)
+})
+
+test('with configured origins: an allowed preflight is 204 with the CORS headers, another origin 403 without them', async (t) => {
+  const app = await semanticsApp(t, { corsOrigins: `${SHOP},https://admin.example` })
+  const ok = await app.inject({ method: 'OPTIONS', url: '/api/v1/products/42', headers: { origin: SHOP, ...PREFLIGHT } })
+  assert.equal(ok.statusCode, 204)
+  assert.equal(ok.headers['access-control-allow-origin'], SHOP)
+  assert.match(String(ok.headers['access-control-allow-methods']), /POST/)
+  assert.match(String(ok.headers['access-control-allow-headers']), /Content-Type/)
+  assert.equal(ok.headers['access-control-max-age'], '600')
+  assert.equal(ok.headers['ratelimit-limit'], undefined)
+
+  for (let i = 0; i < NOT_FOUND_POINTS * 2; i++) {
+    const evil = await app.inject({ method: 'OPTIONS', url: '/api/v1/products/42', headers: { origin: 'https://evil.example', ...PREFLIGHT } })
+    assert.equal(evil.statusCode, 403)
+    assert.equal(evil.json().code, 'APP_CORS_ORIGIN_FORBIDDEN')
+    for (const name of ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-expose-headers']) assert.equal(evil.headers[name], undefined, name)
+  }
+  const notFound = await app.inject({ method: 'GET', url: '/api/v1/nope' })
+  assert.equal(notFound.headers['ratelimit-remaining'], String(NOT_FOUND_POINTS - 1), 'refused preflights spent nothing')
+
+  // A browser script of an allowed origin can read a 405's Allow header.
+  const wrong = await app.inject({ method: 'DELETE', url: '/api/v1/categories', headers: { origin: SHOP } })
+  assert.equal(wrong.statusCode, 405)
+  assert.equal(wrong.headers['access-control-allow-origin'], SHOP)
+  assert.ok(String(wrong.headers['access-control-expose-headers']).split(', ').includes('Allow'))
 })
