@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, ConfigError, type Config } from '../../src/config.js'
 import { otlpTracesUrl } from '../../src/plugins/tracing.js'
+import { timedQuery } from '../../src/lib/instrumentation.js'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 import { createCategory, createProduct, createUser } from '../fixtures.js'
 
@@ -231,6 +232,42 @@ test('health probes are not traced, and a URL matching no route is a span named 
   assert.ok(span)
   assert.equal(span.name, 'GET')
   assert.equal(attrs(span.attributes)['http.response.status_code'], 404)
+})
+
+test('a failed query and a failed Redis command are error spans under the request\'s error span', async (t) => {
+  const receiver = await startReceiver()
+  t.after(() => receiver.close())
+  const lines: LogLine[] = []
+  const app = await buildTestApp(t, { rateLimitEnabled: false, otelExporterOtlpEndpoint: receiver.url }, {
+    logger: { level: 'info', stream: { write: (line: string) => { lines.push(JSON.parse(line) as LogLine) } } },
+    setup: (app) => {
+      app.get('/api/v1/test/failing', async () => {
+        const key = app.redis.key('tracing-test', 'text')
+        await app.redis.client.set(key, 'not a number', 'EX', 60)
+        await app.redis.client.incr(key).catch(() => {})
+        await timedQuery('test.division', app.db.sql`SELECT 1 / ${0}::int AS x`)
+      })
+    }
+  })
+  const res = await app.inject({ method: 'GET', url: '/api/v1/test/failing' })
+  assert.equal(res.statusCode, 500)
+  const [, traceId, routeSpanId] = TRACEPARENT.exec(String(res.headers.traceparent)) ?? []
+  await app.tracing.flush()
+  const trace = receiver.spans.filter((s) => s.traceId === traceId)
+  const route = trace.find((s) => s.spanId === routeSpanId)
+  assert.ok(route)
+  assert.equal(route.status?.code, 2, 'the request span is an error')
+  const query = trace.find((s) => s.name === 'test.division')
+  assert.ok(query)
+  assert.equal(query.parentSpanId, routeSpanId)
+  assert.equal(query.status?.code, 2)
+  const set = trace.find((s) => s.name === 'SET')
+  const incr = trace.find((s) => s.name === 'INCR')
+  assert.ok(set && incr, `Redis spans among ${trace.map((s) => s.name).join(', ')}`)
+  assert.equal(set.status?.code ?? 0, 0)
+  assert.equal(incr.status?.code, 2)
+  assert.equal(incr.parentSpanId, routeSpanId)
+  assert.equal(accessLines(lines)[0]?.trace_id, traceId, 'the 500 is logged with its trace id')
 })
 
 test('a collector that refuses spans: requests are unaffected, the outage is logged once at warn and the recovery at info', async (t) => {
