@@ -20,18 +20,18 @@ const ROWS = [
   row(5, 500, ['speaker', 'stand'], ['black'], { name: 'speaker stand' })
 ]
 
-function built () {
+async function built () {
   const b = new MatchIndexBuilder()
   b.add(ROWS.slice(0, 3))
   b.add(ROWS.slice(2)) // a row seen twice (the load's chunks may overlap) is kept once
-  return b.build()
+  return await b.build()
 }
 
 const ids = (r: { top: { id: number }[] }) => r.top.map((m) => m.id)
 
-describe('match index', () => {
-  test('tiers: exact name, then name or brand, then descriptions; rank within a tier; every match counted', () => {
-    const index = built()
+describe('match index', async () => {
+  test('tiers: exact name, then name or brand, then descriptions; rank within a tier; every match counted', async () => {
+    const index = await built()
     assert.equal(index.size, 5)
     const r = index.search(query({ words: [word('speaker')], exact: ['speaker stand'] }))
     assert.deepEqual(ids(r), [5, 1, 2])
@@ -41,8 +41,8 @@ describe('match index', () => {
     assert.deepEqual([ids(black), black.top.map((m) => m.tier), black.total], [[1, 3, 2, 5], [1, 1, 0, 0], 4])
   })
 
-  test('every word must match; a prefix word matches every lexeme starting with it', () => {
-    const index = built()
+  test('every word must match; a prefix word matches every lexeme starting with it', async () => {
+    const index = await built()
     assert.deepEqual(ids(index.search(query({ words: [word('black'), word('speaker')] }))), [1, 2, 5])
     assert.deepEqual(ids(index.search(query({ words: [word('black'), word('curtain')] }))), [])
     assert.deepEqual(ids(index.search(query({ words: [prefix('black')] }))), [1, 3, 4, 2, 5])
@@ -53,8 +53,8 @@ describe('match index', () => {
     assert.deepEqual(index.frequency([word('black')]), { ndoc: 4, ntitle: 2 })
   })
 
-  test('filters: category, price range, brand, featured', () => {
-    const index = built()
+  test('filters: category, price range, brand, featured', async () => {
+    const index = await built()
     const black = (filter: MatchQuery['filter']) => ids(index.search(query({ words: [prefix('black')], filter })))
     assert.deepEqual(black({ categoryIds: [2] }), [3])
     assert.deepEqual(black({ minPrice: 6 }), [1, 4, 2, 5])
@@ -63,8 +63,8 @@ describe('match index', () => {
     assert.deepEqual(black({ featured: true }), [4])
   })
 
-  test('a page and the cursor after it walk the matches without repeats or gaps', () => {
-    const index = built()
+  test('a page and the cursor after it walk the matches without repeats or gaps', async () => {
+    const index = await built()
     const first = index.search(query({ words: [word('black')], need: 2 }))
     assert.deepEqual(ids(first), [1, 3])
     const last = first.top[first.top.length - 1]
@@ -73,8 +73,8 @@ describe('match index', () => {
     assert.equal(next.total, 4)
   })
 
-  test('written products replace their slots, new ones join in rank order, removed ones are gone', () => {
-    const index = built()
+  test('written products replace their slots, new ones join in rank order, removed ones are gone', async () => {
+    const index = await built()
     index.update([3, 4, 6], [
       row(3, 950, ['black', 'cable'], [], { price: 5, category_id: 2, brand: 'generic' }), // more popular now
       row(6, 650, ['black', 'lamp'])

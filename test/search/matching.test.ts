@@ -97,7 +97,7 @@ before(async () => {
   // Inserted through SQL, not the catalog's write path: announce it as an outside writer's notification would.
   for (const app of [rum, gin]) await app.cache.invalidate([CatalogTags.scope('all', 'base')])
   service = createCatalogService({
-    db: { db: rum.db.db, sql: rum.db.sql, readSql: rum.db.readSql }, cache: rum.cache, log: rum.log, wordsRefreshS: 0, searchTextIndex: 'auto'
+    db: { db: rum.db.db, sql: rum.db.sql, readSql: rum.db.readSql }, cache: rum.cache, log: rum.log, wordsRefreshS: 0, searchTextIndex: 'auto', searchMatchIndex: false
   })
   assert.equal(await service.refreshSearchWords(), true)
   // Its own cache (key prefix): its answers are its own, never another app's cached page.

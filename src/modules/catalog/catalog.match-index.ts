@@ -123,7 +123,81 @@ function lowerBound (sorted: string[], key: string): number {
   return lo
 }
 
-/** Grows while the index loads: posting lists as plain arrays, slots appended in rank order. */
+/** Turns of the event loop between steps of a build: an index of 500,000 products never holds it for long. */
+export type Yield = () => Promise<unknown>
+const WORK_STEP = 50_000
+
+/** Posting lists of one vector: one array of slots grouped by lexeme id, and where each group starts. */
+class Postings {
+  constructor (private readonly offsets: Int32Array, private readonly slots: Int32Array) {}
+
+  /** The slots holding lexeme `id`, ascending. */
+  list (id: number | undefined): Int32Array {
+    return id === undefined ? EMPTY : this.slots.subarray(this.offsets[id], this.offsets[id + 1])
+  }
+}
+
+/**
+ * Collects (lexeme, slot) pairs in slot order, then groups them by lexeme
+ * with a counting sort, which keeps each group in slot order: a few typed
+ * arrays rather than an array per lexeme, so a build leaves little for the
+ * garbage collector.
+ */
+class PostingsBuilder {
+  private lexemes = new Int32Array(1 << 16)
+  private slots = new Int32Array(1 << 16)
+  private n = 0
+
+  push (lexeme: number, slot: number): void {
+    if (this.n === this.lexemes.length) {
+      const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b }
+      this.lexemes = grow(this.lexemes)
+      this.slots = grow(this.slots)
+    }
+    this.lexemes[this.n] = lexeme
+    this.slots[this.n++] = slot
+  }
+
+  async build (lexemeCount: number, pause: Yield): Promise<Postings> {
+    const offsets = new Int32Array(lexemeCount + 1)
+    for (let i = 0; i < this.n; i++) {
+      offsets[this.lexemes[i] + 1]++
+      if (i % WORK_STEP === WORK_STEP - 1) await pause()
+    }
+    for (let k = 1; k <= lexemeCount; k++) offsets[k] += offsets[k - 1]
+    const next = offsets.slice(0, lexemeCount)
+    const grouped = new Int32Array(this.n)
+    for (let i = 0; i < this.n; i++) {
+      grouped[next[this.lexemes[i]]++] = this.slots[i]
+      if (i % WORK_STEP === WORK_STEP - 1) await pause()
+    }
+    return new Postings(offsets, grouped)
+  }
+}
+
+/** `items` sorted, a slice at a time with merges between turns of the event loop (one Array.sort of every lexeme holds it too long). */
+async function sortInSteps (items: string[], pause: Yield): Promise<string[]> {
+  const STEP = 20_000
+  let runs: string[][] = []
+  for (let i = 0; i < items.length; i += STEP) {
+    runs.push(items.slice(i, i + STEP).sort())
+    await pause()
+  }
+  while (runs.length > 1) {
+    const merged: string[][] = []
+    for (let r = 0; r < runs.length; r += 2) {
+      const [a, b = []] = [runs[r], runs[r + 1]]
+      const out = new Array<string>(a.length + b.length)
+      for (let i = 0, j = 0, k = 0; k < out.length; k++) out[k] = j >= b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++]
+      merged.push(out)
+      await pause()
+    }
+    runs = merged
+  }
+  return runs[0] ?? []
+}
+
+/** Grows while the index loads: products appended in rank order, each in the next slot. */
 export class MatchIndexBuilder {
   private readonly ids: number[] = []
   private readonly ranks: number[] = []
@@ -132,10 +206,11 @@ export class MatchIndexBuilder {
   private readonly brands: number[] = []
   private readonly featured: number[] = []
   private readonly brandCodes = new Map<string, number>()
-  private readonly names = new Map<string, number[]>()
-  private readonly title = new Map<string, number[]>()
-  private readonly body = new Map<string, number[]>()
-  private readonly seen = new Set<number>()
+  private readonly names = new Map<string, number | number[]>()
+  private readonly lexemeIds = new Map<string, number>()
+  private readonly title = new PostingsBuilder()
+  private readonly body = new PostingsBuilder()
+  private readonly slotOf = new Map<number, number>()
   private readonly vocabulary = new Map<string, string[]>()
 
   /** Words of the search vocabulary with their lexemes (the database's analysis of each), so a query of known words needs no statement. */
@@ -146,19 +221,28 @@ export class MatchIndexBuilder {
   /** Adds products in descending search rank (the load's order). A product seen already is skipped. */
   add (rows: readonly MatchRow[]): void {
     for (const r of rows) {
-      if (this.seen.has(r.id)) continue
-      this.seen.add(r.id)
+      if (this.slotOf.has(r.id)) continue
       const slot = this.ids.length
+      this.slotOf.set(r.id, slot)
       this.ids.push(r.id)
       this.ranks.push(r.search_rank)
       this.prices.push(r.price)
       this.categories.push(r.category_id)
       this.brands.push(this.brandCode(r.brand))
       this.featured.push(r.is_featured ? 1 : 0)
-      append(this.names, r.name, slot)
-      for (const l of r.title) append(this.title, l, slot)
-      for (const l of r.body) append(this.body, l, slot)
+      const named = this.names.get(r.name)
+      if (named === undefined) this.names.set(r.name, slot)
+      else if (typeof named === 'number') this.names.set(r.name, [named, slot])
+      else named.push(slot)
+      for (const l of r.title) this.title.push(this.lexemeId(l), slot)
+      for (const l of r.body) this.body.push(this.lexemeId(l), slot)
     }
+  }
+
+  private lexemeId (lexeme: string): number {
+    let id = this.lexemeIds.get(lexeme)
+    if (id === undefined) this.lexemeIds.set(lexeme, id = this.lexemeIds.size)
+    return id
   }
 
   private brandCode (brand: string | null): number {
@@ -168,8 +252,10 @@ export class MatchIndexBuilder {
     return code
   }
 
-  build (): MatchIndex {
-    const postings = (m: Map<string, number[]>) => new Map([...m].map(([k, v]) => [k, Int32Array.from(v)]))
+  async build (pause: Yield = async () => {}): Promise<MatchIndex> {
+    const count = this.lexemeIds.size
+    const title = await this.title.build(count, pause)
+    const body = await this.body.build(count, pause)
     return new MatchIndex({
       ids: Int32Array.from(this.ids),
       ranks: Float64Array.from(this.ranks),
@@ -179,17 +265,14 @@ export class MatchIndexBuilder {
       featured: Uint8Array.from(this.featured),
       brandCodes: this.brandCodes,
       names: this.names,
-      title: postings(this.title),
-      body: postings(this.body),
+      lexemeIds: this.lexemeIds,
+      sortedLexemes: await sortInSteps([...this.lexemeIds.keys()], pause),
+      title,
+      body,
+      slotOf: this.slotOf,
       vocabulary: this.vocabulary
     })
   }
-}
-
-function append (m: Map<string, number[]>, key: string, slot: number): void {
-  const list = m.get(key)
-  if (list === undefined) m.set(key, [slot])
-  else if (list[list.length - 1] !== slot) list.push(slot)
 }
 
 interface Segment {
@@ -200,9 +283,14 @@ interface Segment {
   brands: Int32Array
   featured: Uint8Array
   brandCodes: Map<string, number>
-  names: Map<string, number[]>
-  title: Map<string, Int32Array>
-  body: Map<string, Int32Array>
+  /** Lowercased name → its slot, or slots when products share it. */
+  names: Map<string, number | number[]>
+  lexemeIds: Map<string, number>
+  /** Every lexeme, sorted: a prefix's lexemes are one contiguous range. */
+  sortedLexemes: string[]
+  title: Postings
+  body: Postings
+  slotOf: Map<number, number>
   vocabulary: Map<string, string[]>
 }
 
@@ -224,16 +312,11 @@ interface SlotTest { filtered: boolean, slot: (s: number) => boolean, doc: (d: D
 
 export class MatchIndex {
   private readonly dead: Uint8Array
-  private readonly slotOf = new Map<number, number>()
   private readonly delta = new Map<number, DeltaDoc>()
-  /** Body lexemes, sorted: a prefix's lexemes are one contiguous range. */
-  private readonly lexemes: string[]
   private live: number
 
   constructor (private readonly seg: Segment) {
     this.dead = new Uint8Array(seg.ids.length)
-    seg.ids.forEach((id, slot) => this.slotOf.set(id, slot))
-    this.lexemes = [...seg.body.keys()].sort()
     this.live = seg.ids.length
   }
 
@@ -268,7 +351,7 @@ export class MatchIndex {
 
   private remove (id: number): void {
     this.delta.delete(id)
-    const slot = this.slotOf.get(id)
+    const slot = this.seg.slotOf.get(id)
     if (slot !== undefined && this.dead[slot] === 0) {
       this.dead[slot] = 1
       this.live--
@@ -317,7 +400,11 @@ export class MatchIndex {
     const test = this.compile(q.filter)
     const exactNames = new Set(q.exact)
     const exactSlots = new Set<number>()
-    for (const name of q.exact) for (const s of this.seg.names.get(name) ?? []) exactSlots.add(s)
+    for (const name of q.exact) {
+      const named = this.seg.names.get(name)
+      if (typeof named === 'number') exactSlots.add(named)
+      else for (const s of named ?? []) exactSlots.add(s)
+    }
     const tiers: RankedMatch[][] = [[], [], []]
     // Exact names: few slots, in rank order once sorted.
     let total = this.collect(Int32Array.from(exactSlots).sort(), EMPTY, 2, q, test, new Set(), tiers[2])
@@ -383,17 +470,18 @@ export class MatchIndex {
         lists.push(this.prefixList(postings, w.lexemes[0] ?? ''))
         continue
       }
-      for (const l of w.lexemes) lists.push(postings.get(l) ?? EMPTY)
+      for (const l of w.lexemes) lists.push(postings.list(this.seg.lexemeIds.get(l)))
     }
     return lists.some((l) => l.length === 0) ? EMPTY : intersect(lists)
   }
 
   /** Every slot holding a lexeme that starts with `prefix`. */
-  private prefixList (postings: Map<string, Int32Array>, prefix: string): Int32Array {
+  private prefixList (postings: Postings, prefix: string): Int32Array {
+    const { sortedLexemes, lexemeIds } = this.seg
     const lists: Int32Array[] = []
-    for (let i = lowerBound(this.lexemes, prefix); i < this.lexemes.length && this.lexemes[i].startsWith(prefix); i++) {
-      const list = postings.get(this.lexemes[i])
-      if (list !== undefined) lists.push(list)
+    for (let i = lowerBound(sortedLexemes, prefix); i < sortedLexemes.length && sortedLexemes[i].startsWith(prefix); i++) {
+      const list = postings.list(lexemeIds.get(sortedLexemes[i]))
+      if (list.length > 0) lists.push(list)
     }
     if (lists.length <= 1) return lists[0] ?? EMPTY
     let n = 0

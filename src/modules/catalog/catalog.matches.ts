@@ -6,9 +6,9 @@ import { MatchIndex, MatchIndexBuilder, type MatchRow } from './catalog.match-in
 import { timedSql } from './catalog.sql.js'
 
 /** Products read per statement while the index loads (each chunk is followed by a turn of the event loop). */
-const LOAD_CHUNK = 2000
+const LOAD_CHUNK = 500
 /** Seconds between full rebuilds: they fold the overlay in and pick up what no invalidation announced. */
-export const DEFAULT_MATCH_REBUILD_S = 600
+export const DEFAULT_MATCH_REBUILD_S = 1800
 /** The overlay grows to this share of the catalog (or at least MIN_OVERLAY products) before a rebuild folds it in. */
 const OVERLAY_SHARE = 0.02
 const MIN_OVERLAY = 1000
@@ -20,7 +20,7 @@ export interface MatchSourceDeps {
   log: FastifyBaseLogger
   /** The cache's invalidations (this instance's writes, and other instances' through the bus). */
   onInvalidate: (listener: (tags: string[]) => void) => void
-  /** @default 600 (0: no periodic rebuild) */
+  /** @default 1800 (0: no periodic rebuild) */
   rebuildS?: number
 }
 
@@ -43,7 +43,7 @@ async function load (sql: Sql): Promise<MatchIndex> {
   }
   builder.addWords(await timedSql('catalog.match_words', sql<{ word: string, lexemes: string[] }[]>`
     SELECT word, tsvector_to_array(to_tsvector('english', catalog_search_text(word))) AS lexemes FROM catalog_search_words`))
-  return builder.build()
+  return builder.build(yieldToEventLoop)
 }
 
 /**
