@@ -1,4 +1,4 @@
-/** What the benchmark scripts share: autocannon's typed entry point, the servers' accept queue, latency histograms. */
+/** What the benchmark scripts share: autocannon's typed entry point, the servers' accept queue, latency histograms, the routes `npm run bench` requests. */
 import { createRequire } from 'node:module'
 import * as hdr from 'hdr-histogram-js'
 
@@ -41,3 +41,6 @@ export function msPercentiles (recorded: hdr.Histogram, zeros = 0): MsPercentile
   const ms = (p: number) => h.getValueAtPercentile(p) / 1000
   return { p50: ms(50), p95: ms(95), p975: ms(97.5), p99: ms(99), mean: h.totalCount > 0 ? h.mean / 1000 : 0 }
 }
+
+/** Routes `npm run bench` requests as its users; their per-user budget is its `--budget` (points a minute, through RATE_LIMIT_ROUTES). */
+export const BENCH_ROUTES = ['GET /api/v1/products/:id', 'GET /api/v1/products/search'] as const

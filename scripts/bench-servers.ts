@@ -3,13 +3,24 @@
  * bare Fastify hello-world, the app with the cache on and the app with
  * CACHE_ENABLED=false (one per pool size when the parent passes
  * `--pool-sizes 4,20`), all in this one process on 127.0.0.1, plus the sample
- * of real product ids and search queries the load is drawn from. Answers the
- * parent over IPC: `reset` clears the server-side histograms, `stats` returns
- * their percentiles and the CPU time this process used since the reset. Server-side latency is measured from the moment Node
+ * of real product ids and search queries the load is drawn from and one
+ * access token per benchmark user. Both apps run the configuration `npm start`
+ * runs (environment and defaults): rate limiting on, counted per user, access
+ * log at `info` (this process's standard output, which the parent points at
+ * /dev/null), load shedding on, profiling on; the only change is the per-user
+ * budget of the benchmarked routes, raised through RATE_LIMIT_ROUTES (`--budget`)
+ * so that a user of the benchmark, who sends far more than a shopper, is not
+ * refused even with limits cut to a tenth at the critical load level. A
+ * third, stripped app (no rate limiting, shedding, profiling or logging)
+ * serves the extra rows that show what the shipped middleware costs.
+ * Answers the parent over IPC: `reset` clears the server-side histograms,
+ * `stats` returns their percentiles, the CPU time this process used and the
+ * rate limiter's counts since the reset. Server-side latency is measured from the moment Node
  * hands a request to the server until the response is flushed; for the apps,
  * each request's database time is split (from `request.timings`) into the
  * time its queries waited for a pool connection and the time they ran.
  */
+import { existsSync, readdirSync } from 'node:fs'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -17,10 +28,10 @@ import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { deleteKeysUnder } from '../src/lib/redis-keys.js'
-import { BACKLOG, microsHistogram as histogram, msPercentiles } from './bench-common.js'
+import { BACKLOG, BENCH_ROUTES, microsHistogram as histogram, msPercentiles } from './bench-common.js'
 
-/** `hello`, `cached`, or `uncached-<pool size>`. */
-export type ServerName = 'hello' | 'cached' | `uncached-${number}`
+/** `hello`, `cached` (shipped configuration), `stripped` (cache on, traffic control and logging off), or `uncached-<pool size>`. */
+export type ServerName = 'hello' | 'cached' | 'stripped' | `uncached-${number}`
 
 export interface BenchData {
   ports: Record<ServerName, number>
@@ -32,6 +43,22 @@ export interface BenchData {
   sampleIds: number[]
   /** Two-word queries, brand plus a word of the product name, as shoppers type them. */
   queries: string[]
+  /** `Bearer …` of each benchmark user (real active accounts first), one per request in turn. */
+  authorizations: string[]
+  /** Per-user budget of the benchmarked routes, points a minute (RATE_LIMIT_ROUTES). */
+  budget: number
+  /** The rate limiter's lease batch (RATE_LIMIT_LEASE_BATCH). */
+  leaseBatch: number
+}
+
+/** What the rate limiter of an app did since the reset (leased routes). */
+export interface LimiterStats {
+  /** Requests decided from a lease held in process. */
+  local: number
+  /** Lease calls to Redis. */
+  redisCalls: number
+  /** Requests counted one by one (Redis unreachable). */
+  perRequest: number
 }
 
 /** Milliseconds. `mean` is over every request, those that made no query included. */
@@ -46,12 +73,16 @@ export interface ServerStats {
   query: Percentiles
   /** Requests that made at least one query. */
   dbRequests: number
+  /** Rate limiter counts since the reset (apps with rate limiting only). */
+  limiter?: LimiterStats
+  /** The app's load level when the stats were read, and the highest one seen since the reset. */
+  loadLevel?: { now: string, highest: string }
 }
 
 export type ServerMessage =
   | { type: 'ready', data: BenchData }
   /** `cpuMs`: CPU time of this process (all servers; only the case's server is busy) since `reset`. */
-  | { type: 'stats', stats: Record<ServerName, ServerStats>, cpuMs: number }
+  | { type: 'stats', stats: Record<ServerName, ServerStats>, cpuMs: number, profiles: number }
   | { type: 'reset-done' }
   | { type: 'error', message: string }
 
@@ -112,27 +143,73 @@ async function helloWorld (): Promise<FastifyInstance> {
   return app
 }
 
-async function catalogApp (cacheEnabled: boolean, poolSize?: number): Promise<FastifyInstance> {
-  // Traffic control is off (one client address would be limited or shed); the rest of the middleware stays on.
-  const config = loadConfig(process.env, {
+interface AppOptions {
+  cacheEnabled: boolean
+  poolSize?: number
+  /** Per-user budget of BENCH_ROUTES, points a minute. */
+  budget: number
+  /** Rate limiting, shedding, profiling and logging off: the extra rows. */
+  stripped?: boolean
+}
+
+async function catalogApp (opts: AppOptions): Promise<FastifyInstance> {
+  const common = {
     port: 0,
-    logLevel: 'silent',
-    cacheEnabled,
-    rateLimitEnabled: false,
-    loadSheddingEnabled: false,
-    profilingEnabled: false,
+    cacheEnabled: opts.cacheEnabled,
     catalogWordsRefreshS: 0,
     redisKeyPrefix: `techmart-bench-${process.pid}`,
-    ...(poolSize === undefined ? {} : { databasePoolMax: poolSize })
+    ...(opts.poolSize === undefined ? {} : { databasePoolMax: opts.poolSize })
+  }
+  if (opts.stripped === true) {
+    const config = loadConfig(process.env, { ...common, logLevel: 'silent', rateLimitEnabled: false, loadSheddingEnabled: false, profilingEnabled: false, accessLogEnabled: false })
+    return buildApp(config, { logger: false })
+  }
+  // The shipped configuration; only the budgets of the benchmarked routes are sized for the benchmark.
+  const shipped = loadConfig(process.env)
+  const budgets = BENCH_ROUTES.map((route) => `${route}=${opts.budget}/60`)
+  const config = loadConfig(process.env, {
+    ...common,
+    rateLimitRoutes: [shipped.rateLimitRoutes, ...budgets].filter(Boolean).join(',')
   })
-  return buildApp(config, { logger: false })
+  return buildApp(config)
+}
+
+const LEVELS = ['low', 'medium', 'high', 'critical']
+
+/** Rate-limiter counts and the highest load level of an app since `reset`. */
+function limiterRecorder (app: FastifyInstance) {
+  let since = app.rateLimit.leaseStats()
+  let highest = 0
+  const unsubscribe = app.load.onSample((state) => { highest = Math.max(highest, LEVELS.indexOf(state.level)) })
+  app.addHook('onClose', async () => { unsubscribe() })
+  return {
+    reset (): void {
+      since = app.rateLimit.leaseStats()
+      highest = LEVELS.indexOf(app.load.current().level)
+    },
+    stats (): Pick<ServerStats, 'limiter' | 'loadLevel'> {
+      const now = app.rateLimit.leaseStats()
+      return {
+        limiter: { local: now.local - since.local, redisCalls: now.redisCalls - since.redisCalls, perRequest: now.perRequest - since.perRequest },
+        loadLevel: { now: app.load.current().level, highest: LEVELS[Math.max(highest, LEVELS.indexOf(app.load.current().level))] }
+      }
+    }
+  }
 }
 
 function words (name: string, brand: string): string[] {
   return name.toLowerCase().split(/[^a-z]+/).filter((w) => w.length >= 4 && w !== brand)
 }
 
-async function sample (app: FastifyInstance): Promise<Omit<BenchData, 'ports' | 'poolSizes'>> {
+/** One access token per benchmark user: the active customers first, then made-up ids if there are fewer. */
+async function authorizations (app: FastifyInstance, users: number): Promise<string[]> {
+  const rows = await app.db.readSql<{ id: number }[]>`SELECT id FROM users WHERE is_active AND user_type = 'customer' ORDER BY id LIMIT ${users}`
+  const ids = rows.map((r) => r.id)
+  for (let id = 10_000_000; ids.length < users; id++) ids.push(id)
+  return ids.map((id) => `Bearer ${app.signAccessToken({ id, role: 'customer' })}`)
+}
+
+async function sample (app: FastifyInstance): Promise<Omit<BenchData, 'ports' | 'poolSizes' | 'authorizations' | 'budget' | 'leaseBatch'>> {
   const sql = app.db.readSql
   const ids = await sql<{ id: number }[]>`SELECT id FROM products WHERE is_active ORDER BY random() LIMIT ${SAMPLE_IDS}`
   if (ids.length === 0) throw new Error('no active products: seed the database first (npm run seed)')
@@ -148,12 +225,30 @@ async function sample (app: FastifyInstance): Promise<Omit<BenchData, 'ports' | 
 }
 
 async function main (): Promise<void> {
-  const { values: args } = parseArgs({ options: { 'pool-sizes': { type: 'string', default: '' } } })
+  const { values: args } = parseArgs({
+    options: {
+      'pool-sizes': { type: 'string', default: '' },
+      users: { type: 'string', default: '10000' },
+      budget: { type: 'string', default: '3000' },
+      stripped: { type: 'boolean', default: false }
+    }
+  })
   const defaultPool = loadConfig(process.env).databasePoolMax
   const pools = args['pool-sizes'] === '' ? [defaultPool] : args['pool-sizes'].split(',').map(Number)
   if (pools.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--pool-sizes takes pool sizes, e.g. 4,20; got '${args['pool-sizes']}'`)
-  const apps: Partial<Record<ServerName, FastifyInstance>> = { cached: await catalogApp(true) }
-  for (const size of pools) apps[`uncached-${size}`] = await catalogApp(false, size)
+  const users = Number(args.users)
+  const budget = Number(args.budget)
+  if (!Number.isInteger(users) || users < 1) throw new Error(`--users takes a positive integer, got '${args.users}'`)
+  if (!Number.isInteger(budget) || budget < 1) throw new Error(`--budget takes a positive integer, got '${args.budget}'`)
+  const apps: Partial<Record<ServerName, FastifyInstance>> = { cached: await catalogApp({ cacheEnabled: true, budget }) }
+  if (args.stripped) apps.stripped = await catalogApp({ cacheEnabled: true, budget, stripped: true })
+  for (const size of pools) apps[`uncached-${size}`] = await catalogApp({ cacheEnabled: false, poolSize: size, budget })
+  const profileDir = apps.cached!.config.profileDir
+  const profilesBefore = countProfiles(profileDir)
+  const limiters: Partial<Record<ServerName, ReturnType<typeof limiterRecorder>>> = {}
+  for (const [name, app] of Object.entries(apps) as [ServerName, FastifyInstance][]) {
+    if (app.hasDecorator('rateLimit')) limiters[name] = limiterRecorder(app)
+  }
   const recorders = {} as Record<ServerName, Recorder>
   const ports = {} as Record<ServerName, number>
   const poolSizes: BenchData['poolSizes'] = {}
@@ -171,18 +266,22 @@ async function main (): Promise<void> {
     ports[name] = (server.server.address() as { port: number }).port
   }
   const send = (msg: ServerMessage) => process.send!(msg)
-  send({ type: 'ready', data: { ports, poolSizes, ...await sample(apps.cached!) } })
+  send({
+    type: 'ready',
+    data: { ports, poolSizes, ...await sample(apps.cached!), authorizations: await authorizations(apps.cached!, users), budget, leaseBatch: apps.cached!.config.rateLimitLeaseBatch }
+  })
 
   let cpuSince = process.cpuUsage()
   process.on('message', (msg: { cmd: 'reset' | 'stats' | 'stop' }) => {
     if (msg.cmd === 'reset') {
       for (const r of Object.values(recorders)) r.reset()
+      for (const l of Object.values(limiters)) l?.reset()
       cpuSince = process.cpuUsage()
       send({ type: 'reset-done' })
     } else if (msg.cmd === 'stats') {
       const cpu = process.cpuUsage(cpuSince)
-      const stats = Object.fromEntries(Object.entries(recorders).map(([k, r]) => [k, r.stats()]))
-      send({ type: 'stats', stats: stats as Record<ServerName, ServerStats>, cpuMs: (cpu.user + cpu.system) / 1000 })
+      const stats = Object.fromEntries(Object.entries(recorders).map(([k, r]) => [k, { ...r.stats(), ...limiters[k as ServerName]?.stats() }]))
+      send({ type: 'stats', stats: stats as Record<ServerName, ServerStats>, cpuMs: (cpu.user + cpu.system) / 1000, profiles: countProfiles(profileDir) - profilesBefore })
     } else if (msg.cmd === 'stop') {
       stop()
     }
@@ -196,6 +295,11 @@ async function main (): Promise<void> {
     stopping = true
     shutdown(servers as Record<ServerName, FastifyInstance>).catch((err: Error) => { process.stderr.write(`bench server: shutdown failed: ${err.message}\n`); process.exit(1) })
   }
+}
+
+/** `.cpuprofile` files in the profiles folder (the profiler is on, as shipped, and keeps its captures there). */
+function countProfiles (dir: string): number {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).length : 0
 }
 
 /**

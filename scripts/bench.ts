@@ -2,12 +2,19 @@
  * `npm run bench`: catalog and cache throughput against the seeded database.
  *
  *   npm run bench -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1] [--only hello,cached-detail,...]
- *                    [--pool-sizes 4,20] [--build] [--profile DIR] [--json FILE]
+ *                    [--users 10000] [--budget 3000] [--pool-sizes 4,20] [--build] [--profile DIR] [--json FILE]
  *
  * A child process (scripts/bench-servers.ts) serves, in the same run, a bare
  * Fastify hello-world, the app with its cache, and the app with
- * CACHE_ENABLED=false; this process only generates load (autocannon in the
- * same event loop as the server would measure itself). For each case and
+ * CACHE_ENABLED=false, both apps in the configuration `npm start` runs (rate
+ * limiting, access log, load shedding, profiling on); this process only
+ * generates load (autocannon in the same event loop as the server would
+ * measure itself). Every request carries the access token of one of `--users`
+ * users in turn, so the limiter counts each request against a user's budget;
+ * `--budget` sizes that budget (points a minute on the benchmarked routes,
+ * through RATE_LIMIT_ROUTES) so that the benchmark is not refused. The
+ * `cached-detail-stripped` case is an extra row: the same cached detail on an
+ * app with rate limiting, shedding, profiling and logging off. For each case and
  * connection count it prints requests/s and latency p50/p95/p99 seen by the
  * client and by the server (request in to response flushed, which includes
  * time queued inside the server), then where the server's time went: per
@@ -26,22 +33,25 @@
  * the tables show medians. Reads DATABASE_URL (default: the demo database)
  * and REDIS_URL; keys go under a throw-away prefix that is removed at the end.
  */
-import { fork } from 'node:child_process'
+import { fork, type StdioOptions } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, openSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import * as hdr from 'hdr-histogram-js'
-import { autocannon } from './bench-common.js'
+import { autocannon, BENCH_ROUTES } from './bench-common.js'
 import type { BenchData, Percentiles, ServerMessage, ServerName } from './bench-servers.js'
 
-/** Which app serves a case: the bare hello-world, the app with its cache, or the app without (one per pool size). */
-type ServerKind = 'hello' | 'cached' | 'uncached'
+/** Which app serves a case: the bare hello-world, the app with its cache, the same stripped of traffic control and logging, or the app without cache (one per pool size). */
+type ServerKind = 'hello' | 'cached' | 'stripped' | 'uncached'
 
 const CASES = {
   hello: { server: 'hello', label: 'hello-world (bare Fastify)' },
   'cached-detail': { server: 'cached', label: 'cached product detail' },
+  // Extra row, not the headline: what the shipped middleware costs on the same route.
+  'cached-detail-stripped': { server: 'stripped', label: 'cached product detail, STRIPPED app (no rate limit, shedding, profiling, log)' },
   'cached-search': { server: 'cached', label: 'cached search' },
   'uncached-search': { server: 'uncached', label: 'uncached search (cache off)' },
   'uncached-detail': { server: 'uncached', label: 'uncached product detail (cache off)' },
@@ -71,6 +81,10 @@ interface Row {
   timeouts: number
   /** Count of each non-2xx status. */
   statuses: Record<string, number>
+  /** Rate limiter: lease calls to Redis per 1,000 requests (undefined where rate limiting is off). */
+  redisCallsPer1k?: number
+  /** Highest load level the app was at during the case. */
+  highestLevel?: string
 }
 
 const { values: args } = parseArgs({
@@ -80,6 +94,9 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '100,1000' },
     rounds: { type: 'string', default: '1' },
     only: { type: 'string', default: Object.keys(CASES).join(',') },
+    // Distinct users whose tokens the requests carry in turn, and their per-minute budget on the benchmarked routes.
+    users: { type: 'string', default: '10000' },
+    budget: { type: 'string', default: '3000' },
     'pool-sizes': { type: 'string', default: '' },
     // Serve the compiled app (dist/, from `npm run build`), as `npm start` runs it, instead of the sources through tsx.
     build: { type: 'boolean', default: false },
@@ -94,7 +111,8 @@ const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]
 function pathsFor (name: CaseName, data: BenchData): () => string {
   switch (name) {
     case 'hello': return () => '/'
-    case 'cached-detail': return () => `/api/v1/products/${pick(data.hotIds)}`
+    case 'cached-detail':
+    case 'cached-detail-stripped': return () => `/api/v1/products/${pick(data.hotIds)}`
     case 'uncached-detail': return () => `/api/v1/products/${pick(data.sampleIds)}`
     case 'cached-search':
     case 'uncached-search':
@@ -102,13 +120,20 @@ function pathsFor (name: CaseName, data: BenchData): () => string {
   }
 }
 
-async function load (port: number, connections: number, duration: number, nextPath: () => string) {
+/** The benchmark users' `Authorization` headers, one per request in turn (every case sends one, hello-world included). */
+function tokenRing (authorizations: string[]): () => Record<string, string> {
+  let next = 0
+  const headers = authorizations.map((authorization) => ({ authorization }))
+  return () => headers[next++ % headers.length]
+}
+
+async function load (port: number, connections: number, duration: number, nextPath: () => string, nextHeaders: () => Record<string, string>) {
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000, numberOfSignificantValueDigits: 3 })
   const run = autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration,
-    requests: [{ setupRequest: (r) => ({ ...r, method: 'GET', path: nextPath() }) }]
+    requests: [{ setupRequest: (r) => ({ ...r, method: 'GET', path: nextPath(), headers: { ...r.headers, ...nextHeaders() } }) }]
   })
   const statuses: Record<string, number> = {}
   run.on('response', (_client, status, _bytes, ms) => {
@@ -125,28 +150,44 @@ function ask (child: ReturnType<typeof fork>, cmd: 'reset' | 'stats'): Promise<S
   return reply.then(([msg]) => msg)
 }
 
-/** Warms the cache with every hot detail and query, one request each. */
+const WARM_ATTEMPTS = 10
+
+/**
+ * Warms the cache with every hot detail and query, one request each, as the
+ * benchmark users. Shedding is on: a request shed while the app is still busy
+ * starting (503) is sent again after its Retry-After.
+ */
 async function warm (port: number, data: BenchData): Promise<void> {
   const paths = [...data.hotIds.map((id) => `/api/v1/products/${id}`), ...data.queries.map((q) => `/api/v1/products/search?q=${encodeURIComponent(q)}`)]
+  const headers = tokenRing(data.authorizations)
   for (let i = 0; i < paths.length; i += 50) {
     await Promise.all(paths.slice(i, i + 50).map(async (p) => {
-      const res = await fetch(`http://127.0.0.1:${port}${p}`)
-      if (res.status !== 200) throw new Error(`warm-up ${p} answered ${res.status}`)
-      await res.arrayBuffer()
+      for (let attempt = 1; ; attempt++) {
+        const res = await fetch(`http://127.0.0.1:${port}${p}`, { headers: headers() })
+        await res.arrayBuffer()
+        if (res.status === 200) return
+        if (res.status !== 503 || attempt === WARM_ATTEMPTS) throw new Error(`warm-up ${p} answered ${res.status}`)
+        await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000)
+      }
     }))
   }
 }
 
+/** Automatic CPU profiles the shipped apps captured so far (their profiler is on). */
+let profilesCaptured = 0
+
 async function measure (child: ReturnType<typeof fork>, data: BenchData, name: CaseName, connections: number, server: ServerName): Promise<Row> {
   const port = data.ports[server]
   const next = pathsFor(name, data)
-  if (Number(args.warmup) > 0) await load(port, Math.min(connections, 100), Number(args.warmup), next)
+  const headers = tokenRing(data.authorizations)
+  if (Number(args.warmup) > 0) await load(port, Math.min(connections, 100), Number(args.warmup), next, headers)
   await ask(child, 'reset')
   const clientCpu = process.cpuUsage()
-  const { result, histogram, statuses } = await load(port, connections, Number(args.duration), next)
+  const { result, histogram, statuses } = await load(port, connections, Number(args.duration), next, headers)
   const clientCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(clientCpu))
   const stats = await ask(child, 'stats')
   if (stats.type !== 'stats') throw new Error('the bench server did not answer with stats')
+  profilesCaptured = stats.profiles
   const s = stats.stats[server]
   const perRequestUs = (ms: number) => s.total.count > 0 ? ms * 1000 / s.total.count : 0
   return {
@@ -163,7 +204,9 @@ async function measure (child: ReturnType<typeof fork>, data: BenchData, name: C
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    statuses
+    statuses,
+    redisCallsPer1k: s.limiter && s.total.count > 0 ? s.limiter.redisCalls * 1000 / s.total.count : undefined,
+    highestLevel: s.loadLevel?.highest
   }
 }
 
@@ -204,10 +247,14 @@ function combine (rounds: Row[][]): Row[] {
       non2xx: sum((r) => r.non2xx),
       errors: sum((r) => r.errors),
       timeouts: sum((r) => r.timeouts),
-      statuses
+      statuses,
+      redisCallsPer1k: first.redisCallsPer1k === undefined ? undefined : median(same.map((r) => r.redisCallsPer1k ?? 0)),
+      highestLevel: same.map((r) => r.highestLevel).reduce((a, b) => (LEVELS.indexOf(b ?? '') > LEVELS.indexOf(a ?? '') ? b : a))
     }
   })
 }
+
+const LEVELS = ['low', 'medium', 'high', 'critical']
 
 function nonOk (r: Row): string {
   const parts = Object.entries(r.statuses).map(([status, n]) => `${n}×${status}`)
@@ -231,7 +278,14 @@ function printTables (rows: Row[], pools: number): void {
     '',
     '| case | connections | pool | server total p50 / p95 / p99 (mean) | pool wait p50 / p95 / p99 (mean) | query p50 / p95 / p99 (mean) | requests with a query |',
     '| --- | ---: | ---: | --- | --- | --- | ---: |',
-    ...rows.map((r) => `| ${label(r, pools)} | ${r.connections} | ${r.pool ?? '—'} | ${three(r.server)} (${f(r.server.mean)}) | ${three(r.poolWait)} (${f(r.poolWait.mean)}) | ${three(r.query)} (${f(r.query.mean)}) | ${(r.dbShare * 100).toFixed(0)} % |`)
+    ...rows.map((r) => `| ${label(r, pools)} | ${r.connections} | ${r.pool ?? '—'} | ${three(r.server)} (${f(r.server.mean)}) | ${three(r.poolWait)} (${f(r.poolWait.mean)}) | ${three(r.query)} (${f(r.query.mean)}) | ${(r.dbShare * 100).toFixed(0)} % |`),
+    '',
+    'Traffic control (apps with rate limiting): highest load level during the case, lease calls to Redis per 1,000 requests, refusals',
+    '',
+    '| case | connections | highest load level | Redis calls / 1,000 req | 429 | 503 |',
+    '| --- | ---: | --- | ---: | ---: | ---: |',
+    ...rows.filter((r) => r.redisCallsPer1k !== undefined).map((r) =>
+      `| ${label(r, pools)} | ${r.connections} | ${r.highestLevel ?? '—'} | ${r.redisCallsPer1k!.toFixed(1)} | ${r.statuses['429'] ?? 0} | ${r.statuses['503'] ?? 0} |`)
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
 }
@@ -251,8 +305,15 @@ function printVerdicts (rows: Row[], rounds: Row[][], connections: number[]): vo
     const ratios = rounds.map((r) => at(r, 'cached-detail')!.rps / at(r, 'hello')!.rps)
     const ratio = median(ratios)
     const each = ratios.length > 1 ? `, median of the rounds' ratios (${ratios.map((x) => (x * 100).toFixed(1)).join(', ')})` : ''
-    process.stdout.write(`\ncached detail / hello-world at ${top} connections: ${(ratio * 100).toFixed(1)}%${each} (target >= 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ` +
-      `median req/s ${detail.rps} / ${hello.rps}; server CPU per request ${detail.cpu.server.toFixed(0)} / ${hello.cpu.server.toFixed(0)} µs, load generator ${detail.cpu.client.toFixed(0)} / ${hello.cpu.client.toFixed(0)} µs\n`)
+    const refused = (detail.statuses['429'] ?? 0) + (detail.statuses['503'] ?? 0)
+    process.stdout.write(`\ncached detail (shipped configuration) / hello-world at ${top} connections: ${(ratio * 100).toFixed(1)}%${each} (target >= 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ` +
+      `median req/s ${detail.rps} / ${hello.rps}; server CPU per request ${detail.cpu.server.toFixed(0)} / ${hello.cpu.server.toFixed(0)} µs, load generator ${detail.cpu.client.toFixed(0)} / ${hello.cpu.client.toFixed(0)} µs` +
+      `${refused > 0 ? `; WARNING: ${refused} of the detail answers were 429/503, counted in its req/s` : ''}\n`)
+    const stripped = at(rows, 'cached-detail-stripped')
+    if (stripped) {
+      const strippedRatio = median(rounds.map((r) => at(r, 'cached-detail-stripped')!.rps / at(r, 'hello')!.rps))
+      process.stdout.write(`extra row: cached detail on the STRIPPED app / hello-world: ${(strippedRatio * 100).toFixed(1)}% (${stripped.rps} req/s); shipped / stripped: ${(ratio / strippedRatio * 100).toFixed(1)}%\n`)
+    }
   }
   for (const search of rows.filter((r) => r.case === 'uncached-search' && r.connections === 100)) {
     process.stdout.write(`uncached search at 100 connections, pool ${search.pool}: ${search.rps} req/s; server-side p95 ${search.server.p95.toFixed(1)} ms (target < 20 ms: ${search.server.p95 < 20 ? 'met' : 'NOT met'}), ` +
@@ -275,19 +336,28 @@ async function main (): Promise<void> {
   const connections = args.connections.split(',').map(Number).filter((n) => n > 0)
   const only = args.only.split(',') as CaseName[]
   for (const name of only) if (!(name in CASES)) throw new Error(`unknown case '${name}'; cases: ${Object.keys(CASES).join(', ')}`)
-  const serverArgs = args['pool-sizes'] === '' ? [] : ['--pool-sizes', args['pool-sizes']]
+  const serverArgs = [
+    ...(args['pool-sizes'] === '' ? [] : ['--pool-sizes', args['pool-sizes']]),
+    '--users', args.users, '--budget', args.budget,
+    ...(only.some((name) => CASES[name].server === 'stripped') ? ['--stripped'] : [])
+  ]
   const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`]
+  // The apps log as shipped (access log at info, to standard output): here into /dev/null.
+  const stdio: StdioOptions = ['ignore', openSync('/dev/null', 'w'), 'inherit', 'ipc']
   const child = args.build
-    ? fork(compiledServers(), serverArgs, { execArgv: profile })
-    : fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), serverArgs, { execArgv: [...process.execArgv, ...profile] })
+    ? fork(compiledServers(), serverArgs, { execArgv: profile, stdio })
+    : fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), serverArgs, { execArgv: [...process.execArgv, ...profile], stdio })
   try {
     const [first] = await once(child, 'message') as [ServerMessage]
     if (first.type !== 'ready') throw new Error(`bench server failed: ${first.type === 'error' ? first.message : first.type}`)
     const data = first.data
     const pools = Object.keys(data.ports).filter((s) => s.startsWith('uncached-')).length
     const poolList = Object.entries(data.poolSizes).map(([server, size]) => `${server} ${size}`).join(', ')
-    process.stdout.write(`${os.cpus().length} CPUs, load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${data.hotIds.length} hot products, ${data.queries.length} queries (e.g. "${data.queries.slice(0, 3).join('", "')}"), ${args.duration} s per run; database pool per app: ${poolList}\n\n`)
+    process.stdout.write(`${os.cpus().length} CPUs, load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${data.hotIds.length} hot products, ${data.queries.length} queries (e.g. "${data.queries.slice(0, 3).join('", "')}"), ${args.duration} s per run; database pool per app: ${poolList}\n` +
+      `apps in the shipped configuration (${args.build ? 'compiled, as npm start runs it' : 'sources through tsx; --build for the compiled app'}): rate limiting on, ${data.authorizations.length} users' tokens in turn, ` +
+      `budget ${data.budget}/min per user on ${BENCH_ROUTES.join(' and ')} (RATE_LIMIT_ROUTES), lease batch ${data.leaseBatch}; access log at info (to /dev/null); load shedding on; profiling on\n\n`)
     await warm(data.ports.cached, data)
+    if (data.ports.stripped !== undefined) await warm(data.ports.stripped, data)
     const rounds: Row[][] = []
     for (let round = 0; round < Number(args.rounds); round++) {
       const rows: Row[] = []
@@ -302,6 +372,7 @@ async function main (): Promise<void> {
     if (rounds.length > 1) process.stdout.write(`medians of ${rounds.length} rounds\n\n`)
     printTables(rows, pools)
     printVerdicts(rows, rounds, connections)
+    process.stdout.write(`automatic CPU profiles captured by the apps during the run: ${profilesCaptured}\n`)
     process.stdout.write(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
     if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), poolSizes: data.poolSizes, rows, rounds }, null, 2))
   } finally {
