@@ -2,24 +2,30 @@ import type { DbQueryEvent } from '../../lib/instrumentation.js'
 
 /**
  * Per-query latency baselines: "is this named query slow compared with
- * itself?". Each named query gets a short current window (the last
- * `windowS` seconds) and a baseline (its p95 over the last `baselineS`
- * seconds, counting only time when it was not degraded). A query is
- * degraded while its window p95 is at least `factor` × the baseline, at
+ * itself?". Each named query gets a short current window (its executions
+ * of the last `windowS` seconds, whose p95 is taken every tick) and a
+ * baseline: the median of those window p95s over the last `baselineS`
+ * seconds, counting only time when the query was not degraded. A query is
+ * degraded while its window p95 is at least `factor` × the baseline and at
  * least `floorMs`, over at least `minSamples` executions.
+ *
+ * Why a median of window p95s rather than the p95 of every execution: the
+ * slow executions of a process start (cold caches and plans, start-up work
+ * competing for the CPU) would otherwise be the baseline's tail for its
+ * whole period; a median ignores them once they are under half of it.
  *
  * Cost: `record` (every named query) is a Map lookup, a log2 and two
  * array increments, no allocation. `tick` (on a timer, every `intervalMs`)
  * does the rest: a few hundred additions per query name.
  *
  * Latencies go into log-scale buckets (8 per octave, ±4.5 %), from 10 µs to
- * about 21 s. The window is a ring of one bucket array per tick; a tick's
- * array joins the baseline only when it leaves the window and only if the
- * query was never degraded while it was in the window, so the first seconds
- * of an incident (before the window p95 crosses the threshold) never become
- * the new normal either. The baseline is a ring of BASELINE_SLOTS arrays
- * spanning `baselineS`; with nothing admitted (a degradation that lasts
- * longer than `baselineS`) it empties, and the query learns its new normal.
+ * about 21 s. The window is a ring of one bucket array per tick. A tick's
+ * window p95 joins the baseline one window later, and only if the query was
+ * not degraded meanwhile, so the first seconds of an incident (before the
+ * window p95 crosses the threshold) never become the new normal either. The
+ * baseline is a ring of BASELINE_SLOTS histograms spanning `baselineS`; with
+ * nothing admitted (a degradation that lasts longer than `baselineS`) it
+ * empties, and the query learns its new normal.
  */
 
 const MIN_MS = 0.01
@@ -41,9 +47,9 @@ export interface QueryBaselinesOptions {
   windowS: number
   /** Tick period (`tick` is called this often), milliseconds. */
   intervalMs: number
-  /** The baseline is the p95 over this many seconds of not-degraded time. */
+  /** The baseline is the median window p95 over this many seconds of not-degraded time. */
   baselineS: number
-  /** A baseline is trusted once it covers this many seconds of not-degraded time. */
+  /** A baseline is trusted once it holds this many seconds of window p95s (not-degraded ticks with minSamples executions). */
   baselineMinS: number
   /** @default 500 */
   maxQueries?: number
@@ -64,7 +70,7 @@ export interface Degradation {
   samples: number
   /** Epoch ms when this degradation began. */
   sinceMs: number
-  /** Executions slower than factor × baseline since the previous `takeSlowCount`. */
+  /** Executions at or over the threshold since the previous `takeSlowCount`. */
   slowCount: number
   sample?: QuerySample
 }
@@ -74,7 +80,7 @@ export interface BaselineView {
   name: string
   /** p95 of the current window, or null with fewer than minSamples executions in it. */
   p95Ms: number | null
-  /** The trusted baseline p95, or null while it is still being learned. */
+  /** The trusted baseline (median window p95), or null while it is still being learned. */
   baselineMs: number | null
   samples: number
   degraded: boolean
@@ -97,17 +103,18 @@ interface State {
   slotCounts: Uint32Array
   windowSum: Uint32Array
   windowCount: number
-  /** BASELINE_SLOTS × BUCKETS counts. */
+  /** Window p95 of each of the last windowTicks ticks (NaN: too few executions), waiting to join the baseline. */
+  pending: Float64Array
+  /** BASELINE_SLOTS × BUCKETS: admitted window p95s per bucket. */
   baseSlots: Uint32Array
+  /** Admitted window p95s per baseline slot. */
   baseSlotCounts: Uint32Array
-  /** Admitted (not degraded) ticks per baseline slot. */
-  baseSlotTicks: Uint32Array
   baseSum: Uint32Array
+  /** Admitted window p95s in the baseline period. */
   baseCount: number
-  baseTicks: number
   /** Tick of the latest record, to drop idle names. */
   lastTick: number
-  /** Latest tick at which the query was degraded; window rows written at or before it never join the baseline. */
+  /** Latest tick at which the query was degraded; window p95s of ticks at or before it never join the baseline. */
   lastDegradedTick: number
   degraded: boolean
   degradedSinceMs: number
@@ -209,12 +216,11 @@ export class QueryBaselines {
       slotCounts: new Uint32Array(this.windowTicks),
       windowSum: new Uint32Array(BUCKETS),
       windowCount: 0,
+      pending: new Float64Array(this.windowTicks).fill(Number.NaN),
       baseSlots: new Uint32Array(BASELINE_SLOTS * BUCKETS),
       baseSlotCounts: new Uint32Array(BASELINE_SLOTS),
-      baseSlotTicks: new Uint32Array(BASELINE_SLOTS),
       baseSum: new Uint32Array(BUCKETS),
       baseCount: 0,
-      baseTicks: 0,
       lastTick: this.tickNo,
       lastDegradedTick: -1,
       degraded: false,
@@ -242,7 +248,7 @@ export class QueryBaselines {
     const t = this.tickNo
     const row = this.row
     const nextRow = (t + 1) % this.windowTicks
-    // The row leaving the window was written at tick t + 1 - windowTicks (once the ring is full).
+    // The row (and window p95) leaving the ring is that of tick t + 1 - windowTicks (once the ring is full).
     const leavingTick = t + 1 - this.windowTicks
     const rotateBaseline = (t + 1) % this.baseSlotTicks === 0
     const nextBaseSlot = Math.floor((t + 1) / this.baseSlotTicks) % BASELINE_SLOTS
@@ -255,7 +261,9 @@ export class QueryBaselines {
       addRow(s.windowSum, s.slots, row * BUCKETS, 1)
       s.windowCount += s.slotCounts[row]
       this.evaluate(s, t, nowMs, result)
-      if (leavingTick >= 0) this.evict(s, nextRow, leavingTick, baseSlot)
+      s.pending[row] = s.p95Ms ?? Number.NaN
+      if (leavingTick >= 0) this.admit(s, nextRow, leavingTick, baseSlot)
+      this.evict(s, nextRow)
       if (rotateBaseline) this.clearBaseSlot(s, nextBaseSlot)
       if (s.sampleTick >= 0 && t + 1 - s.sampleTick >= this.windowTicks) {
         s.sampleMs = -1
@@ -271,11 +279,10 @@ export class QueryBaselines {
 
   private evaluate (s: State, t: number, nowMs: number, result: TickResult): void {
     const o = this.opts
-    const established = s.baseTicks >= this.baseMinTicks && s.baseCount >= o.minSamples
-    s.baselineMs = established ? quantileOf(s.baseSum, s.baseCount, 0.95) : null
+    s.baselineMs = s.baseCount >= this.baseMinTicks && s.baseCount > 0 ? quantileOf(s.baseSum, s.baseCount, 0.5) : null
     s.slowMs = s.baselineMs === null ? Infinity : o.factor * s.baselineMs
     s.p95Ms = s.windowCount >= o.minSamples ? quantileOf(s.windowSum, s.windowCount, 0.95) : null
-    const over = s.baselineMs !== null && s.p95Ms !== null && s.p95Ms >= o.floorMs && s.p95Ms >= s.slowMs
+    const over = s.p95Ms !== null && s.p95Ms >= o.floorMs && s.p95Ms >= s.slowMs
     if (over) {
       s.calmTicks = 0
       if (!s.degraded) {
@@ -307,21 +314,25 @@ export class QueryBaselines {
     }
   }
 
-  /** The oldest window row leaves the window; it joins the baseline only if the query was never degraded while it was in the window. */
-  private evict (s: State, rowIdx: number, writtenAt: number, baseSlot: number): void {
+  /**
+   * The window p95 of tick `ofTick` joins the baseline, a window after it was taken, unless the
+   * query was degraded at any tick since (an incident's onset is then never admitted).
+   */
+  private admit (s: State, idx: number, ofTick: number, baseSlot: number): void {
+    const p95 = s.pending[idx]
+    if (Number.isNaN(p95) || s.lastDegradedTick >= ofTick) return
+    const b = bucketOf(p95)
+    s.baseSlots[baseSlot * BUCKETS + b]++
+    s.baseSum[b]++
+    s.baseSlotCounts[baseSlot]++
+    s.baseCount++
+  }
+
+  /** The oldest window row leaves the window. */
+  private evict (s: State, rowIdx: number): void {
     const offset = rowIdx * BUCKETS
-    const count = s.slotCounts[rowIdx]
     addRow(s.windowSum, s.slots, offset, -1)
-    s.windowCount -= count
-    if (s.lastDegradedTick < writtenAt) {
-      addRow(s.baseSum, s.slots, offset, 1)
-      const baseOffset = baseSlot * BUCKETS
-      for (let b = 0; b < BUCKETS; b++) s.baseSlots[baseOffset + b] += s.slots[offset + b]
-      s.baseSlotCounts[baseSlot] += count
-      s.baseCount += count
-      s.baseSlotTicks[baseSlot]++
-      s.baseTicks++
-    }
+    s.windowCount -= s.slotCounts[rowIdx]
     s.slots.fill(0, offset, offset + BUCKETS)
     s.slotCounts[rowIdx] = 0
   }
@@ -330,10 +341,8 @@ export class QueryBaselines {
     const offset = slot * BUCKETS
     addRow(s.baseSum, s.baseSlots, offset, -1)
     s.baseCount -= s.baseSlotCounts[slot]
-    s.baseTicks -= s.baseSlotTicks[slot]
     s.baseSlots.fill(0, offset, offset + BUCKETS)
     s.baseSlotCounts[slot] = 0
-    s.baseSlotTicks[slot] = 0
   }
 
   /** Returns the slow executions counted for `name` since the last call, and starts counting again. */
