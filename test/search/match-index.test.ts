@@ -4,7 +4,7 @@ import { MatchIndexBuilder, type MatchQuery, type MatchRow } from '../../src/mod
 
 /** A product row as the index loads it; lexemes are given directly (the database computes them in the app). */
 function row (id: number, rank: number, title: string[], extra: string[] = [], fields: Partial<MatchRow> = {}): MatchRow {
-  return { id, search_rank: rank, price: 10, category_id: 1, brand: 'acme', is_featured: false, name: `product ${id}`, title, body: [...title, ...extra], ...fields }
+  return { id, search_rank: rank, price: 10, category_id: 1, brand: 'acme', brand_name: 'Acme', is_featured: false, name: `product ${id}`, title, body: [...title, ...extra], ...fields }
 }
 
 const word = (...lexemes: string[]) => ({ lexemes, prefix: false })
@@ -15,7 +15,7 @@ const query = (q: Partial<MatchQuery>): MatchQuery => ({ words: [], exact: [], f
 const ROWS = [
   row(1, 900, ['black', 'speaker']),
   row(2, 800, ['red', 'speaker'], ['black']),
-  row(3, 700, ['black', 'cable'], [], { price: 5, category_id: 2, brand: 'generic' }),
+  row(3, 700, ['black', 'cable'], [], { price: 5, category_id: 2, brand: 'generic', brand_name: 'Generic' }),
   row(4, 600, ['blackout', 'curtain'], [], { is_featured: true }),
   row(5, 500, ['speaker', 'stand'], ['black'], { name: 'speaker stand' })
 ]
@@ -76,7 +76,7 @@ describe('match index', async () => {
   test('written products replace their slots, new ones join in rank order, removed ones are gone', async () => {
     const index = await built()
     index.update([3, 4, 6], [
-      row(3, 950, ['black', 'cable'], [], { price: 5, category_id: 2, brand: 'generic' }), // more popular now
+      row(3, 950, ['black', 'cable'], [], { price: 5, category_id: 2, brand: 'generic', brand_name: 'Generic' }), // more popular now
       row(6, 650, ['black', 'lamp'])
     ])
     assert.deepEqual(ids(index.search(query({ words: [word('black')] }))), [3, 1, 6, 2, 5])
@@ -88,5 +88,22 @@ describe('match index', async () => {
     const next = index.search(query({ words: [word('black')], after: { tier: page.top[1].tier, rank: page.top[1].rank } }))
     assert.deepEqual([ids(page), ids(next)], [[3, 1], [6, 2, 5]])
     assert.deepEqual(index.frequency([word('black')]), { ndoc: 5, ntitle: 3 })
+  })
+})
+
+describe('match index facets', () => {
+  test('count every match per brand as written, per category and per price bucket, overlay included', async () => {
+    const index = await built()
+    const edges = [0, 6, 100]
+    const f = index.facets({ words: [word('black')], exact: [], filter: {} }, edges)
+    assert.equal(f.total, 4)
+    assert.deepEqual([...f.brands], [['Acme', 3], ['Generic', 1]])
+    assert.deepEqual([...f.categories].sort(), [[1, 3], [2, 1]])
+    assert.deepEqual(f.prices, [0, 1, 3, 0])
+    index.update([2], [row(2, 800, ['red', 'speaker'], ['black'], { price: 150, brand_name: 'ACME' })])
+    const after = index.facets({ words: [word('black')], exact: ['product 4'], filter: { minPrice: 6 } }, edges)
+    assert.equal(after.total, 4)
+    assert.deepEqual([...after.brands].sort(), [['ACME', 1], ['Acme', 3]])
+    assert.deepEqual(after.prices, [0, 0, 3, 1])
   })
 })

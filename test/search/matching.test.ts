@@ -378,6 +378,17 @@ describe('the in-process match index', () => {
     }
   })
 
+  test('facets count every match, however broad the word', async () => {
+    const narrow = q('samsung', '&facets=brand,category,price')
+    assert.deepEqual((await search(shipped, narrow)).facets, (await search(rum, narrow)).facets)
+    const broad = await search(shipped, q('black', '&facets=brand,price&max_price=60'))
+    assert.equal(broad.facets?.exact, true)
+    assert.equal(broad.facets?.sample_size, broad.pagination.total_count)
+    assert.ok(broad.pagination.total_count > 1000, String(broad.pagination.total_count))
+    assert.equal(broad.facets?.price?.reduce((n, b) => n + b.count, 0), broad.pagination.total_count)
+    assert.ok(broad.facets?.price?.every((b) => b.max !== null && b.max <= 100))
+  })
+
   test('a stock filter is not held in process: the database answers it', async () => {
     const { id } = await createProduct(rum, { sellerId, categoryId, name: 'Vorpal Soldout Kettle', brand: 'Vorpal', stock: 0 })
     await shipped.cache.invalidate([CatalogTags.listed(id), CatalogTags.scope('all', 'base')])

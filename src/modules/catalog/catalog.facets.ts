@@ -1,6 +1,8 @@
 import type { Sql } from '../../db/client.js'
 import type { CategoryIndex } from './catalog.categories.js'
-import { filters, textMatch, type ListingFilter, type TextIndex } from './catalog.search.js'
+import { filters, matchFilter, servesFilter, textMatch, type ListingFilter, type TextIndex } from './catalog.search.js'
+import type { MatchIndex } from './catalog.match-index.js'
+import { exactNames } from './catalog.query.js'
 import { timedSql } from './catalog.sql.js'
 
 export const FACET_NAMES = ['brand', 'category', 'price'] as const
@@ -37,11 +39,21 @@ export function parseFacetNames (raw: string | undefined): FacetName[] {
 interface FacetRow { facet: 'brand' | 'category' | 'price' | 'total', value: string | null, n: number }
 
 /**
- * Counts per brand, per category and per price bucket over the best ranked
- * FACET_SAMPLE matches of the listing's text and filters, in one statement.
+ * Counts per brand, per category and per price bucket: over every match of a
+ * text search from the in-process match index when it holds the filters;
+ * otherwise over the best ranked FACET_SAMPLE matches, in one statement.
  */
-export async function fetchFacets (sql: Sql, filter: ListingFilter, names: FacetName[], index: TextIndex, categories: CategoryIndex): Promise<Facets> {
+export async function fetchFacets (sql: Sql, filter: ListingFilter, names: FacetName[], index: TextIndex, categories: CategoryIndex, inProcess?: MatchIndex): Promise<Facets> {
   const text = filter.text
+  if (text !== undefined && inProcess !== undefined && servesFilter(filter)) {
+    const counts = inProcess.facets({ words: text.words, exact: exactNames(text), filter: matchFilter(filter) }, PRICE_EDGES)
+    const rows: FacetRow[] = [
+      ...[...counts.brands].map(([value, n]): FacetRow => ({ facet: 'brand', value, n })),
+      ...[...counts.categories].map(([id, n]): FacetRow => ({ facet: 'category', value: String(id), n })),
+      ...counts.prices.flatMap((n, bucket): FacetRow[] => n > 0 ? [{ facet: 'price', value: String(bucket), n }] : [])
+    ]
+    return { ...shape(rows, names, categories), exact: true, sample_size: counts.total }
+  }
   const match = textMatch(sql, filter)
   // With RUM the matches come out of the text index in rank order; otherwise the planner
   // chooses between the rank index (broad words) and the text index plus a sort.

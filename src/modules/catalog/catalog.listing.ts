@@ -222,7 +222,7 @@ export function createListing (deps: ListingDeps) {
     ])
     const [total, facets] = await Promise.all([
       listCount ?? totalOf(request, page, matches),
-      p.facets.length > 0 ? fetchFacets(deps.readSql, request.filter, p.facets, deps.textIndex(), await deps.categoryIndex()) : undefined
+      p.facets.length > 0 ? fetchFacets(deps.readSql, request.filter, p.facets, deps.textIndex(), await deps.categoryIndex(), matches) : undefined
     ])
     const rows = page.rows.slice(0, request.pageSize)
     const last = rows[rows.length - 1]

@@ -20,6 +20,8 @@ export interface MatchRow {
   category_id: number
   /** Lowercased brand (filters compare lowercased). */
   brand: string | null
+  /** The brand as written (facets list it so). */
+  brand_name: string | null
   is_featured: boolean
   /** Lowercased name, as the exact-name tier compares it. */
   name: string
@@ -63,6 +65,7 @@ interface DeltaDoc {
   price: number
   category: number
   brand: string | null
+  brandName: string | null
   featured: boolean
   name: string
   title: Set<string>
@@ -197,6 +200,23 @@ async function sortInSteps (items: string[], pause: Yield): Promise<string[]> {
   return runs[0] ?? []
 }
 
+/** The code of `value` in `codes` (added when new); -1 for null. */
+function code (codes: Map<string, number>, value: string | null): number {
+  if (value === null) return -1
+  let c = codes.get(value)
+  if (c === undefined) codes.set(value, c = codes.size)
+  return c
+}
+
+/** Counts of the matches per brand (as written), per category and per price bucket. */
+export interface FacetCounts {
+  total: number
+  brands: Map<string, number>
+  categories: Map<number, number>
+  /** Per bucket: bucket i holds prices from edges[i - 1] (inclusive) to edges[i]; bucket 0 is below the first edge. */
+  prices: number[]
+}
+
 /** Grows while the index loads: products appended in rank order, each in the next slot. */
 export class MatchIndexBuilder {
   private readonly ids: number[] = []
@@ -204,8 +224,10 @@ export class MatchIndexBuilder {
   private readonly prices: number[] = []
   private readonly categories: number[] = []
   private readonly brands: number[] = []
+  private readonly brandNames: number[] = []
   private readonly featured: number[] = []
   private readonly brandCodes = new Map<string, number>()
+  private readonly brandNameCodes = new Map<string, number>()
   private readonly names = new Map<string, number | number[]>()
   private readonly lexemeIds = new Map<string, number>()
   private readonly title = new PostingsBuilder()
@@ -228,7 +250,8 @@ export class MatchIndexBuilder {
       this.ranks.push(r.search_rank)
       this.prices.push(r.price)
       this.categories.push(r.category_id)
-      this.brands.push(this.brandCode(r.brand))
+      this.brands.push(code(this.brandCodes, r.brand))
+      this.brandNames.push(code(this.brandNameCodes, r.brand_name))
       this.featured.push(r.is_featured ? 1 : 0)
       const named = this.names.get(r.name)
       if (named === undefined) this.names.set(r.name, slot)
@@ -245,13 +268,6 @@ export class MatchIndexBuilder {
     return id
   }
 
-  private brandCode (brand: string | null): number {
-    if (brand === null) return -1
-    let code = this.brandCodes.get(brand)
-    if (code === undefined) this.brandCodes.set(brand, code = this.brandCodes.size)
-    return code
-  }
-
   async build (pause: Yield = async () => {}): Promise<MatchIndex> {
     const count = this.lexemeIds.size
     const title = await this.title.build(count, pause)
@@ -262,6 +278,8 @@ export class MatchIndexBuilder {
       prices: Float64Array.from(this.prices),
       categories: Int32Array.from(this.categories),
       brands: Int32Array.from(this.brands),
+      brandNames: Int32Array.from(this.brandNames),
+      brandNameList: [...this.brandNameCodes.keys()],
       featured: Uint8Array.from(this.featured),
       brandCodes: this.brandCodes,
       names: this.names,
@@ -281,6 +299,9 @@ interface Segment {
   prices: Float64Array
   categories: Int32Array
   brands: Int32Array
+  /** Each slot's brand as written, as an index into brandNameList (-1: none). */
+  brandNames: Int32Array
+  brandNameList: string[]
   featured: Uint8Array
   brandCodes: Map<string, number>
   /** Lowercased name → its slot, or slots when products share it. */
@@ -341,6 +362,7 @@ export class MatchIndex {
         price: r.price,
         category: r.category_id,
         brand: r.brand,
+        brandName: r.brand_name,
         featured: r.is_featured,
         name: r.name,
         title: new Set(r.title),
@@ -399,12 +421,7 @@ export class MatchIndex {
   search (q: MatchQuery): { top: RankedMatch[], total: number } {
     const test = this.compile(q.filter)
     const exactNames = new Set(q.exact)
-    const exactSlots = new Set<number>()
-    for (const name of q.exact) {
-      const named = this.seg.names.get(name)
-      if (typeof named === 'number') exactSlots.add(named)
-      else for (const s of named ?? []) exactSlots.add(s)
-    }
+    const exactSlots = this.exactSlots(q.exact)
     const tiers: RankedMatch[][] = [[], [], []]
     // Exact names: few slots, in rank order once sorted.
     let total = this.collect(Int32Array.from(exactSlots).sort(), EMPTY, 2, q, test, new Set(), tiers[2])
@@ -433,6 +450,57 @@ export class MatchIndex {
       }
     }
     return { top, total }
+  }
+
+  /** Facet counts over every match of the words (or exact names) and the filter; `edges` are the price bucket edges. */
+  facets (q: Pick<MatchQuery, 'words' | 'exact' | 'filter'>, edges: readonly number[]): FacetCounts {
+    const counts: FacetCounts = { total: 0, brands: new Map(), categories: new Map(), prices: new Array<number>(edges.length + 1).fill(0) }
+    const add = (brand: string | null, category: number, price: number) => {
+      counts.total++
+      if (brand !== null) counts.brands.set(brand, (counts.brands.get(brand) ?? 0) + 1)
+      counts.categories.set(category, (counts.categories.get(category) ?? 0) + 1)
+      let bucket = 0
+      while (bucket < edges.length && edges[bucket] <= price) bucket++
+      counts.prices[bucket]++
+    }
+    const { seg } = this
+    this.eachMatch(q, (s) => {
+      const b = seg.brandNames[s]
+      add(b < 0 ? null : seg.brandNameList[b], seg.categories[s], seg.prices[s])
+    }, (d) => add(d.brandName, d.category, d.price))
+    return counts
+  }
+
+  /** Calls `onSlot` for every live matching slot and `onDoc` for every matching overlay product, in no set order. */
+  private eachMatch (q: Pick<MatchQuery, 'words' | 'exact' | 'filter'>, onSlot: (s: number) => void, onDoc: (d: DeltaDoc) => void): void {
+    const test = this.compile(q.filter)
+    const exactSlots = this.exactSlots(q.exact)
+    const live = (s: number) => this.dead[s] === 0 && (!test.filtered || test.slot(s))
+    for (const s of exactSlots) if (live(s)) onSlot(s)
+    if (q.words.length > 0) {
+      const title = this.matching(q.words, 'title')
+      for (const s of title) if (!exactSlots.has(s) && live(s)) onSlot(s)
+      const body = this.matching(q.words, 'body')
+      for (let i = 0, t = 0; i < body.length; i++) {
+        const s = body[i]
+        while (t < title.length && title[t] < s) t++
+        if (title[t] !== s && !exactSlots.has(s) && live(s)) onSlot(s)
+      }
+    }
+    const exactNames = new Set(q.exact)
+    for (const d of this.delta.values()) {
+      if (test.doc(d) && (exactNames.has(d.name) || (q.words.length > 0 && this.docHas(d.body, q.words)))) onDoc(d)
+    }
+  }
+
+  private exactSlots (names: readonly string[]): Set<number> {
+    const slots = new Set<number>()
+    for (const name of names) {
+      const named = this.seg.names.get(name)
+      if (typeof named === 'number') slots.add(named)
+      else for (const s of named ?? []) slots.add(s)
+    }
+    return slots
   }
 
   /**

@@ -25,7 +25,7 @@ export interface MatchSourceDeps {
 }
 
 const COLUMNS = (sql: Sql) => sql`p.id, p.search_rank, p.effective_price::float8 AS price, p.category_id,
-  lower(p.brand) AS brand, p.is_featured, lower(p.name) AS name,
+  lower(p.brand) AS brand, p.brand AS brand_name, p.is_featured, lower(p.name) AS name,
   tsvector_to_array(p.title_vector) AS title, tsvector_to_array(p.search_vector) AS body`
 
 async function load (sql: Sql): Promise<MatchIndex> {
