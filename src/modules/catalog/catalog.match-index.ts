@@ -515,6 +515,18 @@ export class MatchIndex {
     const room = q.after !== undefined && tier > q.after.tier ? 0 : q.need
     const below = q.after !== undefined && tier === q.after.tier ? q.after.rank : Infinity
     const excluding = exclude.size > 0
+    if (skip.length === 0 && !excluding && !test.filtered && this.live === ids.length) {
+      // Nothing to check per slot (no filter, nothing removed): every slot counts, and the page
+      // starts at the first slot ranked below the cursor (ranks descend as slots ascend).
+      let i = 0
+      for (let hi = list.length; i < hi;) {
+        const mid = (i + hi) >>> 1
+        if (ranks[list[mid]] < below) hi = mid
+        else i = mid + 1
+      }
+      for (; i < list.length && out.length < room; i++) out.push({ id: ids[list[i]], tier, rank: ranks[list[i]] })
+      return list.length
+    }
     let n = 0
     for (let i = 0, k = 0; i < list.length; i++) {
       const s = list[i]
