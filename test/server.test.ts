@@ -47,16 +47,19 @@ test('a bad configuration value stops the process with a message naming the vari
 })
 
 test('SIGTERM: in-flight requests finish, then the process exits 0', async (t) => {
-  // Redis answers 300 ms late, so /health/ready requests (which PING it) are still in
-  // flight when SIGTERM lands; the proxy tells us when all of them have reached Redis.
+  // Redis answers 2 s late, so /health/ready requests (which share one PING) are still in
+  // flight when SIGTERM lands: the proxy tells us when their check has reached Redis (ioredis
+  // writes command names in lower case), and the requests sent with it have a second to arrive
+  // and join that check.
   const proxy = await startTcpProxy(6379)
   t.after(() => proxy.close())
   const { child, port, output } = await startServer([], { REDIS_URL: proxy.url('redis'), RATE_LIMIT_ENABLED: 'false' })
-  proxy.setLatency(300)
-  const pingsBefore = proxy.countSent('PING')
+  proxy.setLatency(2000)
+  const pingsBefore = proxy.countSent('$4\r\nping\r\n')
   const inflight = Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status, (e) => String(e)))
   const deadline = Date.now() + 15_000
-  while (proxy.countSent('PING') - pingsBefore < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  while (proxy.countSent('$4\r\nping\r\n') - pingsBefore < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  await new Promise((resolve) => setTimeout(resolve, 1000))
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit')
   const statuses = await Promise.all(inflight)
