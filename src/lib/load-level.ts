@@ -59,6 +59,18 @@ export function levelRank (r: LoadReadings, policy: LevelPolicy): number {
   )
 }
 
+/**
+ * The readings as far as they are the load of ordinary traffic: event-loop delay, utilisation
+ * and CPU scaled by the share of the in-flight work that is not attributed to a dominant route
+ * or to health probes (lib/load-attribution.ts). A route holding 90 % of the work leaves a tenth
+ * of its pressure to everyone else's level. Memory is the process's whole, not scaled.
+ */
+export function attributedReadings (r: LoadReadings, attributedShare: number): LoadReadings {
+  if (attributedShare <= 0) return r
+  const rest = Math.max(0, 1 - attributedShare)
+  return { ...r, eventLoopDelayP99Ms: r.eventLoopDelayP99Ms * rest, elu: r.elu * rest, cpu: r.cpu * rest }
+}
+
 /** Parses `"100,250,500"` into increasing thresholds; throws naming `name` otherwise. */
 export function parseThresholds (value: string, name: string): LevelThresholds {
   const parts = value.split(',').map((s) => Number(s.trim()))

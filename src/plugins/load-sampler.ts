@@ -4,12 +4,15 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import os from 'node:os'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import v8 from 'node:v8'
+import { LoadAccounts, NO_ATTRIBUTION, type LoadAttribution, type RouteAccount } from '../lib/load-attribution.js'
 import {
-  LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
+  attributedReadings, LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
   parseThresholds, RankHysteresis, SPEC_CPU_THRESHOLDS, SPEC_MEMORY_THRESHOLDS, type LevelPolicy, type LoadLevel, type LoadReadings
 } from '../lib/load-level.js'
+import { routeLabel } from '../lib/traffic-decisions.js'
 
 export type { LoadLevel } from '../lib/load-level.js'
+export type { LoadAttribution, RouteShare } from '../lib/load-attribution.js'
 
 /** The state every per-request decision reads (rate limits, shedding): one object, replaced once per sample. */
 export interface LoadState extends LoadReadings {
@@ -20,6 +23,12 @@ export interface LoadState extends LoadReadings {
   criticalP95Ms: number | undefined
   /** True while that p95 stays above its target: per-client limits are tightened. */
   tightened: boolean
+  /**
+   * Whose load it is: each route's share of the in-flight work over the last seconds, the route
+   * that dominates it (a flood) and the share that is not the other routes' load (the dominant
+   * route and health probes). The level and the tightening see only the rest.
+   */
+  attribution: LoadAttribution
   /** Factor for every per-client limit, per mille: level multiplier × tightening. */
   limitFactorPermille: number
   /** Epoch ms of the sample. */
@@ -63,6 +72,7 @@ export interface LoadSamplerOptions {
 export const loadSampleChannel = diagnosticsChannel.channel('techmart:load:sample')
 
 const EVENT_LOOP_RESOLUTION_MS = 20
+const NOT_FOUND_ROUTE = '(not found)'
 const LATENCY_WINDOW_MS = 30_000
 const LATENCY_WINDOW_CAPACITY = 4096
 // Fewer critical requests than this in the window say nothing about their p95.
@@ -115,8 +125,13 @@ function createMeter () {
  * `app.load`: a background sampler (every second, `unref`'d) of event-loop
  * delay and utilisation, process CPU and memory, turned into the spec's load
  * level with hysteresis, plus the p95 of the critical routes that tightens
- * per-client limits. Nothing is measured inside a request: requests only read
- * `current()`.
+ * per-client limits. Every route (and unmatched URLs) adds its requests' time
+ * to its own account; each sample says which share of the in-flight work is
+ * whose (lib/load-attribution.ts), and the part of the pressure that belongs
+ * to a dominant route or to health probes raises neither the level nor the
+ * tightening: one route's flood is shed on its own (plugins/load-shedding.ts)
+ * instead of cutting every client's limits. Nothing is measured inside a
+ * request: the response hooks add two numbers, requests only read `current()`.
  */
 const loadSamplerPlugin: FastifyPluginAsync<LoadSamplerOptions> = async (app, opts) => {
   const policy: LevelPolicy = {
@@ -132,21 +147,24 @@ const loadSamplerPlugin: FastifyPluginAsync<LoadSamplerOptions> = async (app, op
   const level = new LevelHysteresis(LEVEL_RAISE_AFTER, LEVEL_CALM_SAMPLES)
   const tightening = new RankHysteresis(TIGHTEN_AFTER, LOOSEN_AFTER)
   const latencies = new LatencyWindow(LATENCY_WINDOW_CAPACITY, LATENCY_WINDOW_MS, LATENCY_MIN_REQUESTS)
+  const accounts = new LoadAccounts()
   const listeners = new Set<(state: LoadState) => void>()
   let forcedLevel: LoadLevel | undefined
   let patch: Exclude<LoadOverride, string | undefined> | undefined
-  let state = buildState(meter.read(), undefined, false)
+  let state = buildState(meter.read(), undefined, NO_ATTRIBUTION, false)
 
-  function buildState (readings: LoadReadings, criticalP95Ms: number | undefined, overridden: boolean): LoadState {
+  function buildState (readings: LoadReadings, criticalP95Ms: number | undefined, attribution: LoadAttribution, overridden: boolean): LoadState {
     const name = LOAD_LEVELS[level.current]
     const tightened = tightening.current === 1
     const multiplierPermille = LEVEL_MULTIPLIER_PERMILLE[name]
     const limitFactorPermille = tightened ? Math.round(multiplierPermille * tightenPermille / 1000) : multiplierPermille
-    return { ...readings, level: name, multiplier: multiplierPermille / 1000, criticalP95Ms, tightened, limitFactorPermille, sampledAt: Date.now(), overridden }
+    return { ...readings, level: name, multiplier: multiplierPermille / 1000, criticalP95Ms, tightened, limitFactorPermille, attribution, sampledAt: Date.now(), overridden }
   }
 
-  function tighteningTarget (p95: number | undefined): number {
-    if (p95 === undefined || p95 <= opts.criticalP95TargetMs * LOOSEN_BELOW) return 0
+  // While one route dominates the work, the critical routes' latency is its doing: shedding that
+  // route helps, halving every other client's limits does not.
+  function tighteningTarget (p95: number | undefined, attribution: LoadAttribution): number {
+    if (p95 === undefined || attribution.dominant !== undefined || p95 <= opts.criticalP95TargetMs * LOOSEN_BELOW) return 0
     return p95 > opts.criticalP95TargetMs ? 1 : tightening.current
   }
 
@@ -154,22 +172,44 @@ const loadSamplerPlugin: FastifyPluginAsync<LoadSamplerOptions> = async (app, op
     const { criticalP95Ms: patchedP95, ...patchedReadings } = patch ?? {}
     const readings: LoadReadings = { ...meter.read(), ...patchedReadings }
     const p95 = patchedP95 ?? latencies.p95(performance.now())
+    const attribution = accounts.close()
     if (forcedLevel) level.force(LOAD_LEVELS.indexOf(forcedLevel))
-    else level.update(levelRank(readings, policy))
-    tightening.update(tighteningTarget(p95))
-    state = buildState(readings, p95, forcedLevel !== undefined || patch !== undefined)
+    else level.update(levelRank(attributedReadings(readings, attribution.attributedShare), policy))
+    tightening.update(tighteningTarget(p95, attribution))
+    state = buildState(readings, p95, attribution, forcedLevel !== undefined || patch !== undefined)
     for (const listener of listeners) listener(state)
     if (loadSampleChannel.hasSubscribers) loadSampleChannel.publish(state)
     return state
   }
 
-  const recordLatency: onResponseHookHandler = (_request, reply, done) => {
-    latencies.record(reply.elapsedTime, performance.now())
-    done()
-  }
+  // One callback hook per route adds the request's time to the route's account (and, on the
+  // critical routes, to the latency window); long-lived streams (`metrics: false`) stay out.
+  const accountFor = (account: RouteAccount, critical: boolean): onResponseHookHandler => critical
+    ? (_request, reply, done) => {
+        const ms = reply.elapsedTime
+        account.busyMs += ms
+        account.count++
+        latencies.record(ms, performance.now())
+        done()
+      }
+    : (_request, reply, done) => {
+        account.busyMs += reply.elapsedTime
+        account.count++
+        done()
+      }
   app.addHook('onRoute', (route) => {
-    if (route.config?.criticality !== 'critical') return
-    route.onResponse = [...toArray(route.onResponse), recordLatency]
+    if (route.config?.metrics === false) return
+    const account = accounts.open(routeLabel(route.method, route.url), route.config?.criticality === 'health')
+    route.onResponse = [...toArray(route.onResponse), accountFor(account, route.config?.criticality === 'critical')]
+  })
+  // Unmatched URLs have no route to hook: a URL-probing flood is one account of its own.
+  const notFound = accounts.open(NOT_FOUND_ROUTE, false)
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) {
+      notFound.busyMs += reply.elapsedTime
+      notFound.count++
+    }
+    done()
   })
 
   app.decorate('load', {

@@ -5,17 +5,21 @@ import { classifyError, withDetails } from '../errors.js'
 import { RankHysteresis } from '../lib/load-level.js'
 import type { Criticality } from '../lib/route-config.js'
 import { DecisionCounter, routeLabel, type DecisionCount } from '../lib/traffic-decisions.js'
-import type { LoadState } from './load-sampler.js'
+import type { LoadState, RouteShare } from './load-sampler.js'
 
 export type ShedReason = 'event_loop_delay' | 'event_loop_utilization' | 'heap'
 
 export interface SheddingState {
   /** Classes answered with 503 right now, first shed first. */
   shedding: Criticality[]
+  /** A route answered with 503 on its own right now: it dominates the in-flight work (a flood). */
+  sheddingRoute: string | undefined
   /** The signal with the highest pressure in the last sample. */
   reason: ShedReason
   /** Highest value / bound over the signals in the last sample (1 = at the bound). */
   pressure: number
+  /** The part of `pressure` the other routes put on the process (scaled by their share of the work); classes are shed by it. */
+  othersPressure: number
 }
 
 export interface LoadSheddingDecorator {
@@ -42,6 +46,12 @@ export interface LoadSheddingOptions {
   /** `Retry-After` of a shed response, seconds. @default 2 */
   retryAfterS: number
 }
+
+/**
+ * Pressure at which a route that dominates the in-flight work (load-attribution.ts) is shed on
+ * its own, whatever its class: as early as reports. Health routes are never shed.
+ */
+const DOMINANT_SHED_FROM = 0.8
 
 /**
  * Order of shedding, as a pressure (value / bound) at which each class starts
@@ -72,29 +82,74 @@ function measurePressure (load: LoadState, opts: LoadSheddingOptions): { pressur
 }
 
 /**
+ * Which route is shed on its own: the dominant route once the pressure has reached
+ * DOMINANT_SHED_FROM for ENTER_AFTER samples, kept until EXIT_AFTER samples below it. While it
+ * is shed its requests end fast and its share of the work falls, so its share when shedding
+ * began keeps standing for it (the flood is still there, only cheaper).
+ */
+class DominantShedding {
+  private readonly hysteresis = new RankHysteresis(ENTER_AFTER, EXIT_AFTER)
+  route: string | undefined
+  share = 0
+
+  update (pressure: number, dominant: RouteShare | undefined): void {
+    const wasShedding = this.hysteresis.current === 1
+    const target = pressure >= DOMINANT_SHED_FROM && (dominant !== undefined || wasShedding) ? 1 : 0
+    const shedding = this.hysteresis.update(target) === 1
+    if (!shedding) {
+      this.route = undefined
+      this.share = 0
+    } else if (dominant !== undefined && (!wasShedding || dominant.route !== this.route)) {
+      this.route = dominant.route
+      this.share = dominant.share
+    }
+  }
+}
+
+function shedBody (message: string, reason: ShedReason, retryAfterS: number, extra: Record<string, unknown> = {}): string {
+  const err = withDetails(new LoadSheddingErrors.OVERLOADED(message), [{ message, reason, retry_after_s: retryAfterS, ...extra }])
+  return JSON.stringify(classifyError(err))
+}
+
+/**
  * Load shedding: when event-loop delay, utilisation or heap pass their
  * bounds (read from `app.load`'s background samples, never measured per
- * request), routes answer 503 `LOAD_SHED` with `Retry-After` at once, by
- * criticality class, instead of queueing work the process cannot finish in
- * time. The response body is serialized once per sample, so a shed request
- * costs almost nothing. It is sent directly rather than thrown, so an
- * overload does not also log an error with a stack per shed request.
+ * request), routes answer 503 `LOAD_SHED` with `Retry-After` at once instead
+ * of queueing work the process cannot finish in time. Fairly: a route that
+ * dominates the in-flight work (one route's flood, `app.load`'s attribution)
+ * is shed first and on its own; the classes are shed by the pressure the
+ * other routes put on the process (the pressure scaled by their share of the
+ * work), so a flood of one route does not get everybody else's browsing
+ * shed. The response bodies are serialized once per sample, so a shed
+ * request costs almost nothing. They are sent directly rather than thrown, so
+ * an overload does not also log an error with a stack per shed request.
  */
 const loadSheddingPlugin: FastifyPluginAsync<LoadSheddingOptions> = async (app, opts) => {
   const decisions = new DecisionCounter()
   const hysteresis = new RankHysteresis(ENTER_AFTER, EXIT_AFTER)
-  let state: SheddingState = { shedding: [], reason: 'event_loop_delay', pressure: 0 }
+  const dominant = new DominantShedding()
+  let state: SheddingState = { shedding: [], sheddingRoute: undefined, reason: 'event_loop_delay', pressure: 0, othersPressure: 0 }
   let shedRank = 0
+  let shedRoute: string | undefined
   let body = ''
+  let routeBody = ''
+  // Routes with a guard: a dominant route outside it (health probes, unmatched URLs) is not shed,
+  // though its work is still not held against the other routes.
+  const guarded = new Set<string>()
 
   const unsubscribe = app.load.onSample((load) => {
     const { pressure, reason, detail } = measurePressure(load, opts)
-    const target = SHED_FROM.filter(([, from]) => pressure >= from).length
-    shedRank = hysteresis.update(target)
-    state = { shedding: SHED_FROM.slice(0, shedRank).map(([c]) => c), reason, pressure }
-    if (shedRank > 0) {
-      const err = withDetails(new LoadSheddingErrors.OVERLOADED(detail), [{ message: detail, reason, retry_after_s: opts.retryAfterS }])
-      body = JSON.stringify(classifyError(err))
+    dominant.update(pressure, load.attribution.dominant)
+    // Health probes and the dominant route (its share when its shedding began, if larger now) are not the others' load.
+    const attributed = Math.min(1, load.attribution.attributedShare + Math.max(0, dominant.share - (load.attribution.dominant?.share ?? 0)))
+    const othersPressure = pressure * (1 - attributed)
+    shedRank = hysteresis.update(SHED_FROM.filter(([, from]) => othersPressure >= from).length)
+    shedRoute = dominant.route !== undefined && guarded.has(dominant.route) ? dominant.route : undefined
+    state = { shedding: SHED_FROM.slice(0, shedRank).map(([c]) => c), sheddingRoute: shedRoute, reason, pressure, othersPressure }
+    if (shedRank > 0) body = shedBody(detail, reason, opts.retryAfterS)
+    if (shedRoute !== undefined) {
+      const share = Math.round(dominant.share * 100)
+      routeBody = shedBody(`${detail}; ${shedRoute} holds ${share} % of the work in flight`, reason, opts.retryAfterS, { route: shedRoute, route_share: share / 100 })
     }
   })
   app.addHook('onClose', async () => { unsubscribe() })
@@ -110,10 +165,12 @@ const loadSheddingPlugin: FastifyPluginAsync<LoadSheddingOptions> = async (app, 
     if (criticality === 'health' || route.config?.shed === false) return
     const rank = CLASS_RANK[criticality]
     const label = routeLabel(route.method, route.url)
+    guarded.add(label)
     const guard: onRequestHookHandler = function loadSheddingGuard (request, reply, done) {
-      if (shedRank < rank) return done()
+      const byClass = shedRank >= rank
+      if (!byClass && shedRoute !== label) return done()
       decisions.record(label, request.headers.authorization ? 'user' : 'ip', 'shed', state.reason)
-      reply.code(503).header('retry-after', retryAfter).type('application/json; charset=utf-8').send(body)
+      reply.code(503).header('retry-after', retryAfter).type('application/json; charset=utf-8').send(byClass ? body : routeBody)
     }
     const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [...hooks, guard]

@@ -4,6 +4,7 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
+import { DOMINANT_MIN_REQUESTS, LoadAccounts } from '../../src/lib/load-attribution.js'
 import {
   LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
   parseThresholds, RankHysteresis, SPEC_CPU_THRESHOLDS, SPEC_MEMORY_THRESHOLDS, type LoadReadings
@@ -19,6 +20,10 @@ async function manualApp (t: Parameters<typeof buildTestApp>[0], overrides: Part
     setup: (app) => {
       app.post('/api/v1/test/checkout', { config: { rateLimit: { points: 10, duration: 60 }, criticality: 'critical' } }, async () => ({ ok: true }))
       app.get('/api/v1/test/browse', { config: { criticality: 'browse' } }, async () => ({ ok: true }))
+      app.get('/api/v1/test/flood', { config: { rateLimit: false } }, async () => {
+        await sleep(5)
+        return { ok: true }
+      })
     }
   })
 }
@@ -251,4 +256,91 @@ test('the background timer samples without any request and stops when the app cl
 
 test('bad thresholds stop the boot with the variable\'s name', async () => {
   await assert.rejects(buildTestApp(undefined, { loadEventLoopDelayMs: '300,200,100' }), /LOAD_EVENT_LOOP_DELAY_MS/)
+})
+
+test('route accounts: shares of the smoothed work, a flood dominates only with others to protect, probes are never load', () => {
+  const accounts = new LoadAccounts()
+  const flood = accounts.open('GET /openapi.json', false)
+  const browse = accounts.open('GET /api/v1/products/:id', false)
+  const probe = accounts.open('GET /health/ready', true)
+  const add = (a: typeof flood, n: number, ms: number) => { a.count += n; a.busyMs += n * ms }
+
+  assert.deepEqual(accounts.close(), { dominant: undefined, attributedShare: 0, top: [] }, 'no traffic, nobody\'s load')
+  add(flood, 1000, 0.9)
+  const alone = accounts.close()
+  assert.equal(alone.dominant, undefined, 'one route and nobody else: nothing to protect')
+  assert.equal(alone.top[0].share, 1)
+  add(flood, 1000, 0.9)
+  add(browse, 10, 5)
+  add(probe, 10, 0.5)
+  const flooded = accounts.close()
+  assert.equal(flooded.dominant?.route, 'GET /openapi.json')
+  assert.equal(flooded.dominant?.requests, 1000)
+  assert.ok(flooded.attributedShare > 0.95 && flooded.attributedShare < 1, `${flooded.attributedShare}`)
+  assert.deepEqual(flooded.top.map((r) => r.route), ['GET /openapi.json', 'GET /api/v1/products/:id', 'GET /health/ready'])
+
+  // The flood stops: its smoothed work halves each second, and it stops dominating once it is not the most work.
+  add(browse, 10, 5)
+  assert.equal(accounts.close().dominant?.route, 'GET /openapi.json', 'smoothed: one quiet second does not end it')
+  for (let i = 0; i < 4; i++) {
+    add(browse, 10, 5)
+    accounts.close()
+  }
+  add(browse, 10, 5)
+  assert.equal(accounts.close().dominant, undefined)
+
+  // One slow request is not a flood, however much of the work it holds.
+  const slow = new LoadAccounts()
+  const report = slow.open('GET /api/v1/monitoring/report', false)
+  const detail = slow.open('GET /api/v1/products/:id', false)
+  report.count = 1
+  report.busyMs = 2000
+  detail.count = 30
+  detail.busyMs = 60
+  const once = slow.close()
+  assert.ok(once.top[0].share > 0.9)
+  assert.equal(once.dominant, undefined, `fewer than ${DOMINANT_MIN_REQUESTS} requests a second`)
+
+  // Probes flooding: attributed (not the others' load) though never shed.
+  const probes = new LoadAccounts()
+  const p = probes.open('GET /health/ready', true)
+  const b = probes.open('GET /api/v1/products/:id', false)
+  p.count = 5000
+  p.busyMs = 900
+  b.count = 10
+  b.busyMs = 100
+  const r = probes.close()
+  assert.equal(r.dominant?.route, 'GET /health/ready')
+  assert.ok(Math.abs(r.attributedShare - 0.9) < 1e-9, `${r.attributedShare}`)
+})
+
+/** One second of traffic: 60 requests of a 5 ms route (the flood) and two ordinary ones. */
+async function floodSecond (app: FastifyInstance): Promise<void> {
+  await Promise.all(Array.from({ length: 60 }, () => app.inject({ method: 'GET', url: '/api/v1/test/flood' })))
+  await app.inject({ method: 'GET', url: '/api/v1/test/browse' })
+  await app.inject({ method: 'GET', url: '/api/v1/test/browse' })
+}
+
+test('a flood of one route raises neither the level nor the tightening for everybody else; the same readings without it do', async (t) => {
+  const app = await manualApp(t)
+  await flushRedisPrefix(app)
+  const saturated = { ...CALM, elu: 1, cpu: 0.97, eventLoopDelayP99Ms: 600, criticalP95Ms: 900 }
+  for (let i = 0; i < 6; i++) {
+    await floodSecond(app)
+    app.load.override(saturated)
+    const s = app.load.current()
+    assert.equal(s.attribution.dominant?.route, 'GET /api/v1/test/flood')
+    assert.equal(s.level, 'low', `sample ${i}: ${JSON.stringify(s.attribution)}`)
+    assert.equal(s.tightened, false)
+    assert.equal(s.limitFactorPermille, 1000)
+  }
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })).headers['ratelimit-limit'], '10', 'limits untouched')
+
+  const broad = await manualApp(t)
+  await flushRedisPrefix(broad)
+  broad.load.override(saturated)
+  const s = steps(broad, 3)
+  assert.equal(s.attribution.dominant, undefined)
+  assert.equal(s.level, 'critical')
+  assert.equal(s.tightened, true)
 })

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import diagnosticsChannel from 'node:diagnostics_channel'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
@@ -16,6 +17,8 @@ const ROUTES = {
   critical: '/api/v1/test/checkout',
   never: '/api/v1/test/never-shed'
 } as const
+/** A browsing route whose requests take 5 ms each: a flood of it holds most of the work in flight. */
+const FLOOD = '/api/v1/test/flood'
 
 async function sheddingApp (t: Parameters<typeof buildTestApp>[0], overrides: Partial<Config> = {}): Promise<FastifyInstance> {
   const app = await buildTestApp(t, { loadSampleIntervalMs: 0, ...overrides }, {
@@ -26,6 +29,10 @@ async function sheddingApp (t: Parameters<typeof buildTestApp>[0], overrides: Pa
       app.get(ROUTES.cart, { config: { criticality: 'cart' } }, ok)
       app.post(ROUTES.critical, { config: { criticality: 'critical' } }, ok)
       app.get(ROUTES.never, { config: { shed: false } }, ok)
+      app.get(FLOOD, { config: { rateLimit: false } }, async () => {
+        await sleep(5)
+        return { ok: true }
+      })
     }
   })
   await flushRedisPrefix(app)
@@ -151,4 +158,92 @@ test('an unknown criticality stops the boot naming the route', async () => {
   } finally {
     await app.close()
   }
+})
+
+/** One second of traffic: `n` flood requests (40 at a time) and a little ordinary browsing and checkout. */
+async function floodSecond (app: FastifyInstance, n = 80, url = FLOOD): Promise<void> {
+  for (let i = 0; i < n; i += 40) await Promise.all(Array.from({ length: Math.min(40, n - i) }, () => app.inject({ method: 'GET', url })))
+  await app.inject({ method: 'GET', url: ROUTES.browse })
+  await app.inject({ method: 'POST', url: ROUTES.critical })
+}
+
+/** One sample (override takes it) of the readings given: the traffic since the last sample is accounted. */
+function loadedSample (app: FastifyInstance, readings: Partial<LoadReadings>) {
+  app.load.override({ ...CALM, ...readings })
+  return app.load.current()
+}
+
+test('an overload dominated by one route sheds that route alone: browsing, reports, cart and checkout go on', async (t) => {
+  const app = await sheddingApp(t)
+  await floodSecond(app)
+  const first = loadedSample(app, { eventLoopDelayP99Ms: 300 })
+  assert.equal(first.attribution.dominant?.route, `GET ${FLOOD}`)
+  assert.ok(first.attribution.dominant.share > 0.9, `flood share ${first.attribution.dominant.share}`)
+  await floodSecond(app)
+  loadedSample(app, { eventLoopDelayP99Ms: 300 })
+  const flooded = await app.inject({ method: 'GET', url: FLOOD })
+  assert.equal(flooded.statusCode, 503)
+  assert.equal(flooded.headers['retry-after'], '2')
+  assert.equal(flooded.json().code, 'LOAD_SHED')
+  assert.match(flooded.json().message, new RegExp(`GET ${FLOOD} holds \\d+ % of the work in flight`))
+  assert.equal(flooded.json().details[0].route, `GET ${FLOOD}`)
+  assert.deepEqual(await statuses(app), { reports: 200, browse: 200, cart: 200, critical: 200, never: 200, health: 200 },
+    'the pressure the other routes put on the process is a tenth of the bound: nobody else is shed')
+  const state = app.loadShedding.state()
+  assert.equal(state.sheddingRoute, `GET ${FLOOD}`)
+  assert.deepEqual(state.shedding, [])
+  assert.ok(state.othersPressure < 0.5 && state.pressure > 1, JSON.stringify(state))
+})
+
+test('the flood stays shed while the pressure lasts (its own answers got cheap), and is let back in after 5 calm samples', async (t) => {
+  const app = await sheddingApp(t)
+  for (let i = 0; i < 2; i++) {
+    await floodSecond(app)
+    loadedSample(app, { eventLoopDelayP99Ms: 300 })
+  }
+  for (let i = 0; i < 3; i++) {
+    await floodSecond(app) // 503s now: the flood's share of the work falls
+    loadedSample(app, { eventLoopDelayP99Ms: 300 })
+    assert.equal((await app.inject({ method: 'GET', url: FLOOD })).statusCode, 503)
+    assert.equal((await app.inject({ method: 'GET', url: ROUTES.browse })).statusCode, 200)
+  }
+  for (let i = 0; i < 4; i++) loadedSample(app, {})
+  assert.equal((await app.inject({ method: 'GET', url: FLOOD })).statusCode, 503, 'four calm samples: still shed')
+  loadedSample(app, {})
+  assert.equal((await app.inject({ method: 'GET', url: FLOOD })).statusCode, 200)
+  assert.equal(app.loadShedding.state().sheddingRoute, undefined)
+})
+
+test('no overload, nothing shed: a route holding most of the work is not shed for it', async (t) => {
+  const app = await sheddingApp(t)
+  for (let i = 0; i < 3; i++) {
+    await floodSecond(app)
+    const s = loadedSample(app, { eventLoopDelayP99Ms: 150, elu: 0.95 })
+    assert.equal(s.attribution.dominant?.route, `GET ${FLOOD}`)
+  }
+  assert.equal((await app.inject({ method: 'GET', url: FLOOD })).statusCode, 200)
+  assert.deepEqual(await statuses(app), { reports: 200, browse: 200, cart: 200, critical: 200, never: 200, health: 200 })
+  assert.equal(app.loadShedding.state().sheddingRoute, undefined)
+})
+
+test('a flood of health probes (never shed) gets nobody else shed', async (t) => {
+  const app = await sheddingApp(t)
+  for (let i = 0; i < 2; i++) {
+    await floodSecond(app, 400, '/health/ready')
+    const s = loadedSample(app, { eventLoopDelayP99Ms: 400 })
+    assert.ok(s.attribution.attributedShare > 0.8, `probes hold ${s.attribution.attributedShare} of the work`)
+  }
+  assert.deepEqual(await statuses(app), { reports: 200, browse: 200, cart: 200, critical: 200, never: 200, health: 200 })
+  assert.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200)
+  assert.equal(app.loadShedding.state().sheddingRoute, undefined, 'health routes have no guard')
+})
+
+test('an overload spread over the routes is shed by class, as before', async (t) => {
+  const app = await sheddingApp(t)
+  for (let i = 0; i < 2; i++) {
+    await Promise.all(Object.entries(ROUTES).map(([name, url]) => app.inject({ method: name === 'critical' ? 'POST' : 'GET', url })))
+    loadedSample(app, { eventLoopDelayP99Ms: 300 })
+  }
+  assert.equal(app.load.current().attribution.dominant, undefined)
+  assert.deepEqual(await statuses(app), { reports: 503, browse: 503, cart: 200, critical: 200, never: 200, health: 200 })
 })
