@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MatchIndexBuilder, type MatchQuery, type MatchRow } from '../../src/modules/catalog/catalog.match-index.js'
+import { sortInSteps } from '../../src/lib/sort-in-steps.js'
 
 /** A product row as the index loads it; lexemes are given directly (the database computes them in the app). */
 function row (id: number, rank: number, title: string[], extra: string[] = [], fields: Partial<MatchRow> = {}): MatchRow {
@@ -105,5 +106,18 @@ describe('match index facets', () => {
     assert.equal(after.total, 4)
     assert.deepEqual([...after.brands].sort(), [['ACME', 1], ['Acme', 3]])
     assert.deepEqual(after.prices, [0, 0, 3, 1])
+  })
+})
+
+describe('sortInSteps', () => {
+  test('sorts as Array.prototype.sort does, pausing between slices and merges', async () => {
+    let seed = 7
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const items = Array.from({ length: 50_001 }, () => Math.floor(random() * 1e9).toString(36) + (random() < 0.1 ? 'É' : ''))
+    let pauses = 0
+    const sorted = await sortInSteps(items, async () => { pauses++ })
+    assert.deepEqual(sorted, [...items].sort())
+    assert.ok(pauses >= 3 + 3, `paused ${pauses} times`)
+    assert.deepEqual(await sortInSteps([], async () => {}), [])
   })
 })

@@ -1,3 +1,5 @@
+import { sortInSteps, type Pause } from '../../lib/sort-in-steps.js'
+
 /**
  * The catalog's text matches held in process: for every active product its
  * lexemes (from PostgreSQL's own search_vector and title_vector, so the
@@ -127,7 +129,7 @@ function lowerBound (sorted: string[], key: string): number {
 }
 
 /** Turns of the event loop between steps of a build: an index of 500,000 products never holds it for long. */
-export type Yield = () => Promise<unknown>
+export type Yield = Pause
 const WORK_STEP = 50_000
 
 /** Posting lists of one vector: one array of slots grouped by lexeme id, and where each group starts. */
@@ -176,28 +178,6 @@ class PostingsBuilder {
     }
     return new Postings(offsets, grouped)
   }
-}
-
-/** `items` sorted, a slice at a time with merges between turns of the event loop (one Array.sort of every lexeme holds it too long). */
-async function sortInSteps (items: string[], pause: Yield): Promise<string[]> {
-  const STEP = 20_000
-  let runs: string[][] = []
-  for (let i = 0; i < items.length; i += STEP) {
-    runs.push(items.slice(i, i + STEP).sort())
-    await pause()
-  }
-  while (runs.length > 1) {
-    const merged: string[][] = []
-    for (let r = 0; r < runs.length; r += 2) {
-      const [a, b = []] = [runs[r], runs[r + 1]]
-      const out = new Array<string>(a.length + b.length)
-      for (let i = 0, j = 0, k = 0; k < out.length; k++) out[k] = j >= b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++]
-      merged.push(out)
-      await pause()
-    }
-    runs = merged
-  }
-  return runs[0] ?? []
 }
 
 /** The code of `value` in `codes` (added when new); -1 for null. */

@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
+import { sortInSteps } from '../../lib/sort-in-steps.js'
 
 /**
  * A prefix index over ranked entries (entry 0 is the best), in typed arrays:
@@ -69,7 +70,7 @@ export function createTokenIndexBuilder () {
     async build (): Promise<TokenIndex> {
       starts[size] = at
       // Token numbers in sorted order of their strings.
-      const order = Int32Array.from(seen.keys()).sort((a, b) => seen[a] < seen[b] ? -1 : seen[a] > seen[b] ? 1 : 0)
+      const order = Int32Array.from(await sortInSteps(seen, yieldToEventLoop), (t) => ids.get(t)!)
       await yieldToEventLoop()
       const rank = new Int32Array(seen.length)
       const tokens = new Array<string>(seen.length)

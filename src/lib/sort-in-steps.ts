@@ -1,0 +1,34 @@
+/** A turn of the event loop between steps of a long computation. */
+export type Pause = () => Promise<unknown>
+
+/** Strings sorted per slice between pauses. */
+const SLICE = 20_000
+
+/**
+ * `items` sorted (as Array.prototype.sort sorts strings: by UTF-16 code
+ * units), a slice at a time, then merged pairwise, with a pause after each
+ * step: one sort of a few hundred thousand strings holds the event loop for
+ * hundreds of milliseconds, each step here for a few.
+ */
+export async function sortInSteps (items: readonly string[], pause: Pause): Promise<string[]> {
+  let runs: string[][] = []
+  for (let i = 0; i < items.length; i += SLICE) {
+    runs.push(items.slice(i, i + SLICE).sort())
+    await pause()
+  }
+  while (runs.length > 1) {
+    const merged: string[][] = []
+    for (let r = 0; r < runs.length; r += 2) {
+      merged.push(merge(runs[r], runs[r + 1] ?? []))
+      await pause()
+    }
+    runs = merged
+  }
+  return runs[0] ?? []
+}
+
+function merge (a: string[], b: string[]): string[] {
+  const out = new Array<string>(a.length + b.length)
+  for (let i = 0, j = 0, k = 0; k < out.length; k++) out[k] = j >= b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++]
+  return out
+}
