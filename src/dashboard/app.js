@@ -1,10 +1,11 @@
 // TechMart monitoring dashboard: admin login, live updates over SSE (one DOM update per
 // event, at most one per second), periodic refresh of the slower panels, and actions.
-/* global requestAnimationFrame, cancelAnimationFrame, EventSource */
+/* global requestAnimationFrame, cancelAnimationFrame, EventSource, location, history */
 import { createCharts } from './charts.js'
-import { $, toast } from './format.js'
+import { $, esc, setHtml, toast } from './format.js'
 import { renderAges, renderBackends, renderBusiness, renderInstances, renderKpis, renderRoutes, renderSearch } from './panels.js'
 import { renderAlerts, renderNotifications, renderProfiles, renderSlowQueries, SILENCE_S, unavailable } from './ops.js'
+import { renderIncident } from './diagnosis.js'
 
 const API = '/api/v1'
 const TOKEN_KEY = 'techmart.monitoring.token'
@@ -101,7 +102,38 @@ const guarded = (fn, selector, what) => async () => {
 const loadAlerts = guarded(async () => {
   renderAlerts(await api('/monitoring/alerts?history_limit=25'))
   renderNotifications((await api('/monitoring/alerts/notifications?limit=20')).notifications)
+  if (openIncident) await showIncident(openIncident)
 }, '#alerts-active', 'Alerts')
+
+// The incident view (one at a time): opened from an alert's Explain button or `#incident=<rule id>`
+// (the webhook's incident_url), refreshed with the alerts, closed by its button or Escape.
+let openIncident = null
+
+async function showIncident (id) {
+  openIncident = id
+  const view = $('#incident')
+  view.hidden = false
+  if (location.hash !== `#incident=${encodeURIComponent(id)}`) history.replaceState(null, '', `#incident=${encodeURIComponent(id)}`)
+  try {
+    setHtml($('#incident-body'), renderIncident(await api(`/monitoring/alerts/${encodeURIComponent(id)}/incident`)))
+  } catch (err) {
+    if (openIncident !== id) return
+    setHtml($('#incident-body'), `<header class="incident-head"><h2>Incident · <code>${esc(id)}</code></h2><span class="spacer"></span>
+      <button type="button" class="small" data-close-incident="1">Close</button></header>
+      <p class="${err.status === 404 ? 'muted' : 'error'}">${esc(err.status === 404 ? err.message : `Could not load the incident: ${err.message}`)}</p>`)
+  }
+}
+
+function closeIncident () {
+  openIncident = null
+  $('#incident').hidden = true
+  if (location.hash.startsWith('#incident=')) history.replaceState(null, '', location.pathname + location.search)
+}
+
+function incidentFromHash () {
+  const m = /^#incident=([a-z0-9_]+)$/.exec(location.hash)
+  return m ? m[1] : null
+}
 const loadProfiles = guarded(async () => renderProfiles(await api('/monitoring/profiles?limit=6')), '#profiles', 'Profiles')
 const loadSlow = guarded(async () => renderSlowQueries(await api('/monitoring/slow-queries?limit=10')), '#slow-queries', 'Slow queries')
 const loadSearch = guarded(async () => renderSearch(await api('/monitoring/search-analytics')), '#search', 'Search analytics')
@@ -134,6 +166,8 @@ async function start () {
   timers.push(setInterval(loadAlerts, POLL.alerts), setInterval(loadProfiles, POLL.profiles), setInterval(loadSlow, POLL.slow), setInterval(loadSearch, POLL.search))
   timers.push(setInterval(() => { if (charts.mode === 'history') loadPerformance().catch(() => {}) }, POLL.history))
   timers.push(setInterval(renderAges, AGE_TICK_MS))
+  const fromHash = incidentFromHash()
+  if (fromHash) await showIncident(fromHash)
 }
 
 function signOut (message = '') {
@@ -141,6 +175,8 @@ function signOut (message = '') {
   sessionStorage.removeItem(`${TOKEN_KEY}.email`)
   stream?.close()
   for (const t of timers.splice(0)) clearInterval(t)
+  openIncident = null
+  $('#incident').hidden = true
   $('#app').hidden = true
   $('#login').hidden = false
   $('#login-error').textContent = message
@@ -173,6 +209,10 @@ async function onClick (event) {
   } else if (el.dataset.expire) {
     await api(`/monitoring/silences/${el.dataset.expire}`, { method: 'DELETE' }).catch((err) => toast(`Could not expire: ${err.message}`))
     await loadAlerts()
+  } else if (el.dataset.incident) {
+    await showIncident(el.dataset.incident)
+  } else if (el.dataset.closeIncident) {
+    closeIncident()
   } else if (el.dataset.download) {
     await download(el.dataset.download)
   } else if (el.id === 'capture') {
@@ -198,6 +238,11 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#login-form').addEventListener('submit', signIn)
   document.addEventListener('click', (e) => { onClick(e).catch(() => {}) })
   $('#range').addEventListener('change', () => loadPerformance().catch(() => {}))
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && openIncident) closeIncident() })
+  window.addEventListener('hashchange', () => {
+    const id = incidentFromHash()
+    if (id && id !== openIncident) showIncident(id).catch(() => {})
+  })
   if (sessionStorage.getItem(TOKEN_KEY)) start().catch(() => signOut())
   else signOut()
 })

@@ -1,7 +1,7 @@
 // Where the time went: the time split of a profile's capture window (database, pool wait, Redis,
 // CPU) as a bar with its verdict and the route's dominant queries. Shapes: TimeSplitSchema in
 // src/modules/monitoring/profiles.schemas.ts.
-import { esc, ms } from './format.js'
+import { esc, ms, num, table, time } from './format.js'
 
 const PARTS = ['database', 'pool', 'redis', 'cpu']
 const LABEL = { database: 'database', pool: 'pool wait', redis: 'Redis', cpu: 'CPU' }
@@ -36,4 +36,44 @@ export function renderSplit (split) {
     ${split.queries.length > 0 ? `<div class="muted">DB time: ${queryShares(split.queries)}</div>` : ''}
     ${others.length > 0 ? `<div class="muted">Also in the window: ${others.map((r) => `<code>${esc(r.route)}</code> ${verdictBadge(r)}`).join(' · ')}</div>` : ''}
   </div>`
+}
+
+function routeQueries (r) {
+  if (r.queries.length === 0) return '<span class="muted">–</span>'
+  return r.queries.slice(0, 3).map((q) => `<code>${esc(q.name)}</code> ${Math.round(q.db_share_pct)}%${q.degraded ? ' <span class="sev sev-warning">degraded</span>' : ''}`).join(' · ')
+}
+
+/** The incident view of an alert episode (GET /monitoring/alerts/{id}/incident; IncidentSchema). */
+export function renderIncident (incident) {
+  const a = incident.alert
+  const w = incident.window
+  const routes = incident.routes.length === 0
+    ? '<p class="muted">No route got slower than its baseline (p95 at least 1.5× and 5 ms above it).</p>'
+    : `<table>${table(incident.routes, [
+      ['Route', (r) => `<code>${esc(r.route)}</code>`],
+      ['Requests', (r) => num(r.requests), 'n'],
+      ['p95', (r) => `<span data-level="bad">${ms(r.p95_ms)}</span>`, 'n'],
+      ['Normally', (r) => ms(r.baseline_p95_ms), 'n'],
+      ['×', (r) => r.ratio === null ? 'new' : `${r.ratio}×`, 'n'],
+      ['Queries (share of DB time)', routeQueries]
+    ])}</table>`
+  const captures = incident.slow_queries.length === 0
+    ? '<p class="muted">No slow-query capture in the window.</p>'
+    : `<ul class="captures">${incident.slow_queries.map((c) => `<li>${c.reason === 'relative' ? '<span class="sev sev-warning">relative</span>' : '<span class="tag">absolute</span>'} ${esc(c.summary)} <span class="muted">· ${time(c.captured_at)}</span></li>`).join('')}</ul>`
+  const p = incident.profile
+  const profile = !p
+    ? '<p class="muted">No profile was taken during the episode.</p>'
+    : `<div class="profile"><div><b>#${p.id}</b> ${esc(p.trigger)} · ${esc(p.status)} · ${time(p.started_at)} ${p.route ? `· <code>${esc(p.route)}</code>` : ''}
+        ${p.file_available ? `<button type="button" class="small" data-download="${p.id}">Download .cpuprofile</button>` : ''}</div>
+        ${p.status === 'ready' ? renderSplit(p.time_split) : ''}
+        <ol class="fns" title="CPU: hottest functions by self time">${p.top_functions.slice(0, 3).map((f) => `<li><code>${esc(f.function_name || '(anonymous)')}</code>
+          <span class="muted">${esc(f.url)}:${f.line}</span> <b>${f.self_pct.toFixed(1)}%</b></li>`).join('')}</ol></div>`
+  return `<header class="incident-head"><h2>Incident · <code>${esc(a.id)}</code> <span class="state state-${esc(a.state)}">${esc(a.state)}</span></h2>
+      <span class="spacer"></span><button type="button" class="small" data-close-incident="1">Close</button></header>
+    <div class="summary">${esc(a.summary)}</div>
+    <p class="muted">Window ${time(w.from)} – ${w.ongoing ? 'now (ongoing)' : time(w.to)} · compared with ${time(w.baseline_from)} – ${time(w.baseline_to)}</p>
+    <ol class="incident-summary">${incident.summary.map((line) => `<li>${esc(line)}</li>`).join('')}</ol>
+    <h3>Slower routes</h3>${routes}
+    <h3>Slow-query captures</h3>${captures}
+    <h3>Profile of the episode</h3>${profile}`
 }

@@ -20,7 +20,12 @@ function renderBanner (alerts) {
     ? ''
     : `<strong>${firing.length} alert${firing.length === 1 ? '' : 's'} firing</strong>${firing.map((a) => `
       <span class="banner-item" data-alert="${esc(a.id)}">${severity(a.severity)} <b>${esc(a.id)}</b> ${esc(a.summary)}
-      <button type="button" class="small" data-silence="${esc(a.id)}">Silence 1 h</button></span>`).join('')}`)
+      ${explainButton(a.id)} <button type="button" class="small" data-silence="${esc(a.id)}">Silence 1 h</button></span>`).join('')}`)
+}
+
+/** Opens the incident view of the alert's latest episode. */
+function explainButton (id) {
+  return `<button type="button" class="small" data-incident="${esc(id)}">Explain</button>`
 }
 
 function alertRow (a) {
@@ -28,7 +33,7 @@ function alertRow (a) {
   const tags = [a.silenced ? '<span class="tag">silenced</span>' : '', a.inhibited ? `<span class="tag">inhibited by ${esc(a.inhibited_by)}</span>` : ''].join('')
   const button = a.silenced ? '' : `<button type="button" class="small" data-silence="${esc(a.id)}">Silence 1 h</button>`
   return `<li class="alert state-${esc(a.state)}">${severity(a.severity)} <b>${esc(a.id)}</b> <span class="state">${esc(a.state)}</span> ${tags}
-    <div class="summary">${esc(a.summary)} · since ${time(since)}</div>${button}</li>`
+    <div class="summary">${esc(a.summary)} · since ${time(since)}</div>${explainButton(a.id)} ${button}</li>`
 }
 
 /** GET /monitoring/alerts → active list, banner, history and silences. */
@@ -39,9 +44,16 @@ export function renderAlerts (overview) {
   setHtml($('#alerts-active'), overview.active.length === 0
     ? '<p class="ok-text">No active alerts</p>'
     : `<ul class="alerts">${overview.active.map(alertRow).join('')}</ul>`)
-  setHtml($('#alerts-history'), `<table>${table(overview.history.slice(0, 25), [
+  // The incident view explains a rule's latest episode: offered on each rule's newest change.
+  const seen = new Set()
+  const history = overview.history.slice(0, 25).map((e) => {
+    const newest = !seen.has(e.rule_id)
+    seen.add(e.rule_id)
+    return { ...e, newest }
+  })
+  setHtml($('#alerts-history'), `<table>${table(history, [
     ['When', (e) => time(e.at)],
-    ['Rule', (e) => `<code>${esc(e.rule_id)}</code>`],
+    ['Rule', (e) => `<code>${esc(e.rule_id)}</code>${e.newest && e.to_state !== 'inactive' ? ` ${explainButton(e.rule_id)}` : ''}`],
     ['Change', (e) => `${esc(e.from_state)} → <b class="state-${esc(e.to_state)}">${esc(e.to_state)}</b>`],
     ['Value', (e) => e.value === null ? '–' : num(e.value), 'n']
   ], 'No state changes yet')}</table>`)

@@ -14,6 +14,9 @@ import { createAlertsRepository } from '../modules/monitoring/alerts.repository.
 import { loadAlertRules } from '../modules/monitoring/alerts.rules.js'
 import type { Alert, AlertRule } from '../modules/monitoring/alerts.schemas.js'
 import { createAlertsService, type AlertsService } from '../modules/monitoring/alerts.service.js'
+import { createIncidentsRepository } from '../modules/monitoring/incidents.repository.js'
+import { createIncidentsService, type IncidentSources, type IncidentsService } from '../modules/monitoring/incidents.service.js'
+import type { IncidentNotes } from '../modules/monitoring/alerts.webhook.js'
 import { createRollupsRepository } from '../modules/monitoring/rollups.repository.js'
 
 /** Every alert state change; the live stream forwards it as the SSE event `alert`. */
@@ -56,6 +59,8 @@ export interface AlertsDecorator {
   evaluate: () => Promise<TickResult | undefined>
   /** Sends notification batches still waiting for their group and resolves when deliveries finished. */
   drainNotifications: () => Promise<void>
+  /** Incident views of alert episodes (GET /alerts/{id}/incident, notification summaries). */
+  incidents: IncidentsService
 }
 
 declare module 'fastify' {
@@ -105,6 +110,25 @@ function longWindowsOf (app: FastifyInstance, rules: readonly AlertRule[], reade
   })
 }
 
+/**
+ * What an incident is explained from, looked up when one is built: the
+ * metrics collector's live windows, the profiler and slow-query capture
+ * (plugins registered after this one, and each optional).
+ */
+function incidentSources (app: FastifyInstance): IncidentSources {
+  const sources: IncidentSources = {}
+  if (app.hasDecorator('metrics')) {
+    const { collector } = app.metrics
+    sources.live = { nowS: () => collector.nowS(), entries: () => collector.routes.entries() }
+  }
+  if (app.hasDecorator('profiler')) {
+    const { service, phases } = app.profiler
+    sources.profiles = { startedBetween: service.startedBetween, routeQueries: (route) => phases.routeQueries(route) }
+  }
+  if (app.hasDecorator('slowQueries')) sources.slowQueries = app.slowQueries
+  return sources
+}
+
 function resolveReader (app: FastifyInstance, opts: AlertsPluginOptions): MetricsReader | undefined {
   if (opts.reader) return opts.reader
   return app.hasDecorator('metrics') ? (app as unknown as { metrics: MetricsReader }).metrics : undefined
@@ -129,6 +153,14 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
 
   let evaluation: ReturnType<typeof createAlertEvaluator> | undefined
   let engine: ReturnType<typeof createAlertEngine> | undefined
+  const incidents = createIncidentsService({
+    rules,
+    alertOf: (ruleId) => service.alert(ruleId),
+    rollups: createIncidentsRepository(app.db.db),
+    sources: () => incidentSources(app),
+    clock,
+    log
+  })
   const service = createAlertsService({
     repo,
     rules,
@@ -140,7 +172,8 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
       intervalMs: opts.evalIntervalMs,
       status: () => evaluation?.status() ?? { leader: false, lastTickAt: undefined },
       liveAlerts: () => evaluation?.status().leader ? engine?.alerts() : undefined
-    }
+    },
+    incident: (ruleId) => incidents.incident(ruleId)
   })
   const notifier = createNotifier({
     log,
@@ -150,7 +183,15 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
     timeoutMs: opts.webhookTimeoutMs,
     attempts: opts.webhookAttempts,
     backoffMs: opts.webhookBackoffMs,
-    record: (row) => evaluation?.recordNotification(row)
+    record: (row) => evaluation?.recordNotification(row),
+    describe: async (notices) => {
+      const notes = new Map<string, readonly string[]>()
+      await Promise.all(notices.map(async ({ alert }) => {
+        const lines = await incidents.notificationLines(alert)
+        if (lines) notes.set(alert.id, lines)
+      }))
+      return notes as IncidentNotes
+    }
   })
   const publish = (alert: Alert) => {
     service.remember(alert)
@@ -164,6 +205,7 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
     service,
     rules,
     evaluate: async () => evaluation?.tick(),
+    incidents,
     drainNotifications: async () => {
       notifier.flush()
       await notifier.settled()

@@ -100,6 +100,16 @@ async function scenario (page: Page, base: string, email: string, stops: (() => 
   assert.match(await page.title(), /firing/)
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-alert-firing.png') })
 
+  // Explain: the incident view names the route that got slow, and the URL can be shared.
+  await page.click('#alert-banner button[data-incident="test_latency_p95"]')
+  await page.waitForSelector('#incident:not([hidden]) .incident-summary li', { timeout: 10_000 })
+  assert.match((await page.textContent('#incident')) ?? '', /Slower routes: .*GET \/test\/slow p95/)
+  assert.match(page.url(), /#incident=test_latency_p95$/)
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-incident.png') })
+  await page.keyboard.press('Escape')
+  await page.waitForSelector('#incident', { state: 'hidden' })
+  assert.doesNotMatch(page.url(), /#incident=/)
+
   // Remove the latency: the alert resolves and the banner goes away.
   await stopSlow()
   await page.waitForSelector('#alert-banner', { state: 'hidden', timeout: 30_000 })

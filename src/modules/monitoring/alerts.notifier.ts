@@ -1,6 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AlertNotice } from './alerts.engine.js'
-import { buildPayload, deliverWebhook, groupKeyOf, webhookTarget, type AlertmanagerPayload } from './alerts.webhook.js'
+import { withTimeout } from './alerts.timeout.js'
+import { buildPayload, deliverWebhook, groupKeyOf, webhookTarget, type AlertmanagerPayload, type IncidentNotes } from './alerts.webhook.js'
+
+/** A notification waits at most this long for its incident summary, then goes without it. */
+const DESCRIBE_TIMEOUT_MS = 2000
 
 /** One notification attempt, as stored in alert_notifications. */
 export interface NotificationRecord {
@@ -29,6 +33,12 @@ export interface NotifierOptions {
   backoffMs: number
   /** Stores an attempt; must not throw (the caller queues on database errors). */
   record: (row: NotificationRecord) => void
+  /**
+   * The incident summary lines of some notices (latency alerts: slower
+   * routes, top query capture, profile verdict), by alert id; added to the
+   * log line and the webhook body. Given DESCRIBE_TIMEOUT_MS.
+   */
+  describe?: (notices: readonly AlertNotice[]) => Promise<IncidentNotes>
 }
 
 interface Batch { notices: Map<string, AlertNotice>, timer: NodeJS.Timeout }
@@ -47,9 +57,9 @@ export function createNotifier (opts: NotifierOptions) {
   const inflight = new Set<Promise<unknown>>()
   const shutdown = new AbortController()
 
-  function logNotices (group: string, notices: AlertNotice[], payload: AlertmanagerPayload): void {
+  function logNotices (group: string, notices: AlertNotice[], payload: AlertmanagerPayload, notes: IncidentNotes): void {
     for (const { status, repeat, alert } of notices) {
-      const fields = { alert: alert.id, severity: alert.severity, group, state: alert.state, value: alert.value, summary: alert.summary, fingerprint: alert.fingerprint }
+      const fields = { alert: alert.id, severity: alert.severity, group, state: alert.state, value: alert.value, summary: alert.summary, fingerprint: alert.fingerprint, incident: notes.get(alert.id) }
       if (status === 'firing') opts.log.warn(fields, repeat ? `alert still firing: ${alert.id}` : `alert firing: ${alert.id}`)
       else opts.log.info(fields, `alert resolved: ${alert.id}`)
     }
@@ -75,15 +85,30 @@ export function createNotifier (opts: NotifierOptions) {
     delivery.finally(() => inflight.delete(delivery)).catch(() => {})
   }
 
+  async function describe (notices: AlertNotice[]): Promise<IncidentNotes> {
+    if (!opts.describe) return new Map()
+    try {
+      return await withTimeout(opts.describe(notices), DESCRIBE_TIMEOUT_MS, 'the incident summary')
+    } catch (err) {
+      opts.log.warn({ err: { message: (err as Error).message } }, 'alert notification sent without its incident summary')
+      return new Map()
+    }
+  }
+
+  /** Sends one group's batch: the incident summaries first (bounded), then the log line and every webhook. */
   function send (group: string): void {
     const batch = batches.get(group)
     if (!batch) return
     batches.delete(group)
     clearTimeout(batch.timer)
     const notices = [...batch.notices.values()]
-    const payload = buildPayload(group, notices, opts.externalUrl)
-    logNotices(group, notices, payload)
-    for (const url of opts.webhookUrls) sendWebhook(url, payload)
+    const job = describe(notices).then((notes) => {
+      const payload = buildPayload(group, notices, opts.externalUrl, notes)
+      logNotices(group, notices, payload, notes)
+      for (const url of opts.webhookUrls) sendWebhook(url, payload)
+    })
+    inflight.add(job)
+    job.finally(() => inflight.delete(job)).catch(() => {})
   }
 
   /** Queues notices; each group's batch is sent `groupWaitMs` after its first notice. */

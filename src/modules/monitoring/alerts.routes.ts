@@ -4,6 +4,7 @@ import {
   NotificationsResponseSchema, SilenceBodySchema, SilenceIdParamsSchema, SilenceSchema
 } from './alerts.schemas.js'
 import type { AlertsService } from './alerts.service.js'
+import { incidentsRoutes } from './incidents.routes.js'
 
 export interface AlertsRoutesOptions { alerts: AlertsService }
 
@@ -66,4 +67,6 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = asyn
       response: { 200: SilenceSchema, ...alertErrorResponses(400, 401, 403, 404, 409) }
     }
   }, async (request) => alerts.expireSilence(request.params.id, request.user.id))
+
+  await app.register(incidentsRoutes, { alerts })
 }

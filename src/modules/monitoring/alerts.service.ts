@@ -4,6 +4,7 @@ import { AlertsErrors } from './alerts.errors.js'
 import type { AlertEventRow, AlertNotificationRow, AlertsRepository, SilenceRow } from './alerts.repository.js'
 import { withTimeout } from './alerts.timeout.js'
 import type { Alert, AlertEvent, AlertRule, AlertsOverview, AlertState, Notification, Severity, Silence, SilenceBody } from './alerts.schemas.js'
+import type { Incident } from './incidents.schemas.js'
 
 export interface AlertsServiceOptions {
   repo: AlertsRepository
@@ -18,6 +19,8 @@ export interface AlertsServiceOptions {
     /** The engine's live view when this instance evaluates, else undefined. */
     liveAlerts: () => Alert[] | undefined
   }
+  /** The incident view of a rule's latest episode (incidents.service.ts). */
+  incident: (ruleId: string) => Promise<Incident>
 }
 
 export type AlertsService = ReturnType<typeof createAlertsService>
@@ -129,8 +132,24 @@ export function createAlertsService (opts: AlertsServiceOptions) {
     }
   }
 
+  /** One rule's alert as known now: the evaluating engine's, else the store's, else this instance's last known. */
+  async function alert (ruleId: string): Promise<Alert | undefined> {
+    const rule = ruleById.get(ruleId)
+    if (!rule) return undefined
+    const live = opts.evaluation.liveAlerts()?.find((a) => a.id === ruleId)
+    if (live) return live
+    try {
+      const states = await withTimeout(repo.loadStates(), OVERVIEW_TIMEOUT_MS, 'alert states')
+      return alertsFrom(states).find((a) => a.id === ruleId)
+    } catch {
+      return board.get(ruleId) ?? toAlert(rule, initialRecord(rule, opts.instance))
+    }
+  }
+
   return {
     overview,
+    alert,
+    incident: opts.incident,
 
     /** Keeps the in-memory fallback current with changes evaluated here or on other instances. */
     remember (alert: Alert): void {

@@ -11,10 +11,18 @@ import type { AlertNotice } from './alerts.engine.js'
 const ZERO_TIME = '0001-01-01T00:00:00Z'
 export const RECEIVER_NAME = 'techmart-webhook'
 
+/** Incident summary lines by alert id (alerts.notifier.ts `describe`). */
+export type IncidentNotes = ReadonlyMap<string, readonly string[]>
+
 export interface AlertmanagerAlert {
   status: 'firing' | 'resolved'
   labels: Record<string, string>
-  annotations: { summary: string, description: string }
+  /**
+   * `incident` (latency alerts): what explains it, one line each — slower
+   * routes, the top query capture, the profile's verdict; `incident_url`:
+   * the dashboard's incident view.
+   */
+  annotations: { summary: string, description: string, incident?: string, incident_url?: string }
   startsAt: string
   endsAt: string
   generatorURL: string
@@ -42,13 +50,17 @@ function common (maps: Record<string, string>[]): Record<string, string> {
 
 export const groupKeyOf = (group: string) => `{}:{alertgroup="${group}"}`
 
-/** One body for the notices of one group (firing if any of them fires). */
-export function buildPayload (group: string, notices: readonly AlertNotice[], externalUrl: string): AlertmanagerPayload {
+/** One body for the notices of one group (firing if any of them fires); `notes` adds incident summaries. */
+export function buildPayload (group: string, notices: readonly AlertNotice[], externalUrl: string, notes: IncidentNotes = new Map()): AlertmanagerPayload {
   const base = externalUrl.replace(/\/+$/, '')
   const alerts = notices.map(({ status, alert }): AlertmanagerAlert => ({
     status,
     labels: alert.labels,
-    annotations: { summary: alert.summary, description: alert.description },
+    annotations: {
+      summary: alert.summary,
+      description: alert.description,
+      ...(notes.has(alert.id) ? { incident: notes.get(alert.id)!.join('\n'), incident_url: `${base}/dashboard#incident=${encodeURIComponent(alert.id)}` } : {})
+    },
     startsAt: alert.firing_since ?? alert.active_since ?? new Date().toISOString(),
     endsAt: status === 'resolved' ? (alert.resolved_at ?? new Date().toISOString()) : ZERO_TIME,
     generatorURL: `${base}/dashboard#alert=${encodeURIComponent(alert.id)}`,

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, isNull, lt, lte } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { cpuProfiles } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/instrumentation.js'
@@ -47,6 +47,13 @@ export function createProfilesRepository (db: Database) {
 
     list (limit: number): Promise<ProfileRow[]> {
       return timedQuery('profiles.list', db.select().from(cpuProfiles).orderBy(desc(cpuProfiles.startedAt), desc(cpuProfiles.id)).limit(limit))
+    },
+
+    /** Profiles started in [from, to], newest first. */
+    startedBetween (from: Date, to: Date, limit: number): Promise<ProfileRow[]> {
+      return timedQuery('profiles.started_between', db.select().from(cpuProfiles)
+        .where(and(gte(cpuProfiles.startedAt, from), lte(cpuProfiles.startedAt, to)))
+        .orderBy(desc(cpuProfiles.startedAt), desc(cpuProfiles.id)).limit(limit))
     },
 
     async find (id: number): Promise<ProfileRow | undefined> {

@@ -173,6 +173,8 @@ export function createProfilesService (opts: ProfilesServiceOptions) {
   return {
     start,
     overview,
+    /** Profiles started in [from, to] (any instance), newest first. */
+    startedBetween: async (from: Date, to: Date, limit = 10): Promise<Profile[]> => (await repo.startedBetween(from, to, limit)).map(toProfile),
     download,
     isCapturing: () => current !== undefined,
     /** Resolves when the running capture (if any) is stored. */
