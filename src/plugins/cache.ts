@@ -6,10 +6,15 @@ import { MemoryLru } from '../lib/cache/memory-lru.js'
 import { newEpoch, RedisLayer } from '../lib/cache/redis-layer.js'
 import { createReader, type Reader } from '../lib/cache/reader.js'
 import { createInvalidator, type Invalidator } from '../lib/cache/invalidator.js'
+import { createWriteThrough, type WriteMark, type WrittenEntry } from '../lib/cache/write-through.js'
+
+export type { WriteMark, WrittenEntry } from '../lib/cache/write-through.js'
 
 /**
  * Fresh lifetime per cache type, in seconds (the spec's table). Every module
- * reads through `app.cache` with one of these types, so TTLs live here once.
+ * reads through `app.cache` with one of these types. The per-user types
+ * (`user_*`) are registered here; their modules set the TTL of each entry
+ * themselves (`ttlS`, in cart.keys.ts, users.keys.ts and orders.keys.ts).
  */
 export const CACHE_TTL_S = {
   product_detail: 3600,
@@ -104,6 +109,21 @@ export interface CacheDecorator {
    * local and replayed when it returns. Never throws.
    */
   invalidate: (tags: string[]) => Promise<void>
+  /**
+   * Before a write whose answer should become the cached entry (write-through):
+   * what this process knows of the tags the write will invalidate. Hand it to
+   * `invalidateAndStore` once the write has committed.
+   */
+  beginWrite: (tags: string[]) => WriteMark
+  /**
+   * After the write committed: invalidates the mark's tags everywhere (as
+   * `invalidate`), then stores `entry`, the write's own answer, as the fresh
+   * entry of its type and key, so the next read is a hit. Stores only when no
+   * other write of those tags, on any instance, can have come in between
+   * (lib/cache/write-through.ts); otherwise the next read loads. Never
+   * throws; answers whether the entry was stored.
+   */
+  invalidateAndStore: (mark: WriteMark, entry: WrittenEntry) => Promise<boolean>
   /** Hit/miss counters per cache type and layer: `{ [type]: { l1Hits, l2Hits, misses, ... } }`. */
   stats: () => Record<string, CacheTypeStats>
   /** Size and health of the layers. */
@@ -187,11 +207,15 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
     ttl: (type, loaded) => buildTtl(opts, type, loaded)
   })
 
+  const writeThrough = createWriteThrough({ gens, invalidator, reader, enabled: opts.enabled })
+
   app.decorate('cache', {
     enabled: opts.enabled,
     getOrLoad: opts.enabled ? reader.getOrLoad : (o) => bypass(o, statsFor),
     peek: opts.enabled ? reader.peek : () => undefined,
-    invalidate: invalidator.invalidate,
+    invalidate: async (tags) => { await invalidator.invalidate(tags) },
+    beginWrite: writeThrough.beginWrite,
+    invalidateAndStore: writeThrough.invalidateAndStore,
     stats: () => Object.fromEntries([...stats].map(([k, v]) => [k, { ...v }])),
     layers: () => ({
       enabled: opts.enabled,

@@ -40,13 +40,18 @@ export function createInvalidator (deps: InvalidatorDeps) {
     tags.forEach((tag, i) => gens.raise(tag, values[i]))
   }
 
-  async function invalidate (tags: string[]): Promise<void> {
+  /**
+   * Bumps `tags` (deduplicated, in first-seen order). Answers the epoch and
+   * the new generations Redis gave them, in that order, or undefined when
+   * the bump stayed local (Redis unreachable, embedded mode) or `tags` is empty.
+   */
+  async function invalidate (tags: string[]): Promise<{ epoch: string, gens: number[] } | undefined> {
     const unique = [...new Set(tags)]
-    if (unique.length === 0) return
+    if (unique.length === 0) return undefined
     const res = await l2.bump(unique, gens.snapshot(unique))
     if (res) {
       apply(res.epoch, unique, res.gens)
-      return
+      return res
     }
     // Redis is away: this instance stops serving the entries now; the others learn on replay.
     // Without Redis at all (embedded mode) there are no others: the local bump is final.
@@ -56,6 +61,7 @@ export function createInvalidator (deps: InvalidatorDeps) {
       if (!app.redis.embedded) pendingTags.add(tag)
     }
     scheduleReplay()
+    return undefined
   }
 
   function scheduleReplay (): void {
@@ -124,7 +130,14 @@ export function createInvalidator (deps: InvalidatorDeps) {
     }
   }
 
-  return { invalidate, start, stop, pending: () => pendingTags.size }
+  return {
+    invalidate,
+    start,
+    stop,
+    pending: () => pendingTags.size,
+    /** True while a local bump of `tag` waits to be replayed to Redis (its generation here may be ahead of Redis's). */
+    isPending: (tag: string) => pendingTags.has(tag)
+  }
 }
 
 export type Invalidator = ReturnType<typeof createInvalidator>

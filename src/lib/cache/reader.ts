@@ -56,7 +56,7 @@ export function createReader (deps: ReaderDeps) {
     return { entry, fresh: entry.freshUntil > Date.now() && gens.matches(entry) }
   }
 
-  function buildEntry (opts: CacheReadOptions, loaded: CacheLoadResult): StoredEntry {
+  function buildEntry (opts: Pick<CacheReadOptions, 'type' | 'tags'>, loaded: CacheLoadResult): StoredEntry {
     const tags = loaded.tags?.length ? [...new Set([...(opts.tags ?? []), ...loaded.tags])] : (opts.tags ?? [])
     const { freshMs, graceMs } = deps.ttl(opts.type, loaded)
     const now = Date.now()
@@ -100,11 +100,23 @@ export function createReader (deps: ReaderDeps) {
       throw err
     }
     const entry = buildEntry(opts, loaded)
-    if (!gens.changedSince(entry.tags, seq)) {
-      l1.set(fullKey, entry)
-      l2.write(deps.entryKey(fullKey), encodeEntry(entry), entry.staleUntil - Date.now())
-    }
+    if (!gens.changedSince(entry.tags, seq)) save(fullKey, entry)
     return { result: toResult(entry, 'miss'), layer: 'miss', lookupMs, counter: 'misses' }
+  }
+
+  function save (fullKey: string, entry: StoredEntry): void {
+    l1.set(fullKey, entry)
+    l2.write(deps.entryKey(fullKey), encodeEntry(entry), entry.staleUntil - Date.now())
+  }
+
+  /**
+   * Stores `loaded` as the fresh entry of `type`/`key` with the tags'
+   * current generations, in L1 and L2, without a loader. The caller has
+   * made sure the bytes are at least as new as those generations
+   * (write-through.ts).
+   */
+  function store (opts: Pick<CacheReadOptions, 'type' | 'key' | 'tags'>, loaded: CacheLoadResult): void {
+    save(`${opts.type}:${opts.key}`, buildEntry(opts, loaded))
   }
 
   function logStale (opts: CacheReadOptions, err: unknown): void {
@@ -151,7 +163,7 @@ export function createReader (deps: ReaderDeps) {
     return res.result
   }
 
-  return { getOrLoad, peek }
+  return { getOrLoad, peek, store }
 }
 
 export type Reader = ReturnType<typeof createReader>
