@@ -29,7 +29,7 @@ export interface HttpHardeningOptions {
 export const EXPOSED_HEADERS = [
   'RateLimit', 'RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset',
   'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-System-Load',
-  'Retry-After', 'Allow', 'Server-Timing', 'X-Request-Id'
+  'Retry-After', 'Allow', 'Server-Timing', 'X-Request-Id', 'traceparent'
 ]
 
 const CORS_MAX_AGE_S = 600
