@@ -216,10 +216,11 @@ function summary (stages: Stage[]): boolean {
   say('summary (seconds from the drop; limit in brackets):')
   let ok = true
   for (const s of stages) {
-    const within = s.seconds !== undefined && s.seconds <= s.limitS
-    ok &&= within
+    const within = s.seconds !== undefined && s.seconds <= (s.limitS ?? Infinity)
+    if (s.limitS !== undefined) ok &&= within
+    const verdict = s.limitS === undefined ? 'info' : within ? 'PASS' : 'FAIL'
     const shown = s.seconds === undefined ? 'not seen' : `${s.seconds.toFixed(1)} s`
-    process.stdout.write(`  ${within ? 'PASS' : 'FAIL'}  ${s.label}: ${shown} [${s.limitS} s]${s.detail ? `  ${s.detail}` : ''}\n`)
+    process.stdout.write(`  ${verdict.padEnd(4)}  ${s.label}: ${shown}${s.limitS === undefined ? '' : ` [${s.limitS} s]`}${s.detail ? `  ${s.detail}` : ''}\n`)
   }
   process.stdout.write(`  machine: load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores\n`)
   return ok
@@ -243,7 +244,7 @@ async function settle (run: Run, http: HttpClient, admin: string): Promise<void>
 
 async function observe (run: Run, http: HttpClient, admin: string, droppedAtMs: number): Promise<Stage[]> {
   const stages = newStages(run.opts.limits)
-  while (Date.now() - droppedAtMs < run.opts.maxS * 1000 && stages.some((s) => s.seconds === undefined)) {
+  while (Date.now() - droppedAtMs < run.opts.maxS * 1000 && stages.some((s) => s.limitS !== undefined && s.seconds === undefined)) {
     await sleep(1000)
     for (const s of await pollStages(http, admin, droppedAtMs, stages)) say(`+${s.seconds!.toFixed(1)} s  ${s.label}: ${s.detail}`)
   }

@@ -18,7 +18,7 @@ export interface AppProcess {
   baseUrl: string
   pid: number
   logFile: string
-  /** SIGTERM to the group (the server shuts down gracefully), SIGKILL after 20 s; resolves with the exit code. */
+  /** SIGTERM (the server shuts down gracefully), SIGKILL to the whole group after 20 s; resolves with the exit code. */
   stop: () => Promise<number | null>
 }
 
@@ -59,7 +59,9 @@ export async function startApp (env: Record<string, string>, port: number, logFi
     }
   }
   const stop = async (): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null) signal('SIGTERM')
+    // To npm start only: it passes the signal on to the step running (the server shuts down
+    // gracefully on the first SIGTERM; a second one, sent to the whole group, would make it exit at once).
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     const timer = setTimeout(() => signal('SIGKILL'), STOP_TIMEOUT_MS)
     const code = await exited
     clearTimeout(timer)

@@ -8,12 +8,13 @@ import type { HttpClient } from '../loadtest/http.js'
  * profile start, alert transition) minus the moment of the drop.
  */
 
-export type StageName = 'capture' | 'profile' | 'pending' | 'firing'
+export type StageName = 'capture' | 'relative' | 'profile' | 'pending' | 'firing'
 
 export interface Stage {
   name: StageName
   label: string
-  limitS: number
+  /** Seconds allowed; undefined for a stage shown for information only. */
+  limitS?: number
   /** Seconds from the drop, once seen. */
   seconds?: number
   detail?: string
@@ -29,9 +30,10 @@ interface BaselineItem { name: string, p95_ms: number | null, baseline_ms: numbe
 interface ProfileItem { route: string | null, trigger: string, status: string, started_at: string, p95_ms: number | null, top_functions?: { function_name: string, self_pct: number }[] }
 interface AlertItem { id: string, state: string, summary: string, active_since: string | null, firing_since: string | null }
 
-export function newStages (limits: Record<StageName, number>): Stage[] {
+export function newStages (limits: Record<'capture' | 'profile' | 'pending' | 'firing', number>): Stage[] {
   return [
     { name: 'capture', label: 'slow-query capture with plan (search query)', limitS: limits.capture },
+    { name: 'relative', label: 'relative capture (search query slow against its baseline)' },
     { name: 'profile', label: `profile of ${SEARCH_ROUTE}`, limitS: limits.profile },
     { name: 'pending', label: `${LATENCY_ALERT} pending`, limitS: limits.pending },
     { name: 'firing', label: `${LATENCY_ALERT} firing`, limitS: limits.firing }
@@ -79,6 +81,10 @@ export async function pollStages (http: HttpClient, token: string, droppedAtMs: 
     .filter((q) => SEARCH_QUERY.test(q.name) && q.plan !== null && Date.parse(q.captured_at) >= droppedAtMs)
     .sort((a, b) => Date.parse(a.captured_at) - Date.parse(b.captured_at))[0]
   if (capture) mark('capture', secondsSince(capture.captured_at, droppedAtMs), `(${capture.reason ?? 'absolute'}) ${capture.summary ?? capture.name}`)
+  const relative = (slow?.queries ?? [])
+    .filter((q) => q.reason === 'relative' && SEARCH_QUERY.test(q.name) && q.plan !== null && Date.parse(q.captured_at) >= droppedAtMs)
+    .sort((a, b) => Date.parse(a.captured_at) - Date.parse(b.captured_at))[0]
+  if (relative) mark('relative', secondsSince(relative.captured_at, droppedAtMs), relative.summary ?? relative.name)
   const profile = (profiles?.profiles ?? [])
     .filter((p) => p.route === SEARCH_ROUTE && Date.parse(p.started_at) >= droppedAtMs)
     .sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at))[0]

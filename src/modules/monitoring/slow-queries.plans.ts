@@ -70,18 +70,24 @@ function describeNode (n: PlanNode): string {
   return `${type}${index ? ` using ${index}` : ''}${n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}`
 }
 
+/** A second sequential scan is named only when it costs at least this share of the costliest one. */
+const NOTABLE_SCAN_SHARE = 0.25
+
 /**
- * The plan node(s) that explain a slow query, in a few words: every
- * sequential scan (the costliest first, at most two named), else the
- * costliest scan of a table (with its index), else the top node.
+ * The plan node(s) that explain a slow query, in a few words: the
+ * costliest sequential scan (and a second one when it costs as much as a
+ * quarter of it: a small table's scan, such as categories joined to
+ * products, is normal and left out), else the costliest scan of a table
+ * (with its index), else the top node.
  */
 export function planSummary (plan: unknown[]): string {
   const nodes = nodesOf(plan)
   if (nodes.length === 0) return 'empty plan'
   const seqScans = nodes.filter((n) => n['Node Type'] === 'Seq Scan').sort((a, b) => costOf(b) - costOf(a))
   if (seqScans.length > 0) {
-    const named = seqScans.slice(0, 2).map(describeNode)
-    return seqScans.length > 2 ? `${named.join(', ')} (+${seqScans.length - 2} more Seq Scans)` : named.join(', ')
+    const notable = seqScans.filter((n, i) => i === 0 || costOf(n) >= NOTABLE_SCAN_SHARE * costOf(seqScans[0]))
+    const named = notable.slice(0, 2).map(describeNode)
+    return notable.length > 2 ? `${named.join(', ')} (+${notable.length - 2} more Seq Scans)` : named.join(', ')
   }
   const scans = nodes.filter((n) => n['Relation Name'] !== undefined).sort((a, b) => costOf(b) - costOf(a))
   return describeNode(scans[0] ?? nodes[0])
