@@ -22,6 +22,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
@@ -201,6 +202,27 @@ function words (name: string, brand: string): string[] {
   return name.toLowerCase().split(/[^a-z]+/).filter((w) => w.length >= 4 && w !== brand)
 }
 
+const SETTLE_TIMEOUT_MS = 300_000
+
+/**
+ * Waits until an app's start-up work is done (the suggestion index loaded: GET
+ * /products/suggest says `ready`; the match index loads alongside) and, with
+ * shedding on, until it sheds nothing: on a busy machine that work keeps the
+ * event loop late enough to shed the first seconds of traffic.
+ */
+async function settle (app: FastifyInstance): Promise<void> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS
+  const ready = async (): Promise<boolean> => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/products/suggest?q=a' })
+    return res.statusCode === 200 && (res.json() as { ready: boolean }).ready
+  }
+  const shedding = () => app.hasDecorator('loadShedding') && app.loadShedding.state().shedding.length > 0
+  while (!(await ready()) || shedding()) {
+    if (Date.now() > deadline) throw new Error(`the app did not settle within ${SETTLE_TIMEOUT_MS / 1000} s (suggestion index loading, or shedding)`)
+    await sleep(500)
+  }
+}
+
 /** One access token per benchmark user: the active customers first, then made-up ids if there are fewer. */
 async function authorizations (app: FastifyInstance, users: number): Promise<string[]> {
   const rows = await app.db.readSql<{ id: number }[]>`SELECT id FROM users WHERE is_active AND user_type = 'customer' ORDER BY id LIMIT ${users}`
@@ -266,6 +288,7 @@ async function main (): Promise<void> {
     ports[name] = (server.server.address() as { port: number }).port
   }
   const send = (msg: ServerMessage) => process.send!(msg)
+  for (const app of Object.values(apps)) if (app) await settle(app)
   send({
     type: 'ready',
     data: { ports, poolSizes, ...await sample(apps.cached!), authorizations: await authorizations(apps.cached!, users), budget, leaseBatch: apps.cached!.config.rateLimitLeaseBatch }
