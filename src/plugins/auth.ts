@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler, onRequestHookHandler, RouteOptions } from 'fastify'
 import jwt from '@fastify/jwt'
 import createError from '@fastify/error'
 import { AccountStateCache, type AccountState } from '../lib/account-state.js'
@@ -21,10 +21,14 @@ declare module '@fastify/jwt' {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler: 401 unless a valid bearer token of an active account is sent; sets `request.user` (the account's current role). */
-    authenticate: preHandlerAsyncHookHandler
-    /** preHandler factory: 401 without a token, 403 when the role is not one of `roles`. */
-    requireRole: (...roles: UserRole[]) => preHandlerAsyncHookHandler
+    /**
+     * Route `onRequest` hook: 401 unless a valid bearer token of an active account is sent; sets
+     * `request.user` (the account's current role). Reads headers only, so it runs before the body
+     * is read or validated: no token and a bad body is a 401, not a 400.
+     */
+    authenticate: onRequestAsyncHookHandler
+    /** Route `onRequest` hook factory: 401 without a token, 403 when the role is not one of `roles`. */
+    requireRole: (...roles: UserRole[]) => onRequestAsyncHookHandler
     /** Signs an access token for a user at its current token version (0 for a new account). */
     signAccessToken: (user: AuthUser & { tokenVersion?: number }) => string
     /** After a change that revokes tokens (logout, password change): every instance drops its cached state of the account. */
@@ -164,16 +168,35 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
     return verifiedSubject(this).then(({ id, role }) => ({ id, role }), () => undefined)
   })
 
-  app.decorate('authenticate', async function (request: FastifyRequest) {
+  const authHooks = new WeakSet<object>()
+
+  async function authenticate (request: FastifyRequest): Promise<void> {
     const subject = await verifiedSubject(request) // throws the precise 401 (missing vs invalid)
     const state = await states.get(subject.id)
     if (!state || !state.active || state.tokenVersion !== subject.tokenVersion) throw new AuthErrors.TOKEN_REVOKED()
     request.user = { id: subject.id, role: state.role }
+  }
+  authHooks.add(authenticate)
+  app.decorate('authenticate', authenticate)
+
+  app.decorate('requireRole', (...roles: UserRole[]) => {
+    const requireRole = async function (request: FastifyRequest): Promise<void> {
+      await authenticate(request)
+      if (!roles.includes(request.user.role)) throw new AuthErrors.FORBIDDEN(roles.join(', '))
+    }
+    authHooks.add(requireRole)
+    return requireRole
   })
 
-  app.decorate('requireRole', (...roles: UserRole[]) => async function (request: FastifyRequest) {
-    await app.authenticate(request, undefined as never)
-    if (!roles.includes(request.user.role)) throw new AuthErrors.FORBIDDEN(roles.join(', '))
+  // Load shedding and rate limiting append their guards to each route's onRequest hooks (their
+  // onRoute hooks ran first: those plugins are registered earlier). Authentication moves behind
+  // them, so the cheapest rejections still come first and a flood of bad tokens is limited before
+  // any account lookup; it stays ahead of body parsing and validation.
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (route.onRequest === undefined || !Array.isArray(route.onRequest)) return
+    const hooks: onRequestHookHandler[] = route.onRequest
+    const auth = hooks.filter((hook) => authHooks.has(hook))
+    if (auth.length > 0) route.onRequest = [...hooks.filter((hook) => !auth.includes(hook)), ...auth]
   })
 }
 

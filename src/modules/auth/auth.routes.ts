@@ -37,7 +37,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   }, async (request) => auth.login(request.body, request.clientIdentity?.key))
 
   app.post('/logout', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 30, duration: 60 } },
     schema: {
       tags: ['auth'],

@@ -10,13 +10,13 @@ const security = [{ bearerAuth: [] }]
 /** The caller's own cart; every write answers the whole cart with its total. */
 export const cartRoutes: FastifyPluginAsyncTypebox<CartRoutesOptions> = async (app, { cart }) => {
   app.get('/', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 }, criticality: 'cart' },
     schema: { tags: ['cart'], summary: 'The caller\'s cart with live prices and total', security, response: { 200: CartSchema, ...errorResponses(401) } }
   }, async (request) => cart.get(request.user.id))
 
   app.post('/add', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 50, duration: 60 }, criticality: 'cart' },
     schema: {
       tags: ['cart'],
@@ -28,7 +28,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<CartRoutesOptions> = async (a
   }, async (request) => cart.add(request.user.id, request.body))
 
   app.put('/items/:productId', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 }, criticality: 'cart' },
     schema: {
       tags: ['cart'],
@@ -41,7 +41,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<CartRoutesOptions> = async (a
   }, async (request) => cart.setQuantity(request.user.id, request.params.productId, request.body.quantity))
 
   app.delete('/items/:productId', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 }, criticality: 'cart' },
     schema: {
       tags: ['cart'],

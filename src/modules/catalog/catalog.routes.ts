@@ -141,7 +141,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   const sellerOrAdmin = app.requireRole('seller', 'admin')
 
   app.post('/products', {
-    preHandler: sellerOrAdmin,
+    onRequest: sellerOrAdmin,
     schema: {
       tags: ['catalog'],
       summary: 'Create a product (seller: owned by the caller; admin: any seller_id)',
@@ -156,7 +156,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   })
 
   app.patch('/products/:id', {
-    preHandler: sellerOrAdmin,
+    onRequest: sellerOrAdmin,
     schema: {
       tags: ['catalog'],
       summary: 'Update a product (seller: own products only, else 403; admin: any)',
@@ -171,7 +171,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   })
 
   app.delete('/products/:id', {
-    preHandler: sellerOrAdmin,
+    onRequest: sellerOrAdmin,
     schema: {
       tags: ['catalog'],
       summary: 'Soft-delete a product (is_active = false); same ownership rule as PATCH',

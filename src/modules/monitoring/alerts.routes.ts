@@ -14,10 +14,10 @@ const tags = ['monitoring']
 
 /** Alert state, history, notification log and silences; admin only. */
 export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = async (app, { alerts }) => {
-  const preHandler = app.requireRole('admin')
+  const onRequest = app.requireRole('admin')
 
   app.get('/alerts', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,
@@ -29,7 +29,7 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = asyn
   }, async (request) => alerts.overview(request.query.history_limit))
 
   app.get('/alerts/notifications', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,
@@ -41,7 +41,7 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = asyn
   }, async (request) => ({ notifications: await alerts.notifications(request.query.limit) }))
 
   app.post('/alerts/:id/silence', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,
@@ -57,7 +57,7 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = asyn
   })
 
   app.delete('/silences/:id', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,

@@ -31,10 +31,10 @@ const config = { criticality: 'reports' as const }
 
 /** Business and performance metrics, search analytics and the live stream; admin only. */
 export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = async (app, { business, performance, search, stream }) => {
-  const preHandler = app.requireRole('admin')
+  const onRequest = app.requireRole('admin')
 
   app.get('/business', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,
@@ -45,7 +45,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
   }, async () => business.latest())
 
   app.get('/performance', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,
@@ -57,7 +57,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
   }, async (request) => performance.performance(request.query.range))
 
   app.get('/search-analytics', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,
@@ -68,7 +68,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
   }, async () => search.summary())
 
   app.post('/stream-token', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,
@@ -78,6 +78,8 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
     }
   }, async (request, reply) => ({ expires_in: stream.issue(request, reply) }))
 
+  // A GET without body or query string: nothing is validated before this check, so it stays a preHandler,
+  // after rate limiting, which must not burn the one-use stream cookie of a request it refuses.
   app.get('/stream', {
     preHandler: stream.authorize,
     // Long-lived: kept out of latency metrics, never compressed (the reply is hijacked).

@@ -12,10 +12,10 @@ const tags = ['monitoring']
 
 /** CPU profiles and per-route phase timings; admin only. */
 export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (app, { profiles }) => {
-  const preHandler = app.requireRole('admin')
+  const onRequest = app.requireRole('admin')
 
   app.get('/profiles', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,
@@ -29,7 +29,7 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
   app.post('/profiles', {
     // The body is optional: a bare POST captures with the defaults.
     preValidation: async (request) => { request.body ??= {} },
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,
@@ -44,7 +44,7 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
   })
 
   app.get('/profiles/:id', {
-    preHandler,
+    onRequest,
     config,
     schema: {
       tags,

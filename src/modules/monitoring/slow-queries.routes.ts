@@ -8,7 +8,7 @@ export interface SlowQueriesRoutesOptions { slowQueries: SlowQueriesService }
 /** Recent slow queries with their plans; admin only. */
 export const slowQueriesRoutes: FastifyPluginAsyncTypebox<SlowQueriesRoutesOptions> = async (app, { slowQueries }) => {
   app.get('/slow-queries', {
-    preHandler: app.requireRole('admin'),
+    onRequest: app.requireRole('admin'),
     config: { criticality: 'reports' },
     schema: {
       tags: ['monitoring'],

@@ -36,7 +36,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   })
 
   app.post('/', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 20, duration: 60, exact: true }, criticality: 'critical' },
     schema: {
       tags: ['orders'],
@@ -55,7 +55,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   })
 
   app.get('/', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 50, duration: 60 } },
     schema: {
       tags: ['orders'],
@@ -67,7 +67,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   }, async (request) => orders.list(request.user, request.query))
 
   app.get('/:id', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],
@@ -79,7 +79,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   }, async (request) => orders.get(request.user, request.params.id))
 
   app.patch('/:id/status', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],
@@ -96,7 +96,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   }, async (request) => orders.updateStatus(request.user, request.params.id, request.body.status))
 
   app.patch('/:id/fulfilment', {
-    preHandler: app.requireRole('seller', 'admin'),
+    onRequest: app.requireRole('seller', 'admin'),
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],

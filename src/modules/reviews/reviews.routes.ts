@@ -19,7 +19,7 @@ export const reviewsRoutes: FastifyPluginAsyncTypebox<ReviewsRoutesOptions> = as
   }, async (request) => reviews.list(request.params.id, request.query))
 
   app.post('/products/:id/reviews', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['reviews'],
