@@ -37,7 +37,8 @@ export const modules: FastifyPluginAsync = async (app) => {
   // Catalog cursors are signed with a key derived from JWT_SECRET: every instance accepts the others'.
   configureCursorSecret(app.config.jwtSecret)
   const reads = createReplicaWindow({ primary: app.db.sql, replica: app.db.readSql, windowMs: app.config.replicaLagWindowMs })
-  app.cache.onInvalidate(reads.markWrite)
+  // Only catalog invalidations mean a catalog write: per-user ones (carts, profiles, orders) leave catalog reads on the replica.
+  app.cache.onInvalidate((tags) => { if (tags.some((tag) => tag.startsWith('catalog:'))) reads.markWrite() })
   const catalog = createCatalogService({
     db: { db: app.db.db, sql: app.db.sql, readSql: reads.sql },
     cache: app.cache,
@@ -69,7 +70,7 @@ export const modules: FastifyPluginAsync = async (app) => {
     onProductsChanged: (productIds) => catalog.invalidateProducts(productIds),
     onStockChanged: (productIds, flippedIds) => catalog.invalidateStock(productIds, flippedIds)
   })
-  const users = createUsersService({ db, log: app.log, onTokensRevoked: app.accountChanged })
+  const users = createUsersService({ db, log: app.log, cache: app.cache, onTokensRevoked: app.accountChanged })
   const throttle = createAuthThrottle({
     redis: app.redis.embedded ? undefined : app.redis.client,
     keyPrefix: (name) => authKeys.counter(app.redis, name),
@@ -80,8 +81,9 @@ export const modules: FastifyPluginAsync = async (app) => {
     registerPerAccountPerHour: app.config.registerAccountHourlyLimit
   })
   const auth = createAuthService({ users, throttle, signAccessToken: app.signAccessToken, expiresInS: app.config.jwtExpiresInS, log: app.log })
-  const cart = createCartService({ db })
-  const orders = createOrdersService({ db, log: app.log, inventory, pendingTtlMinutes: app.config.orderPendingTtlMinutes })
+  // Per-user reads (cart, profile, order pages) are cached; a cached cart carries its products' detail tags.
+  const cart = createCartService({ db, cache: app.cache, productTags: catalog.detailTags })
+  const orders = createOrdersService({ db, log: app.log, inventory, cache: app.cache, cartTag: cart.tag, pendingTtlMinutes: app.config.orderPendingTtlMinutes })
   const reviews = createReviewsService({ db, log: app.log, inventory })
   await app.register(authRoutes, { prefix: '/auth', auth })
   await app.register(usersRoutes, { prefix: '/users', users })

@@ -7,6 +7,7 @@ import { createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY, putInCar
 import { createInventoryService } from '../../src/modules/inventory/inventory.service.js'
 import { createOrdersService } from '../../src/modules/orders/orders.service.js'
 import { createReviewsService } from '../../src/modules/reviews/reviews.service.js'
+import { CartTags } from '../../src/modules/cart/cart.keys.js'
 
 // The catalog-invalidation hooks: called with the changed product ids, only after the commit, never failing the write.
 let app: FastifyInstance
@@ -19,7 +20,7 @@ const nothing = async (): Promise<void> => {}
 function services (hooks: { onProductsChanged?: (ids: number[]) => Promise<void>, onStockChanged?: (ids: number[], flipped: number[]) => Promise<void> }) {
   const db = app.db.db
   const inventory = createInventoryService({ db, log: app.log, onProductsChanged: nothing, onStockChanged: nothing, ...hooks })
-  return { orders: createOrdersService({ db, log: app.log, inventory, pendingTtlMinutes: 30 }), reviews: createReviewsService({ db, log: app.log, inventory }) }
+  return { orders: createOrdersService({ db, log: app.log, inventory, cache: app.cache, cartTag: CartTags.user, pendingTtlMinutes: 30 }), reviews: createReviewsService({ db, log: app.log, inventory }) }
 }
 
 /** A stock hook that records the ids, the flipped ids and the stock another connection sees at call time (i.e. what is committed). */

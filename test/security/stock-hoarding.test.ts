@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js'
 import { runExclusive } from '../../src/lib/background-jobs.js'
 import { createInventoryService } from '../../src/modules/inventory/inventory.service.js'
 import { createOrdersService } from '../../src/modules/orders/orders.service.js'
+import { CartTags } from '../../src/modules/cart/cart.keys.js'
 
 /**
  * Stock could be hoarded: pending orders never expired and their buyer
@@ -53,7 +54,7 @@ function instance (changed: number[][] = []) {
   const inventory = createInventoryService({
     db: app.db.db, log: app.log, onProductsChanged: async () => {}, onStockChanged: async (ids) => { changed.push(ids) }
   })
-  return createOrdersService({ db: app.db.db, log: app.log, inventory, pendingTtlMinutes: TTL_MINUTES })
+  return createOrdersService({ db: app.db.db, log: app.log, inventory, cache: app.cache, cartTag: CartTags.user, pendingTtlMinutes: TTL_MINUTES })
 }
 
 before(async () => {

@@ -1,11 +1,23 @@
 import type { Database } from '../../db/client.js'
 import { withDetails } from '../../errors.js'
 import { money } from '../../lib/http-schemas.js'
+import type { JsonAnswer } from '../../lib/json-reply.js'
+import type { CacheDecorator, WriteMark } from '../../plugins/cache.js'
 import { CartErrors } from './cart.errors.js'
-import { createCartRepository, type CartLineState, type CartRow } from './cart.repository.js'
+import { CART_CACHE_TTL_S, CartKeys, CartTags } from './cart.keys.js'
+import { createCartRepository, type CartAfterWrite, type CartLineState, type CartRow } from './cart.repository.js'
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, type AddToCartBody, type Cart } from './cart.schemas.js'
 
-export interface CartServiceDeps { db: Database }
+export interface CartServiceDeps {
+  db: Database
+  cache: CacheDecorator
+  /**
+   * The catalog's invalidation tags of these products' cached details
+   * (`CatalogService.detailTags`): a cached cart carries them, so it goes
+   * stale whenever the detail of a product it shows does.
+   */
+  productTags: (productIds: number[]) => string[]
+}
 
 function toCart (rows: CartRow[]): Cart {
   return {
@@ -47,42 +59,78 @@ function refusal (productId: number, resulting: number, state: CartLineState, ad
  * The caller's cart. Writes are single atomic statements that check stock
  * and activity themselves and answer the cart after them; a refused write is
  * explained by a second read.
+ *
+ * GET /cart is cached per user (cart.keys.ts), with the tags of the products
+ * it shows. A write's answer is the whole cart after it, read in the write's
+ * own statement, so it becomes the cached cart (write-through) and the next
+ * read is a hit; a refused write changed nothing and invalidates nothing.
  */
-export function createCartService ({ db }: CartServiceDeps) {
+export function createCartService ({ db, cache, productTags }: CartServiceDeps) {
   const repo = createCartRepository(db)
 
-  async function get (userId: number): Promise<Cart> {
-    return toCart(await repo.list(userId))
+  /** The cached cart's tags besides the user's own: its products' detail tags. */
+  const shownTags = (rows: CartRow[]): string[] => productTags(rows.map((r) => r.productId))
+
+  /** After a committed write: the cart it answered becomes the cached one (when nothing raced it). */
+  async function written (userId: number, mark: WriteMark, after: CartAfterWrite): Promise<Cart> {
+    const cart = toCart(after.rows)
+    await cache.invalidateAndStore(mark, {
+      type: 'user_cart',
+      key: CartKeys.cart(userId),
+      body: JSON.stringify(cart),
+      tags: shownTags(after.rows),
+      ttlS: CART_CACHE_TTL_S
+    })
+    return cart
   }
 
+  const beginWrite = (userId: number): WriteMark => cache.beginWrite([CartTags.user(userId)])
+
   return {
-    get,
+    /** GET /cart: the serialized cart, from the cache when no write (or product change) made it stale. */
+    get (userId: number): Promise<JsonAnswer> {
+      return cache.getOrLoad({
+        type: 'user_cart',
+        key: CartKeys.cart(userId),
+        tags: [CartTags.user(userId)],
+        load: async () => {
+          const rows = await repo.list(userId)
+          return { body: JSON.stringify(toCart(rows)), tags: shownTags(rows), ttlS: CART_CACHE_TTL_S }
+        }
+      })
+    },
+
+    /** The tag of the user's cached cart, for writes made elsewhere (an order empties the cart). */
+    tag: (userId: number): string => CartTags.user(userId),
 
     /** Adds `quantity` to the product's line (creating it), within stock; answers the whole cart. */
     async add (userId: number, body: AddToCartBody): Promise<Cart> {
+      const mark = beginWrite(userId)
       const after = await repo.add(userId, body.product_id, body.quantity)
       if (!after.written) {
         const state = await repo.lineState(userId, body.product_id)
         throw refusal(body.product_id, state.inCart + body.quantity, state, true)
       }
-      return toCart(after.rows)
+      return written(userId, mark, after)
     },
 
     /** Sets an existing line's quantity (1..stock). */
     async setQuantity (userId: number, productId: number, quantity: number): Promise<Cart> {
+      const mark = beginWrite(userId)
       const after = await repo.setQuantity(userId, productId, quantity)
       if (!after.written) {
         const state = await repo.lineState(userId, productId)
         if (state.inCart === 0) throw new CartErrors.ITEM_NOT_FOUND(productId)
         throw refusal(productId, quantity, state, false)
       }
-      return toCart(after.rows)
+      return written(userId, mark, after)
     },
 
     async remove (userId: number, productId: number): Promise<Cart> {
+      const mark = beginWrite(userId)
       const after = await repo.remove(userId, productId)
       if (!after.written) throw new CartErrors.ITEM_NOT_FOUND(productId)
-      return toCart(after.rows)
+      return written(userId, mark, after)
     }
   }
 }

@@ -187,6 +187,15 @@ export function createCatalogService (deps: CatalogServiceDeps) {
     deleteProduct: (actor: AuthUser, id: number): Promise<void> => writer.remove(actor, id),
 
     /**
+     * The tags an entry of another module must carry when it shows these
+     * products' details (a cached cart shows their names, prices and stock):
+     * everything that makes their cached detail stale (a product write, a
+     * stock or rating change, a change made outside the app) then makes that
+     * entry stale in the same invalidation, on every instance.
+     */
+    detailTags: (productIds: number[]): string[] => [CatalogTags.details, ...productIds.map(CatalogTags.product)],
+
+    /**
      * For other modules, after their transaction commits a change to these
      * products' rating (reviews). Makes stale, on every instance: their
      * detail entries, every cached page showing them, and the pages whose

@@ -241,14 +241,15 @@ export function createOrdersRepository (db: Database) {
       return rows.map((r) => r.id)
     },
 
-    /** Cancels locked pending orders and their lines; answers the lines of the orders it cancelled. */
-    async cancelPending (ids: number[], ex: Executor = db): Promise<{ productId: number, quantity: number }[]> {
+    /** Cancels locked pending orders and their lines; answers the buyers and the lines of the orders it cancelled. */
+    async cancelPending (ids: number[], ex: Executor = db): Promise<{ buyers: number[], lines: { productId: number, quantity: number }[] }> {
       const cancelled = await timedQuery('orders.cancel_pending', ex.update(orders).set({ status: 'cancelled', updatedAt: sql`now()` })
-        .where(and(inArray(orders.id, ids), eq(orders.status, 'pending'))).returning({ id: orders.id }))
-      if (cancelled.length === 0) return []
-      return timedQuery('orders.cancel_pending_lines', ex.update(orderItems).set({ fulfilmentStatus: 'cancelled' })
+        .where(and(inArray(orders.id, ids), eq(orders.status, 'pending'))).returning({ id: orders.id, userId: orders.userId }))
+      if (cancelled.length === 0) return { buyers: [], lines: [] }
+      const lines = await timedQuery('orders.cancel_pending_lines', ex.update(orderItems).set({ fulfilmentStatus: 'cancelled' })
         .where(inArray(orderItems.orderId, cancelled.map((c) => c.id)))
         .returning({ productId: orderItems.productId, quantity: orderItems.quantity }))
+      return { buyers: [...new Set(cancelled.map((c) => c.userId))], lines }
     },
 
     list (filter: ListFilter, page: number, pageSize: number, ex: Executor = db) {

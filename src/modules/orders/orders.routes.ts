@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../../lib/http-schemas.js'
+import { sendJson } from '../../lib/json-reply.js'
 import {
   FulfilmentBodySchema, ListOrdersQuerySchema, OrderListSchema, OrderParamsSchema, OrderSchema, PlaceOrderBodySchema,
   PlaceOrderHeadersSchema, UpdateStatusBodySchema
@@ -36,7 +37,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   })
 
   app.post('/', {
-    onRequest: app.authenticate,
+    preHandler: app.authenticate,
     config: { rateLimit: { points: 20, duration: 60, exact: true }, criticality: 'critical' },
     schema: {
       tags: ['orders'],
@@ -55,7 +56,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   })
 
   app.get('/', {
-    onRequest: app.authenticate,
+    preHandler: app.authenticate,
     config: { rateLimit: { points: 50, duration: 60 } },
     schema: {
       tags: ['orders'],
@@ -64,10 +65,10 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
       querystring: ListOrdersQuerySchema,
       response: { 200: OrderListSchema, ...errorResponses(400, 401, 403) }
     }
-  }, async (request) => orders.list(request.user, request.query))
+  }, async (request, reply) => sendJson(request, reply, await orders.list(request.user, request.query)))
 
   app.get('/:id', {
-    onRequest: app.authenticate,
+    preHandler: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],
@@ -79,7 +80,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   }, async (request) => orders.get(request.user, request.params.id))
 
   app.patch('/:id/status', {
-    onRequest: app.authenticate,
+    preHandler: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],
@@ -96,7 +97,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   }, async (request) => orders.updateStatus(request.user, request.params.id, request.body.status))
 
   app.patch('/:id/fulfilment', {
-    onRequest: app.requireRole('seller', 'admin'),
+    preHandler: app.requireRole('seller', 'admin'),
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],

@@ -5,9 +5,12 @@ import { withDetails } from '../../errors.js'
 import { AuthErrors } from '../../plugins/auth.js'
 import type { InventoryService } from '../inventory/inventory.service.js'
 import { isoTime, isoTimeOrNull, money, pagination } from '../../lib/http-schemas.js'
+import type { JsonAnswer } from '../../lib/json-reply.js'
+import type { CacheDecorator } from '../../plugins/cache.js'
 import { OrdersErrors } from './orders.errors.js'
 import { createIdempotency, fingerprintOf, parseIdempotencyKey, type Claim, type IdempotentOutcome } from './orders.idempotency.js'
-import { createOrdersRepository, type ItemRow, type OrderRow, type Shortage, type Viewer } from './orders.repository.js'
+import { ORDERS_CACHE_TTL_S, ORDERS_CACHED_PAGES, OrdersCacheKeys, OrdersTags } from './orders.keys.js'
+import { createOrdersRepository, type ItemRow, type ListFilter, type OrderRow, type Shortage, type Viewer } from './orders.repository.js'
 import type { ListOrdersQuery, Order, OrderList, PlaceOrderBody } from './orders.schemas.js'
 import { canTransition, FULFILLABLE, LINE_STEP_FROM, transitionEffects, type FulfilmentStep, type OrderStatus } from './orders.status.js'
 
@@ -17,6 +20,9 @@ export interface OrdersServiceDeps {
   db: Database
   log: FastifyBaseLogger
   inventory: InventoryService
+  cache: CacheDecorator
+  /** The invalidation tag of a user's cached cart (`CartService.tag`): placing an order empties the cart. */
+  cartTag: (userId: number) => string
   /** Unpaid pending orders older than this are cancelled by `expirePending`. */
   pendingTtlMinutes: number
 }
@@ -69,10 +75,38 @@ function insufficientStock (shortages: Shortage[]): Error {
   })))
 }
 
-export function createOrdersService ({ db, log, inventory, pendingTtlMinutes }: OrdersServiceDeps) {
+/**
+ * Orders. GET /orders is cached for the orders a user placed (scope `mine`,
+ * the first ORDERS_CACHED_PAGES pages of each status filter and page size,
+ * orders.keys.ts); every write of an order bumps its buyer's tag after the
+ * commit: placement (with the cart, which it empties), status changes,
+ * fulfilment, expiry. Placement itself reads nothing from the cache: stock,
+ * cart and idempotency are decided in the database.
+ */
+export function createOrdersService ({ db, log, inventory, cache, cartTag, pendingTtlMinutes }: OrdersServiceDeps) {
   const repo = createOrdersRepository(db)
   const idempotency = createIdempotency({ db, log })
   const olog = log.child({ module: 'orders' })
+
+  /** After a committed write of these buyers' orders: their cached order pages are stale, here and on every instance. */
+  const buyersChanged = (userIds: number[]): Promise<void> => cache.invalidate([...new Set(userIds)].map(OrdersTags.buyer))
+
+  async function listPage (filter: ListFilter, page: number, pageSize: number): Promise<OrderList> {
+    const [rows, total] = await Promise.all([repo.list(filter, page, pageSize), repo.count(filter)])
+    return {
+      orders: rows.map((r) => ({
+        id: r.id,
+        order_number: r.orderNumber,
+        user_id: r.userId,
+        status: r.status,
+        payment_status: r.paymentStatus,
+        total_amount: money(r.totalAmount),
+        item_count: r.itemCount,
+        created_at: isoTime(r.createdAt)
+      })),
+      pagination: pagination(page, pageSize, total)
+    }
+  }
 
   /**
    * Cart → order in one statement, `place_order` (migration 0007), at READ
@@ -94,7 +128,11 @@ export function createOrdersService ({ db, log, inventory, pendingTtlMinutes }: 
     if (placed.status === 'empty') throw new OrdersErrors.CART_EMPTY(userId)
     if (placed.status === 'short') throw insufficientStock(placed.shortages)
     const { order } = placed
-    await inventory.stockChanged(placed.stock.map((s) => ({ productId: s.product_id, before: s.before, after: s.after })))
+    await Promise.all([
+      inventory.stockChanged(placed.stock.map((s) => ({ productId: s.product_id, before: s.before, after: s.after }))),
+      // The cart is now empty and the buyer has one more order.
+      cache.invalidate([cartTag(userId), OrdersTags.buyer(userId)])
+    ])
     olog.info({ orderId: order.id, userId, total: order.total_amount, lines: order.items.length }, 'order placed')
     return order
   }
@@ -118,24 +156,26 @@ export function createOrdersService ({ db, log, inventory, pendingTtlMinutes }: 
 
     get,
 
-    async list (viewer: Viewer, query: ListOrdersQuery): Promise<OrderList> {
+    /**
+     * GET /orders, serialized. The page depends on the filter alone (whose
+     * orders, which status, which page), never on who asks once access is
+     * granted, so an admin's `user_id` read shares the user's cached pages.
+     * Sellers' `selling` lists change with other users' orders and are not
+     * cached.
+     */
+    async list (viewer: Viewer, query: ListOrdersQuery): Promise<JsonAnswer> {
       if (query.user_id !== undefined && viewer.role !== 'admin') throw new AuthErrors.FORBIDDEN('admin')
       if (query.scope === 'selling' && viewer.role === 'customer') throw new AuthErrors.FORBIDDEN('seller, admin')
       const filter = { userId: query.user_id ?? viewer.id, scope: query.scope, status: query.status }
-      const [rows, total] = await Promise.all([repo.list(filter, query.page, query.page_size), repo.count(filter)])
-      return {
-        orders: rows.map((r) => ({
-          id: r.id,
-          order_number: r.orderNumber,
-          user_id: r.userId,
-          status: r.status,
-          payment_status: r.paymentStatus,
-          total_amount: money(r.totalAmount),
-          item_count: r.itemCount,
-          created_at: isoTime(r.createdAt)
-        })),
-        pagination: pagination(query.page, query.page_size, total)
+      if (filter.scope !== 'mine' || query.page > ORDERS_CACHED_PAGES) {
+        return { body: JSON.stringify(await listPage(filter, query.page, query.page_size)) }
       }
+      return cache.getOrLoad({
+        type: 'user_orders',
+        key: OrdersCacheKeys.placedPage(filter.userId, filter.status, query.page, query.page_size),
+        tags: [OrdersTags.buyer(filter.userId)],
+        load: async () => ({ body: JSON.stringify(await listPage(filter, query.page, query.page_size)), ttlS: ORDERS_CACHE_TTL_S })
+      })
     },
 
     /**
@@ -147,7 +187,7 @@ export function createOrdersService ({ db, log, inventory, pendingTtlMinutes }: 
      * an admin's, the expiry job's) return the stock once.
      */
     async updateStatus (viewer: Viewer, orderId: number, to: OrderStatus): Promise<Order> {
-      const released = await db.transaction(async (tx) => {
+      const { buyer, released } = await db.transaction(async (tx) => {
         const order = await repo.lockReadable(orderId, viewer, tx)
         if (!order) throw new OrdersErrors.NOT_FOUND(orderId)
         if (viewer.role !== 'admin') {
@@ -163,10 +203,10 @@ export function createOrdersService ({ db, log, inventory, pendingTtlMinutes }: 
         // The row is locked, so the conditional update cannot miss; if it ever does, refuse rather than half-apply.
         if (!moved) throw new OrdersErrors.INVALID_TRANSITION(orderId, order.status, to)
         if (effects.lines) await repo.moveLines(orderId, effects.lines.from, effects.lines.to, undefined, tx)
-        if (!effects.releasesStock) return []
-        return inventory.release(tx, await repo.items(orderId, tx))
+        if (!effects.releasesStock) return { buyer: order.userId, released: [] }
+        return { buyer: order.userId, released: await inventory.release(tx, await repo.items(orderId, tx)) }
       })
-      await inventory.stockChanged(released)
+      await Promise.all([inventory.stockChanged(released), buyersChanged([buyer])])
       olog.info({ orderId, by: viewer.id, role: viewer.role, status: to }, 'order status changed')
       // The caller proved it may see this order above; read it back without the read-visibility filter.
       return get({ id: viewer.id, role: 'admin' }, orderId)
@@ -179,14 +219,17 @@ export function createOrdersService ({ db, log, inventory, pendingTtlMinutes }: 
      * of the caller's answer 404.
      */
     async fulfil (viewer: Viewer, orderId: number, to: FulfilmentStep): Promise<Order> {
-      await db.transaction(async (tx) => {
+      const buyer = await db.transaction(async (tx) => {
         const order = await repo.lockSelling(orderId, viewer.id, tx)
         if (!order) throw new OrdersErrors.NOT_FOUND(orderId)
         if (!FULFILLABLE.includes(order.status)) throw new OrdersErrors.FULFILMENT_NOT_ALLOWED(orderId, order.status)
         const from = LINE_STEP_FROM[to]
         if (await repo.moveLines(orderId, [from], to, viewer.id, tx) === 0) throw new OrdersErrors.INVALID_FULFILMENT(orderId, viewer.id, from, to)
         await repo.followLines(orderId, tx)
+        return order.userId
       })
+      // The lines moved and the order may have followed them to shipped or delivered.
+      await buyersChanged([buyer])
       olog.info({ orderId, sellerId: viewer.id, lines: to }, 'order lines moved')
       return get({ id: viewer.id, role: 'admin' }, orderId)
     },
@@ -201,12 +244,13 @@ export function createOrdersService ({ db, log, inventory, pendingTtlMinutes }: 
     async expirePending (): Promise<number> {
       let expired = 0
       for (let i = 0; i < EXPIRY_MAX_BATCHES; i++) {
-        const { ids, moves } = await db.transaction(async (tx) => {
+        const { ids, buyers, moves } = await db.transaction(async (tx) => {
           const ids = await repo.lockExpired(pendingTtlMinutes, EXPIRY_BATCH, tx)
-          if (ids.length === 0) return { ids, moves: [] }
-          return { ids, moves: await inventory.release(tx, await repo.cancelPending(ids, tx)) }
+          if (ids.length === 0) return { ids, buyers: [], moves: [] }
+          const cancelled = await repo.cancelPending(ids, tx)
+          return { ids, buyers: cancelled.buyers, moves: await inventory.release(tx, cancelled.lines) }
         })
-        await inventory.stockChanged(moves)
+        await Promise.all([inventory.stockChanged(moves), buyersChanged(buyers)])
         expired += ids.length
         if (ids.length > 0) olog.info({ orders: ids.length, ttlMinutes: pendingTtlMinutes }, 'unpaid pending orders expired')
         if (ids.length < EXPIRY_BATCH) break

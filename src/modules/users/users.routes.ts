@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../../lib/http-schemas.js'
+import { sendJson } from '../../lib/json-reply.js'
 import { UpdateProfileBodySchema, UserSchema } from './users.schemas.js'
 import type { UsersService } from './users.service.js'
 
@@ -10,7 +11,7 @@ const security = [{ bearerAuth: [] }]
 /** `/users/profile`: the caller's own profile only; there is no id in the path to tamper with. */
 export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { users }) => {
   app.get('/profile', {
-    onRequest: app.authenticate,
+    preHandler: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['users'],
@@ -18,10 +19,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       security,
       response: { 200: UserSchema, ...errorResponses(401, 403, 404) }
     }
-  }, async (request) => users.getProfile(request.user.id))
+  }, async (request, reply) => sendJson(request, reply, await users.getProfile(request.user.id)))
 
   app.patch('/profile', {
-    onRequest: app.authenticate,
+    preHandler: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['users'],

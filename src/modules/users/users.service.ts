@@ -1,10 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.js'
+import type { JsonAnswer } from '../../lib/json-reply.js'
+import type { CacheDecorator, WriteMark } from '../../plugins/cache.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
 import { isoTime, isoTimeOrNull } from '../../lib/http-schemas.js'
 import { driverError, withDetails } from '../../errors.js'
 import { passwordWeakness } from '../../lib/password-policy.js'
 import { UsersErrors } from './users.errors.js'
+import { PROFILE_CACHE_TTL_S, UsersKeys, UsersTags } from './users.keys.js'
 import { createUsersRepository, type CredentialsRow, type NewUser, type ProfilePatch, type UserRow } from './users.repository.js'
 import type { UpdateProfileBody, User } from './users.schemas.js'
 
@@ -13,6 +16,7 @@ export type { CredentialsRow } from './users.repository.js'
 export interface UsersServiceDeps {
   db: Database
   log: FastifyBaseLogger
+  cache: CacheDecorator
   /** Told after a change that revokes the account's tokens, so every instance drops its cached account state. */
   onTokensRevoked?: (userId: number) => Promise<void>
 }
@@ -46,10 +50,26 @@ export function toUser (row: UserRow): User {
 /**
  * Owns the users table: profiles for the user, and the account operations
  * the auth module builds registration and login on.
+ *
+ * GET /users/profile is cached per user (users.keys.ts). Every write of the
+ * profile's columns here answers the updated row, which becomes the cached
+ * profile (write-through). Deactivation and role changes have no endpoint:
+ * made in the database, they bump the account's token version (migration
+ * 0011), so its tokens are refused before any cached profile is read, and
+ * the next login stamps `last_login`, which replaces the cached profile.
  */
-export function createUsersService ({ db, log, onTokensRevoked = async () => {} }: UsersServiceDeps) {
+export function createUsersService ({ db, log, cache, onTokensRevoked = async () => {} }: UsersServiceDeps) {
   const repo = createUsersRepository(db)
   const ulog = log.child({ module: 'users' })
+
+  const beginWrite = (userId: number): WriteMark => cache.beginWrite([UsersTags.profile(userId)])
+
+  /** After a committed write of the row: its profile becomes the cached one (when nothing raced it). */
+  async function written (mark: WriteMark, row: UserRow): Promise<User> {
+    const user = toUser(row)
+    await cache.invalidateAndStore(mark, { type: 'user_profile', key: UsersKeys.profile(row.id), body: JSON.stringify(user), ttlS: PROFILE_CACHE_TTL_S })
+    return user
+  }
 
   async function activeUser (userId: number): Promise<UserRow> {
     const row = await repo.findById(userId)
@@ -68,11 +88,18 @@ export function createUsersService ({ db, log, onTokensRevoked = async () => {} 
   }
 
   return {
-    async getProfile (userId: number): Promise<User> {
-      return toUser(await activeUser(userId))
+    /** GET /users/profile, serialized; a missing or disabled account is an error, never cached. */
+    getProfile (userId: number): Promise<JsonAnswer> {
+      return cache.getOrLoad({
+        type: 'user_profile',
+        key: UsersKeys.profile(userId),
+        tags: [UsersTags.profile(userId)],
+        load: async () => ({ body: JSON.stringify(toUser(await activeUser(userId))), ttlS: PROFILE_CACHE_TTL_S })
+      })
     },
 
     async updateProfile (userId: number, body: UpdateProfileBody): Promise<User> {
+      const mark = beginWrite(userId)
       const user = await activeUser(userId)
       const patch: ProfilePatch = {}
       if (body.first_name !== undefined) patch.firstName = body.first_name.trim()
@@ -82,12 +109,13 @@ export function createUsersService ({ db, log, onTokensRevoked = async () => {} 
       // The schema guarantees at least one changed field (current_password alone is refused).
       const row = await repo.update(userId, patch)
       if (!row) throw new UsersErrors.NOT_FOUND(userId)
+      const updated = await written(mark, row)
       if (patch.passwordHash) {
         // The users trigger bumped the token version: every token of the account, this request's too, is revoked.
         await onTokensRevoked(userId)
         ulog.info({ userId }, 'password changed; tokens revoked')
       }
-      return toUser(row)
+      return updated
     },
 
     /** Inserts a customer account; a duplicate email or username is a result, not an exception. */
@@ -116,9 +144,10 @@ export function createUsersService ({ db, log, onTokensRevoked = async () => {} 
 
     /** Stamps `last_login` and returns the fresh profile. */
     async recordLogin (userId: number): Promise<User> {
+      const mark = beginWrite(userId)
       const row = await repo.touchLastLogin(userId)
       if (!row) throw new UsersErrors.NOT_FOUND(userId)
-      return toUser(row)
+      return written(mark, row)
     }
   }
 }
