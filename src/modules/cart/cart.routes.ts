@@ -11,13 +11,13 @@ const security = [{ bearerAuth: [] }]
 /** The caller's own cart; every write answers the whole cart with its total. */
 export const cartRoutes: FastifyPluginAsyncTypebox<CartRoutesOptions> = async (app, { cart }) => {
   app.get('/', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 }, criticality: 'cart' },
     schema: { tags: ['cart'], summary: 'The caller\'s cart with live prices and total', security, response: { 200: CartSchema, ...errorResponses(401) } }
   }, async (request, reply) => sendJson(request, reply, await cart.get(request.user.id)))
 
   app.post('/add', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 50, duration: 60 }, criticality: 'cart' },
     schema: {
       tags: ['cart'],
@@ -29,7 +29,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<CartRoutesOptions> = async (a
   }, async (request) => cart.add(request.user.id, request.body))
 
   app.put('/items/:productId', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 }, criticality: 'cart' },
     schema: {
       tags: ['cart'],
@@ -42,7 +42,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<CartRoutesOptions> = async (a
   }, async (request) => cart.setQuantity(request.user.id, request.params.productId, request.body.quantity))
 
   app.delete('/items/:productId', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 }, criticality: 'cart' },
     schema: {
       tags: ['cart'],

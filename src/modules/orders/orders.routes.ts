@@ -37,7 +37,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   })
 
   app.post('/', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 20, duration: 60, exact: true }, criticality: 'critical' },
     schema: {
       tags: ['orders'],
@@ -56,7 +56,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   })
 
   app.get('/', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 50, duration: 60 } },
     schema: {
       tags: ['orders'],
@@ -68,7 +68,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   }, async (request, reply) => sendJson(request, reply, await orders.list(request.user, request.query)))
 
   app.get('/:id', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],
@@ -80,7 +80,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   }, async (request) => orders.get(request.user, request.params.id))
 
   app.patch('/:id/status', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],
@@ -97,7 +97,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   }, async (request) => orders.updateStatus(request.user, request.params.id, request.body.status))
 
   app.patch('/:id/fulfilment', {
-    preHandler: app.requireRole('seller', 'admin'),
+    onRequest: app.requireRole('seller', 'admin'),
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['orders'],

@@ -11,7 +11,7 @@ const security = [{ bearerAuth: [] }]
 /** `/users/profile`: the caller's own profile only; there is no id in the path to tamper with. */
 export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { users }) => {
   app.get('/profile', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['users'],
@@ -22,7 +22,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   }, async (request, reply) => sendJson(request, reply, await users.getProfile(request.user.id)))
 
   app.patch('/profile', {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
       tags: ['users'],
