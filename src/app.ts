@@ -111,7 +111,7 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
   await app.register(metricsPlugin, { instanceId: config.metricsInstanceId || undefined, version })
   await registerMiddleware(app, config)
   await app.register(errorHandlerPlugin)
-  await app.register(openapiPlugin, { version })
+  await app.register(openapiPlugin, { version, compress: config.compressionEnabled })
   await app.register(authPlugin, { secret: config.jwtSecret, expiresInS: config.jwtExpiresInS, accountStateTtlMs: config.authStateTtlMs })
   await app.register(metricsEndpointPlugin, { metricsToken: config.metricsToken })
   await app.register(healthPlugin)

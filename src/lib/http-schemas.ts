@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
 import { Type, type TSchema } from 'typebox'
 import { AppErrors, withDetails } from '../errors.js'
 
@@ -21,14 +21,30 @@ export function errorResponses (...statuses: number[]): Record<number, TSchema> 
   return Object.fromEntries(statuses.map((s) => [s, ErrorSchema]))
 }
 
+/**
+ * Options and handler of a collection's former trailing-slash path (`/cart/`, `/orders/`), declared
+ * with `url: '/'` in a prefixed plugin whose own route takes `prefixTrailingSlash: 'no-slash'`: a 308
+ * to the path without the slash (query string kept; a 308 keeps the method and body, so a POST is
+ * sent again as it was), left out of the OpenAPI document.
+ */
+export const trailingSlashRedirect = {
+  prefixTrailingSlash: 'slash',
+  schema: { hide: true },
+  handler: (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const query = request.url.indexOf('?')
+    const path = query === -1 ? request.url : request.url.slice(0, query)
+    return reply.redirect(path.replace(/\/+$/, '') + (query === -1 ? '' : request.url.slice(query)), 308)
+  }
+} as const satisfies RouteShorthandOptions & { handler: unknown }
+
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
 /** Offset pages past this are refused: deep offsets scan and discard every earlier row. */
 export const MAX_PAGE = 1000
 
 export const PageQueryProperties = {
-  page: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 }),
-  page_size: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  page: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1, description: 'Page number, from 1' }),
+  page_size: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Items per page' })
 }
 
 export const PaginationSchema = Type.Object({

@@ -15,7 +15,9 @@ export type AddToCartBody = Static<typeof AddToCartBodySchema>
 
 export const SetQuantityBodySchema = Type.Object({ quantity: Quantity }, { additionalProperties: false })
 
-export const CartItemParamsSchema = Type.Object({ productId: ProductId }, { additionalProperties: false })
+export const CartItemParamsSchema = Type.Object({
+  productId: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'The product of the cart line' })
+}, { additionalProperties: false })
 
 export const CartSchema = Type.Object({
   items: Type.Array(Type.Object({

@@ -13,6 +13,7 @@ export interface CatalogRoutesOptions { catalog: CatalogService }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 const security = [{ bearerAuth: [] }]
+const tags = ['catalog']
 
 // The spec's per-client limits per 60 s. Product by slug is the same read as by id, so it gets the detail limit.
 const limit = (points: number): RouteRateLimit => ({ points, duration: 60 })
@@ -73,24 +74,52 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
 
   app.get('/products', {
     config: browse(LIMITS.list),
-    schema: { tags: ['catalog'], summary: 'List products with filters, sorting, offset or cursor paging', querystring: ListQuerySchema, response: listResponses }
+    schema: {
+      operationId: 'listProducts',
+      tags,
+      summary: 'List products with filters, sorting, offset or cursor paging',
+      description: 'Active products; the filters combine. Offset pages (`page`, `page_size`) reach 10,000 rows deep (400 CATALOG_PAGE_TOO_DEEP past that), ' +
+        '`next_cursor` pages at any depth. With `q` the list is a text search, as GET /products/search. ' +
+        'Answers carry a strong ETag with `Cache-Control: no-cache`: a request with a matching If-None-Match gets 304 without a body.',
+      querystring: ListQuerySchema,
+      response: listResponses
+    }
   }, async (request, reply) => sendCached(request, reply, await catalog.list(request.query)))
 
   app.get('/products/search', {
     config: browse(LIMITS.search),
-    schema: { tags: ['catalog'], summary: 'Full-text search (typo tolerant) with the list filters', querystring: ListQuerySchema, response: listResponses }
+    schema: {
+      operationId: 'searchProducts',
+      tags,
+      summary: 'Full-text search (typo tolerant) with the list filters',
+      description: 'Every word of `q` in the name, brand or descriptions, the last one also as a prefix; ranked exact name first, then name or brand, ' +
+        'then descriptions, by popularity. Misspelt words are corrected (`corrected_query`); when all the words together match nothing, some are ' +
+        'dropped (`matching`, `dropped`). Same filters, paging, facets, ETag and 304 as GET /products.',
+      querystring: ListQuerySchema,
+      response: listResponses
+    }
   }, async (request, reply) => sendCached(request, reply, await catalog.list(request.query)))
 
   app.post('/products/search', {
     config: browse(LIMITS.search),
-    schema: { tags: ['catalog'], summary: 'Full-text search with a JSON body (same fields as the querystring)', body: ListQuerySchema, response: listResponses }
+    schema: {
+      operationId: 'searchProductsWithBody',
+      tags,
+      summary: 'Full-text search with a JSON body (same fields as the querystring)',
+      description: 'GET /products/search with its parameters in a JSON body, for clients that prefer POST; the same answer, ETag and 304.',
+      body: ListQuerySchema,
+      response: listResponses
+    }
   }, async (request, reply) => sendCached(request, reply, await catalog.list(request.body)))
 
   app.get('/products/popular', {
     config: browse(LIMITS.other),
     schema: {
-      tags: ['catalog'],
+      operationId: 'listPopularProducts',
+      tags,
       summary: 'Most ordered products (shipped or delivered orders of the last 30 days)',
+      description: 'Active products ranked by their order lines in shipped or delivered orders of the last `window_days` days, computed in the ' +
+        'background and cached; strong ETag and 304 as for lists.',
       querystring: PopularQuerySchema,
       response: { 200: PopularListSchema, 304: NotModifiedSchema, ...errorResponses(400) }
     }
@@ -100,8 +129,11 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   app.get('/products/suggest', {
     config: browse(LIMITS.detail),
     schema: {
-      tags: ['catalog'],
+      operationId: 'suggestProducts',
+      tags,
       summary: 'As-you-type suggestions: product names, brands and categories whose words start with the typed words',
+      description: 'Answered from an in-process index that each instance loads at start and rebuilds after product writes, so no request reaches ' +
+        'the database; `ready: false` with no suggestions until the first load. Cacheable for 30 s (`Cache-Control: public, max-age=30`).',
       querystring: SuggestQuerySchema,
       response: { 200: SuggestResponseSchema, ...errorResponses(400) }
     }
@@ -114,24 +146,49 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
 
   app.get('/products/:id', {
     config: browse(LIMITS.detail),
-    schema: { tags: ['catalog'], summary: 'Product detail', params: IdParamsSchema, response: { 200: ProductDetailSchema, 304: NotModifiedSchema, ...errorResponses(400, 404) } }
+    schema: {
+      operationId: 'getProduct',
+      tags,
+      summary: 'Product detail',
+      description: 'The product with its category, rating, exact stock and seller. An unknown or deleted product is 404 CATALOG_PRODUCT_NOT_FOUND. ' +
+        'Strong ETag with `Cache-Control: no-cache`; a matching If-None-Match gets 304.',
+      params: IdParamsSchema,
+      response: { 200: ProductDetailSchema, 304: NotModifiedSchema, ...errorResponses(400, 404) }
+    }
   }, (request, reply) => sendCachedOrLater(request, reply, catalog.getProduct(request.params.id)))
 
   app.get('/products/by-slug/:slug', {
     config: browse(LIMITS.detail),
-    schema: { tags: ['catalog'], summary: 'Product detail by slug', params: SlugParamsSchema, response: { 200: ProductDetailSchema, 304: NotModifiedSchema, ...errorResponses(400, 404) } }
+    schema: {
+      operationId: 'getProductBySlug',
+      tags,
+      summary: 'Product detail by slug',
+      description: 'GET /products/{id} looked up by the product\'s slug: the same body, ETag and 304.',
+      params: SlugParamsSchema,
+      response: { 200: ProductDetailSchema, 304: NotModifiedSchema, ...errorResponses(400, 404) }
+    }
   }, (request, reply) => sendCachedOrLater(request, reply, catalog.getProductBySlug(request.params.slug)))
 
   app.get('/categories', {
     config: browse(LIMITS.other),
-    schema: { tags: ['catalog'], summary: 'Active categories as a tree, with product counts', response: { 200: CategoryTreeSchema, 304: NotModifiedSchema } }
+    schema: {
+      operationId: 'getCategoryTree',
+      tags,
+      summary: 'Active categories as a tree, with product counts',
+      description: 'Every active category, subcategories nested under `children`, each with the count of active products in its subtree. ' +
+        'Strong ETag with `Cache-Control: no-cache`; a matching If-None-Match gets 304.',
+      response: { 200: CategoryTreeSchema, 304: NotModifiedSchema }
+    }
   }, async (request, reply) => sendCached(request, reply, await catalog.categoryTree()))
 
   app.get('/categories/:id/products', {
     config: browse(LIMITS.other),
     schema: {
-      tags: ['catalog'],
+      operationId: 'listCategoryProducts',
+      tags,
       summary: 'Products of a category and its subcategories (same filters as /products)',
+      description: 'GET /products with `category_id` taken from the path: the same filters, sorts, paging, ETag and 304. ' +
+        'An unknown or inactive category is 404 CATALOG_CATEGORY_NOT_FOUND.',
       params: IdParamsSchema,
       querystring: CategoryListQuerySchema,
       response: { ...listResponses, ...errorResponses(400, 404) }
@@ -143,8 +200,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   app.post('/products', {
     onRequest: sellerOrAdmin,
     schema: {
-      tags: ['catalog'],
+      operationId: 'createProduct',
+      tags,
       summary: 'Create a product (seller: owned by the caller; admin: any seller_id)',
+      description: 'Answers 201 with the product and its `Location`. Sellers own what they create; `seller_id` for another user and `is_featured` are ' +
+        'admin only (403). Money takes at most two decimals (400 CATALOG_INVALID_MONEY) and `sale_price` at most `price` (422); a taken SKU or ' +
+        'slug is 409; an unknown or inactive category 422 CATALOG_INVALID_CATEGORY.',
       security,
       body: CreateProductBodySchema,
       response: { 201: ProductDetailSchema, ...errorResponses(400, 401, 403, 409, 422) }
@@ -158,7 +219,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   app.patch('/products/:id', {
     onRequest: sellerOrAdmin,
     schema: {
-      tags: ['catalog'],
+      operationId: 'updateProduct',
+      tags,
+      description: 'Changes only the fields sent, with the checks of POST /products. A seller\'s product of another seller is 403 ' +
+        'CATALOG_PRODUCT_FORBIDDEN; `is_active: true` restores a deleted product. Cached pages showing the product are refreshed.',
       summary: 'Update a product (seller: own products only, else 403; admin: any)',
       security,
       params: IdParamsSchema,
@@ -173,7 +237,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   app.delete('/products/:id', {
     onRequest: sellerOrAdmin,
     schema: {
-      tags: ['catalog'],
+      operationId: 'deleteProduct',
+      tags,
+      description: 'Sets `is_active = false`: the product leaves lists, searches and details (404) and stays in past orders and reviews. ' +
+        'Deleting a deleted product is 404.',
       summary: 'Soft-delete a product (is_active = false); same ownership rule as PATCH',
       security,
       params: IdParamsSchema,

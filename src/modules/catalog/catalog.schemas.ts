@@ -109,18 +109,23 @@ export type SortField = typeof SORT_FIELDS[number]
 
 const QueryText = Type.String({ minLength: 1, maxLength: 200 })
 const ListFilterProperties = {
-  q: Type.Optional(QueryText),
+  q: Type.Optional(Type.String({ ...QueryText, description: 'Search words (typo tolerant; the last word also matches as a prefix)' })),
   query: Type.Optional(Type.String({ ...QueryText, description: 'Alias of q' })),
   min_price: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_MONEY, description: 'On the effective (sale when set) price' })),
-  max_price: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_MONEY })),
+  max_price: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_MONEY, description: 'On the effective (sale when set) price; at least min_price' })),
   brand: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Exact brand, case-insensitive' })),
-  is_featured: Type.Optional(Type.Boolean()),
-  in_stock: Type.Optional(Type.Boolean()),
+  is_featured: Type.Optional(Type.Boolean({ description: 'Only featured (true) or only other (false) products' })),
+  in_stock: Type.Optional(Type.Boolean({ description: 'Only products with stock (true) or only sold-out ones (false)' })),
   sort_by: Type.Optional(Type.Union([Type.Literal('relevance'), Type.Literal('price'), Type.Literal('created_at'), Type.Literal('name'), Type.Literal('rating')], { description: 'Default: relevance with q, else name. relevance without q orders newest first' })),
   sort_order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'Default asc, desc for relevance, created_at and rating' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_OFFSET_ROWS })),
-  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 600, pattern: '^[A-Za-z0-9_-]+$' })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_OFFSET_ROWS, description: 'Page number, from 1 (default 1); page × page_size at most 10,000' })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: 'Products per page (default 20)' })),
+  cursor: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 600,
+    pattern: '^[A-Za-z0-9_-]+$',
+    description: 'The `next_cursor` of the previous page, with the same filters and sort: the next page at any depth (replaces page)'
+  })),
   facets: Type.Optional(Type.String({
     pattern: '^(brand|category|price)(,(brand|category|price))*$',
     description: 'Comma-separated: counts per brand, category and price bucket over the matches (the best ranked 1,000 at most)'
@@ -137,11 +142,13 @@ export type ListQuery = Static<typeof ListQuerySchema>
 /** GET /categories/{id}/products: the category comes from the path. */
 export const CategoryListQuerySchema = Type.Object(ListFilterProperties, { additionalProperties: false })
 
-export const IdParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }) }, { additionalProperties: false })
-export const SlugParamsSchema = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' }) }, { additionalProperties: false })
+export const IdParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Product or category id' }) }, { additionalProperties: false })
+export const SlugParamsSchema = Type.Object({
+  slug: Type.String({ minLength: 1, maxLength: 200, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', description: 'The product\'s slug (lower-case words joined by hyphens)' })
+}, { additionalProperties: false })
 
 export const PopularQuerySchema = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_POPULAR_LIMIT }))
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_POPULAR_LIMIT, description: `Products to return (default ${DEFAULT_POPULAR_LIMIT})` }))
 }, { additionalProperties: false })
 
 export const PopularListSchema = Type.Object({

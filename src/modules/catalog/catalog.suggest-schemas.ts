@@ -13,7 +13,7 @@ export const SuggestQuerySchema = Type.Object({
     pattern: '^[^\\x00-\\x1f\\x7f]*$',
     description: 'The text typed so far: every word is matched as the prefix of a word of the name'
   }),
-  limit: Type.Integer({ minimum: 1, maximum: MAX_SUGGEST_LIMIT, default: DEFAULT_SUGGEST_LIMIT })
+  limit: Type.Integer({ minimum: 1, maximum: MAX_SUGGEST_LIMIT, default: DEFAULT_SUGGEST_LIMIT, description: 'Suggestions to return at most' })
 }, { additionalProperties: false })
 export type SuggestQuery = Static<typeof SuggestQuerySchema>
 

@@ -20,7 +20,10 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = asyn
     onRequest,
     config,
     schema: {
+      operationId: 'getAlerts',
       tags,
+      description: 'What the dashboard\'s alert panel shows: the alerts firing now, each rule with its current state, the last `history_limit` ' +
+        'state changes, the silences in force and the rule definitions.',
       security,
       summary: 'Active alerts, every rule\'s alert, recent state changes, silences in force and the rules',
       querystring: AlertsOverviewQuerySchema,
@@ -32,7 +35,9 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = asyn
     onRequest,
     config,
     schema: {
+      operationId: 'listAlertNotifications',
       tags,
+      description: 'The newest notification attempts first: the log line or webhook, the alert and state it announced, and whether delivery succeeded.',
       security,
       summary: 'Recent notification attempts (log and webhooks) with their outcome',
       querystring: NotificationsQuerySchema,
@@ -44,7 +49,9 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = asyn
     onRequest,
     config,
     schema: {
+      operationId: 'silenceAlert',
       tags,
+      description: 'The rule keeps being evaluated and its state shown; only its notifications wait until the silence ends. 404 for an unknown rule id.',
       security,
       summary: 'Silence an alert rule: its notifications are held back until the silence ends',
       params: AlertIdParamsSchema,
@@ -60,7 +67,9 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<AlertsRoutesOptions> = asyn
     onRequest,
     config,
     schema: {
+      operationId: 'expireSilence',
       tags,
+      description: 'Ends the silence now and answers it with its end time; a silence already over is 409.',
       security,
       summary: 'End a silence early',
       params: SilenceIdParamsSchema,

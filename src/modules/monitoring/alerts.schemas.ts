@@ -182,11 +182,11 @@ export const AlertsOverviewSchema = Type.Object({
 })
 
 export const AlertsOverviewQuerySchema = Type.Object({
-  history_limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 })
+  history_limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Recent state changes to include' })
 }, { additionalProperties: false })
 
-export const AlertIdParamsSchema = Type.Object({ id: IdString }, { additionalProperties: false })
-export const SilenceIdParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false })
+export const AlertIdParamsSchema = Type.Object({ id: Type.String({ ...IdString, description: 'Alert rule id (snake_case)' }) }, { additionalProperties: false })
+export const SilenceIdParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Silence id' }) }, { additionalProperties: false })
 
 export const SilenceBodySchema = Type.Object({
   /** How long the silence lasts: 1 minute to 7 days. */
@@ -196,7 +196,7 @@ export const SilenceBodySchema = Type.Object({
 }, { additionalProperties: false })
 
 export const NotificationsQuerySchema = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 })
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'Notification attempts to return, newest first' })
 }, { additionalProperties: false })
 
 export const NotificationsResponseSchema = Type.Object({ notifications: Type.Array(NotificationSchema) })

@@ -212,8 +212,9 @@ export const PerformanceRangeSchema = Type.Union([
 ])
 
 export const PerformanceQuerySchema = Type.Object({
-  /** 15m: live per-second points; 1h/24h/7d: minute rollups from PostgreSQL (downsampled). */
-  range: Type.Optional(PerformanceRangeSchema)
+  range: Type.Optional(Type.Union(PerformanceRangeSchema.anyOf, {
+    description: 'Chart span (default 15m). 15m: live per-second points; 1h, 24h, 7d: minute rollups from PostgreSQL, downsampled'
+  }))
 }, { additionalProperties: false })
 
 export const PerformanceSchema = Type.Evaluate(Type.Intersect([CombinedSnapshotSchema, Type.Object({ series: SeriesSchema })]))

@@ -37,7 +37,10 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
     onRequest,
     config,
     schema: {
+      operationId: 'getBusinessMetrics',
       tags,
+      description: 'The latest result of the background job shared by every instance, with `computed_at`; computed on the spot when none exists yet. ' +
+        'Revenue and conversion count days in BUSINESS_TIMEZONE.',
       security,
       summary: 'Business metrics (users, products, orders, revenue, conversion, top products), computed in the background',
       response: { 200: BusinessSchema, ...errorResponses(401, 403, 503) }
@@ -48,7 +51,11 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
     onRequest,
     config,
     schema: {
+      operationId: 'getPerformanceMetrics',
       tags,
+      description: 'Request rates, latency percentiles, errors, cache, database pool, event loop and memory, summed over the live instances and for each, ' +
+        'per route, and chart series for `range` (15m: per-second points kept in Redis; 1h, 24h, 7d: minute rollups from PostgreSQL). ' +
+        'Without Redis the figures are this instance\'s only (`shared: false`).',
       security,
       summary: 'Every performance figure of every instance (total and each) plus chart series for the range',
       querystring: PerformanceQuerySchema,
@@ -60,7 +67,10 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
     onRequest,
     config,
     schema: {
+      operationId: 'getSearchAnalytics',
       tags,
+      description: 'Counted from the searches every instance recorded over the last 24 hours: the most frequent queries, the queries that found nothing ' +
+        'and the slowest searches, with totals.',
       security,
       summary: 'Top queries, zero-result queries and slow searches of the last 24 hours',
       response: { 200: SearchAnalyticsSchema, ...errorResponses(401, 403) }
@@ -71,7 +81,9 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
     onRequest,
     config,
     schema: {
+      operationId: 'createStreamToken',
       tags,
+      description: 'Answers the cookie\'s lifetime in seconds. The cookie opens one stream only, so a copied cookie or a reconnect needs a new token.',
       security,
       summary: 'Sets a 60-second HttpOnly cookie that lets this browser open one GET /monitoring/stream (EventSource cannot send headers)',
       response: { 200: StreamTokenSchema, ...errorResponses(401, 403) }
@@ -85,6 +97,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
     // Long-lived: kept out of latency metrics, never compressed (the reply is hijacked).
     config: { ...config, metrics: false, rateLimit: { points: 30, duration: 60 } },
     schema: {
+      operationId: 'openMonitoringStream',
       tags,
       security,
       summary: 'Server-Sent Events: `metrics` every second, `alert`, `profile` and `business` when they happen',

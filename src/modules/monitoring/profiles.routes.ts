@@ -18,7 +18,10 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
     onRequest,
     config,
     schema: {
+      operationId: 'listProfiles',
       tags,
+      description: 'The newest `limit` CPU profiles of every instance (automatic ones, taken when a critical route ran over its budget, and manual ones) ' +
+        'with their hottest functions, and where each route\'s time goes (database, pool wait, Redis, CPU) over the recent window.',
       security,
       summary: 'Captured CPU profiles with their hottest functions, and per-route phase timings',
       querystring: ProfilesQuerySchema,
@@ -32,7 +35,10 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
     onRequest,
     config,
     schema: {
+      operationId: 'captureProfile',
       tags,
+      description: 'Starts sampling this instance\'s CPU for `duration_ms` and answers 202 with the pending profile; download it from ' +
+        'GET /monitoring/profiles/{id} once captured. 409 PROFILES_CAPTURE_IN_PROGRESS while another capture runs on this instance.',
       security,
       summary: 'Capture a CPU profile of this instance now (answers when sampling starts)',
       body: CaptureBodySchema,
@@ -47,7 +53,10 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
     onRequest,
     config,
     schema: {
+      operationId: 'downloadProfile',
       tags,
+      description: 'The `.cpuprofile` file as an attachment. 404 for an unknown profile or a file not available here (failed capture, ' +
+        'deleted by retention, stored on another instance); 409 PROFILES_NOT_READY while it is still being captured.',
       security,
       summary: 'Download the .cpuprofile (open in Chrome DevTools or speedscope)',
       params: ProfileIdParamsSchema,

@@ -72,9 +72,9 @@ export const RelativeSettingsSchema = Type.Object({
 })
 
 export const SlowQueriesQuerySchema = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  reason: Type.Optional(SlowQueryReasonSchema)
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Captures to return, newest first' }),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only captures of this query name (e.g. `catalog.search_rum`)' })),
+  reason: Type.Optional(Type.Union(SlowQueryReasonSchema.anyOf, { description: 'Only `absolute` or only `relative` captures' }))
 }, { additionalProperties: false })
 
 export const SlowQueriesResponseSchema = Type.Object({

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '../../lib/http-schemas.js'
+import { errorResponses, trailingSlashRedirect } from '../../lib/http-schemas.js'
 import { sendJson } from '../../lib/json-reply.js'
 import {
   FulfilmentBodySchema, ListOrdersQuerySchema, OrderListSchema, OrderParamsSchema, OrderSchema, PlaceOrderBodySchema,
@@ -18,6 +18,7 @@ export interface OrdersRoutesOptions {
 
 const DEFAULT_PURGE_INTERVAL_MS = 15 * 60 * 1000
 const security = [{ bearerAuth: [] }]
+const tags = ['orders']
 
 /**
  * `/orders`. This plugin also owns the periodic jobs of orders, the purge
@@ -37,12 +38,16 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   })
 
   app.post('/', {
+    prefixTrailingSlash: 'no-slash',
     onRequest: app.authenticate,
     config: { rateLimit: { points: 20, duration: 60, exact: true }, criticality: 'critical' },
     schema: {
-      tags: ['orders'],
+      operationId: 'placeOrder',
+      tags,
       summary: 'Place an order from the cart (honours Idempotency-Key)',
-      description: 'A retry with the same Idempotency-Key and body answers the stored response with `Idempotent-Replayed: true`; the same key with another body is 422; while the first request runs, 409.',
+      description: 'Turns the caller\'s cart into a pending order in one transaction: stock is checked and taken, prices are the current ones, ' +
+        'the cart is emptied. 422 ORDERS_CART_EMPTY for an empty cart, 409 ORDERS_INSUFFICIENT_STOCK when a line exceeds the stock. ' +
+        'A retry with the same Idempotency-Key and body answers the stored response with `Idempotent-Replayed: true`; the same key with another body is 422; while the first request runs, 409.',
       security,
       headers: PlaceOrderHeadersSchema,
       body: PlaceOrderBodySchema,
@@ -54,25 +59,34 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
     reply.code(201)
     return result.body
   })
+  app.post('/', trailingSlashRedirect)
 
   app.get('/', {
+    prefixTrailingSlash: 'no-slash',
     onRequest: app.authenticate,
     config: { rateLimit: { points: 50, duration: 60 } },
     schema: {
-      tags: ['orders'],
+      operationId: 'listOrders',
+      tags,
       summary: 'The caller\'s orders, newest first (admin: any user\'s with user_id; sellers: scope=selling)',
+      description: 'Summaries (no items) of the orders the caller placed, filtered by `status`. `scope=selling` (sellers, admins) lists the orders ' +
+        'holding the caller\'s products instead; `user_id` (admins) lists that user\'s orders. A customer asking for either gets 403.',
       security,
       querystring: ListOrdersQuerySchema,
       response: { 200: OrderListSchema, ...errorResponses(400, 401, 403) }
     }
   }, async (request, reply) => sendJson(request, reply, await orders.list(request.user, request.query)))
+  app.get('/', trailingSlashRedirect)
 
   app.get('/:id', {
     onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
-      tags: ['orders'],
+      operationId: 'getOrder',
+      tags,
       summary: 'One order with its items (owner, admin, or a seller of one of its products)',
+      description: 'The order with every line and its fulfilment status. An order the caller may not see answers 404 ORDERS_NOT_FOUND, ' +
+        'the same as one that does not exist, so ids cannot be probed.',
       security,
       params: OrderParamsSchema,
       response: { 200: OrderSchema, ...errorResponses(400, 401, 404) }
@@ -83,7 +97,8 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
     onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
-      tags: ['orders'],
+      operationId: 'updateOrderStatus',
+      tags,
       summary: 'Move an order: pending → processing → shipped → delivered; cancel from pending or processing',
       description: 'Admins: any allowed move (processing marks it paid; shipped and delivered move every line). ' +
         'The buyer: `cancelled` while the order is pending (409 ORDERS_CANCEL_NOT_PENDING after that), anything else 403. ' +
@@ -100,7 +115,8 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
     onRequest: app.requireRole('seller', 'admin'),
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
-      tags: ['orders'],
+      operationId: 'updateOrderFulfilment',
+      tags,
       summary: 'Ship, then deliver, the caller\'s own lines of a paid order (seller, admin)',
       description: 'Moves only the lines of the caller\'s products: pending → shipped → delivered, while the order is processing or shipped. ' +
         'The order becomes shipped when every line is shipped or delivered, delivered when every line is delivered; its payment status never changes here. ' +

@@ -5,7 +5,7 @@ const OrderStatusSchema = Type.Union([
 ])
 const LineStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')])
 const PaymentStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('refunded')])
-const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
+const MAX_ID = 2147483647
 const Timestamp = Type.String({ format: 'date-time' })
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
 
@@ -21,7 +21,11 @@ export type PlaceOrderBody = Static<typeof PlaceOrderBodySchema>
 /** Header names are lower case in Fastify; other headers pass untouched. */
 export const PlaceOrderHeadersSchema = Type.Object({
   // 255 characters, plus the two quotes of the draft's sf-string form.
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 257 }))
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 257,
+    description: 'A unique key per order attempt (1..255 printable ASCII, bare or quoted): a retry with the same key and body replays the stored answer'
+  }))
 })
 
 export const OrderItemSchema = Type.Object({
@@ -75,15 +79,16 @@ export type OrderList = Static<typeof OrderListSchema>
 
 export const ListOrdersQuerySchema = Type.Object({
   ...PageQueryProperties,
-  status: Type.Optional(OrderStatusSchema),
-  /** `mine` (default): orders the caller placed. `selling` (seller, admin): orders containing the caller's products. */
-  scope: Type.Union([Type.Literal('mine'), Type.Literal('selling')], { default: 'mine' }),
-  /** Admin only: list this user's orders instead of the caller's. */
-  user_id: Type.Optional(Id)
+  status: Type.Optional(Type.Union(OrderStatusSchema.anyOf, { description: 'Only orders in this status' })),
+  scope: Type.Union([Type.Literal('mine'), Type.Literal('selling')], {
+    default: 'mine',
+    description: '`mine`: orders the caller placed. `selling` (sellers, admins): orders containing the caller\'s products'
+  }),
+  user_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Admins only: list this user\'s orders instead of the caller\'s' }))
 }, { additionalProperties: false })
 export type ListOrdersQuery = Static<typeof ListOrdersQuerySchema>
 
-export const OrderParamsSchema = Type.Object({ id: Id }, { additionalProperties: false })
+export const OrderParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Order id' }) }, { additionalProperties: false })
 
 export const UpdateStatusBodySchema = Type.Object({ status: OrderStatusSchema }, { additionalProperties: false })
 

@@ -10,8 +10,10 @@ export const reviewsRoutes: FastifyPluginAsyncTypebox<ReviewsRoutesOptions> = as
   app.get('/products/:id/reviews', {
     config: { rateLimit: { points: 100, duration: 60 }, criticality: 'browse' },
     schema: {
+      operationId: 'listProductReviews',
       tags: ['reviews'],
       summary: 'Approved reviews of a product, newest first',
+      description: 'Public. Each review names its author by first name and last initial and says whether the author received the product.',
       params: ProductParamsSchema,
       querystring: ListReviewsQuerySchema,
       response: { 200: ReviewListSchema, ...errorResponses(400, 404) }
@@ -22,7 +24,10 @@ export const reviewsRoutes: FastifyPluginAsyncTypebox<ReviewsRoutesOptions> = as
     onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
+      operationId: 'createProductReview',
       tags: ['reviews'],
+      description: 'One review per user and product (409 when there is one already); a seller cannot review its own product (403). ' +
+        'The review is marked a verified purchase when one of the author\'s order lines of the product was delivered.',
       summary: 'Review a product (once per user; not its own seller); marked verified after its line was delivered',
       security: [{ bearerAuth: [] }],
       params: ProductParamsSchema,

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { PageQueryProperties, PaginationSchema } from '../../lib/http-schemas.js'
 
-export const ProductParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }, { additionalProperties: false })
+export const ProductParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'Product id' }) }, { additionalProperties: false })
 
 export const ListReviewsQuerySchema = Type.Object({ ...PageQueryProperties }, { additionalProperties: false })
 export type ListReviewsQuery = Static<typeof ListReviewsQuerySchema>

@@ -14,8 +14,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
+      operationId: 'getProfile',
       tags: ['users'],
       summary: 'The caller\'s profile',
+      description: 'The account behind the access token: names, contact details, role and dates; never the password hash.',
       security,
       response: { 200: UserSchema, ...errorResponses(401, 403, 404) }
     }
@@ -25,8 +27,11 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     onRequest: app.authenticate,
     config: { rateLimit: { points: 100, duration: 60 } },
     schema: {
+      operationId: 'updateProfile',
       tags: ['users'],
       summary: 'Update names and phone, or change the password (with current_password)',
+      description: 'Changes only the fields sent; email and role are not changeable here. A password change needs both `current_password` and ' +
+        '`new_password` (422 USERS_CURRENT_PASSWORD_INCORRECT when the current one is wrong) and revokes every token issued before it.',
       security,
       body: UpdateProfileBodySchema,
       response: { 200: UserSchema, ...errorResponses(400, 401, 403, 404, 422) }

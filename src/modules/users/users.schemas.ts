@@ -39,8 +39,12 @@ export const UpdateProfileBodySchema = Type.Object({
 }, {
   additionalProperties: false,
   minProperties: 1,
-  // The password changes only with both fields; either alone is a 400.
-  dependencies: { new_password: ['current_password'], current_password: ['new_password'] },
+  // The password changes only with both fields; either alone is a 400. if/then means the same in
+  // Ajv's draft-07 and in OpenAPI 3.1's JSON Schema 2020-12 (draft-07's `dependencies` is not in 2020-12).
+  allOf: [
+    { if: { required: ['new_password'] }, then: { required: ['current_password'] } },
+    { if: { required: ['current_password'] }, then: { required: ['new_password'] } }
+  ],
   description: 'email and role are not changeable here'
 })
 export type UpdateProfileBody = Static<typeof UpdateProfileBodySchema>
