@@ -68,9 +68,13 @@ export function renderIncident (incident) {
         ${p.status === 'ready' ? renderSplit(p.time_split) : ''}
         <ol class="fns" title="CPU: hottest functions by self time">${p.top_functions.slice(0, 3).map((f) => `<li><code>${esc(f.function_name || '(anonymous)')}</code>
           <span class="muted">${esc(f.url)}:${f.line}</span> <b>${f.self_pct.toFixed(1)}%</b></li>`).join('')}</ol></div>`
-  return `<header class="incident-head"><h2>Incident · <code>${esc(a.id)}</code> <span class="state state-${esc(a.state)}">${esc(a.state)}</span></h2>
+  const tags = [
+    a.stale ? `<span class="tag tag-stale">stale · not evaluated since ${time(a.last_evaluated_at)}</span>` : '',
+    a.resolving ? `<span class="tag tag-resolving">resolving at ${time(a.resolves_at)}</span>` : ''
+  ].join(' ')
+  return `<header class="incident-head"><h2>Incident · <code>${esc(a.id)}</code> <span class="state state-${esc(a.state)}">${esc(a.state)}</span> ${tags}</h2>
       <span class="spacer"></span><button type="button" class="small" data-close-incident="1">Close</button></header>
-    <div class="summary">${esc(a.summary)}</div>
+    <div class="summary">${esc(a.summary)} <span class="muted">· episode started on ${esc(a.labels.instance ?? '–')}</span></div>
     <p class="muted">Window ${time(w.from)} – ${w.ongoing ? 'now (ongoing)' : time(w.to)} · compared with ${time(w.baseline_from)} – ${time(w.baseline_to)}</p>
     <ol class="incident-summary">${incident.summary.map((line) => `<li>${esc(line)}</li>`).join('')}</ol>
     <h3>Slower routes</h3>${routes}

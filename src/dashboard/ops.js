@@ -2,6 +2,7 @@
 // profiles.schemas.ts, slow-queries.schemas.ts): alerts, banner, silences, history, profiles, slow queries.
 import { $, esc, ms, num, setHtml, table, time } from './format.js'
 import { queryShares, renderSplit } from './diagnosis.js'
+import { aliveInstances } from './panels.js'
 
 const SILENCE_S = 3600
 
@@ -9,9 +10,9 @@ function severity (s) {
   return `<span class="sev sev-${esc(s)}">${esc(s)}</span>`
 }
 
-/** The banner that cannot be missed: every firing alert that is not silenced, with a silence button. */
+/** The banner that cannot be missed: every firing alert that is not silenced (nor a stale state nobody evaluates), with a silence button. */
 function renderBanner (alerts) {
-  const firing = alerts.filter((a) => a.state === 'firing' && !a.silenced)
+  const firing = alerts.filter((a) => a.state === 'firing' && !a.silenced && !a.stale)
   const banner = $('#alert-banner')
   document.body.classList.toggle('firing', firing.length > 0)
   document.title = firing.length > 0 ? `(${firing.length} firing) TechMart · Monitoring` : 'TechMart · Monitoring'
@@ -28,23 +29,40 @@ function explainButton (id) {
   return `<button type="button" class="small" data-incident="${esc(id)}">Explain</button>`
 }
 
+/** Where a state or profile comes from: its process, and whether that process still runs. */
+function origin (instance, current) {
+  const gone = instance !== current && !aliveInstances.has(instance)
+  return `<span class="muted" title="the process that ${gone ? 'left' : 'holds'} it">${esc(instance)}</span>${gone ? ' <span class="tag tag-stale">earlier run</span>' : ''}`
+}
+
 function alertRow (a) {
   const since = a.state === 'firing' ? a.firing_since : a.active_since
-  const tags = [a.silenced ? '<span class="tag">silenced</span>' : '', a.inhibited ? `<span class="tag">inhibited by ${esc(a.inhibited_by)}</span>` : ''].join('')
+  const tags = [
+    a.stale ? `<span class="tag tag-stale" title="not evaluated since ${esc(a.last_evaluated_at ?? 'ever')}: left by a process that is gone, or another copy of the database">stale · not evaluated since ${time(a.last_evaluated_at)}</span>` : '',
+    a.resolving ? `<span class="tag tag-resolving">resolving at ${time(a.resolves_at)}</span>` : '',
+    a.silenced ? '<span class="tag">silenced</span>' : '',
+    a.inhibited ? `<span class="tag">inhibited by ${esc(a.inhibited_by)}</span>` : ''
+  ].join(' ')
   const button = a.silenced ? '' : `<button type="button" class="small" data-silence="${esc(a.id)}">Silence 1 h</button>`
-  return `<li class="alert state-${esc(a.state)}">${severity(a.severity)} <b>${esc(a.id)}</b> <span class="state">${esc(a.state)}</span> ${tags}
-    <div class="summary">${esc(a.summary)} · since ${time(since)}</div>${explainButton(a.id)} ${button}</li>`
+  return `<li class="alert state-${esc(a.state)}${a.stale ? ' stale' : ''}${a.resolving ? ' resolving' : ''}">${severity(a.severity)} <b>${esc(a.id)}</b> <span class="state">${esc(a.state)}</span> ${tags}
+    <div class="summary">${esc(a.summary)} · since ${time(since)} · ${origin(a.labels.instance ?? '–', currentInstance)}</div>${explainButton(a.id)} ${button}</li>`
 }
 
 /** GET /monitoring/alerts → active list, banner, history and silences. */
+// This process, from the latest overview.
+let currentInstance = null
+
 export function renderAlerts (overview) {
+  currentInstance = overview.evaluation.instance
   renderBanner(overview.active)
   const ev = overview.evaluation
-  $('#alerts-eval').textContent = ev.enabled ? `${overview.rules.length} rules · evaluated ${time(ev.last_tick_at)}` : 'evaluation off'
+  $('#alerts-eval').textContent = `${ev.enabled ? `${overview.rules.length} rules · evaluated ${time(ev.last_tick_at)}` : 'evaluation off'} · this instance ${ev.instance} since ${time(ev.instance_started_at)}`
   setHtml($('#alerts-active'), overview.active.length === 0
     ? '<p class="ok-text">No active alerts</p>'
     : `<ul class="alerts">${overview.active.map(alertRow).join('')}</ul>`)
   // The incident view explains a rule's latest episode: offered on each rule's newest change.
+  const started = Date.parse(ev.instance_started_at)
+  const configured = new Set(overview.rules.map((r) => r.id))
   const seen = new Set()
   const history = overview.history.slice(0, 25).map((e) => {
     const newest = !seen.has(e.rule_id)
@@ -52,8 +70,8 @@ export function renderAlerts (overview) {
     return { ...e, newest }
   })
   setHtml($('#alerts-history'), `<table>${table(history, [
-    ['When', (e) => time(e.at)],
-    ['Rule', (e) => `<code>${esc(e.rule_id)}</code>${e.newest && e.to_state !== 'inactive' ? ` ${explainButton(e.rule_id)}` : ''}`],
+    ['When', (e) => Date.parse(e.at) < started ? `<span class="earlier" title="before this instance started (${esc(ev.instance_started_at)})">${time(e.at)}</span>` : time(e.at)],
+    ['Rule', (e) => `<code>${esc(e.rule_id)}</code>${e.newest && e.to_state !== 'inactive' && configured.has(e.rule_id) ? ` ${explainButton(e.rule_id)}` : ''}`],
     ['Change', (e) => `${esc(e.from_state)} → <b class="state-${esc(e.to_state)}">${esc(e.to_state)}</b>`],
     ['Value', (e) => e.value === null ? '–' : num(e.value), 'n']
   ], 'No state changes yet')}</table>`)
@@ -87,7 +105,7 @@ export function renderProfiles (overview) {
     ? `<p class="muted">No profiles yet${overview.enabled ? ' — captured automatically when a critical route breaks its p95 budget' : ' (automatic profiling is off)'}.</p>`
     : overview.profiles.slice(0, 6).map((p) => `
       <div class="profile" data-profile="${p.id}">
-        <div><b>#${p.id}</b> ${esc(p.trigger)} · ${esc(p.status)} · ${time(p.started_at)}
+        <div><b>#${p.id}</b> ${esc(p.trigger)} · ${esc(p.status)} · ${time(p.started_at)} · ${origin(p.instance, overview.instance)}
           ${p.route ? `· <code>${esc(p.route)}</code> p95 ${ms(p.p95_ms)} / budget ${ms(p.budget_ms)}` : ''}
           ${p.file_available ? `<button type="button" class="small" data-download="${p.id}">Download .cpuprofile</button>` : ''}</div>
         ${p.error ? `<div class="error">${esc(p.error)}</div>` : ''}

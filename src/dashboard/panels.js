@@ -60,7 +60,12 @@ export function renderRoutes (routes) {
   ], 'No requests in the last minute'))
 }
 
+/** Instances publishing now (from the latest snapshot): a profile or alert of any other process comes from an earlier run. */
+export const aliveInstances = new Set()
+
 export function renderInstances (snap) {
+  aliveInstances.clear()
+  for (const i of snap.instances) if (i.alive) aliveInstances.add(i.instance_id)
   setHtml($('#instances'), table(snap.instances, [
     ['Instance', (i) => `<span class="dot ${i.alive ? 'up' : 'down'}"></span><code>${esc(i.instance_id)}</code>`],
     ['RPS', (i) => num(i.http.rps), 'n'],

@@ -167,6 +167,7 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
     log,
     clock,
     instance,
+    startedAt: clock(),
     evaluation: {
       get enabled () { return evaluation !== undefined },
       intervalMs: opts.evalIntervalMs,

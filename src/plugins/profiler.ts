@@ -159,6 +159,7 @@ const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, op
     publish: (profile) => relay.publish(profile),
     log,
     instance,
+    startedAt: clock(),
     enabled: opts.enabled,
     defaultDurationMs: opts.durationMs,
     cooldownMs: opts.cooldownMs,

@@ -6,14 +6,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp, resetDb } from '../helper.js'
 import { createUser, FIXTURE_PASSWORD } from '../fixtures.js'
 
 /**
  * The dashboard in a real browser (Debian's chromium, driven by
  * playwright-core): admin login through the form, live numbers moving while
- * traffic runs, an alert banner appearing when latency is injected and
- * going away once the alert resolves. Screenshots go to test-results/.
+ * traffic runs, an alert banner appearing when latency is injected, its
+ * incident view, the alert reading as resolving and the banner going away
+ * once it resolves. Screenshots go to test-results/.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -31,7 +32,7 @@ const TEST_RULES = {
     operator: '>',
     threshold: 250,
     for_s: 1,
-    keep_firing_for_s: 0
+    keep_firing_for_s: 4
   }]
 }
 
@@ -88,8 +89,10 @@ async function scenario (page: Page, base: string, email: string, stops: (() => 
   await until('the request figures to change', async () => (await kpi(page, 'rps_sub')) !== before)
   await until('a non-zero request rate', async () => Number((await kpi(page, 'rps')).replace(/,/g, '')) > 0)
   await page.waitForSelector('#routes td code:text("GET /test/fast")', { timeout: 10_000 })
-  // Start-up requests (login hashes a password) can be slow enough to trip the rule: start from calm.
+  // Start-up requests (login hashes a password) can be slow enough to trip the rule: start from calm
+  // (no alert pending or firing, so the latency below starts an episode of its own).
   await page.waitForSelector('#alert-banner', { state: 'hidden', timeout: 30_000 })
+  await page.waitForSelector('#alerts-active .ok-text', { timeout: 30_000 })
 
   // Inject latency: the alert fires and the banner cannot be missed.
   const stopSlow = traffic(base, '/test/slow', 8, 0)
@@ -110,8 +113,10 @@ async function scenario (page: Page, base: string, email: string, stops: (() => 
   await page.waitForSelector('#incident', { state: 'hidden' })
   assert.doesNotMatch(page.url(), /#incident=/)
 
-  // Remove the latency: the alert resolves and the banner goes away.
+  // Remove the latency: the alert reads as resolving while keep_firing_for runs, then resolves and the banner goes away.
   await stopSlow()
+  await page.waitForSelector('#alerts-active li.alert.resolving .tag-resolving', { timeout: 20_000 })
+  assert.match((await page.textContent('#alerts-active li.alert.resolving')) ?? '', /condition cleared \d+s ago, resolves in \d+s unless it breaches again/)
   await page.waitForSelector('#alert-banner', { state: 'hidden', timeout: 30_000 })
   assert.equal(await page.locator('body.firing').count(), 0)
   await page.waitForSelector('#alerts-history td b.state-resolved', { timeout: 20_000 })
@@ -119,6 +124,8 @@ async function scenario (page: Page, base: string, email: string, stops: (() => 
 }
 
 test('dashboard: admin login, live numbers, an alert that appears under injected latency and clears when it resolves', { timeout: 120_000 }, async (t) => {
+  // Alert history and minute rollups of earlier runs would be this run's baselines and episodes.
+  await resetDb()
   const rulesFile = join(tmpdir(), `techmart-dashboard-rules-${process.pid}.json`)
   await writeFile(rulesFile, JSON.stringify(TEST_RULES))
   const app = await buildTestApp(t, {

@@ -129,6 +129,46 @@ test('pending → firing over for_s with a controlled clock: served, published, 
   assert.deepEqual(after.map((n: { status: string }) => n.status), ['resolved', 'firing'])
 })
 
+test('a firing alert whose condition cleared reads as resolving; states nobody evaluates any more are stale, not current', async (t) => {
+  const reader = fakeReader(HEALTHY)
+  const clock = fakeClock()
+  const app = await alertsApp(t, reader, clock.now, 'instance-k')
+  await flushRedisPrefix(app)
+  const admin = await createUser(app, { role: 'admin' })
+  assert.ok(await app.alerts.evaluate())
+  reader.set('http_p95_ms', 420)
+  await app.alerts.evaluate()
+  clock.advance(60_000)
+  await app.alerts.evaluate()
+  let alert = (await getAlerts(app, admin.token)).active[0]
+  assert.deepEqual([alert.id, alert.state, alert.resolving, alert.resolves_at, alert.stale], ['high_latency_p95', 'firing', false, null, false])
+
+  // The condition clears: still firing for keep_firing_for_s (60 s), and it says so.
+  reader.set('http_p95_ms', 30)
+  clock.advance(20_000)
+  await app.alerts.evaluate()
+  const body = await getAlerts(app, admin.token)
+  alert = body.active[0]
+  assert.deepEqual([alert.state, alert.resolving, alert.stale], ['firing', true, false])
+  assert.equal(alert.resolves_at, new Date(clock.now() + 40_000).toISOString())
+  assert.equal(alert.summary, 'http_p95_ms is 30 (> 200 over 60s); condition cleared 20s ago, resolves in 40s unless it breaches again')
+  assert.deepEqual([body.evaluation.instance, body.evaluation.leader, body.evaluation.stale_after_ms], ['instance-k', true, 30_000 + 3 * 60_000])
+
+  // Another instance on the same database, which does not evaluate: it reads the same, from the store.
+  const reader2 = fakeReader(HEALTHY)
+  const other = await alertsApp(t, reader2, clock.now, 'instance-l')
+  let seen = (await getAlerts(other, admin.token)).active[0]
+  assert.deepEqual([seen.state, seen.resolving, seen.stale, seen.labels.instance], ['firing', true, false, 'instance-k'])
+
+  // Nobody evaluates any more (the evaluating process is gone): past stale_after_ms the state is marked stale, listed last, not current.
+  clock.advance(30_000 + 3 * 60_000 + 1)
+  const later = await getAlerts(other, admin.token)
+  seen = later.active[0]
+  assert.deepEqual([seen.id, seen.state, seen.stale], ['high_latency_p95', 'firing', true])
+  assert.equal((await other.alerts.service.alert('high_latency_p95'))?.stale, true)
+  assert.equal(later.alerts.find((a: Alert) => a.id === 'postgres_down').stale, false, 'inactive alerts are never stale')
+})
+
 test('silences: create, validation, applied at the next evaluation, expire early, 404 and 409', async (t) => {
   const reader = fakeReader({ ...HEALTHY, db_up: 0 })
   const clock = fakeClock()

@@ -108,7 +108,10 @@ test('Alertmanager body: version 4, group key and labels, common labels and anno
     silenced: false,
     silenced_by: null,
     inhibited: false,
-    inhibited_by: null
+    inhibited_by: null,
+    resolving: false,
+    resolves_at: null,
+    stale: false
   })
   const notice = (a: Alert, status: 'firing' | 'resolved'): AlertNotice => ({ status, repeat: false, alert: a, rule: undefined as never })
   const body = buildPayload('dependencies', [notice(alert('postgres_down', 'critical', 'firing'), 'firing'), notice(alert('redis_down', 'critical', 'resolved'), 'resolved')], 'http://dash.example/')

@@ -270,6 +270,7 @@ test('warm-up: no automatic capture in the first PROFILE_WARMUP_S, then the p95 
   assert.equal(await app.profiler.checkBudgets(), undefined, 'refused during the warm-up')
   const overview = await listProfiles(app, admin.token)
   assert.equal(Date.parse(overview.warmup_ends_at), clock.now() + 60_000)
+  assert.deepEqual([overview.instance, overview.instance_started_at], ['profiler-test', new Date(clock.now()).toISOString()])
   clock.advance(65_000)
   assert.equal(await app.profiler.checkBudgets(), undefined, '5 s after the warm-up: too short a window to trust')
   assert.deepEqual((await listProfiles(app, admin.token)).profiles, [])

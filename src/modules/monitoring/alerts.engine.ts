@@ -195,8 +195,27 @@ function inhibitorOf (rule: AlertRule, records: Map<string, AlertRecord>): strin
 
 const iso = (ms: number | undefined) => ms === undefined ? null : new Date(ms).toISOString()
 
+/**
+ * When a firing alert whose condition has cleared resolves, unless it
+ * breaches again (keep_firing_for_s after its last breach); undefined when
+ * it is not in that state.
+ */
+export function resolvesAt (rule: AlertRule, rec: AlertRecord): number | undefined {
+  if (rec.state !== 'firing' || rec.lastBreachAt === undefined || rec.lastEvaluatedAt === undefined) return undefined
+  return rec.lastEvaluatedAt > rec.lastBreachAt ? rec.lastBreachAt + rule.keep_firing_for_s * 1000 : undefined
+}
+
+/** `…; cleared 40s ago, resolves in 260s unless it breaches again` (as of the evaluation). */
+function resolvingNote (rec: AlertRecord, until: number): string {
+  const at = rec.lastEvaluatedAt ?? until
+  const cleared = Math.round((at - (rec.lastBreachAt ?? at)) / 1000)
+  return `; condition cleared ${cleared}s ago, resolves in ${Math.max(0, Math.round((until - at) / 1000))}s unless it breaches again`
+}
+
 /** The served shape of an alert (GET /monitoring/alerts, the transition channel, webhook bodies). */
 export function toAlert (rule: AlertRule, rec: AlertRecord): Alert {
+  const until = resolvesAt(rule, rec)
+  const summary = rec.summary ?? summaryFor(rule, rec.value)
   return {
     id: rule.id,
     fingerprint: rec.fingerprint,
@@ -204,7 +223,7 @@ export function toAlert (rule: AlertRule, rec: AlertRecord): Alert {
     severity: rule.severity,
     group: ruleGroup(rule),
     description: rule.description,
-    summary: rec.summary ?? summaryFor(rule, rec.value),
+    summary: until === undefined ? summary : summary + resolvingNote(rec, until),
     metric: rule.metric,
     value: rec.value ?? null,
     threshold: ruleThreshold(rule),
@@ -217,7 +236,11 @@ export function toAlert (rule: AlertRule, rec: AlertRecord): Alert {
     silenced: rec.silencedBy !== undefined,
     silenced_by: rec.silencedBy ?? null,
     inhibited: rec.inhibitedBy !== undefined,
-    inhibited_by: rec.inhibitedBy ?? null
+    inhibited_by: rec.inhibitedBy ?? null,
+    resolving: until !== undefined,
+    resolves_at: iso(until),
+    // Freshly evaluated here; the API marks states nobody evaluates any more (alerts.service.ts).
+    stale: false
   }
 }
 
@@ -284,7 +307,9 @@ export function createAlertEngine (opts: AlertEngineOptions) {
       const notice = notify(rule, rec, prev, now)
       if (notice) result.notices.push(notice)
       if (prev.state !== rec.state) result.transitions.push(transitionOf(rule, prev, rec, now))
-      if (prev.state !== rec.state || prev.silencedBy !== rec.silencedBy || prev.inhibitedBy !== rec.inhibitedBy) result.changed.push(toAlert(rule, rec))
+      // Starting to resolve (keep_firing_for running) is news to the dashboard too.
+      const resolving = (r: AlertRecord) => resolvesAt(rule, r) !== undefined
+      if (prev.state !== rec.state || prev.silencedBy !== rec.silencedBy || prev.inhibitedBy !== rec.inhibitedBy || resolving(prev) !== resolving(rec)) result.changed.push(toAlert(rule, rec))
       result.records.push({ ...rec })
     }
     return result

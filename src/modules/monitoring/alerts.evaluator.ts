@@ -9,7 +9,8 @@ import { withTimeout } from './alerts.timeout.js'
 const MAX_PENDING_WRITES = 1000
 const PRUNE_EVERY_MS = 60 * 60 * 1000
 /** Unchanged alerts (only their value moved) are written this often, not every tick. */
-const SAVE_ALL_EVERY_MS = 30_000
+/** Unchanged alert states are written this often (changed ones at once), so their `last_evaluated_at` is at most this old. */
+export const SAVE_ALL_EVERY_MS = 30_000
 const DAY_MS = 24 * 60 * 60 * 1000
 
 export interface EvaluatorOptions {
@@ -34,7 +35,9 @@ export interface EvaluatorOptions {
 export type AlertEvaluator = ReturnType<typeof createAlertEvaluator>
 
 /** What must reach PostgreSQL promptly so another instance can continue the episode. */
-const episodeKey = (r: AlertRecord) => JSON.stringify([r.state, r.fingerprint, r.activeSince, r.firingSince, r.lastBreachAt, r.resolvedAt, r.lastNotifiedAt, r.notifiedFiring, r.silencedBy, r.inhibitedBy])
+// The last term: a firing alert whose condition just cleared is written at once, so every instance shows it resolving.
+const episodeKey = (r: AlertRecord) => JSON.stringify([r.state, r.fingerprint, r.activeSince, r.firingSince, r.lastBreachAt, r.resolvedAt, r.lastNotifiedAt, r.notifiedFiring, r.silencedBy, r.inhibitedBy,
+  (r.lastEvaluatedAt ?? 0) > (r.lastBreachAt ?? 0)])
 
 const toActiveSilence = (s: SilenceRow): ActiveSilence => ({ id: s.id, ruleId: s.ruleId, matchers: s.matchers, endsAt: s.endsAt.getTime() })
 

@@ -107,7 +107,19 @@ export const AlertSchema = Type.Object({
   silenced_by: Type.Union([Type.Integer(), Type.Null()]),
   inhibited: Type.Boolean(),
   /** Id of the firing rule that inhibits it. */
-  inhibited_by: Type.Union([Type.String(), Type.Null()])
+  inhibited_by: Type.Union([Type.String(), Type.Null()]),
+  /**
+   * Firing, but the condition no longer holds: `keep_firing_for_s` is running and the alert
+   * resolves at `resolves_at` unless it breaches again (its `summary` says so too).
+   */
+  resolving: Type.Boolean(),
+  resolves_at: NullableIso,
+  /**
+   * Nobody has evaluated this state recently (`last_evaluated_at` older than `evaluation.stale_after_ms`,
+   * or never): it was left by a process that is gone, or comes from another copy of the database,
+   * and says nothing about now.
+   */
+  stale: Type.Boolean()
 })
 
 /** One state change, kept in PostgreSQL (history panel). */
@@ -163,7 +175,12 @@ export const EvaluationStatusSchema = Type.Object({
   interval_ms: Type.Integer(),
   /** True when this instance holds the evaluation lease. */
   leader: Type.Boolean(),
-  last_tick_at: NullableIso
+  last_tick_at: NullableIso,
+  /** This process (`labels.instance` of the episodes it starts) and when it started. */
+  instance: Type.String(),
+  instance_started_at: IsoDate,
+  /** A pending or firing alert not evaluated for this long is `stale`. */
+  stale_after_ms: Type.Integer()
 })
 
 export const AlertsOverviewSchema = Type.Object({

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { fingerprintOf, initialRecord, toAlert, type AlertRecord } from './alerts.engine.js'
+import { SAVE_ALL_EVERY_MS } from './alerts.evaluator.js'
 import { AlertsErrors } from './alerts.errors.js'
 import type { AlertEventRow, AlertNotificationRow, AlertsRepository, SilenceRow } from './alerts.repository.js'
 import { withTimeout } from './alerts.timeout.js'
@@ -12,6 +13,8 @@ export interface AlertsServiceOptions {
   log: FastifyBaseLogger
   clock: () => number
   instance: string
+  /** When this process started (epoch ms). */
+  startedAt: number
   evaluation: {
     enabled: boolean
     intervalMs: number
@@ -31,7 +34,8 @@ const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info:
 const iso = (d: Date | null) => d === null ? null : d.toISOString()
 
 function byUrgency (a: Alert, b: Alert): number {
-  return Number(b.state === 'firing') - Number(a.state === 'firing') ||
+  return Number(a.stale) - Number(b.stale) ||
+    Number(b.state === 'firing') - Number(a.state === 'firing') ||
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
     (a.active_since ?? '').localeCompare(b.active_since ?? '')
 }
@@ -104,15 +108,34 @@ export function createAlertsService (opts: AlertsServiceOptions) {
     })
   }
 
-  function assemble (alerts: Alert[], history: AlertEvent[], silences: Silence[], source: AlertsOverview['source']): AlertsOverview {
+  // A state is written at least every SAVE_ALL_EVERY_MS by whichever instance evaluates; three missed ticks on top is a gone evaluator.
+  const staleAfterMs = SAVE_ALL_EVERY_MS + 3 * opts.evaluation.intervalMs
+
+  /** Marks pending and firing states that nobody has evaluated for staleAfterMs (left by a gone process or another database). */
+  function withStaleness (alert: Alert): Alert {
+    if (alert.state !== 'pending' && alert.state !== 'firing') return alert
+    const evaluated = alert.last_evaluated_at === null ? undefined : Date.parse(alert.last_evaluated_at)
+    return { ...alert, stale: evaluated === undefined || opts.clock() - evaluated > staleAfterMs }
+  }
+
+  function assemble (served: Alert[], history: AlertEvent[], silences: Silence[], source: AlertsOverview['source']): AlertsOverview {
     const { leader, lastTickAt } = opts.evaluation.status()
+    const alerts = served.map(withStaleness)
     return {
       active: alerts.filter((a) => a.state === 'pending' || a.state === 'firing').sort(byUrgency),
       alerts,
       history,
       silences,
       rules: [...rules],
-      evaluation: { enabled: opts.evaluation.enabled, interval_ms: opts.evaluation.intervalMs, leader, last_tick_at: lastTickAt === undefined ? null : new Date(lastTickAt).toISOString() },
+      evaluation: {
+        enabled: opts.evaluation.enabled,
+        interval_ms: opts.evaluation.intervalMs,
+        leader,
+        last_tick_at: lastTickAt === undefined ? null : new Date(lastTickAt).toISOString(),
+        instance: opts.instance,
+        instance_started_at: new Date(opts.startedAt).toISOString(),
+        stale_after_ms: staleAfterMs
+      },
       source
     }
   }
@@ -138,12 +161,14 @@ export function createAlertsService (opts: AlertsServiceOptions) {
     if (!rule) return undefined
     const live = opts.evaluation.liveAlerts()?.find((a) => a.id === ruleId)
     if (live) return live
+    let found: Alert | undefined
     try {
       const states = await withTimeout(repo.loadStates(), OVERVIEW_TIMEOUT_MS, 'alert states')
-      return alertsFrom(states).find((a) => a.id === ruleId)
+      found = alertsFrom(states).find((a) => a.id === ruleId)
     } catch {
-      return board.get(ruleId) ?? toAlert(rule, initialRecord(rule, opts.instance))
+      found = board.get(ruleId) ?? toAlert(rule, initialRecord(rule, opts.instance))
     }
+    return found && withStaleness(found)
   }
 
   return {

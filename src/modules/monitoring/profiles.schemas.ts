@@ -133,7 +133,10 @@ export const ProfilesOverviewSchema = Type.Object({
   /** No automatic capture before this time (start-up warm-up); null when automatic profiling is off. */
   warmup_ends_at: Type.Union([IsoDate, Type.Null()]),
   /** Routes this instance profiled automatically whose cooldown still runs (other instances keep their own list). */
-  cooldowns: Type.Array(Type.Object({ route: Type.String(), until: IsoDate }))
+  cooldowns: Type.Array(Type.Object({ route: Type.String(), until: IsoDate })),
+  /** This process (compare with each profile's `instance`: another one may be gone) and when it started. */
+  instance: Type.String(),
+  instance_started_at: IsoDate
 })
 
 export const ProfilesQuerySchema = Type.Object({

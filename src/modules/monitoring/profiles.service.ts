@@ -35,6 +35,8 @@ export interface ProfilesServiceOptions {
   publish: (profile: Profile) => void
   log: FastifyBaseLogger
   instance: string
+  /** When this process started (epoch ms). */
+  startedAt: number
   /** Automatic capture and phase timings are on (PROFILING_ENABLED). */
   enabled: boolean
   defaultDurationMs: number
@@ -154,7 +156,9 @@ export function createProfilesService (opts: ProfilesServiceOptions) {
       capturing: current !== undefined,
       cooldown_ms: opts.cooldownMs,
       warmup_ends_at: auto.warmupEndsAt === undefined ? null : new Date(auto.warmupEndsAt).toISOString(),
-      cooldowns: [...auto.cooldowns].map(([route, until]) => ({ route, until: new Date(until).toISOString() }))
+      cooldowns: [...auto.cooldowns].map(([route, until]) => ({ route, until: new Date(until).toISOString() })),
+      instance: opts.instance,
+      instance_started_at: new Date(opts.startedAt).toISOString()
     }
   }
 
