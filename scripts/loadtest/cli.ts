@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util'
 import type { Config } from '../../src/config.js'
+import { DEFAULT_CURVE_RATES, DEFAULT_STEP_S, parseRates, type CurveOptions } from './curve.js'
+import { DEFAULT_FLOOD_CONNECTIONS } from './flood.js'
 import { JOURNEY_NAMES } from './journeys.js'
 import type { LoadTestOptions } from './options.js'
 import { DEFAULT_TARGETS, type Targets } from './report.js'
-import { parseMix, SCENARIO_NAMES, type ScenarioName } from './scenarios.js'
+import { parseMix, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './scenarios.js'
 
 /** Flag parsing for `npm run loadtest -- ...`; defaults come from the same config the server reads. */
 
@@ -31,6 +33,12 @@ export const USAGE = `Usage: npm run loadtest -- [flags]
   --accept-encoding V    (default gzip)
   --workers N            server workers behind the URL; /metrics of each is read (default $WEB_CONCURRENCY)
   --out PREFIX           report path without extension (default .data/loadtest/<scenario>-<time>)
+  --curve                capacity curve: offer each --curve-rates rate for --step-seconds (open model), one run;
+                         per-step p50/p95/p99, successful req/s, 429s and 503s, and a chart (<out>.svg)
+  --curve-rates R1,R2    (default ${DEFAULT_CURVE_RATES.join(',')})
+  --step-seconds S       seconds per step (default ${DEFAULT_STEP_S}); --duration is ignored with --curve
+  --flood PATH           beside the journeys, a separate autocannon keeps hammering PATH (e.g. /openapi.json)
+  --flood-connections N  its connections (default ${DEFAULT_FLOOD_CONNECTIONS})
   --target-p95-ms, --target-error-rate, --target-rps, --target-cache-hit-rate   override the targets
 `
 
@@ -61,10 +69,31 @@ const FLAGS = {
   'target-error-rate': { type: 'string' },
   'target-rps': { type: 'string' },
   'target-cache-hit-rate': { type: 'string' },
+  curve: { type: 'boolean' },
+  'curve-rates': { type: 'string' },
+  'step-seconds': { type: 'string' },
+  flood: { type: 'string' },
+  'flood-connections': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
 export class UsageError extends Error {}
+
+function curveFrom (values: Record<string, unknown>): CurveOptions | undefined {
+  if (values.curve !== true) {
+    if (values['curve-rates'] !== undefined || values['step-seconds'] !== undefined) throw new UsageError('--curve-rates and --step-seconds go with --curve')
+    return undefined
+  }
+  let rates = [...DEFAULT_CURVE_RATES]
+  if (values['curve-rates'] !== undefined) {
+    try {
+      rates = parseRates(String(values['curve-rates']))
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+  }
+  return { rates, stepS: num(values, 'step-seconds', DEFAULT_STEP_S, 1, 3600) }
+}
 
 function num (values: Record<string, unknown>, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = values[name]
@@ -138,6 +167,18 @@ export function parseCli (argv: string[], config: Readonly<Config>): CliOptions 
     targets: targetsFrom(values)
   }
   if (options.mix?.flash && scenario !== 'flash-sale') throw new UsageError('the flash journey only runs in --scenario flash-sale')
+  const curve = curveFrom(values)
+  if (curve) {
+    if (options.model !== 'open') throw new UsageError('--curve offers rates: it needs the open model')
+    if (SCENARIOS[scenario].oneVisit || SCENARIOS[scenario].spikeFactor) throw new UsageError(`--curve sets the rate itself: not with --scenario ${scenario}`)
+    options.curve = curve
+    options.durationS = curve.rates.length * curve.stepS
+  }
+  if (values.flood !== undefined) {
+    const path = String(values.flood)
+    if (!path.startsWith('/')) throw new UsageError(`--flood must be a path starting with /, got '${path}'`)
+    options.flood = { path, connections: num(values, 'flood-connections', DEFAULT_FLOOD_CONNECTIONS, 1, 10_000) }
+  }
   return {
     options,
     out: String(values.out ?? `.data/loadtest/${scenario}-${stamp}`),

@@ -15,7 +15,9 @@ function summary (r: Report): string {
   const lines = [
     '',
     `${r.scenario}: ${o.requests} requests in ${r.settings.durationS} s = ${o.rps} RPS (${o.okRps} successful), p50 ${o.latencyMs.p50} ms, p95 ${o.latencyMs.p95} ms, p99 ${o.latencyMs.p99} ms, max ${o.latencyMs.max} ms`,
-    `errors ${o.errors} (${(o.errorRate * 100).toFixed(3)}%), 429s ${o.limited}, expected 409s ${o.expected}; orders placed ${r.visits.ordersPlaced}`,
+    `errors ${o.errors} (${(o.errorRate * 100).toFixed(3)}%), 503s ${o.statuses['503'] ?? 0}, 429s ${o.limited}, expected 409s ${o.expected}; orders placed ${r.visits.ordersPlaced}`,
+    ...(r.curve?.steps ?? []).map((c) => `  step ${c.offeredRps} req/s: ${c.okRps} successful/s, p50 ${c.latencyMs.p50} ms, p95 ${c.latencyMs.p95} ms, p99 ${c.latencyMs.p99} ms, 429 ×${c.limited}, 503 ×${c.shed}, errors ${c.errors}`),
+    ...(r.flood ? [`flood GET ${r.flood.path} × ${r.flood.connections} connections: ${r.flood.problem ?? `${r.flood.requests} requests (${r.flood.rps}/s), ${Object.entries(r.flood.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')}`}`] : []),
     `load generator ${r.generator.cpuPercent}% of a core; machine load average ${r.machine.loadAverageBefore.join(' ')} -> ${r.machine.loadAverageAfter.join(' ')} on ${r.machine.cpus} cores`,
     ...r.targets.map((t) => `  ${t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'FAIL'}  ${t.name} ${t.goal}: ${t.shown}`),
     '',
@@ -45,7 +47,8 @@ async function main (): Promise<number> {
     controller.abort()
   })
   const o = cli.options
-  process.stderr.write(`loadtest ${o.scenario}: ${o.users} users, ${o.durationS} s against ${o.baseUrl} (${o.model} model)\n`)
+  const shape = o.curve ? `capacity curve ${o.curve.rates.join(', ')} req/s, ${o.curve.stepS} s each` : `${o.durationS} s`
+  process.stderr.write(`loadtest ${o.scenario}: ${o.users} users, ${shape} against ${o.baseUrl} (${o.model} model)${o.flood ? `, flood ${o.flood.path} × ${o.flood.connections}` : ''}\n`)
   const report = await runLoadTest(o, {
     log: (line) => process.stderr.write(`${line}\n`),
     live: (line) => process.stderr.write(`${line}\n`),
@@ -53,7 +56,7 @@ async function main (): Promise<number> {
     workers: cli.workers
   })
   const files = await writeReport(report, cli.out)
-  process.stdout.write(`${summary(report)}\nreports: ${files.markdown} ${files.json}\n`)
+  process.stdout.write(`${summary(report)}\nreports: ${files.markdown} ${files.json}${files.svg ? ` ${files.svg}` : ''}\n`)
   return report.verdict === 'PASS' ? 0 : 1
 }
 

@@ -39,36 +39,72 @@ export interface PacingPlan {
    * a backlog before the measured window starts. 0: full rate at once.
    */
   rampMs?: number
+  /** Open model: the rate as a share of `1 / meanGapMs` over time (RateClock points); replaces `rampMs`. */
+  profile?: RatePoint[]
 }
+
+/** `[ms from the origin, share of the full rate]`; the share is linear between points and stays at the last one after. */
+export type RatePoint = readonly [atMs: number, share: number]
 
 /** Share of the rate the warm-up ramp starts from. */
 export const RAMP_START_SHARE = 0.1
 
-/**
- * The warm-up ramp as a time change: "operational time" runs at the ramp's
- * share of real time (RAMP_START_SHARE rising linearly to 1 over `rampMs`),
- * so a fixed-rate schedule drawn in operational time is, in real time, a
- * Poisson process whose rate follows the ramp exactly — no gap drawn early
- * in the ramp reaches into the measured window.
- */
-export class RampClock {
-  private readonly area: number
+interface Segment { t0: number, t1: number, s0: number, s1: number, u0: number, u1: number }
 
-  constructor (private readonly rampMs: number) {
-    this.area = rampMs * (1 + RAMP_START_SHARE) / 2
+/**
+ * A rate that changes over time, as a time change: "operational time" runs at
+ * the rate's share of real time (piecewise linear between the points, constant
+ * after the last), so a fixed-rate schedule drawn in operational time is, in
+ * real time, a Poisson process whose rate follows the profile exactly — no gap
+ * drawn in one part reaches into the next at the wrong rate. Two points at the
+ * same time make a step (the capacity curve's rate steps).
+ */
+export class RateClock {
+  private readonly segments: Segment[] = []
+  private readonly endT: number
+  private readonly endU: number
+  private readonly endShare: number
+
+  constructor (points: readonly RatePoint[]) {
+    if (points.length === 0 || points[0][0] !== 0 || points.some(([t, s], i) => s <= 0 || (i > 0 && t < points[i - 1][0]))) {
+      throw new Error('a rate profile starts at 0 ms and needs points in time order with positive shares')
+    }
+    let u = 0
+    for (let i = 1; i < points.length; i++) {
+      const [t0, s0] = points[i - 1]
+      const [t1, s1] = points[i]
+      const area = (t1 - t0) * (s0 + s1) / 2
+      this.segments.push({ t0, t1, s0, s1, u0: u, u1: u + area })
+      u += area
+    }
+    this.endT = points[points.length - 1][0]
+    this.endU = u
+    this.endShare = points[points.length - 1][1]
   }
 
   toOperational (t: number): number {
-    const r = this.rampMs
-    if (r <= 0 || t >= r) return r <= 0 ? t : this.area + (t - r)
-    return RAMP_START_SHARE * t + (1 - RAMP_START_SHARE) * t * t / (2 * r)
+    if (t >= this.endT) return this.endU + (t - this.endT) * this.endShare
+    const seg = this.segments.find((g) => t < g.t1 && g.t1 > g.t0) as Segment
+    const d = t - seg.t0
+    const slope = (seg.s1 - seg.s0) / (seg.t1 - seg.t0)
+    return seg.u0 + seg.s0 * d + slope * d * d / 2
   }
 
   toReal (u: number): number {
-    const r = this.rampMs
-    if (r <= 0 || u >= this.area) return r <= 0 ? u : r + (u - this.area)
-    const a = (1 - RAMP_START_SHARE) / (2 * r)
-    return (-RAMP_START_SHARE + Math.sqrt(RAMP_START_SHARE ** 2 + 4 * a * u)) / (2 * a)
+    if (u >= this.endU) return this.endT + (u - this.endU) / this.endShare
+    const seg = this.segments.find((g) => u < g.u1 && g.t1 > g.t0) as Segment
+    const du = u - seg.u0
+    const slope = (seg.s1 - seg.s0) / (seg.t1 - seg.t0)
+    if (Math.abs(slope) < 1e-15) return seg.t0 + du / seg.s0
+    // s0·d + slope·d²/2 = du, the root in [0, t1 - t0].
+    return seg.t0 + (-seg.s0 + Math.sqrt(seg.s0 ** 2 + 2 * slope * du)) / slope
+  }
+}
+
+/** The warm-up ramp: RAMP_START_SHARE rising linearly to 1 over `rampMs`, then the full rate. */
+export class RampClock extends RateClock {
+  constructor (rampMs: number) {
+    super(rampMs > 0 ? [[0, RAMP_START_SHARE], [rampMs, 1]] : [[0, 1]])
   }
 }
 
@@ -80,7 +116,7 @@ export class Pacer {
   private readonly clock: RampClock
 
   constructor (private readonly plan: PacingPlan, private readonly rng: Rng, private readonly origin: number) {
-    this.clock = new RampClock(plan.model === 'open' ? plan.rampMs ?? 0 : 0)
+    this.clock = plan.model === 'open' && plan.profile ? new RateClock(plan.profile) : new RampClock(plan.model === 'open' ? plan.rampMs ?? 0 : 0)
   }
 
   private gap (): number {

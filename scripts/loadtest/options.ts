@@ -1,3 +1,5 @@
+import type { CurveOptions } from './curve.js'
+import type { FloodOptions } from './flood.js'
 import type { ArrivalProcess, LoadModel } from './open-model.js'
 import type { Targets } from './report.js'
 import type { JourneyMix, ScenarioName } from './scenarios.js'
@@ -41,6 +43,10 @@ export interface LoadTestOptions {
   flashStock?: number
   mix?: JourneyMix
   targets: Targets
+  /** Capacity curve: offer these rates one step each (open model) instead of one `rate` for `durationS`. */
+  curve?: CurveOptions
+  /** A flood of one path beside the journeys (its own process, closed loop). */
+  flood?: FloodOptions
 }
 
 /**

@@ -70,6 +70,36 @@ export const FindingsSchema = Type.Object({
   notes: Type.Array(Type.String())
 })
 
+/** One step of the capacity curve (`--curve`): the requests that were due while its rate was offered. */
+export const CurveStepSchema = Type.Object({
+  offeredRps: Type.Number(),
+  durationS: Type.Number(),
+  requests: Count,
+  rps: Type.Number(),
+  /** Successful (2xx and expected) answers per second. */
+  okRps: Type.Number(),
+  latencyMs: LatencySchema,
+  /** 429 answers (rate limited). */
+  limited: Count,
+  /** 503 answers (shed, or the database unavailable): also counted in `errors`. */
+  shed: Count,
+  errors: Count,
+  errorRate: Type.Number({ minimum: 0, maximum: 1 })
+})
+
+/** A flood of one path (`--flood`) sent beside the journeys by a separate autocannon process. */
+export const FloodSchema = Type.Object({
+  path: Type.String(),
+  connections: Count,
+  durationS: Type.Number(),
+  requests: Count,
+  rps: Type.Number(),
+  /** Answers per status code, plus `errors` and `timeouts` of the flood's client. */
+  statuses: Type.Record(Type.String(), Count),
+  /** Why there are no figures (the flood's process failed), else null. */
+  problem: Type.Union([Type.String(), Type.Null()])
+})
+
 export const TargetSchema = Type.Object({
   name: Type.String(),
   goal: Type.String(),
@@ -163,6 +193,10 @@ export const ReportSchema = Type.Object({
     exact: Type.Boolean()
   })]),
   timeline: Type.Array(Type.Object({ t: Count, responses: Count, errors: Count, limited: Count, p95Ms: Type.Number(), p99Ms: Type.Number(), online: Count })),
+  /** The capacity curve's steps (`--curve`); absent or null in other runs. */
+  curve: Type.Optional(Type.Union([Type.Null(), Type.Object({ stepS: Type.Number(), steps: Type.Array(CurveStepSchema) })])),
+  /** The flood sent beside the journeys (`--flood`); absent or null in other runs. */
+  flood: Type.Optional(Type.Union([Type.Null(), FloodSchema])),
   targets: Type.Array(TargetSchema),
   verdict: Type.Union([Type.Literal('PASS'), Type.Literal('FAIL')])
 })
@@ -172,3 +206,5 @@ export type Traffic = Static<typeof TrafficSchema>
 export type ServerFigures = Static<typeof ServerFiguresSchema>
 export type Target = Static<typeof TargetSchema>
 export type Findings = Static<typeof FindingsSchema>
+export type CurveStep = Static<typeof CurveStepSchema>
+export type Flood = Static<typeof FloodSchema>

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { renderCurveSvg } from './curve-chart.js'
 import type { EndpointCounts, LatencySummary } from './recorder.js'
-import type { Findings, Report, ServerFigures, Target, Traffic } from './report-schema.js'
+import type { CurveStep, Findings, Flood, Report, ServerFigures, Target, Traffic } from './report-schema.js'
 
 /** The spec's targets; `--target-*` flags may tighten or relax them. */
 export interface Targets {
@@ -65,6 +66,23 @@ export function evaluateTargets (t: Targets, input: TargetInput): Target[] {
   return out
 }
 
+/**
+ * Capacity curve: one target per step (its p95 and error rate within the targets, no 429 and
+ * no 503), plus the cache hit rate over the whole run. A curve is meant to find where the
+ * server stops meeting them, so a FAIL at the highest steps is its expected result.
+ */
+export function evaluateCurveTargets (t: Targets, steps: CurveStep[], input: TargetInput): Target[] {
+  const perStep: Target[] = steps.map((s) => ({
+    name: `${s.offeredRps} req/s offered`,
+    goal: `p95 < ${t.p95Ms} ms, errors < ${pct(t.errorRate)}, no 429, no 503`,
+    actual: s.latencyMs.p95,
+    shown: `p95 ${s.latencyMs.p95} ms, ${s.okRps} successful/s, errors ${pct(s.errorRate, 3)}, 429 ×${s.limited}, 503 ×${s.shed}`,
+    pass: s.requests > 0 && s.latencyMs.p95 < t.p95Ms && s.errorRate < t.errorRate && s.limited === 0 && s.shed === 0
+  }))
+  const cache = evaluateTargets(t, input).find((x) => x.name === 'cache hit rate')
+  return cache ? [...perStep, cache] : perStep
+}
+
 export function verdictOf (targets: Target[]): 'PASS' | 'FAIL' {
   return targets.every((t) => t.pass !== false) ? 'PASS' : 'FAIL'
 }
@@ -126,7 +144,8 @@ function cpuLine (m: Report['machine']): string {
     `load generator ${c.generator}, other processes (other databases' backends included) ${c.other}, idle ${c.idle}`
 }
 
-function scheduled (s: Report['settings']): string {
+function scheduled (s: Report['settings'], curve: Report['curve']): string {
+  if (curve) return `capacity curve: ${curve.steps.map((c) => c.offeredRps).join(', ')} requests/s offered, ${curve.stepS} s each`
   if (s.targetRps === null) return s.model === 'closed' ? 'closed loop' : 'one visit per user'
   if (s.spikeFactor === null) return `${s.targetRps} requests/s scheduled`
   return `${s.targetRps} requests/s scheduled at 1x, ${Math.round(s.targetRps * s.spikeFactor)} at the ${s.spikeFactor}x peak`
@@ -138,14 +157,34 @@ function databaseLine (d: Report['machine']['database']): string[] {
   return [`- Database under test before the run: autovacuum ${d.autovacuum ? 'on' : 'off'}, ${d.deadRows.toLocaleString('en-US')} dead rows beside ${d.liveRows.toLocaleString('en-US')} live ones${advice}`]
 }
 
-export function renderMarkdown (r: Report): string {
+function curveSection (curve: NonNullable<Report['curve']>, chart: string | undefined): string[] {
+  const lines = ['## Capacity curve', '',
+    'Each step offers one rate (open model, after the warm-up ramp to the first); a request belongs to the step it was due in, so a backlog carried into the next step counts there. Latency from the scheduled start, in ms; 503s are also counted among the errors.', '']
+  if (chart) lines.push(`![capacity curve](${chart})`, '')
+  lines.push('| offered req/s | requests | successful req/s | p50 | p95 | p99 | max | 429 | 503 | errors |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const c of curve.steps) {
+    const l = c.latencyMs
+    lines.push(`| ${c.offeredRps} | ${c.requests} | ${c.okRps} | ${l.p50} | ${l.p95} | ${l.p99} | ${l.max} | ${c.limited} | ${c.shed} | ${c.errors} (${pct(c.errorRate, 2)}) |`)
+  }
+  lines.push('')
+  return lines
+}
+
+function floodSection (f: Flood, overall: Traffic): string[] {
+  const figures = f.problem ?? `${f.requests} requests (${f.rps}/s), statuses: ${statusText(f.statuses)}`
+  return ['## Flood beside the journeys', '',
+    `\`GET ${f.path}\` from ${f.connections} connections for ${f.durationS} s (a separate autocannon process, no token): ${figures}.`, '',
+    `The journeys meanwhile: 503 ×${overall.statuses['503'] ?? 0}, 429 ×${overall.limited} of ${overall.requests} requests.`, '']
+}
+
+export function renderMarkdown (r: Report, chart?: string): string {
   const s = r.settings
   const m = r.machine
   const lines = [
     `# Load test: ${r.scenario} — ${r.verdict}`, '',
     `${r.description}. Started ${r.startedAt}, ${s.durationS} s measured after ${s.warmupS} s of warm-up.`, '',
     `- Target: ${s.baseUrl} (${s.workers} worker${s.workers === 1 ? '' : 's'}), ${s.model} model (${s.arrival} arrivals), ${s.users} users${s.accounts !== s.users ? ` (${s.accounts} accounts at the peak)` : ''}, ` +
-      `${scheduled(s)}, seed ${s.seed}, Zipf ${s.zipf}, ${s.connections} connections, auth ${s.auth}`,
+      `${scheduled(s, r.curve ?? null)}, seed ${s.seed}, Zipf ${s.zipf}, ${s.connections} connections, auth ${s.auth}`,
     `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMb} MB, Node ${m.node}; load average before ${m.loadAverageBefore.join(' / ')}, after ${m.loadAverageAfter.join(' / ')}. ` +
       'The app, PostgreSQL, Redis and this load generator share these cores.',
     ...databaseLine(m.database),
@@ -160,6 +199,8 @@ export function renderMarkdown (r: Report): string {
     trafficRow('**overall**', r.overall),
     ...r.endpoints.map((e) => trafficRow(e.endpoint, e)), '',
     `Visits: ${Object.entries(r.visits.started).map(([k, v]) => `${k} ${v}`).join(', ')} (aborted ${r.visits.aborted}); orders placed ${r.visits.ordersPlaced}, checkout conflicts ${r.visits.orderConflicts} (whole run, warm-up included).`, '',
+    ...(r.curve ? curveSection(r.curve, chart) : []),
+    ...(r.flood ? floodSection(r.flood, r.overall) : []),
     ...serverSection(r.server),
     ...findingsSection(r.findings)
   ]
@@ -172,12 +213,14 @@ export function renderMarkdown (r: Report): string {
   return lines.join('\n') + '\n'
 }
 
-/** Writes `<prefix>.json` and `<prefix>.md`; returns both paths. */
-export async function writeReport (report: Report, prefix: string): Promise<{ json: string, markdown: string }> {
+/** Writes `<prefix>.json` and `<prefix>.md`, and `<prefix>.svg` for a capacity curve; returns the paths. */
+export async function writeReport (report: Report, prefix: string): Promise<{ json: string, markdown: string, svg?: string }> {
   await mkdir(path.dirname(prefix), { recursive: true })
   const json = `${prefix}.json`
   const markdown = `${prefix}.md`
+  const svg = report.curve ? `${prefix}.svg` : undefined
   await writeFile(json, JSON.stringify(report, null, 2) + '\n')
-  await writeFile(markdown, renderMarkdown(report))
-  return { json, markdown }
+  if (svg && report.curve) await writeFile(svg, renderCurveSvg(report.curve.steps, `${report.scenario}, ${report.settings.users} users, ${report.curve.stepS} s per step, ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`))
+  await writeFile(markdown, renderMarkdown(report, svg && path.basename(svg)))
+  return { json, markdown, svg }
 }

@@ -1,19 +1,21 @@
 import os from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import postgres from 'postgres'
+import { curveProfile, StepRecorders } from './curve.js'
 import { collectFindings } from './findings.js'
 import { verifyFlashSale } from './flash-sale.js'
+import { startFlood } from './flood.js'
 import { createHttpClient } from './http.js'
 import { JOURNEY_NAMES } from './journeys.js'
 import { databaseName } from './db-copy.js'
 import { cpuSplit, serverPids, snapshotCpu, type CpuScope, type CpuSnapshot, type CpuSplit } from './machine-cpu.js'
-import { Pacer, spikeWindow, type Window } from './open-model.js'
+import { Pacer, spikeWindow, type RatePoint, type Window } from './open-model.js'
 import { DEFAULT_USER_RPS, type LoadTestOptions } from './options.js'
 import { prepare, type Prepared } from './prepare.js'
 import { createRng, createWeightedPicker, deriveSeed } from './prng.js'
 import { Recorder } from './recorder.js'
-import { evaluateTargets, traffic, verdictOf } from './report.js'
-import type { Report } from './report-schema.js'
+import { evaluateCurveTargets, evaluateTargets, traffic, verdictOf } from './report.js'
+import type { Flood, Report } from './report-schema.js'
 import { SCENARIOS, type Scenario } from './scenarios.js'
 import { scrapeMetrics, serverFigures, type Scrape } from './server-metrics.js'
 import { runVirtualUser, type RunState } from './virtual-user.js'
@@ -44,6 +46,8 @@ interface Plan {
   meanGapMs: number
   targetRps: number | null
   windows: Window[]
+  /** Capacity curve: the rate over time, as shares of the top rate (meanGapMs is that rate's). */
+  profile?: RatePoint[]
 }
 
 function plan (opts: LoadTestOptions, scenario: Scenario, accounts: number): Plan {
@@ -58,6 +62,10 @@ function plan (opts: LoadTestOptions, scenario: Scenario, accounts: number): Pla
   }
   if (scenario.oneVisit) return { scenario, meanGapMs: FLASH_GAP_MS, targetRps: null, windows }
   if (opts.model === 'closed') return { scenario, meanGapMs: opts.thinkMs, targetRps: null, windows }
+  if (opts.curve) {
+    const { points, topRate } = curveProfile(opts.curve, warmupMs)
+    return { scenario, meanGapMs: (opts.users / topRate) * 1000, targetRps: null, windows, profile: points }
+  }
   const rate = opts.rate ?? opts.users * DEFAULT_USER_RPS
   return { scenario, meanGapMs: (opts.users / rate) * 1000, targetRps: rate, windows }
 }
@@ -95,6 +103,7 @@ interface Measurement {
   /** Whether the server's processes were found (only on this machine). */
   serverFound: boolean
   seconds: number
+  flood: Flood | null
 }
 
 interface MeasuredWindow {
@@ -160,6 +169,9 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
   const warmupMs = p.scenario.oneVisit ? 0 : opts.warmupS * 1000
   const origin = performance.now() + START_DELAY_MS
   const run = newRunState(opts, http, origin, warmupMs)
+  if (opts.curve) run.steps = new StepRecorders(opts.curve)
+  const flood = opts.flood ? startFlood(opts.baseUrl, opts.flood, (warmupMs + opts.durationS * 1000 + START_DELAY_MS) / 1000) : undefined
+  if (opts.flood) hooks.log(`flooding ${opts.flood.path} with ${opts.flood.connections} connections (a separate autocannon process) for the whole run`)
   const pick = createWeightedPicker(opts.mix ?? p.scenario.mix)
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`
   const timeline: Report['timeline'] = []
@@ -173,7 +185,7 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
   if (warmupMs > 0) hooks.log(`warming up for ${opts.warmupS} s${opts.model === 'open' ? ', ramping the rate from 10% to 100%' : ''}`)
   await Promise.all(prep.users.map((user) => runVirtualUser({
     user,
-    pacer: new Pacer({ model: opts.model, arrival: opts.arrival, meanGapMs: p.meanGapMs, window: p.windows[user.index], rampMs: warmupMs }, createRng(deriveSeed(opts.seed, 'timing', user.index)), origin),
+    pacer: new Pacer({ model: opts.model, arrival: opts.arrival, meanGapMs: p.meanGapMs, window: p.windows[user.index], rampMs: warmupMs, profile: p.profile }, createRng(deriveSeed(opts.seed, 'timing', user.index)), origin),
     rng: createRng(deriveSeed(opts.seed, 'visits', user.index)),
     pickJourney: pick,
     catalog: prep.catalog,
@@ -184,8 +196,9 @@ async function measure (opts: LoadTestOptions, p: Plan, prep: Prepared, http: Ru
   hooks.signal?.removeEventListener('abort', abort)
   const seconds = Math.max(0.001, (Math.min(run.measureEnd, performance.now()) - run.measureStart) / 1000)
   const { generator, cpuSplit } = await window.stop(seconds)
+  const floodResult = flood ? await flood.finish(run.stopped) : null
   const after = await scrapeMetrics(http, prep.metricsToken, hooks.workers ?? 1)
-  return { run, before: await window.before(), after, timeline, seconds, generator, cpuSplit, serverFound: cpu.server.size > 0 }
+  return { run, before: await window.before(), after, timeline, seconds, generator, cpuSplit, serverFound: cpu.server.size > 0, flood: floodResult }
 }
 
 /**
@@ -261,7 +274,9 @@ function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, findings, s
   const rec = m.run.recorder
   const overall = traffic(rec.totals(), rec.overallLatency(), m.seconds)
   const server = serverFigures(m.before, m.after, workers)
-  const targets = evaluateTargets(opts.targets, { overall, server, rpsApplies: scenario.rpsTarget, cacheApplies: scenario.cacheTarget, flashExact: flashSale ? flashSale.exact : null })
+  const steps = m.run.steps?.steps(m.seconds)
+  const targetInput = { overall, server, rpsApplies: scenario.rpsTarget, cacheApplies: scenario.cacheTarget, flashExact: flashSale ? flashSale.exact : null }
+  const targets = steps ? evaluateCurveTargets(opts.targets, steps, targetInput) : evaluateTargets(opts.targets, targetInput)
   const mix = opts.mix ?? scenario.mix
   const report: Report = {
     tool: 'techmart-loadtest',
@@ -298,9 +313,12 @@ function buildReport ({ opts, scenario, plan: p, prep, m, flashSale, findings, s
     findings,
     flashSale,
     timeline: m.timeline,
+    curve: steps && opts.curve ? { stepS: opts.curve.stepS, steps } : null,
+    flood: m.flood,
     targets,
     verdict: verdictOf(targets)
   }
   rec.destroy()
+  m.run.steps?.destroy()
   return report
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { StepRecorders } from './curve.js'
 import type { CatalogSampler } from './data.js'
 import type { HttpClient, HttpResult } from './http.js'
 import { JOURNEYS, type JourneyContext, type JourneyName, type JourneyStats, type Step } from './journeys.js'
@@ -17,6 +18,8 @@ export class JourneyStop extends Error {
 export interface RunState {
   http: HttpClient
   recorder: Recorder
+  /** Capacity curve: each measured request is also recorded in the step it was due in. */
+  steps?: StepRecorders
   model: LoadModel
   /** Open model: a request this far behind its schedule is dropped (an error), not sent. */
   maxLagMs: number
@@ -64,7 +67,10 @@ function createSend (setup: VirtualUserSetup, run: RunState): (step: Step) => Pr
     const sent = performance.now()
     const measured = due >= run.measureStart && due < run.measureEnd
     if ((run.model === 'open' && sent - due > run.maxLagMs) || run.inFlight >= run.maxInFlight) {
-      if (measured) run.recorder.record(step.endpoint, 0, 'DROPPED', 'error')
+      if (measured) {
+        run.recorder.record(step.endpoint, 0, 'DROPPED', 'error')
+        run.steps?.at(due - run.measureStart).record(step.endpoint, 0, 'DROPPED', 'error')
+      }
       pacer.completed(sent)
       throw new JourneyStop('dropped')
     }
@@ -76,7 +82,10 @@ function createSend (setup: VirtualUserSetup, run: RunState): (step: Step) => Pr
     pacer.completed(done)
     if (measured) {
       const latency = done - (run.model === 'open' ? due : sent)
-      run.recorder.record(step.endpoint, latency, res.status ? String(res.status) : (res.error ?? 'ERROR'), classify(res.status, step.expect))
+      const status = res.status ? String(res.status) : (res.error ?? 'ERROR')
+      const outcome = classify(res.status, step.expect)
+      run.recorder.record(step.endpoint, latency, status, outcome)
+      run.steps?.at(due - run.measureStart).record(step.endpoint, latency, status, outcome)
     }
     return res
   }

@@ -5,15 +5,20 @@ import postgres from 'postgres'
 import { Value } from 'typebox/value'
 import { loadConfig } from '../../src/config.js'
 import { seedDatabase } from '../../src/db/seed/index.js'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { parseCli, UsageError } from '../../scripts/loadtest/cli.js'
+import { renderCurveSvg } from '../../scripts/loadtest/curve-chart.js'
+import { curveProfile, DEFAULT_CURVE_RATES } from '../../scripts/loadtest/curve.js'
 import { planOutline } from '../../scripts/loadtest/findings.js'
 import { cpuSplit } from '../../scripts/loadtest/machine-cpu.js'
-import { Pacer, RampClock, spikeFactor, spikePoolSize, spikeWindow } from '../../scripts/loadtest/open-model.js'
+import { Pacer, RampClock, RateClock, spikeFactor, spikePoolSize, spikeWindow } from '../../scripts/loadtest/open-model.js'
 import { createRng, createWeightedPicker, createZipfSampler, deriveSeed } from '../../scripts/loadtest/prng.js'
 import { delta, parsePrometheus, sumBy } from '../../scripts/loadtest/prometheus.js'
 import { Recorder } from '../../scripts/loadtest/recorder.js'
-import { DEFAULT_TARGETS, evaluateTargets, renderMarkdown, traffic, verdictOf } from '../../scripts/loadtest/report.js'
-import { ReportSchema, type ServerFigures } from '../../scripts/loadtest/report-schema.js'
+import { DEFAULT_TARGETS, evaluateTargets, renderMarkdown, traffic, verdictOf, writeReport } from '../../scripts/loadtest/report.js'
+import { ReportSchema, type CurveStep, type ServerFigures } from '../../scripts/loadtest/report-schema.js'
 import { runLoadTest } from '../../scripts/loadtest/runner.js'
 import { DEFAULT_MIX, parseMix } from '../../scripts/loadtest/scenarios.js'
 import { serverFigures } from '../../scripts/loadtest/server-metrics.js'
@@ -82,6 +87,31 @@ describe('loadtest: open and closed models', () => {
     assert.ok(ramp >= 545 && ramp <= 555, `${ramp} while ramping`)
     const clock = new RampClock(10_000)
     for (const t of [0, 1, 2500, 9999, 10_000, 15_000]) assert.ok(Math.abs(clock.toReal(clock.toOperational(t)) - t) < 1e-6, `round trip at ${t}`)
+  })
+
+  test('the capacity curve\'s profile offers each rate for its step, after a ramp to the first', () => {
+    const curve = { rates: [500, 1000, 2000], stepS: 10 }
+    const { points, topRate } = curveProfile(curve, 5000)
+    assert.equal(topRate, 2000)
+    // 200 users at the top rate: one request per 100 ms each at full share.
+    const users = 200
+    const counts = [0, 0, 0]
+    let ramp = 0
+    for (let u = 0; u < users; u++) {
+      const pacer = new Pacer({ model: 'open', arrival: 'poisson', meanGapMs: (users / topRate) * 1000, window: { start: 0, end: 35_000 }, profile: points }, createRng(deriveSeed(4, 'timing', u)), 0)
+      for (let due = pacer.nextDue(); due !== undefined; due = pacer.nextDue()) {
+        if (due < 5000) ramp++
+        else counts[Math.floor((due - 5000) / 10_000)]++
+      }
+    }
+    // Poisson: 5,000 / 10,000 / 20,000 expected, standard deviations 71 / 100 / 141; the ramp averages 55 % of 500/s over 5 s.
+    assert.ok(Math.abs(counts[0] - 5000) < 400, `step 1: ${counts[0]}`)
+    assert.ok(Math.abs(counts[1] - 10_000) < 600, `step 2: ${counts[1]}`)
+    assert.ok(Math.abs(counts[2] - 20_000) < 800, `step 3: ${counts[2]}`)
+    assert.ok(Math.abs(ramp - 1375) < 200, `ramp: ${ramp}`)
+    const clock = new RateClock(points)
+    for (const t of [0, 2500, 5000, 9999, 15_000, 15_001, 25_000, 40_000]) assert.ok(Math.abs(clock.toReal(clock.toOperational(t)) - t) < 1e-6, `round trip at ${t}`)
+    assert.throws(() => new RateClock([[10, 1]]), /starts at 0 ms/)
   })
 
   test('the closed model schedules from the previous completion', () => {
@@ -230,6 +260,21 @@ describe('loadtest: command line', () => {
     assert.throws(() => parseCli(['--mix', 'flash=1'], config), /flash-sale/)
   })
 
+  test('--curve offers the default rates in steps of --step-seconds; --flood takes a path and connections', () => {
+    const { options } = parseCli(['--curve', '--step-seconds', '10'], config)
+    assert.deepEqual(options.curve, { rates: [...DEFAULT_CURVE_RATES], stepS: 10 })
+    assert.deepEqual(DEFAULT_CURVE_RATES, [500, 1000, 2000, 3000, 4000])
+    assert.equal(options.durationS, 50, 'the measured window is the steps')
+    assert.deepEqual(parseCli(['--curve', '--curve-rates', '100,300'], config).options.curve, { rates: [100, 300], stepS: 20 })
+    assert.throws(() => parseCli(['--curve', '--model', 'closed'], config), /open model/)
+    assert.throws(() => parseCli(['--curve', '--scenario', 'spike'], config), /--scenario spike/)
+    assert.throws(() => parseCli(['--curve', '--curve-rates', '100,-3'], config), /--curve-rates/)
+    assert.throws(() => parseCli(['--step-seconds', '5'], config), /go with --curve/)
+    assert.deepEqual(parseCli(['--flood', '/openapi.json'], config).options.flood, { path: '/openapi.json', connections: 64 })
+    assert.deepEqual(parseCli(['--flood', '/health/ready', '--flood-connections', '8'], config).options.flood, { path: '/health/ready', connections: 8 })
+    assert.throws(() => parseCli(['--flood', 'openapi.json'], config), /--flood must be a path/)
+  })
+
   test('minted tokens carry the claims the server signs', () => {
     const token = mintToken('a-secret-of-sixteen-chars', { id: 42, role: 'customer' }, 600)
     const [, payload] = token.split('.')
@@ -252,8 +297,11 @@ async function countOrders (): Promise<number> {
   }
 }
 
-describe('loadtest smoke (10 users, 5 s, real server)', () => {
-  test('the mixed journeys run end to end, place orders and produce a well-formed report', async (t) => {
+let seeded: Promise<void> | undefined
+
+/** The small seeded catalogue both real-server runs use, made once per file. */
+function seedOnce (): Promise<void> {
+  seeded ??= (async () => {
     await resetDb()
     const sql = postgres(TEST_DATABASE_URL, { max: 2, onnotice: () => {} })
     try {
@@ -261,6 +309,13 @@ describe('loadtest smoke (10 users, 5 s, real server)', () => {
     } finally {
       await sql.end({ timeout: 5 })
     }
+  })()
+  return seeded
+}
+
+describe('loadtest smoke (10 users, 5 s, real server)', () => {
+  test('the mixed journeys run end to end, place orders and produce a well-formed report', async (t) => {
+    await seedOnce()
     // Per-user rate limits stay on (each virtual user has its own budget); load shedding is off so a busy
     // machine cannot turn an expected answer into a 503. 429s are counted apart and not asserted.
     const app = await buildTestApp(t, { metricsToken: METRICS_TOKEN, loadSheddingEnabled: false })
@@ -319,5 +374,81 @@ describe('loadtest smoke (10 users, 5 s, real server)', () => {
     assert.equal(report.targets.length, 4)
     assert.ok(report.timeline.length >= 4)
     await flushRedisPrefix(app)
+  })
+})
+
+describe('loadtest capacity curve at a tiny scale (real server)', () => {
+  test('--curve: one run, a step per rate with its own percentiles, successful req/s, 429s and 503s, a chart; --flood beside it', async (t) => {
+    await seedOnce()
+    const app = await buildTestApp(t, { metricsToken: METRICS_TOKEN, loadSheddingEnabled: false })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const report = await runLoadTest({
+      baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+      databaseUrl: TEST_DATABASE_URL,
+      scenario: 'browse',
+      users: 10,
+      durationS: 6,
+      warmupS: 0,
+      model: 'open',
+      arrival: 'uniform',
+      thinkMs: 0,
+      seed: 3,
+      zipf: 1,
+      connections: 16,
+      timeoutMs: 10_000,
+      maxLagMs: 10_000,
+      maxInFlight: 100,
+      auth: 'mint',
+      jwtSecret: app.config.jwtSecret,
+      jwtExpiresInS: app.config.jwtExpiresInS,
+      password: 'techmart-demo',
+      metricsToken: METRICS_TOKEN,
+      acceptEncoding: 'gzip',
+      targets: DEFAULT_TARGETS,
+      curve: { rates: [10, 30], stepS: 3 },
+      flood: { path: '/health/live', connections: 2 }
+    }, { log: () => {}, live: () => {} })
+
+    assert.ok(Value.Check(ReportSchema, report), JSON.stringify([...Value.Errors(ReportSchema, report)].slice(0, 3)))
+    const steps = report.curve?.steps ?? []
+    assert.equal(report.curve?.stepS, 3)
+    assert.deepEqual(steps.map((s) => s.offeredRps), [10, 30])
+    // Uniform arrivals: 30 and 90 requests due in the two 3-second steps (a user's phase puts a few at the edges).
+    assert.ok(steps[0].requests >= 20 && steps[0].requests <= 40, `step 1: ${steps[0].requests} requests`)
+    assert.ok(steps[1].requests >= 70 && steps[1].requests <= 110, `step 2: ${steps[1].requests} requests`)
+    assert.equal(steps[0].requests + steps[1].requests, report.overall.requests, 'every measured request is in one step')
+    for (const s of steps) {
+      assert.ok(s.okRps > 0 && s.latencyMs.p50 > 0 && s.latencyMs.p50 <= s.latencyMs.p95 && s.latencyMs.p95 <= s.latencyMs.p99)
+      assert.equal(s.shed, 0)
+    }
+    assert.deepEqual(report.targets.map((x) => x.name), ['10 req/s offered', '30 req/s offered', 'cache hit rate'])
+    assert.ok(report.flood && report.flood.problem === null, JSON.stringify(report.flood))
+    assert.ok(report.flood.requests > 0 && (report.flood.statuses['200'] ?? 0) > 0, JSON.stringify(report.flood))
+
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'techmart-curve-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const files = await writeReport(report, path.join(dir, 'curve'))
+    assert.equal(files.svg, path.join(dir, 'curve.svg'))
+    const markdown = await readFile(files.markdown, 'utf8')
+    assert.match(markdown, /## Capacity curve/)
+    assert.match(markdown, /!\[capacity curve\]\(curve\.svg\)/)
+    assert.match(markdown, /\| 30 \| \d+ \| [\d.]+ \|/)
+    assert.match(markdown, /## Flood beside the journeys/)
+    const svg = await readFile(files.svg!, 'utf8')
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+    assert.equal((svg.match(/<circle /g) ?? []).length, 2 * 6, 'a point per step on each solid line')
+    await flushRedisPrefix(app)
+  })
+
+  test('the chart: every series, both panels, the 50 and 200 ms marks, escaped text', () => {
+    const step = (offeredRps: number, okRps: number, p95: number, limited = 0, shed = 0): CurveStep => ({
+      offeredRps, durationS: 10, requests: offeredRps * 10, rps: offeredRps, okRps, latencyMs: { p50: p95 / 3, p95, p99: p95 * 2, max: p95 * 3, mean: p95 / 2 }, limited, shed, errors: shed, errorRate: shed / (offeredRps * 10)
+    })
+    const svg = renderCurveSvg([step(500, 500, 8), step(1000, 1000, 12), step(2000, 1900, 40), step(4000, 2600, 2400, 3000, 4000)], 'mixed <&> 10 s')
+    for (const name of ['offered', 'successful/s', '429/s', '503/s', 'p50', 'p95', 'p99', '50 ms', '200 ms', 'Requests per second', 'Latency from the scheduled start']) assert.ok(svg.includes(`>${name}`), name)
+    assert.ok(svg.includes('mixed &lt;&amp;&gt; 10 s'))
+    assert.equal((svg.match(/<path /g) ?? []).length, 7)
+    assert.ok(svg.includes('>1,000 ms<') || svg.includes('>10,000 ms<'), 'the log axis reaches the slowest p99')
+    assert.ok(!svg.includes('NaN'))
   })
 })
