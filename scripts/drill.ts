@@ -41,7 +41,9 @@ export const USAGE = `Usage: npm run drill -- --drop-search-index [flags]
   --auth mint|whitelist    mint: each request carries one of --users tokens (limits on, as shipped);
                            whitelist: RATE_LIMIT_WHITELIST=127.0.0.1 for the server (default mint)
   --users N                accounts whose tokens are used in turn (default 2000)
-  --settle-seconds N       traffic before the drop (default 60; then up to 60 s more for a search baseline)
+  --settle-seconds N       traffic before the drop (default 60)
+  --calm-seconds N         then at most this long until a search query has a baseline and the latency
+                           alert is not active (default 90)
   --max-capture-seconds N  limit for the slow-query capture (default 30)
   --max-profile-seconds N  limit for the profile of the search route (default 30)
   --max-pending-seconds N  limit for the latency alert pending (default 75)
@@ -65,6 +67,7 @@ const FLAGS = {
   auth: { type: 'string' },
   users: { type: 'string' },
   'settle-seconds': { type: 'string' },
+  'calm-seconds': { type: 'string' },
   'max-capture-seconds': { type: 'string' },
   'max-profile-seconds': { type: 'string' },
   'max-pending-seconds': { type: 'string' },
@@ -89,6 +92,8 @@ export interface DrillOptions {
   auth: 'mint' | 'whitelist'
   users: number
   settleS: number
+  /** After the settle time, how long to wait for the search baselines and a calm latency alert. */
+  calmS: number
   limits: { capture: number, profile: number, pending: number, firing: number }
   maxS: number
   seed: number
@@ -136,6 +141,7 @@ export function parseDrillArgs (argv: string[], config: Pick<Config, 'databaseUr
     auth,
     users: num(values, 'users', 2000, 1, 100_000),
     settleS: num(values, 'settle-seconds', 60, 0, 3600),
+    calmS: num(values, 'calm-seconds', 90, 0, 3600),
     limits,
     maxS: num(values, 'max-seconds', Math.max(...Object.values(limits)) + 5, 1, 7200),
     seed: num(values, 'seed', 1, 0, 2 ** 32 - 1)
@@ -226,20 +232,35 @@ function summary (stages: Stage[]): boolean {
   return ok
 }
 
-async function settle (run: Run, http: HttpClient, admin: string): Promise<void> {
+/** Active (pending or firing) latency alert, or undefined when it is calm. */
+async function activeLatencyAlert (http: HttpClient, admin: string) {
+  const alert = await latencyAlert(http, admin)
+  return alert && alert.state !== 'inactive' && alert.state !== 'resolved' ? alert : undefined
+}
+
+/**
+ * Steady traffic until the search baselines exist and the latency alert is
+ * calm (a drop into an alert already active measures nothing); returns the
+ * alert state at the drop when it never calmed down.
+ */
+async function settle (run: Run, http: HttpClient, admin: string): Promise<string | undefined> {
   say(`steady traffic for ${run.opts.settleS} s so the query baselines settle`)
   await sleep(run.opts.settleS * 1000)
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + run.opts.calmS * 1000
   let baselines = await searchBaselines(http, admin)
-  while (!baselines.some((b) => b.baseline_ms !== null) && Date.now() < deadline) {
+  let alert = await activeLatencyAlert(http, admin)
+  if (alert) say(`${alert.id} is ${alert.state} before the drop (${alert.summary}): waiting up to ${run.opts.calmS} s for it to end`)
+  while ((!baselines.some((b) => b.baseline_ms !== null) || alert) && Date.now() < deadline) {
     await sleep(2000)
     baselines = await searchBaselines(http, admin)
+    alert = await activeLatencyAlert(http, admin)
   }
   const shown = baselines.map((b) => `${b.name} p95 ${b.p95_ms ?? '–'} ms, baseline ${b.baseline_ms ?? 'not yet'} ms`).join('; ')
   say(`before the drop: ${describePhase(run.traffic!.nextPhase())}`)
   say(`search query baselines: ${shown || 'none (the relative capture has nothing to compare with; only SLOW_QUERY_MS applies)'}`)
-  const alert = await latencyAlert(http, admin)
-  if (alert && alert.state !== 'inactive' && alert.state !== 'resolved') say(`note: ${alert.id} is already ${alert.state} before the drop (${alert.summary})`)
+  if (!alert) return undefined
+  say(`${alert.id} is still ${alert.state} at the drop (${alert.summary}): the traffic or the machine is too heavy for a steady start, the alert stages cannot be timed (lower --rate, or a quieter machine)`)
+  return alert.state
 }
 
 async function observe (run: Run, http: HttpClient, admin: string, droppedAtMs: number): Promise<Stage[]> {
@@ -273,11 +294,12 @@ async function drill (run: Run): Promise<boolean> {
   if (tokens.users.length > 0) await expectStatus(http, '/api/v1/users/profile', tokens.users[0], 'a shopper token')
   say(`traffic: ${opts.clients} clients at ${opts.rate || 'max'} req/s each, ${Math.round(opts.searchShare * 100)}% uncached searches of ${data.words.length} catalog words${opts.inStock ? ' (in_stock=true)' : ''}, the rest cached details; ${opts.auth === 'mint' ? `tokens of ${tokens.users.length} users in turn` : 'loopback whitelisted'}`)
   run.traffic = startTraffic({ http, clients: opts.clients, ratePerClient: opts.rate, searchShare: opts.searchShare, words: data.words, productIds: data.productIds, tokens: tokens.users, inStock: opts.inStock, seed: opts.seed })
-  await settle(run, http, tokens.admin)
+  const alertAtDrop = await settle(run, http, tokens.admin)
   const droppedAtMs = Date.now()
   run.dropped = await dropSearchIndexes(run.url)
   say(`dropped ${run.dropped.map((d) => d.name).join(', ')} in ${Date.now() - droppedAtMs} ms; watching for ${opts.maxS} s at most`)
   const stages = await observe(run, http, tokens.admin, droppedAtMs)
+  if (alertAtDrop) for (const s of stages) if ((s.name === 'pending' || s.name === 'firing') && s.seconds === undefined) s.detail = `the alert was already ${alertAtDrop} at the drop`
   await run.traffic.stop()
   run.traffic = undefined
   await cleanup(run)

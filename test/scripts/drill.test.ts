@@ -19,6 +19,8 @@ test('drill flags: the scenario is required, defaults are the documented ones, b
   assert.equal(o.inPlace, false)
   assert.equal(o.inStock, true)
   assert.equal(o.auth, 'mint')
+  assert.equal(o.settleS, 60)
+  assert.equal(o.calmS, 90)
   const custom = parseDrillArgs(['--drop-search-index', '--max-capture-seconds', '10', '--max-seconds', '40', '--in-place', '--auth', 'whitelist', '--no-in-stock'], config)!
   assert.equal(custom.limits.capture, 10)
   assert.equal(custom.maxS, 40)
