@@ -85,6 +85,8 @@ export type ServerMessage =
   /** `cpuMs`: CPU time of this process (all servers; only the case's server is busy) since `reset`. */
   | { type: 'stats', stats: Record<ServerName, ServerStats>, cpuMs: number, profiles: number }
   | { type: 'reset-done' }
+  /** After `settle`: how long the apps took to stop shedding. */
+  | { type: 'settled', waitedMs: number }
   | { type: 'error', message: string }
 
 const HOT_IDS = 1000
@@ -223,6 +225,21 @@ async function settle (app: FastifyInstance): Promise<void> {
   }
 }
 
+const CALM_TIMEOUT_MS = 60_000
+
+/**
+ * Waits until no app sheds. The servers share this process's event loop, so
+ * the load of one case (hello-world at 1,000 connections saturates it too)
+ * would otherwise leave the next case's app shedding from its first request.
+ */
+async function calm (apps: FastifyInstance[]): Promise<void> {
+  const deadline = Date.now() + CALM_TIMEOUT_MS
+  while (apps.some((app) => app.hasDecorator('loadShedding') && app.loadShedding.state().shedding.length > 0)) {
+    if (Date.now() > deadline) throw new Error(`the apps still shed ${CALM_TIMEOUT_MS / 1000} s after the previous case`)
+    await sleep(200)
+  }
+}
+
 /** One access token per benchmark user: the active customers first, then made-up ids if there are fewer. */
 async function authorizations (app: FastifyInstance, users: number): Promise<string[]> {
   const rows = await app.db.readSql<{ id: number }[]>`SELECT id FROM users WHERE is_active AND user_type = 'customer' ORDER BY id LIMIT ${users}`
@@ -295,8 +312,11 @@ async function main (): Promise<void> {
   })
 
   let cpuSince = process.cpuUsage()
-  process.on('message', (msg: { cmd: 'reset' | 'stats' | 'stop' }) => {
-    if (msg.cmd === 'reset') {
+  process.on('message', (msg: { cmd: 'reset' | 'stats' | 'settle' | 'stop' }) => {
+    if (msg.cmd === 'settle') {
+      const started = Date.now()
+      calm(Object.values(apps) as FastifyInstance[]).then(() => send({ type: 'settled', waitedMs: Date.now() - started }), (err: Error) => send({ type: 'error', message: err.message }))
+    } else if (msg.cmd === 'reset') {
       for (const r of Object.values(recorders)) r.reset()
       for (const l of Object.values(limiters)) l?.reset()
       cpuSince = process.cpuUsage()

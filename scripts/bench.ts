@@ -146,7 +146,7 @@ async function load (port: number, connections: number, duration: number, nextPa
   return { result, histogram, statuses }
 }
 
-function ask (child: ReturnType<typeof fork>, cmd: 'reset' | 'stats'): Promise<ServerMessage> {
+function ask (child: ReturnType<typeof fork>, cmd: 'reset' | 'stats' | 'settle'): Promise<ServerMessage> {
   const reply = once(child, 'message') as Promise<[ServerMessage]>
   child.send({ cmd })
   return reply.then(([msg]) => msg)
@@ -182,6 +182,9 @@ async function measure (child: ReturnType<typeof fork>, data: BenchData, name: C
   const port = data.ports[server]
   const next = pathsFor(name, data)
   const headers = tokenRing(data.authorizations)
+  // Every case starts with nothing shed, whatever the previous case did to the shared event loop.
+  const settled = await ask(child, 'settle')
+  if (settled.type === 'error') throw new Error(settled.message)
   if (Number(args.warmup) > 0) await load(port, Math.min(connections, 100), Number(args.warmup), next, headers)
   await ask(child, 'reset')
   const clientCpu = process.cpuUsage()
