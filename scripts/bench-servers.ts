@@ -267,8 +267,8 @@ async function main (): Promise<void> {
   const { values: args } = parseArgs({
     options: {
       'pool-sizes': { type: 'string', default: '' },
-      users: { type: 'string', default: '10000' },
-      budget: { type: 'string', default: '3000' },
+      users: { type: 'string', default: '1000' },
+      budget: { type: 'string', default: '12000' },
       stripped: { type: 'boolean', default: false }
     }
   })
