@@ -24,9 +24,9 @@ export interface LoadState extends LoadReadings {
   /** True while that p95 stays above its target: per-client limits are tightened. */
   tightened: boolean
   /**
-   * Whose load it is: each route's share of the in-flight work over the last seconds, the route
-   * that dominates it (a flood) and the share that is not the other routes' load (the dominant
-   * route and health probes). The level and the tightening see only the rest.
+   * Whose load it is: each route's share of the requests over the last seconds, the route that
+   * dominates them (a flood) and its share, which is not the other routes' load. The level and
+   * the tightening see only the rest.
    */
   attribution: LoadAttribution
   /** Factor for every per-client limit, per mille: level multiplier × tightening. */
@@ -126,9 +126,9 @@ function createMeter () {
  * delay and utilisation, process CPU and memory, turned into the spec's load
  * level with hysteresis, plus the p95 of the critical routes that tightens
  * per-client limits. Every route (and unmatched URLs) adds its requests' time
- * to its own account; each sample says which share of the in-flight work is
- * whose (lib/load-attribution.ts), and the part of the pressure that belongs
- * to a dominant route or to health probes raises neither the level nor the
+ * to its own account; each sample says which share of the load is whose
+ * (lib/load-attribution.ts), and the part of the pressure that belongs to a
+ * dominant route (a flood, health probes included) raises neither the level nor the
  * tightening: one route's flood is shed on its own (plugins/load-shedding.ts)
  * instead of cutting every client's limits. Nothing is measured inside a
  * request: the response hooks add two numbers, requests only read `current()`.

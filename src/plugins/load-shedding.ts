@@ -12,13 +12,13 @@ export type ShedReason = 'event_loop_delay' | 'event_loop_utilization' | 'heap'
 export interface SheddingState {
   /** Classes answered with 503 right now, first shed first. */
   shedding: Criticality[]
-  /** A route answered with 503 on its own right now: it dominates the in-flight work (a flood). */
+  /** A route answered with 503 on its own right now: it dominates the requests (a flood). */
   sheddingRoute: string | undefined
   /** The signal with the highest pressure in the last sample. */
   reason: ShedReason
   /** Highest value / bound over the signals in the last sample (1 = at the bound). */
   pressure: number
-  /** The part of `pressure` the other routes put on the process (scaled by their share of the work); classes are shed by it. */
+  /** The part of `pressure` the other routes put on the process (scaled by their share of the load); classes are shed by it. */
   othersPressure: number
 }
 
@@ -48,7 +48,7 @@ export interface LoadSheddingOptions {
 }
 
 /**
- * Pressure at which a route that dominates the in-flight work (load-attribution.ts) is shed on
+ * Pressure at which a route that dominates the requests (load-attribution.ts) is shed on
  * its own, whatever its class: as early as reports. Health routes are never shed.
  */
 const DOMINANT_SHED_FROM = 0.8
@@ -84,8 +84,8 @@ function measurePressure (load: LoadState, opts: LoadSheddingOptions): { pressur
 /**
  * Which route is shed on its own: the dominant route once the pressure has reached
  * DOMINANT_SHED_FROM for ENTER_AFTER samples, kept until EXIT_AFTER samples below it. While it
- * is shed its requests end fast and its share of the work falls, so its share when shedding
- * began keeps standing for it (the flood is still there, only cheaper).
+ * is shed, clients that back off on 503 send less and its share falls, so its share when
+ * shedding began keeps standing for it until the pressure is gone.
  */
 class DominantShedding {
   private readonly hysteresis = new RankHysteresis(ENTER_AFTER, EXIT_AFTER)
@@ -116,7 +116,7 @@ function shedBody (message: string, reason: ShedReason, retryAfterS: number, ext
  * bounds (read from `app.load`'s background samples, never measured per
  * request), routes answer 503 `LOAD_SHED` with `Retry-After` at once instead
  * of queueing work the process cannot finish in time. Fairly: a route that
- * dominates the in-flight work (one route's flood, `app.load`'s attribution)
+ * dominates the requests (one route's flood, `app.load`'s attribution)
  * is shed first and on its own; the classes are shed by the pressure the
  * other routes put on the process (the pressure scaled by their share of the
  * work), so a flood of one route does not get everybody else's browsing
@@ -137,19 +137,38 @@ const loadSheddingPlugin: FastifyPluginAsync<LoadSheddingOptions> = async (app, 
   // though its work is still not held against the other routes.
   const guarded = new Set<string>()
 
+  // One line per change of what is shed, with the readings and who held the work: the why of every 503 burst.
+  const log = app.log.child({ module: 'load-shedding' })
+  const logChange = (from: SheddingState, to: SheddingState, load: LoadState) => {
+    const fields = {
+      shedding: to.shedding,
+      route: to.sheddingRoute,
+      was: { shedding: from.shedding, route: from.sheddingRoute },
+      reason: to.reason,
+      pressure: Math.round(to.pressure * 100) / 100,
+      others_pressure: Math.round(to.othersPressure * 100) / 100,
+      event_loop_delay_p99_ms: Math.round(load.eventLoopDelayP99Ms),
+      request_shares: load.attribution.top.map((r) => ({ route: r.route, share: Math.round(r.share * 1000) / 1000, time_share: Math.round(r.timeShare * 1000) / 1000, requests: r.requests }))
+    }
+    if (to.shedding.length === 0 && to.sheddingRoute === undefined) log.info(fields, 'load shedding stopped')
+    else log.warn(fields, 'load shedding changed')
+  }
+
   const unsubscribe = app.load.onSample((load) => {
     const { pressure, reason, detail } = measurePressure(load, opts)
     dominant.update(pressure, load.attribution.dominant)
-    // Health probes and the dominant route (its share when its shedding began, if larger now) are not the others' load.
+    // The dominant route's share (its share when its shedding began, if larger) is not the others' load.
     const attributed = Math.min(1, load.attribution.attributedShare + Math.max(0, dominant.share - (load.attribution.dominant?.share ?? 0)))
     const othersPressure = pressure * (1 - attributed)
     shedRank = hysteresis.update(SHED_FROM.filter(([, from]) => othersPressure >= from).length)
     shedRoute = dominant.route !== undefined && guarded.has(dominant.route) ? dominant.route : undefined
+    const previous = state
     state = { shedding: SHED_FROM.slice(0, shedRank).map(([c]) => c), sheddingRoute: shedRoute, reason, pressure, othersPressure }
+    if (state.shedding.length !== previous.shedding.length || state.sheddingRoute !== previous.sheddingRoute) logChange(previous, state, load)
     if (shedRank > 0) body = shedBody(detail, reason, opts.retryAfterS)
     if (shedRoute !== undefined) {
       const share = Math.round(dominant.share * 100)
-      routeBody = shedBody(`${detail}; ${shedRoute} holds ${share} % of the work in flight`, reason, opts.retryAfterS, { route: shedRoute, route_share: share / 100 })
+      routeBody = shedBody(`${detail}; ${shedRoute} sends ${share} % of the requests`, reason, opts.retryAfterS, { route: shedRoute, route_share: share / 100 })
     }
   })
   app.addHook('onClose', async () => { unsubscribe() })

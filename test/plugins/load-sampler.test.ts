@@ -258,7 +258,7 @@ test('bad thresholds stop the boot with the variable\'s name', async () => {
   await assert.rejects(buildTestApp(undefined, { loadEventLoopDelayMs: '300,200,100' }), /LOAD_EVENT_LOOP_DELAY_MS/)
 })
 
-test('route accounts: shares of the smoothed work, a flood dominates only with others to protect, probes are never load', () => {
+test('route accounts: shares of the smoothed requests, a flood dominates only with others to protect, probes are never load', () => {
   const accounts = new LoadAccounts()
   const flood = accounts.open('GET /openapi.json', false)
   const browse = accounts.open('GET /api/v1/products/:id', false)
@@ -276,6 +276,7 @@ test('route accounts: shares of the smoothed work, a flood dominates only with o
   const flooded = accounts.close()
   assert.equal(flooded.dominant?.route, 'GET /openapi.json')
   assert.equal(flooded.dominant?.requests, 1000)
+  assert.equal(flooded.attributedShare, flooded.dominant?.share)
   assert.ok(flooded.attributedShare > 0.95 && flooded.attributedShare < 1, `${flooded.attributedShare}`)
   assert.deepEqual(flooded.top.map((r) => r.route), ['GET /openapi.json', 'GET /api/v1/products/:id', 'GET /health/ready'])
 
@@ -289,17 +290,17 @@ test('route accounts: shares of the smoothed work, a flood dominates only with o
   add(browse, 10, 5)
   assert.equal(accounts.close().dominant, undefined)
 
-  // One slow request is not a flood, however much of the work it holds.
-  const slow = new LoadAccounts()
-  const report = slow.open('GET /api/v1/monitoring/report', false)
-  const detail = slow.open('GET /api/v1/products/:id', false)
-  report.count = 1
+  // A handful of requests is not a flood, whatever their share.
+  const few = new LoadAccounts()
+  const report = few.open('GET /api/v1/monitoring/report', false)
+  const detail = few.open('GET /api/v1/products/:id', false)
+  report.count = 30
   report.busyMs = 2000
-  detail.count = 30
-  detail.busyMs = 60
-  const once = slow.close()
+  detail.count = 2
+  detail.busyMs = 4
+  const once = few.close()
   assert.ok(once.top[0].share > 0.9)
-  assert.equal(once.dominant, undefined, `fewer than ${DOMINANT_MIN_REQUESTS} requests a second`)
+  assert.equal(once.dominant, undefined, `fewer than ${DOMINANT_MIN_REQUESTS} requests a second (smoothed: 15)`)
 
   // Probes flooding: attributed (not the others' load) though never shed.
   const probes = new LoadAccounts()
@@ -311,7 +312,20 @@ test('route accounts: shares of the smoothed work, a flood dominates only with o
   b.busyMs = 100
   const r = probes.close()
   assert.equal(r.dominant?.route, 'GET /health/ready')
-  assert.ok(Math.abs(r.attributedShare - 0.9) < 1e-9, `${r.attributedShare}`)
+  assert.ok(Math.abs(r.attributedShare - 5000 / 5010) < 1e-9, `${r.attributedShare}`)
+
+  // A cheap flood holds few milliseconds but most requests; slow pages the reverse, and they are not the flood.
+  const mixed = new LoadAccounts()
+  const cheap = mixed.open('GET /openapi.json', false)
+  const pages = mixed.open('GET /api/v1/categories/:id/products', false)
+  cheap.count = 3000
+  cheap.busyMs = 150
+  pages.count = 100
+  pages.busyMs = 12_000
+  const c = mixed.close()
+  assert.equal(c.dominant?.route, 'GET /openapi.json')
+  assert.ok(c.dominant.share > 0.96 && c.dominant.timeShare < 0.02, JSON.stringify(c.dominant))
+  assert.ok(c.top[1].timeShare > 0.98, 'the slow pages hold the time in flight, yet are not the flood')
 })
 
 /** One second of traffic: 60 requests of a 5 ms route (the flood) and two ordinary ones. */

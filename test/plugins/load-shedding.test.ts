@@ -185,7 +185,7 @@ test('an overload dominated by one route sheds that route alone: browsing, repor
   assert.equal(flooded.statusCode, 503)
   assert.equal(flooded.headers['retry-after'], '2')
   assert.equal(flooded.json().code, 'LOAD_SHED')
-  assert.match(flooded.json().message, new RegExp(`GET ${FLOOD} holds \\d+ % of the work in flight`))
+  assert.match(flooded.json().message, new RegExp(`GET ${FLOOD} sends \\d+ % of the requests`))
   assert.equal(flooded.json().details[0].route, `GET ${FLOOD}`)
   assert.deepEqual(await statuses(app), { reports: 200, browse: 200, cart: 200, critical: 200, never: 200, health: 200 },
     'the pressure the other routes put on the process is a tenth of the bound: nobody else is shed')
