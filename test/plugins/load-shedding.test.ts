@@ -20,8 +20,10 @@ const ROUTES = {
 /** A browsing route whose requests take 5 ms each: a flood of it holds most of the work in flight. */
 const FLOOD = '/api/v1/test/flood'
 
-async function sheddingApp (t: Parameters<typeof buildTestApp>[0], overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+async function sheddingApp (t: Parameters<typeof buildTestApp>[0], overrides: Partial<Config> = {}, logLines?: Array<Record<string, unknown>>): Promise<FastifyInstance> {
+  const logger = logLines && { level: 'info', stream: { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>) } } }
   const app = await buildTestApp(t, { loadSampleIntervalMs: 0, ...overrides }, {
+    logger,
     setup: (app) => {
       const ok = async () => ({ ok: true })
       app.get(ROUTES.reports, { config: { criticality: 'reports' } }, ok)
@@ -246,4 +248,22 @@ test('an overload spread over the routes is shed by class, as before', async (t)
   }
   assert.equal(app.load.current().attribution.dominant, undefined)
   assert.deepEqual(await statuses(app), { reports: 503, browse: 503, cart: 200, critical: 200, never: 200, health: 200 })
+})
+
+test('each change of what is shed is logged once, with the pressure and who sends the requests', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  const app = await sheddingApp(t, {}, lines)
+  for (let i = 0; i < 3; i++) {
+    await floodSecond(app)
+    loadedSample(app, { eventLoopDelayP99Ms: 300 })
+  }
+  for (let i = 0; i < 5; i++) loadedSample(app, {})
+  const changes = lines.filter((l) => l.module === 'load-shedding')
+  assert.deepEqual(changes.map((l) => [l.msg, l.route ?? null]), [['load shedding changed', `GET ${FLOOD}`], ['load shedding stopped', null]])
+  const started = changes[0] as { pressure: number, others_pressure: number, event_loop_delay_p99_ms: number, request_shares: Array<{ route: string, share: number }> }
+  assert.equal(started.pressure, 1.2)
+  assert.ok(started.others_pressure < 0.1)
+  assert.equal(started.event_loop_delay_p99_ms, 300)
+  assert.equal(started.request_shares[0].route, `GET ${FLOOD}`)
+  assert.equal(changes[0].level, 40, 'a start of shedding is a warning')
 })
