@@ -3,7 +3,8 @@ import type { CurveStep } from './report-schema.js'
 /**
  * The capacity curve as a self-contained SVG (no dependency, no script): on
  * top, successful requests/s against the offered rate (with the offered rate
- * itself as a dashed diagonal) and the 429s and 503s per second; below, p50,
+ * itself as a dashed diagonal), the 429s and 503s per second and the other
+ * failures (timeouts, requests dropped 10 s behind schedule, other 5xx); below, p50,
  * p95 and p99 on a logarithmic axis with the 50 ms and 200 ms marks.
  */
 
@@ -16,7 +17,7 @@ const TOP_Y = 80
 const BOTTOM_Y = TOP_Y + PANEL_H + 70
 const PLOT_W = WIDTH - LEFT - RIGHT
 
-const COLORS = { offered: '#999999', ok: '#1f77b4', limited: '#ff7f0e', shed: '#d62728', p50: '#2ca02c', p95: '#9467bd', p99: '#333333' }
+const COLORS = { offered: '#999999', ok: '#1f77b4', limited: '#ff7f0e', shed: '#d62728', failed: '#8c564b', p50: '#2ca02c', p95: '#9467bd', p99: '#333333' }
 
 interface Series { name: string, color: string, points: Array<[number, number]>, dashed?: boolean }
 
@@ -68,7 +69,8 @@ export function renderCurveSvg (steps: CurveStep[], subtitle: string): string {
     { name: 'offered', color: COLORS.offered, points: steps.map((s) => [s.offeredRps, s.offeredRps]), dashed: true },
     { name: 'successful/s', color: COLORS.ok, points: steps.map((s) => [s.offeredRps, s.okRps]) },
     { name: '429/s', color: COLORS.limited, points: steps.map((s) => [s.offeredRps, perS(s.limited, s)]) },
-    { name: '503/s', color: COLORS.shed, points: steps.map((s) => [s.offeredRps, perS(s.shed, s)]) }
+    { name: '503/s', color: COLORS.shed, points: steps.map((s) => [s.offeredRps, perS(s.shed, s)]) },
+    { name: 'other failures/s', color: COLORS.failed, points: steps.map((s) => [s.offeredRps, perS(s.errors - s.shed, s)]) }
   ]
   const maxRps = Math.max(1, ...throughput.flatMap((s) => s.points.map(([, v]) => v))) * 1.1
   const yTop = (v: number) => TOP_Y + PANEL_H - (v / maxRps) * PANEL_H

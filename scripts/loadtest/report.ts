@@ -213,6 +213,14 @@ export function renderMarkdown (r: Report, chart?: string): string {
   return lines.join('\n') + '\n'
 }
 
+/** The chart's subtitle: what ran, when, and how busy the machine was. */
+function curveSubtitle (r: Report): string {
+  const m = r.machine
+  const server = m.cpuSplit?.serverFound ? `, the server had ${Math.round(m.cpuSplit.server)} % of a core` : ''
+  return `${r.scenario}, ${r.settings.users} users, ${r.curve?.stepS} s per step, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC; ` +
+    `load average ${m.loadAverageBefore[0]} → ${m.loadAverageAfter[0]} on ${m.cpus} cores${server}`
+}
+
 /** Writes `<prefix>.json` and `<prefix>.md`, and `<prefix>.svg` for a capacity curve; returns the paths. */
 export async function writeReport (report: Report, prefix: string): Promise<{ json: string, markdown: string, svg?: string }> {
   await mkdir(path.dirname(prefix), { recursive: true })
@@ -220,7 +228,7 @@ export async function writeReport (report: Report, prefix: string): Promise<{ js
   const markdown = `${prefix}.md`
   const svg = report.curve ? `${prefix}.svg` : undefined
   await writeFile(json, JSON.stringify(report, null, 2) + '\n')
-  if (svg && report.curve) await writeFile(svg, renderCurveSvg(report.curve.steps, `${report.scenario}, ${report.settings.users} users, ${report.curve.stepS} s per step, ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`))
+  if (svg && report.curve) await writeFile(svg, renderCurveSvg(report.curve.steps, curveSubtitle(report)))
   await writeFile(markdown, renderMarkdown(report, svg && path.basename(svg)))
   return { json, markdown, svg }
 }
