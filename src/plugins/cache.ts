@@ -51,9 +51,17 @@ export interface CacheReadOptions {
   /** Tags known before loading; `invalidate(tag)` makes the entry stale everywhere. */
   tags?: string[]
   load: () => Promise<CacheLoadResult>
+  /**
+   * Only answer from the cache while writes on other instances are sure to
+   * invalidate it: while the invalidation bus is down (Redis unreachable)
+   * the loader answers (`bypass`) and nothing is stored. For data a user
+   * must see right after writing it through another instance (carts,
+   * profiles, orders).
+   */
+  coherent?: boolean
 }
 
-/** Where the bytes came from: L1/L2 (`hit`), the loader (`miss`), an expired entry while the loader failed (`stale`), or the loader with the cache off (`bypass`). */
+/** Where the bytes came from: L1/L2 (`hit`), the loader (`miss`), an expired entry while the loader failed (`stale`), or the loader with the cache off or skipped (`bypass`: a `coherent` read while the bus is down). */
 export type CacheStatus = 'hit' | 'miss' | 'stale' | 'bypass'
 
 export interface CacheResult {
@@ -70,7 +78,7 @@ export interface CacheTypeStats {
   misses: number
   /** Expired or invalidated entries served because the loader failed. */
   staleHits: number
-  /** Reads while the cache is switched off (`CACHE_ENABLED=false`). */
+  /** Reads while the cache is switched off (`CACHE_ENABLED=false`), and `coherent` reads while the invalidation bus is down. */
   bypass: number
   loadErrors: number
 }
@@ -81,6 +89,8 @@ export interface CacheLayerStats {
   l2: { available: boolean, circuitOpen: boolean, errors: number, timeouts: number }
   /** Tags bumped locally while Redis was unreachable, waiting to be published. */
   pendingInvalidations: number
+  /** False while the invalidation bus is down (and shortly after it returns): `coherent` reads go to their loader. */
+  coherent: boolean
 }
 
 export interface CacheDecorator {
@@ -211,7 +221,7 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
 
   app.decorate('cache', {
     enabled: opts.enabled,
-    getOrLoad: opts.enabled ? reader.getOrLoad : (o) => bypass(o, statsFor),
+    getOrLoad: opts.enabled ? (o) => o.coherent === true && !invalidator.coherent() ? bypass(o, statsFor) : reader.getOrLoad(o) : (o) => bypass(o, statsFor),
     peek: opts.enabled ? reader.peek : () => undefined,
     invalidate: async (tags) => { await invalidator.invalidate(tags) },
     beginWrite: writeThrough.beginWrite,
@@ -221,7 +231,8 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
       enabled: opts.enabled,
       l1: { entries: l1.size, bytes: l1.bytes, maxEntries: l1.maxEntries, maxBytes: l1.maxBytes, evictions: l1.evictions },
       l2: { available: l2.available(), circuitOpen: l2.circuitOpen, errors: l2.errors, timeouts: l2.timeouts },
-      pendingInvalidations: invalidator.pending()
+      pendingInvalidations: invalidator.pending(),
+      coherent: invalidator.coherent()
     }),
     clearLocal: () => l1.clear(),
     onInvalidate: (listener) => { listeners.push(listener) }

@@ -126,3 +126,31 @@ test('with Redis down a write invalidates locally and stores nothing; with the c
   const offMark = off.cache.beginWrite([tag])
   assert.equal(await off.cache.invalidateAndStore(offMark, { type: 'user_cart', key, body: '{"v":"x"}', tags: [tag] }), false)
 })
+
+test('a coherent read goes to its loader while the bus is down, then caches again once the bus is back; other reads keep L1', async (t) => {
+  const proxy = await startTcpProxy(6379)
+  t.after(() => proxy.close())
+  const app = await buildTestApp(t, { redisUrl: proxy.url('redis') })
+  const key = uniqueKey()
+  const loader = counter('{"v":1}')
+  const coherentRead = () => app.cache.getOrLoad({ type: 'user_profile', key, tags: [`u:${key}`], coherent: true, load: loader.load })
+  const plainRead = () => app.cache.getOrLoad({ type: 'product_detail', key, load: loader.load })
+  assert.equal(app.cache.layers().coherent, true)
+  await coherentRead()
+  await plainRead()
+  assert.equal((await coherentRead()).status, 'hit')
+  assert.equal(loader.calls, 2)
+
+  proxy.cut()
+  await eventually(() => !app.cache.layers().coherent, 'the bus is seen down')
+  const during = [await coherentRead(), await coherentRead()]
+  assert.deepEqual(during.map((r) => r.status), ['bypass', 'bypass'])
+  assert.equal(loader.calls, 4)
+  assert.equal((await plainRead()).status, 'hit', 'other reads still answer from L1')
+  assert.equal(app.cache.stats().user_profile.bypass, 2)
+
+  proxy.restore()
+  await eventually(() => app.cache.layers().coherent, 'the bus is trusted again after its grace', 15_000)
+  await coherentRead()
+  assert.equal((await coherentRead()).status, 'hit')
+})

@@ -6,6 +6,9 @@ import { parseBumpMessage, type RedisLayer } from './redis-layer.js'
 
 // How often bumps made while Redis was unreachable are retried.
 const REPLAY_INTERVAL_MS = 1000
+// After the bus reconnects, how long `coherent()` stays false: other instances replay the bumps
+// they made during the outage within about REPLAY_INTERVAL_MS of their own reconnection.
+const COHERENCE_GRACE_MS = 2 * REPLAY_INTERVAL_MS
 
 export interface InvalidatorDeps {
   app: FastifyInstance
@@ -33,6 +36,8 @@ export function createInvalidator (deps: InvalidatorDeps) {
   let subscriber: Redis | undefined
   let closed = false
   let subscriberDown = false
+  // Epoch ms from which this process hears every other instance's bumps (Infinity while the bus is down).
+  let coherentFrom = deps.subscribe ? Infinity : 0
 
   function apply (epoch: string, tags: string[], values: number[]): void {
     deps.onInvalidate(tags)
@@ -100,8 +105,14 @@ export function createInvalidator (deps: InvalidatorDeps) {
     // L1 so nothing invalidated meanwhile is served from memory.
     await subscriber?.subscribe(channel).catch(() => {})
     l1.clear()
+    if (!subscriberDown) coherentFrom = Date.now() + COHERENCE_GRACE_MS
     app.log.info('cache bus reconnected; dropped L1 in case invalidations were missed')
     scheduleReplay()
+  }
+
+  function busLost (): void {
+    subscriberDown = true
+    coherentFrom = Infinity
   }
 
   async function start (): Promise<void> {
@@ -110,14 +121,15 @@ export function createInvalidator (deps: InvalidatorDeps) {
     subscriber = app.redis.duplicate()
     subscriber.on('error', (err) => {
       if (subscriberDown) return
-      subscriberDown = true
+      busLost()
       app.log.warn({ err: { message: err.message } }, 'cache bus disconnected; serving from L1 and the database')
     })
-    subscriber.on('close', () => { subscriberDown = true })
+    subscriber.on('close', busLost)
     subscriber.on('ready', () => { onSubscriberReady().catch(() => {}) })
     subscriber.on('message', onMessage)
     await subscriber.connect()
     await subscriber.subscribe(channel)
+    coherentFrom = 0
   }
 
   async function stop (): Promise<void> {
@@ -136,7 +148,14 @@ export function createInvalidator (deps: InvalidatorDeps) {
     stop,
     pending: () => pendingTags.size,
     /** True while a local bump of `tag` waits to be replayed to Redis (its generation here may be ahead of Redis's). */
-    isPending: (tag: string) => pendingTags.has(tag)
+    isPending: (tag: string) => pendingTags.has(tag),
+    /**
+     * True while this process hears every other instance's invalidations: the
+     * bus is subscribed (and has been for COHERENCE_GRACE_MS after a
+     * reconnection, time for the others to replay what they bumped during the
+     * outage), or there is no bus to hear (embedded mode, the cache off).
+     */
+    coherent: () => Date.now() >= coherentFrom
   }
 }
 

@@ -92,6 +92,7 @@ export function createCartService ({ db, cache, productTags }: CartServiceDeps) 
       return cache.getOrLoad({
         type: 'user_cart',
         key: CartKeys.cart(userId),
+        coherent: true,
         tags: [CartTags.user(userId)],
         load: async () => {
           const rows = await repo.list(userId)

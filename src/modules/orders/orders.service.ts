@@ -173,6 +173,7 @@ export function createOrdersService ({ db, log, inventory, cache, cartTag, pendi
       return cache.getOrLoad({
         type: 'user_orders',
         key: OrdersCacheKeys.placedPage(filter.userId, filter.status, query.page, query.page_size),
+        coherent: true,
         tags: [OrdersTags.buyer(filter.userId)],
         load: async () => ({ body: JSON.stringify(await listPage(filter, query.page, query.page_size)), ttlS: ORDERS_CACHE_TTL_S })
       })

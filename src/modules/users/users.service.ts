@@ -93,6 +93,7 @@ export function createUsersService ({ db, log, cache, onTokensRevoked = async ()
       return cache.getOrLoad({
         type: 'user_profile',
         key: UsersKeys.profile(userId),
+        coherent: true,
         tags: [UsersTags.profile(userId)],
         load: async () => ({ body: JSON.stringify(toUser(await activeUser(userId))), ttlS: PROFILE_CACHE_TTL_S })
       })
