@@ -128,11 +128,6 @@ class LeaseTable {
     this.current.set(key, lease)
   }
 
-  clear (): void {
-    this.current.clear()
-    this.previous.clear()
-  }
-
   private turn (now: number): void {
     this.previous = this.current
     this.current = new Map()
@@ -202,11 +197,6 @@ export class LeasedLimiter {
 
   stats (): LeaseStats {
     return { ...this.counts, held: this.leases.size }
-  }
-
-  /** Drops every lease held in this process (their points stay counted in Redis). */
-  clear (): void {
-    this.leases.clear()
   }
 
   /** Counts one request of `clientKey` against `limit` (load-scaled); `done` may run before this returns. */

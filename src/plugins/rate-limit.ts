@@ -15,8 +15,6 @@ export interface RateLimitDecorator {
   stats: () => DecisionCount[]
   /** Leased routes: requests answered in process, Redis calls, per-request fallbacks, leases held (summed over routes). */
   leaseStats: () => LeaseStats
-  /** Drops every lease held by this instance (their points stay counted in Redis). */
-  clearLeases: () => void
 }
 
 declare module 'fastify' {
@@ -164,7 +162,7 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
   const overrides = parseRouteOverrides(opts.routeOverrides ?? [])
   const overridden = new Set<string>()
   const context: GuardContext = { app, whitelist, decisions: new DecisionCounter(), tokens: new VerifiedTokenCache(VERIFIED_TOKENS_MAX) }
-  // Own connection: RateLimiterRedis defines its Lua command on the client it is given.
+  // Own connection: RateLimiterRedis and the lease script define their Lua commands on it.
   // Auto-pipelining sends the GCRA calls of one event-loop tick in one socket write: one write
   // per request was the largest single cost of the limiter in the overhead benchmark's profile.
   // Without Redis at all (embedded mode) the in-memory limiter counts on its own: no connection.
@@ -192,8 +190,7 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
     leaseStats: () => leased.reduce((sum, l) => {
       const s = l.stats()
       return { local: sum.local + s.local, redisCalls: sum.redisCalls + s.redisCalls, perRequest: sum.perRequest + s.perRequest, held: sum.held + s.held }
-    }, { local: 0, redisCalls: 0, perRequest: 0, held: 0 }),
-    clearLeases: () => { for (const l of leased) l.clear() }
+    }, { local: 0, redisCalls: 0, perRequest: 0, held: 0 })
   } satisfies RateLimitDecorator)
 
   app.addHook('onRoute', (route) => {
