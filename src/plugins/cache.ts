@@ -54,9 +54,10 @@ export interface CacheReadOptions {
   /**
    * Only answer from the cache while writes on other instances are sure to
    * invalidate it: while the invalidation bus is down (Redis unreachable)
-   * the loader answers (`bypass`) and nothing is stored. For data a user
-   * must see right after writing it through another instance (carts,
-   * profiles, orders).
+   * the loader answers (`bypass`) and nothing is stored; and when the loader
+   * fails, never fall back on an expired or invalidated entry (no grace).
+   * For data a user must see right after writing it, through any instance
+   * (carts, profiles, orders).
    */
   coherent?: boolean
 }

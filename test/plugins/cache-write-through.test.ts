@@ -154,3 +154,17 @@ test('a coherent read goes to its loader while the bus is down, then caches agai
   await coherentRead()
   assert.equal((await coherentRead()).status, 'hit')
 })
+
+test('a coherent read whose loader fails surfaces the error, never the entry a write invalidated (a plain read serves it from grace)', async (t) => {
+  const app = await buildTestApp(t)
+  const failing = async (): Promise<never> => { throw Object.assign(new Error('database down'), { statusCode: 503 }) }
+  for (const coherent of [true, false]) {
+    const key = uniqueKey()
+    const tag = `u:${key}`
+    await app.cache.getOrLoad({ type: 'user_cart', key, tags: [tag], coherent, load: async () => ({ body: '{"v":1}' }) })
+    await app.cache.invalidate([tag])
+    const read = app.cache.getOrLoad({ type: 'user_cart', key, tags: [tag], coherent, load: failing })
+    if (coherent) await assert.rejects(read, /database down/)
+    else assert.equal((await read).status, 'stale')
+  }
+})

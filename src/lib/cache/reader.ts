@@ -92,7 +92,8 @@ export function createReader (deps: ReaderDeps) {
     try {
       loaded = await opts.load()
     } catch (err) {
-      if (stale !== undefined && stale.staleUntil > Date.now() && isServerSide(err)) {
+      // A coherent read never falls back on an entry a write may have invalidated.
+      if (stale !== undefined && opts.coherent !== true && stale.staleUntil > Date.now() && isServerSide(err)) {
         logStale(opts, err)
         return { result: toResult(stale, 'stale'), layer: staleLayer, lookupMs, counter: 'staleHits' }
       }
