@@ -5,9 +5,10 @@ import { NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
 
 // The spec's per-client limits (60 s window) and the load-shedding class of every account, cart, order and review route.
 // Login and registration count per client address whatever token is attached (`key: 'address'`).
-const EXPECTED: Record<string, { points: number, criticality?: string, key?: 'address' }> = {
-  'POST /api/v1/auth/register': { points: 5, key: 'address' },
-  'POST /api/v1/auth/login': { points: 10, key: 'address' },
+// `exact`: counted in Redis request by request, never from a leased budget (login, registration, order placement).
+const EXPECTED: Record<string, { points: number, criticality?: string, key?: 'address', exact?: true }> = {
+  'POST /api/v1/auth/register': { points: 5, key: 'address', exact: true },
+  'POST /api/v1/auth/login': { points: 10, key: 'address', exact: true },
   'POST /api/v1/auth/logout': { points: 30 },
   'GET /api/v1/users/profile': { points: 100 },
   'PATCH /api/v1/users/profile': { points: 100 },
@@ -15,7 +16,7 @@ const EXPECTED: Record<string, { points: number, criticality?: string, key?: 'ad
   'POST /api/v1/cart/add': { points: 50, criticality: 'cart' },
   'PUT /api/v1/cart/items/:productId': { points: 100, criticality: 'cart' },
   'DELETE /api/v1/cart/items/:productId': { points: 100, criticality: 'cart' },
-  'POST /api/v1/orders': { points: 20, criticality: 'critical' },
+  'POST /api/v1/orders': { points: 20, criticality: 'critical', exact: true },
   'GET /api/v1/orders': { points: 50 },
   'GET /api/v1/orders/:id': { points: 100 },
   'PATCH /api/v1/orders/:id/status': { points: 100 },
@@ -42,7 +43,7 @@ test('every commerce route declares its rate limit and criticality', async (t) =
     const options = seen.get(route)
     assert.ok(options, `${route} is registered`)
     const config = options.config as { rateLimit?: unknown, criticality?: string }
-    assert.deepEqual(config.rateLimit, { points: expected.points, duration: 60, ...(expected.key && { key: expected.key }) }, route)
+    assert.deepEqual(config.rateLimit, { points: expected.points, duration: 60, ...(expected.key && { key: expected.key }), ...(expected.exact && { exact: true }) }, route)
     assert.equal(config.criticality, expected.criticality, route)
     assert.ok(options.hasResponseSchema, `${route} has response schemas`)
   }
