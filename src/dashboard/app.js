@@ -3,7 +3,7 @@
 /* global requestAnimationFrame, cancelAnimationFrame, EventSource, location, history */
 import { createCharts } from './charts.js'
 import { $, esc, setHtml, toast } from './format.js'
-import { renderAges, renderBackends, renderBusiness, renderInstances, renderKpis, renderRoutes, renderSearch } from './panels.js'
+import { markComputed, renderAges, renderBackends, renderBusiness, renderInstances, renderKpis, renderRoutes, renderSearch } from './panels.js'
 import { renderAlerts, renderNotifications, renderProfiles, renderSlowQueries, SILENCE_S, unavailable } from './ops.js'
 import { renderIncident } from './diagnosis.js'
 
@@ -134,8 +134,15 @@ function incidentFromHash () {
   const m = /^#incident=([a-z0-9_]+)$/.exec(location.hash)
   return m ? m[1] : null
 }
-const loadProfiles = guarded(async () => renderProfiles(await api('/monitoring/profiles?limit=6')), '#profiles', 'Profiles')
-const loadSlow = guarded(async () => renderSlowQueries(await api('/monitoring/slow-queries?limit=10')), '#slow-queries', 'Slow queries')
+// Both lists are read from the database on each request: their data is as of the answer.
+const loadProfiles = guarded(async () => {
+  renderProfiles(await api('/monitoring/profiles?limit=6'))
+  markComputed('#profiles-age', new Date().toISOString())
+}, '#profiles', 'Profiles')
+const loadSlow = guarded(async () => {
+  renderSlowQueries(await api('/monitoring/slow-queries?limit=10'))
+  markComputed('#slow-age', new Date().toISOString())
+}, '#slow-queries', 'Slow queries')
 const loadSearch = guarded(async () => renderSearch(await api('/monitoring/search-analytics')), '#search', 'Search analytics')
 const loadBusiness = guarded(async () => {
   const b = await api('/monitoring/business')

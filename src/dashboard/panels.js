@@ -120,11 +120,16 @@ export function renderAges () {
   }
 }
 
+/** Marks a panel's "updated … ago" label with when its data was computed (an ISO time). */
+export function markComputed (selector, iso) {
+  const label = $(selector)
+  label.dataset.computedAt = iso
+  label.title = `computed ${iso}`
+  label.textContent = age(iso)
+}
+
 export function renderSearch (s) {
-  const label = $('#search-age')
-  label.dataset.computedAt = s.computed_at
-  label.title = `computed ${s.computed_at}`
-  label.textContent = age(s.computed_at)
+  markComputed('#search-age', s.computed_at)
   if (!s.available) {
     setHtml($('#search'), `<p class="muted">${redisEmbedded ? 'Search analytics need Redis; this embedded run has none (set REDIS_URL).' : 'Search analytics need Redis, which is unreachable.'}</p>`)
     return

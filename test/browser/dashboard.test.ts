@@ -82,6 +82,11 @@ async function scenario (page: Page, base: string, email: string, stops: (() => 
   await page.click('button[type=submit]')
   await page.waitForSelector('#app:not([hidden])')
   await page.waitForSelector('#conn[data-state="live"]', { timeout: 15_000 })
+  // Panels read on request say when their data was read.
+  for (const label of ['#profiles-age', '#slow-age']) {
+    await page.waitForSelector(`${label}:text-matches("^updated [0-9]+s ago$")`, { timeout: 10_000 })
+    assert.match((await page.getAttribute(label, 'title')) ?? '', /^computed \d{4}-\d\d-\d\dT/)
+  }
 
   // Live numbers change while traffic runs (paced, so injected latency later shows in the p95).
   const before = await kpi(page, 'rps_sub')
