@@ -6,12 +6,14 @@ import { buildApp } from './app.js'
 import { runPrimary } from './cluster.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { checkEmbeddedConfig, embeddedModeMessage } from './embedded/mode.js'
+import { createLogOutput } from './lib/log-output.js'
 
 /** Process entry: config → (cluster primary | app → listen); graceful shutdown on SIGTERM/SIGINT. */
 async function main (): Promise<void> {
   const config = readConfig()
   if (config.webConcurrency > 1 && cluster.isPrimary) {
-    const log = pino({ level: config.logLevel, base: { role: 'primary', pid: process.pid } })
+    // The workers' output (buffered JSON, or readable on a terminal); pino flushes it at exit.
+    const log = pino({ level: config.logLevel, base: { role: 'primary', pid: process.pid } }, createLogOutput(config, process.stdout.isTTY === true).stream)
     log.info({ workers: config.webConcurrency }, 'starting cluster')
     runPrimary(config.webConcurrency, log)
     return
