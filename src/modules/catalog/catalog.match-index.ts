@@ -1,4 +1,4 @@
-import { sortInSteps, type Pause } from '../../lib/sort-in-steps.js'
+import { prefixRange, sortInSteps, type Pause } from '../../lib/sorted-strings.js'
 
 /**
  * The catalog's text matches held in process: for every active product its
@@ -114,18 +114,6 @@ function intersect (lists: Int32Array[]): Int32Array {
     if (all) out.push(v)
   }
   return Int32Array.from(out)
-}
-
-/** First index of `sorted` whose string is ≥ `key`. */
-function lowerBound (sorted: string[], key: string): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (sorted[mid] < key) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 /** Turns of the event loop between steps of a build: an index of 500,000 products never holds it for long. */
@@ -539,7 +527,8 @@ export class MatchIndex {
   private prefixList (postings: Postings, prefix: string): Int32Array {
     const { sortedLexemes, lexemeIds } = this.seg
     const lists: Int32Array[] = []
-    for (let i = lowerBound(sortedLexemes, prefix); i < sortedLexemes.length && sortedLexemes[i].startsWith(prefix); i++) {
+    const [from, to] = prefixRange(sortedLexemes, prefix)
+    for (let i = from; i < to; i++) {
       const list = postings.list(lexemeIds.get(sortedLexemes[i]))
       if (list.length > 0) lists.push(list)
     }

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import { sortInSteps } from '../../lib/sort-in-steps.js'
+import { prefixRange, sortInSteps } from '../../lib/sorted-strings.js'
 
 /**
  * A prefix index over ranked entries (entry 0 is the best), in typed arrays:
@@ -124,25 +124,6 @@ export function buildTokenIndex (entryTokenLists: string[][]): Promise<TokenInde
   const builder = createTokenIndexBuilder()
   for (const tokens of entryTokenLists) builder.add(tokens)
   return builder.build()
-}
-
-/** [lo, hi): the ids of the tokens starting with `word`. */
-function prefixRange (tokens: string[], word: string): [number, number] {
-  let lo = 0
-  let hi = tokens.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (tokens[mid] < word) lo = mid + 1
-    else hi = mid
-  }
-  const start = lo
-  hi = tokens.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (tokens[mid].startsWith(word)) lo = mid + 1
-    else hi = mid
-  }
-  return [start, lo]
 }
 
 /** First position in postings[from, to) holding an entry greater than `after`. */

@@ -32,3 +32,23 @@ function merge (a: string[], b: string[]): string[] {
   for (let i = 0, j = 0, k = 0; k < out.length; k++) out[k] = j >= b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++]
   return out
 }
+
+/** [lo, hi): the positions in `sorted` (sorted as sortInSteps sorts) of the strings starting with `prefix`. */
+export function prefixRange (sorted: readonly string[], prefix: string): [number, number] {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid] < prefix) lo = mid + 1
+    else hi = mid
+  }
+  const start = lo
+  hi = sorted.length
+  // Every string starting with the prefix sorts right after it, in one run.
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid].startsWith(prefix)) lo = mid + 1
+    else hi = mid
+  }
+  return [start, lo]
+}
