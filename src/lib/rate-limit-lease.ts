@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks'
 import type { Redis } from 'ioredis'
 import type { LimitOutcome } from './rate-limit-headers.js'
 
@@ -205,7 +206,9 @@ export class LeasedLimiter {
     const lease = this.leases.get(clientKey, now)
     if (lease !== undefined) {
       if (lease.waiting !== undefined) {
-        lease.waiting.push(done)
+        // Called back from another request's Redis reply: bound, so the rest of this request runs
+        // in its own async context (its timings and trace), not in the one that leased.
+        lease.waiting.push(AsyncResource.bind(done))
         return
       }
       if (lease.limit === limit && lease.expiresAt > now) {
@@ -231,7 +234,7 @@ export class LeasedLimiter {
       this.countEach(clientKey, limit, done, false)
       return
     }
-    const fresh: Lease = { limit, left: 0, fullAt: now, expiresAt: now + this.windowMs, refusedUntil: 0, waiting: [done] }
+    const fresh: Lease = { limit, left: 0, fullAt: now, expiresAt: now + this.windowMs, refusedUntil: 0, waiting: [AsyncResource.bind(done)] }
     this.leases.set(clientKey, fresh, now)
     this.request(client, clientKey, fresh)
   }
