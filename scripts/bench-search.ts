@@ -179,7 +179,7 @@ async function main (): Promise<void> {
     const data = first.data
     process.stdout.write(`${os.cpus().length} CPUs, load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${data.products.toLocaleString('en-US')} active products, ` +
       `text index ${data.textIndex}; ${data.tokens.length} customer tokens; broad words e.g. "${data.broadWords.slice(0, 5).join('", "')}"; ` +
-      `${data.randomWords.length} random words; ${args.duration} s per case after ${args.warmup} s of warm-up; shipped configuration (rate limiting, shedding, profiling, access log)\n\n`)
+      `${data.randomWords.length} random words; ${args.duration} s per case after ${args.warmup} s of warm-up; shipped configuration (rate limiting with the search budget at 12,000/min per user, shedding, profiling, access log)\n\n`)
     const rows: Row[] = []
     const only = args.only?.split(',')
     for (const c of cases(Number(args.connections))) if (only === undefined || only.includes(c.name)) rows.push(await measure(child, data, c))
