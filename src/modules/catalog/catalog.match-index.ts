@@ -288,7 +288,7 @@ export interface WordStats {
   lexemes: string[]
   ndoc: number
   ntitle: number
-  /** The same for the word as a prefix (zero when not asked). */
+  /** The same for the word as a prefix: counted only when asked for a word that matches nothing whole (else zero). */
   prefixNdoc: number
   prefixNtitle: number
 }
@@ -356,7 +356,9 @@ export class MatchIndex {
     const lexemes = this.seg.vocabulary.get(typed)
     if (lexemes === undefined) return undefined
     const whole = lexemes.length === 0 ? { ndoc: 0, ntitle: 0 } : this.frequency([{ lexemes, prefix: false }])
-    const prefix = asPrefix && PREFIX_WORD.test(typed) ? this.frequency([{ lexemes: [typed], prefix: true }]) : { ndoc: 0, ntitle: 0 }
+    // The prefix counts only matter for a word that matches nothing whole (the analysis then completes it);
+    // a broad prefix unites many posting lists, so they are not counted otherwise.
+    const prefix = asPrefix && lexemes.length > 0 && whole.ndoc === 0 && PREFIX_WORD.test(typed) ? this.frequency([{ lexemes: [typed], prefix: true }]) : { ndoc: 0, ntitle: 0 }
     return { lexemes, ndoc: whole.ndoc, ntitle: whole.ntitle, prefixNdoc: prefix.ndoc, prefixNtitle: prefix.ntitle }
   }
 
@@ -364,10 +366,14 @@ export class MatchIndex {
   frequency (words: MatchWord[]): { ndoc: number, ntitle: number } {
     const body = this.matching(words, 'body')
     const title = this.matching(words, 'title')
-    let ndoc = 0
-    let ntitle = 0
-    for (let i = 0; i < body.length; i++) if (this.dead[body[i]] === 0) ndoc++
-    for (let i = 0; i < title.length; i++) if (this.dead[title[i]] === 0) ntitle++
+    // With nothing removed every slot of a list is live: its length is the count.
+    const all = this.live === this.seg.ids.length
+    let ndoc = all ? body.length : 0
+    let ntitle = all ? title.length : 0
+    if (!all) {
+      for (let i = 0; i < body.length; i++) if (this.dead[body[i]] === 0) ndoc++
+      for (let i = 0; i < title.length; i++) if (this.dead[title[i]] === 0) ntitle++
+    }
     for (const d of this.delta.values()) {
       if (this.docHas(d.body, words)) ndoc++
       if (this.docHas(d.title, words)) ntitle++
