@@ -50,13 +50,20 @@ function start (env: Record<string, string | undefined>, serverArgs: string[] = 
   return { launch: started, output: () => output, base: `http://127.0.0.1:${env.PORT ?? 3000}` }
 }
 
+/** Longer than the log output's periodic flush (src/lib/log-output.ts, 1 s). */
+const LOG_FLUSH_WAIT_MS = 1500
+
 async function waitReady (s: Started): Promise<void> {
   const state = { exited: false }
   s.launch.exited.finally(() => { state.exited = true })
   const deadline = Date.now() + BOOT_DEADLINE_MS
   while (Date.now() < deadline && !state.exited) {
     const res = await fetch(`${s.base}/health/ready`).catch(() => undefined)
-    if (res?.status === 200) return
+    if (res?.status === 200) {
+      // The server's log lines leave its buffer at most a second after they are written: wait for them too.
+      await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_WAIT_MS))
+      return
+    }
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
   assert.fail(`the server did not become ready (${state.exited ? 'npm start exited' : 'timed out'}):\n${s.output().slice(-4000)}`)
