@@ -197,11 +197,11 @@ describe('GET /users/profile', () => {
 
     const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: 'a much newer passphrase 7' } })
     assert.equal(login.statusCode, 200, login.body)
-    const session = login.json()
-    const fresh = { ...user, token: session.access_token }
+    const loggedIn = login.json()
+    const fresh = { ...user, token: loggedIn.access_token }
     const seen = await assertHit(app, fresh, '/api/v1/users/profile')
     assert.notEqual(seen.body.last_login, null)
-    assert.deepEqual(seen.body, session.user)
+    assert.deepEqual(seen.body, loggedIn.user)
   })
 
   test('a role change made in the database revokes the tokens; after the next login the profile shows the new role', async () => {

@@ -19,7 +19,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       operationId: 'register',
       tags: ['auth'],
       summary: 'Create a customer account and get an access token',
-      description: 'Creates a customer account and answers a session, as login does. 409 AUTH_EMAIL_TAKEN or AUTH_USERNAME_TAKEN, ' +
+      description: 'Creates a customer account and answers its access token and user, as login does. 409 AUTH_EMAIL_TAKEN or AUTH_USERNAME_TAKEN, ' +
         '422 AUTH_WEAK_PASSWORD for a short or common password, 429 AUTH_REGISTRATION_LIMITED past the registrations allowed per client address.',
       body: RegisterBodySchema,
       response: { 201: SessionSchema, ...errorResponses(400, 409, 422, 429) }
