@@ -151,7 +151,7 @@ test('a firing alert whose condition cleared reads as resolving; states nobody e
   alert = body.active[0]
   assert.deepEqual([alert.state, alert.resolving, alert.stale], ['firing', true, false])
   assert.equal(alert.resolves_at, new Date(clock.now() + 40_000).toISOString())
-  assert.equal(alert.summary, 'http_p95_ms is 30 (> 200 over 60s); condition cleared 20s ago, resolves in 40s unless it breaches again')
+  assert.equal(alert.summary, 'http_p95_ms is 30 (> 200 over 30s); condition cleared 20s ago, resolves in 40s unless it breaches again')
   assert.deepEqual([body.evaluation.instance, body.evaluation.leader, body.evaluation.stale_after_ms], ['instance-k', true, 30_000 + 3 * 60_000])
 
   // Another instance on the same database, which does not evaluate: it reads the same, from the store.
