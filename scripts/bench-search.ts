@@ -16,8 +16,9 @@
  *   process, as the baseline of the run (absolute figures move with the machine).
  *
  * A search result is cached by its query, so each request must be a miss: the
- * broad words vary their letter case and append stop words ("black", "Black
- * the", "bLACK of a"), which the search ignores but the cache key does not;
+ * broad words vary their letter case and append stop words that count the
+ * requests ("black", "Black a", "bLACK of the"), which the search ignores but
+ * the cache key does not;
  * the random cases have random prices. The server reports how many requests
  * the cache answered. Server-side times run from the request reaching Node to
  * the response flushed, split into waiting for a pool connection and queries.
@@ -50,9 +51,18 @@ const rnd = (n: number) => Math.floor(Math.random() * n)
 const pick = <T>(list: T[]): T => list[rnd(list.length)]
 
 /** The same search under another cache key: random letter case, zero to three stop words after it. */
+let variants = 0
+
+/**
+ * The word in random letter case, followed by stop words that spell a running count in base 12
+ * ("black", "Black a", "bLACK of the"): no two requests of a run share a cache key, so every
+ * request is a miss (a random pick of 0–3 stop words repeated a query in about one request of five).
+ */
 function variant (word: string): string {
   const cased = [...word].map((c) => Math.random() < 0.5 ? c.toUpperCase() : c).join('')
-  return [cased, ...Array.from({ length: rnd(4) }, () => pick(STOP_WORDS))].join(' ')
+  const stops: string[] = []
+  for (let n = variants++; n > 0; n = Math.floor(n / STOP_WORDS.length)) stops.push(STOP_WORDS[n % STOP_WORDS.length])
+  return [cased, ...stops].join(' ')
 }
 
 /** A random price range: min 0–300.00, width 20–2,000.00, in cents. */
