@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import type { LimitOutcome } from './rate-limit-headers.js'
+import { defineLeaseCommand } from './rate-limit-lease.js'
 
 /**
  * GCRA (generic cell rate algorithm) in one atomic Lua call, plugged into
@@ -39,6 +40,24 @@ end
 redis.call('SET', KEYS[1], string.format('%.17g', now + ahead), 'PX', math.ceil(ahead))
 return {math.ceil(ahead / interval - 1e-6), math.ceil(ahead)}
 `
+
+/**
+ * The rate limiter's own connection, with the lease script defined. Not auto-pipelined:
+ * RateLimiterRedis defines its Lua command when it is first built for a limit (at the first
+ * exact-route request after a load-level change), and a command defined while the tick's
+ * auto-pipeline is pending is missing from that pipeline. ioredis (5.11) then gets fewer replies
+ * than it queued callbacks and throws `results[i] is not iterable` from a nextTick, which killed
+ * both workers of a mixed load test at their first level change. With leased budgets Redis
+ * sees ~20–60 calls per 1,000 requests (npm run bench), so a write per call costs little.
+ */
+export async function connectLimiterClient (base: Redis, connectionName: string): Promise<Redis> {
+  const client = base.duplicate({ connectionName, enableAutoPipelining: false })
+  // Outages are logged once by the redis plugin; without a listener ioredis prints each one.
+  client.on('error', () => {})
+  await client.connect()
+  defineLeaseCommand(client)
+  return client
+}
 
 export interface RouteLimiterOptions {
   /**

@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis'
 import { withDetails } from '../errors.js'
 import { identify, normalizeIp, parseAllowList, VerifiedTokenCache, type ClientIdentity, type IpAllowList } from '../lib/client-identity.js'
 import { rateLimitHeaders, type LimitOutcome } from '../lib/rate-limit-headers.js'
-import { defineLeaseCommand, LeasedLimiter, type LeaseStats, type LimitCallback } from '../lib/rate-limit-lease.js'
-import { RouteLimiter } from '../lib/rate-limit-store.js'
+import { LeasedLimiter, type LeaseStats, type LimitCallback } from '../lib/rate-limit-lease.js'
+import { connectLimiterClient, RouteLimiter } from '../lib/rate-limit-store.js'
 import type { RouteRateLimit } from '../lib/route-config.js'
 import { DecisionCounter, routeLabel, type DecisionCount } from '../lib/traffic-decisions.js'
 
@@ -135,12 +135,8 @@ function createGuard ({ app, whitelist, decisions, tokens }: GuardContext, label
   }
 }
 
-async function connectLimiterClient (app: FastifyInstance): Promise<Redis> {
-  const client = app.redis.client.duplicate({ connectionName: `${app.redis.prefix}:ratelimit`, enableAutoPipelining: true })
-  // Outages are logged once by the redis plugin; without a listener ioredis prints each one.
-  client.on('error', () => {})
-  await client.connect()
-  defineLeaseCommand(client)
+async function limiterClient (app: FastifyInstance): Promise<Redis> {
+  const client = await connectLimiterClient(app.redis.client, `${app.redis.prefix}:ratelimit`)
   app.addHook('onClose', async () => { await client.quit().catch(() => client.disconnect()) })
   return client
 }
@@ -163,10 +159,8 @@ const rateLimitPlugin: FastifyPluginAsync<RateLimitPluginOptions> = async (app, 
   const overridden = new Set<string>()
   const context: GuardContext = { app, whitelist, decisions: new DecisionCounter(), tokens: new VerifiedTokenCache(VERIFIED_TOKENS_MAX) }
   // Own connection: RateLimiterRedis and the lease script define their Lua commands on it.
-  // Auto-pipelining sends the GCRA calls of one event-loop tick in one socket write: one write
-  // per request was the largest single cost of the limiter in the overhead benchmark's profile.
   // Without Redis at all (embedded mode) the in-memory limiter counts on its own: no connection.
-  const client = app.redis.embedded ? undefined : await connectLimiterClient(app)
+  const client = app.redis.embedded ? undefined : await limiterClient(app)
 
   const maxBatch = opts.leaseBatch ?? 20
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`Invalid lease batch ${maxBatch}: a positive integer`)

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Config } from '../../src/config.js'
+import { Redis } from 'ioredis'
 import { leaseBatch } from '../../src/lib/rate-limit-lease.js'
-import { buildTestApp, flushRedisPrefix } from '../helper.js'
+import { connectLimiterClient, RouteLimiter } from '../../src/lib/rate-limit-store.js'
+import { buildTestApp, flushRedisPrefix, testConfig } from '../helper.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 
 /**
@@ -244,4 +246,27 @@ test('Redis not answering (connected, silent): a failed lease call falls back at
   assert.ok(others.every((r) => r.statusCode === 200))
   const elapsed = Date.now() - started
   assert.ok(elapsed < 1500, `${elapsed} ms: one timeout, then the insurance limiter for the other clients`)
+})
+
+test('the limiter connection survives a limit first seen while a lease call is queued in the same tick (a Lua command defined mid-tick)', async (t) => {
+  const base = new Redis(testConfig().redisUrl, { lazyConnect: true })
+  await base.connect()
+  const client = await connectLimiterClient(base, 'lease-test')
+  t.after(async () => {
+    await client.quit()
+    await base.quit()
+  })
+  const prefix = `lease-test-${process.pid}`
+  const limiter = new RouteLimiter({ client, keyPrefix: prefix, points: 100, durationS: 60 })
+  // The lease call goes out first; then a limit this RouteLimiter has not seen builds a new
+  // RateLimiterRedis, which defines its command on the connection before calling it.
+  const lease = new Promise<unknown>((resolve, reject) => {
+    (client as unknown as Record<string, (...args: unknown[]) => void>).techmartLeaseGcra(`${prefix}:a`, 5, 100, 60, (err: Error | null, reply: unknown) => err ? reject(err) : resolve(reply))
+  })
+  const counted = await limiter.consume('b', 70)
+  assert.deepEqual(await lease, [5, 3000], 'five points leased out of 100 a minute: the budget is full again in 3 s')
+  assert.equal(counted.allowed, true)
+  assert.equal(counted.limit, 70)
+  assert.ok(counted.resetMs < 60_000, `counted in Redis (GCRA: ${counted.resetMs} ms to full), not by the insurance limiter's fixed window`)
+  await client.del(`${prefix}:a`, `${prefix}:b`)
 })
