@@ -118,7 +118,6 @@ function intersect (lists: Int32Array[]): Int32Array {
 
 /** Turns of the event loop between steps of a build: an index of 500,000 products never holds it for long. */
 export type Yield = Pause
-const WORK_STEP = 50_000
 
 /** Posting lists of one vector: one array of slots grouped by lexeme id, and where each group starts. */
 class Postings {
@@ -130,39 +129,60 @@ class Postings {
   }
 }
 
+/** Pairs per block of a PostingsBuilder. */
+const BLOCK = 1 << 16
+
 /**
  * Collects (lexeme, slot) pairs in slot order, then groups them by lexeme
  * with a counting sort, which keeps each group in slot order: a few typed
  * arrays rather than an array per lexeme, so a build leaves little for the
- * garbage collector.
+ * garbage collector. The pairs are held in fixed blocks, never copied: an
+ * array doubled as it fills would copy 16 million pairs in one step near the
+ * end of a load of 500,000 products (the body's 23 million postings), which
+ * held the event loop for 150-300 ms.
  */
 class PostingsBuilder {
-  private lexemes = new Int32Array(1 << 16)
-  private slots = new Int32Array(1 << 16)
-  private n = 0
+  private readonly lexemeBlocks: Int32Array[] = []
+  private readonly slotBlocks: Int32Array[] = []
+  private lexemes = EMPTY
+  private slots = EMPTY
+  /** Pairs in the last block. */
+  private at = 0
 
   push (lexeme: number, slot: number): void {
-    if (this.n === this.lexemes.length) {
-      const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b }
-      this.lexemes = grow(this.lexemes)
-      this.slots = grow(this.slots)
+    if (this.at === this.lexemes.length) {
+      this.lexemeBlocks.push(this.lexemes = new Int32Array(BLOCK))
+      this.slotBlocks.push(this.slots = new Int32Array(BLOCK))
+      this.at = 0
     }
-    this.lexemes[this.n] = lexeme
-    this.slots[this.n++] = slot
+    this.lexemes[this.at] = lexeme
+    this.slots[this.at++] = slot
+  }
+
+  /** Pairs held in block `b`. */
+  private filled (b: number): number {
+    return b === this.lexemeBlocks.length - 1 ? this.at : BLOCK
   }
 
   async build (lexemeCount: number, pause: Yield): Promise<Postings> {
     const offsets = new Int32Array(lexemeCount + 1)
-    for (let i = 0; i < this.n; i++) {
-      offsets[this.lexemes[i] + 1]++
-      if (i % WORK_STEP === WORK_STEP - 1) await pause()
+    let n = 0
+    for (let b = 0; b < this.lexemeBlocks.length; b++) {
+      const lexemes = this.lexemeBlocks[b]
+      const end = this.filled(b)
+      for (let i = 0; i < end; i++) offsets[lexemes[i] + 1]++
+      n += end
+      await pause()
     }
     for (let k = 1; k <= lexemeCount; k++) offsets[k] += offsets[k - 1]
     const next = offsets.slice(0, lexemeCount)
-    const grouped = new Int32Array(this.n)
-    for (let i = 0; i < this.n; i++) {
-      grouped[next[this.lexemes[i]]++] = this.slots[i]
-      if (i % WORK_STEP === WORK_STEP - 1) await pause()
+    const grouped = new Int32Array(n)
+    for (let b = 0; b < this.lexemeBlocks.length; b++) {
+      const lexemes = this.lexemeBlocks[b]
+      const slots = this.slotBlocks[b]
+      const end = this.filled(b)
+      for (let i = 0; i < end; i++) grouped[next[lexemes[i]]++] = slots[i]
+      await pause()
     }
     return new Postings(offsets, grouped)
   }
@@ -187,13 +207,16 @@ export interface FacetCounts {
 
 /** Grows while the index loads: products appended in rank order, each in the next slot. */
 export class MatchIndexBuilder {
-  private readonly ids: number[] = []
-  private readonly ranks: number[] = []
-  private readonly prices: number[] = []
-  private readonly categories: number[] = []
-  private readonly brands: number[] = []
-  private readonly brandNames: number[] = []
-  private readonly featured: number[] = []
+  // Per slot, in typed arrays doubled as they fill (a copy of a few megabytes at most): arrays of
+  // numbers converted at the end held the event loop for about 50 ms at 500,000 products, and left garbage.
+  private size = 0
+  private ids = new Int32Array(1024)
+  private ranks = new Float64Array(1024)
+  private prices = new Float64Array(1024)
+  private categories = new Int32Array(1024)
+  private brands = new Int32Array(1024)
+  private brandNames = new Int32Array(1024)
+  private featured = new Uint8Array(1024)
   private readonly brandCodes = new Map<string, number>()
   private readonly brandNameCodes = new Map<string, number>()
   private readonly names = new Map<string, number | number[]>()
@@ -212,15 +235,16 @@ export class MatchIndexBuilder {
   add (rows: readonly MatchRow[]): void {
     for (const r of rows) {
       if (this.slotOf.has(r.id)) continue
-      const slot = this.ids.length
+      if (this.size === this.ids.length) this.grow()
+      const slot = this.size++
       this.slotOf.set(r.id, slot)
-      this.ids.push(r.id)
-      this.ranks.push(r.search_rank)
-      this.prices.push(r.price)
-      this.categories.push(r.category_id)
-      this.brands.push(code(this.brandCodes, r.brand))
-      this.brandNames.push(code(this.brandNameCodes, r.brand_name))
-      this.featured.push(r.is_featured ? 1 : 0)
+      this.ids[slot] = r.id
+      this.ranks[slot] = r.search_rank
+      this.prices[slot] = r.price
+      this.categories[slot] = r.category_id
+      this.brands[slot] = code(this.brandCodes, r.brand)
+      this.brandNames[slot] = code(this.brandNameCodes, r.brand_name)
+      this.featured[slot] = r.is_featured ? 1 : 0
       const named = this.names.get(r.name)
       if (named === undefined) this.names.set(r.name, slot)
       else if (typeof named === 'number') this.names.set(r.name, [named, slot])
@@ -228,6 +252,18 @@ export class MatchIndexBuilder {
       for (const l of r.title) this.title.push(this.lexemeId(l), slot)
       for (const l of r.body) this.body.push(this.lexemeId(l), slot)
     }
+  }
+
+  private grow (): void {
+    const n = this.ids.length * 2
+    const resized = <T extends { set: (from: ArrayLike<number>) => void }>(from: ArrayLike<number>, to: T): T => { to.set(from); return to }
+    this.ids = resized(this.ids, new Int32Array(n))
+    this.ranks = resized(this.ranks, new Float64Array(n))
+    this.prices = resized(this.prices, new Float64Array(n))
+    this.categories = resized(this.categories, new Int32Array(n))
+    this.brands = resized(this.brands, new Int32Array(n))
+    this.brandNames = resized(this.brandNames, new Int32Array(n))
+    this.featured = resized(this.featured, new Uint8Array(n))
   }
 
   private lexemeId (lexeme: string): number {
@@ -240,15 +276,16 @@ export class MatchIndexBuilder {
     const count = this.lexemeIds.size
     const title = await this.title.build(count, pause)
     const body = await this.body.build(count, pause)
+    const n = this.size
     return new MatchIndex({
-      ids: Int32Array.from(this.ids),
-      ranks: Float64Array.from(this.ranks),
-      prices: Float64Array.from(this.prices),
-      categories: Int32Array.from(this.categories),
-      brands: Int32Array.from(this.brands),
-      brandNames: Int32Array.from(this.brandNames),
+      ids: this.ids.slice(0, n),
+      ranks: this.ranks.slice(0, n),
+      prices: this.prices.slice(0, n),
+      categories: this.categories.slice(0, n),
+      brands: this.brands.slice(0, n),
+      brandNames: this.brandNames.slice(0, n),
       brandNameList: [...this.brandNameCodes.keys()],
-      featured: Uint8Array.from(this.featured),
+      featured: this.featured.slice(0, n),
       brandCodes: this.brandCodes,
       names: this.names,
       lexemeIds: this.lexemeIds,
