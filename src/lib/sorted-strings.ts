@@ -1,7 +1,7 @@
 /** A turn of the event loop between steps of a long computation. */
 export type Pause = () => Promise<unknown>
 
-/** Strings sorted per slice between pauses. */
+/** Strings (or integers) sorted per slice between pauses. */
 const SLICE = 20_000
 
 /**
@@ -51,4 +51,30 @@ export function prefixRange (sorted: readonly string[], prefix: string): [number
     else hi = mid
   }
   return [start, lo]
+}
+
+/**
+ * `values` sorted ascending in place, a slice at a time, then merged
+ * pairwise with a pause after each step: one sort of 500,000 integers holds
+ * the event loop for about 50 ms, each step here for a few.
+ */
+export async function sortIntsInSteps (values: Int32Array, pause: Pause): Promise<Int32Array> {
+  const n = values.length
+  for (let i = 0; i < n; i += SLICE) {
+    values.subarray(i, i + SLICE).sort()
+    await pause()
+  }
+  let from: Int32Array = values
+  let to: Int32Array = new Int32Array(n)
+  for (let width = SLICE; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n)
+      const hi = Math.min(lo + 2 * width, n)
+      for (let i = lo, j = mid, k = lo; k < hi; k++) to[k] = j >= hi || (i < mid && from[i] <= from[j]) ? from[i++] : from[j++]
+      await pause()
+    }
+    [from, to] = [to, from]
+  }
+  if (from !== values) values.set(from)
+  return values
 }

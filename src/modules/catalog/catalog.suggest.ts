@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Sql } from '../../db/client.js'
 import { CatalogTags } from './catalog.keys.js'
 import { timedSql } from './catalog.sql.js'
+import { sortIntsInSteps } from '../../lib/sorted-strings.js'
 import { buildTokenIndex, createTokenIndexBuilder, findEntries, type TokenIndex } from './catalog.suggest-index.js'
 import type { Suggestion, SuggestResponse } from './catalog.suggest-schemas.js'
 import { documentTokens, normalizeText, queryWords } from './catalog.suggest-tokens.js'
@@ -20,6 +21,8 @@ const RETRY_MS = 5000
 const LOAD_CHUNK = 5000
 // Rows processed between two yields to the event loop while building.
 const WORK_CHUNK = 2000
+// Rows counted or placed by the popularity sort between two yields (a few integer operations each).
+const SORT_CHUNK = 20_000
 // Rating counts above this rank as equal (ties then go by rating): bounds the counting sort's buckets.
 const MAX_RANKED_COUNT = 1_000_000
 /** Brands and categories shown before the products, each, at most: one per four suggestions, up to two. */
@@ -41,9 +44,17 @@ export interface Built {
   builtAt: Date
 }
 
+/** A product name lowercased, its spaces collapsed: names equal so are one entry. */
+function nameKey (name: string): string {
+  return name.toLowerCase().replace(/\s+/g, ' ').trim()
+}
+
 /** A 32-bit FNV-1a hash of a product name, lowercased and with its spaces collapsed. */
 export function nameHash (name: string): number {
-  const key = name.toLowerCase().replace(/\s+/g, ' ').trim()
+  return keyHash(nameKey(name))
+}
+
+function keyHash (key: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
   return h | 0
@@ -87,13 +98,19 @@ async function loadProducts (sql: Sql): Promise<ProductRow[]> {
   }
 }
 
-/** Stable counting sort of `order` by `key` (0..max), largest key first. */
-function byKeyDescending (order: Int32Array, key: (position: number) => number, max: number): Int32Array {
+/** Stable counting sort of `order` by `key` (0..max), largest key first, with a yield every SORT_CHUNK rows. */
+async function byKeyDescending (order: Int32Array, key: (position: number) => number, max: number): Promise<Int32Array> {
   const counts = new Int32Array(max + 2)
-  for (let i = 0; i < order.length; i++) counts[max - key(order[i]) + 1]++
+  for (let i = 0; i < order.length; i++) {
+    counts[max - key(order[i]) + 1]++
+    if (i % SORT_CHUNK === SORT_CHUNK - 1) await yieldToEventLoop()
+  }
   for (let k = 1; k < counts.length; k++) counts[k] += counts[k - 1]
   const out = new Int32Array(order.length)
-  for (let i = 0; i < order.length; i++) out[counts[max - key(order[i])]++] = order[i]
+  for (let i = 0; i < order.length; i++) {
+    out[counts[max - key(order[i])]++] = order[i]
+    if (i % SORT_CHUNK === SORT_CHUNK - 1) await yieldToEventLoop()
+  }
   return out
 }
 
@@ -101,13 +118,17 @@ function byKeyDescending (order: Int32Array, key: (position: number) => number, 
  * Positions of `rows` by popularity: rating count, then rating average, then
  * id (rows come in id order). Two stable counting sorts (rating, then count):
  * linear, where a comparison sort of 500,000 rows holds the event loop for
- * well over 100 ms.
+ * well over 100 ms; each in steps, as one pass over 500,000 rows holds it for 50-150 ms.
  */
 async function byPopularity (rows: ProductRow[]): Promise<Int32Array> {
   let maxCount = 0
-  for (const r of rows) maxCount = Math.max(maxCount, Math.min(r.rating_count, MAX_RANKED_COUNT))
-  const byRating = byKeyDescending(Int32Array.from(rows.keys()), (i) => Math.max(0, Math.min(500, rows[i].rating_cents)), 500)
-  await yieldToEventLoop()
+  const positions = new Int32Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    maxCount = Math.max(maxCount, Math.min(rows[i].rating_count, MAX_RANKED_COUNT))
+    positions[i] = i
+    if (i % SORT_CHUNK === SORT_CHUNK - 1) await yieldToEventLoop()
+  }
+  const byRating = await byKeyDescending(positions, (i) => Math.max(0, Math.min(500, rows[i].rating_cents)), 500)
   return byKeyDescending(byRating, (i) => Math.min(rows[i].rating_count, MAX_RANKED_COUNT), maxCount)
 }
 
@@ -130,6 +151,7 @@ export async function buildFromRows (rows: ProductRow[], categoryRows: CategoryR
   // Brands repeat: each distinct spelling is normalized once.
   const brandKeys = new Map<string, string>()
   const direct = new Map<number, number>()
+  const nameHashes = new Int32Array(order.length)
   for (let k = 0; k < order.length; k++) {
     const r = rows[order[k]]
     direct.set(r.category_id, (direct.get(r.category_id) ?? 0) + 1)
@@ -140,9 +162,10 @@ export async function buildFromRows (rows: ProductRow[], categoryRows: CategoryR
       if (brand) brand.productCount++
       else brandCounts.set(key, { text: r.brand.trim(), productCount: 1 })
     }
-    const key = r.name.toLowerCase().replace(/\s+/g, ' ').trim()
+    const key = nameKey(r.name)
     if (!seen.has(key)) {
       seen.add(key)
+      nameHashes[products.length] = keyHash(key)
       products.push({ id: r.id, text: r.name, slug: r.slug })
     }
     if (k % WORK_CHUNK === WORK_CHUNK - 1) await yieldToEventLoop()
@@ -158,7 +181,8 @@ export async function buildFromRows (rows: ProductRow[], categoryRows: CategoryR
     products: { index: await productIndex.build(), items: products },
     brands: { index: await buildTokenIndex(brands.map((b) => documentTokens(b.text))), items: brands },
     categories: { index: await buildTokenIndex(categories.map((c) => documentTokens(c.text))), items: categories },
-    nameHashes: Int32Array.from(seen, nameHash).sort(),
+    // Hashed as the names were seen; sorted in steps (one sort of 500,000 holds the event loop for about 50 ms).
+    nameHashes: await sortIntsInSteps(nameHashes.slice(0, products.length), yieldToEventLoop),
     builtAt: new Date()
   }
 }
