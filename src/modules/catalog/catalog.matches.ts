@@ -31,6 +31,7 @@ const COLUMNS = (sql: Sql) => sql`p.id, p.search_rank, p.effective_price::float8
 async function load (sql: Sql): Promise<MatchIndex> {
   const builder = new MatchIndexBuilder()
   // In descending rank through the rank index, so slots (and posting lists) come out in rank order.
+  // search_rank is unique per product (popularity, then id: migration 0012), so paging by it skips no tie.
   for (let below = Number.MAX_VALUE; ;) {
     const rows = await timedSql('catalog.match_load', sql<MatchRow[]>`
       SELECT ${COLUMNS(sql)} FROM products p
