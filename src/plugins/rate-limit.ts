@@ -27,7 +27,9 @@ declare module 'fastify' {
 
 export const RateLimitErrors = {
   EXCEEDED: createError<'RATE_LIMIT_EXCEEDED', 429, [number, number, string, number]>(
-    'RATE_LIMIT_EXCEEDED', 'Rate limit of %s requests per %s s exceeded for %s; retry in %s s', 429)
+    // No stack: a refusal is the client's doing, never logged with one, and capturing it was ~30 µs
+    // per 429 (a mixed-load profile), paid most when refusals are many.
+    'RATE_LIMIT_EXCEEDED', 'Rate limit of %s requests per %s s exceeded for %s; retry in %s s', 429, Error, false)
 }
 
 export interface RateLimitPluginOptions {
