@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Config } from '../../src/config.js'
 import { Redis } from 'ioredis'
+import { currentTimings } from '../../src/lib/instrumentation.js'
 import { leaseBatch } from '../../src/lib/rate-limit-lease.js'
 import { connectLimiterClient, RouteLimiter } from '../../src/lib/rate-limit-store.js'
 import { buildTestApp, flushRedisPrefix, testConfig } from '../helper.js'
@@ -28,6 +29,8 @@ function routes (app: FastifyInstance): void {
   app.get('/api/v1/test/second', { config: { rateLimit: { points: 40, duration: 1 } } }, ok)
   // The hourly budget again, counted in Redis on every request.
   app.post('/api/v1/test/exact', { config: { rateLimit: { points: 200, duration: 3600, exact: true } } }, ok)
+  // Answers whether the handler runs in this request's own context (its request timings).
+  app.get('/api/v1/test/context', { config: { rateLimit: { points: 200, duration: 3600 } } }, async (request) => ({ own: currentTimings() === request.timings }))
 }
 
 async function leaseApp (t: Parameters<typeof buildTestApp>[0], overrides: Partial<Config> = {}, flush = true): Promise<FastifyInstance> {
@@ -269,4 +272,14 @@ test('the limiter connection survives a limit first seen while a lease call is q
   assert.equal(counted.limit, 70)
   assert.ok(counted.resetMs < 60_000, `counted in Redis (GCRA: ${counted.resetMs} ms to full), not by the insurance limiter's fixed window`)
   await client.del(`${prefix}:a`, `${prefix}:b`)
+})
+
+test('requests served from the lease call of another request run in their own context (timings, trace)', async (t) => {
+  const app = await leaseApp(t)
+  const headers = bearer(app, 4242)
+  // One new client, five requests at once: the first leases, the other four wait for its reply.
+  const answers = await Promise.all(Array.from({ length: 5 }, () => get(app, '/api/v1/test/context', headers)))
+  assert.deepEqual(answers.map((r) => r.statusCode), [200, 200, 200, 200, 200])
+  assert.deepEqual(answers.map((r) => r.json().own), [true, true, true, true, true])
+  assert.equal(app.rateLimit.leaseStats().redisCalls, 1, 'one lease call served all five')
 })
