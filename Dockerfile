@@ -16,4 +16,5 @@ COPY drizzle ./drizzle
 COPY src/dashboard ./src/dashboard
 EXPOSE 3000
 USER node
-CMD ["node", "dist/src/server.js"]
+# The flags of scripts/server-node-flags.mjs (npm start passes the same).
+CMD ["node", "--max-semi-space-size=64", "dist/src/server.js"]

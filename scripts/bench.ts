@@ -48,6 +48,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import * as hdr from 'hdr-histogram-js'
 import { autocannon, BENCH_ROUTES } from './bench-common.js'
+import { SERVER_NODE_FLAGS } from './server-node-flags.mjs'
 import type { BenchData, Percentiles, ServerMessage, ServerName } from './bench-servers.js'
 
 /** Which app serves a case: the bare hello-world, the app with its cache, the same stripped of traffic control and logging, or the app without cache (one per pool size). */
@@ -360,8 +361,8 @@ async function main (): Promise<void> {
   // The apps log as shipped (access log at info, to standard output): here into /dev/null.
   const stdio: StdioOptions = ['ignore', openSync('/dev/null', 'w'), 'inherit', 'ipc']
   const child = args.build
-    ? fork(compiledServers(), serverArgs, { execArgv: profile, stdio })
-    : fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), serverArgs, { execArgv: [...process.execArgv, ...profile], stdio })
+    ? fork(compiledServers(), serverArgs, { execArgv: [...SERVER_NODE_FLAGS, ...profile], stdio })
+    : fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), serverArgs, { execArgv: [...process.execArgv, ...SERVER_NODE_FLAGS, ...profile], stdio })
   try {
     const [first] = await once(child, 'message') as [ServerMessage]
     if (first.type !== 'ready') throw new Error(`bench server failed: ${first.type === 'error' ? first.message : first.type}`)

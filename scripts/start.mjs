@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { SERVER_NODE_FLAGS } from './server-node-flags.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const stamp = join(root, 'dist', '.build-stamp')
@@ -37,12 +38,12 @@ if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
 // Where PostgreSQL and Redis come from (configured, default address, or embedded: PGlite run by
 // this process, in-process stand-ins for Redis), then migrate, seed-if-empty and the server.
 const { launch } = await import(new URL('../dist/src/embedded/launcher.js', import.meta.url).href)
-const node = (script) => ({ command: process.execPath, args: [script] })
+const node = (script, flags = []) => ({ command: process.execPath, args: [...flags, script] })
 const started = launch({
   root,
   env: process.env,
   serverArgs: process.argv.slice(2),
-  steps: { migrate: node('dist/scripts/migrate.js'), seed: node('dist/scripts/seed.js'), server: node('dist/src/server.js') }
+  steps: { migrate: node('dist/scripts/migrate.js'), seed: node('dist/scripts/seed.js'), server: node('dist/src/server.js', SERVER_NODE_FLAGS) }
 })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => started.signal(signal))
 process.exit(await started.exited)
