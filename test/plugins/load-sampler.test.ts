@@ -290,39 +290,25 @@ test('route accounts: shares of the smoothed requests, a flood dominates only wi
   add(browse, 10, 5)
   assert.equal(accounts.close().dominant, undefined)
 
+  // One second of traffic on fresh accounts: [route, probe, requests, busy ms] each.
+  const window = (...routes: Array<[string, boolean, number, number]>) => {
+    const fresh = new LoadAccounts()
+    for (const [route, isProbe, count, busyMs] of routes) Object.assign(fresh.open(route, isProbe), { count, busyMs })
+    return fresh.close()
+  }
+
   // A handful of requests is not a flood, whatever their share.
-  const few = new LoadAccounts()
-  const report = few.open('GET /api/v1/monitoring/report', false)
-  const detail = few.open('GET /api/v1/products/:id', false)
-  report.count = 30
-  report.busyMs = 2000
-  detail.count = 2
-  detail.busyMs = 4
-  const once = few.close()
+  const once = window(['GET /api/v1/monitoring/report', false, 30, 2000], ['GET /api/v1/products/:id', false, 2, 4])
   assert.ok(once.top[0].share > 0.9)
   assert.equal(once.dominant, undefined, `fewer than ${DOMINANT_MIN_REQUESTS} requests a second (smoothed: 15)`)
 
   // Probes flooding: attributed (not the others' load) though never shed.
-  const probes = new LoadAccounts()
-  const p = probes.open('GET /health/ready', true)
-  const b = probes.open('GET /api/v1/products/:id', false)
-  p.count = 5000
-  p.busyMs = 900
-  b.count = 10
-  b.busyMs = 100
-  const r = probes.close()
+  const r = window(['GET /health/ready', true, 5000, 900], ['GET /api/v1/products/:id', false, 10, 100])
   assert.equal(r.dominant?.route, 'GET /health/ready')
   assert.ok(Math.abs(r.attributedShare - 5000 / 5010) < 1e-9, `${r.attributedShare}`)
 
   // A cheap flood holds few milliseconds but most requests; slow pages the reverse, and they are not the flood.
-  const mixed = new LoadAccounts()
-  const cheap = mixed.open('GET /openapi.json', false)
-  const pages = mixed.open('GET /api/v1/categories/:id/products', false)
-  cheap.count = 3000
-  cheap.busyMs = 150
-  pages.count = 100
-  pages.busyMs = 12_000
-  const c = mixed.close()
+  const c = window(['GET /openapi.json', false, 3000, 150], ['GET /api/v1/categories/:id/products', false, 100, 12_000])
   assert.equal(c.dominant?.route, 'GET /openapi.json')
   assert.ok(c.dominant.share > 0.96 && c.dominant.timeShare < 0.02, JSON.stringify(c.dominant))
   assert.ok(c.top[1].timeShare > 0.98, 'the slow pages hold the time in flight, yet are not the flood')
