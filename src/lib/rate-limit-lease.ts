@@ -217,8 +217,6 @@ export class LeasedLimiter {
     const lease = this.leases.get(clientKey, now)
     if (lease !== undefined) {
       if (lease.waiting !== undefined) {
-        // Called back from another request's Redis reply: bound, so the rest of this request runs
-        // in its own async context (its timings and trace), not in the one that leased.
         lease.waiting.push(inCallerScope(done))
         return
       }
