@@ -84,7 +84,7 @@ export const modules: FastifyPluginAsync = async (app) => {
   // Per-user reads (cart, profile, order pages) are cached; a cached cart carries its products' detail tags.
   const cart = createCartService({ db, cache: app.cache, productTags: catalog.detailTags })
   const orders = createOrdersService({ db, log: app.log, inventory, cache: app.cache, cartTag: cart.tag, pendingTtlMinutes: app.config.orderPendingTtlMinutes })
-  const reviews = createReviewsService({ db, log: app.log, inventory })
+  const reviews = createReviewsService({ db, log: app.log, inventory, cache: app.cache, productTags: catalog.detailTags })
   await app.register(authRoutes, { prefix: '/auth', auth })
   await app.register(usersRoutes, { prefix: '/users', users })
   await app.register(cartRoutes, { prefix: '/cart', cart })

@@ -27,7 +27,8 @@ export const CACHE_TTL_S = {
   user_orders: 3600,
   order_detail: 3600,
   dashboard_stats: 300,
-  popular_products: 1800
+  popular_products: 1800,
+  product_reviews: 1800
 } as const
 
 export type CacheType = keyof typeof CACHE_TTL_S

@@ -20,7 +20,7 @@ const nothing = async (): Promise<void> => {}
 function services (hooks: { onProductsChanged?: (ids: number[]) => Promise<void>, onStockChanged?: (ids: number[], flipped: number[]) => Promise<void> }) {
   const db = app.db.db
   const inventory = createInventoryService({ db, log: app.log, onProductsChanged: nothing, onStockChanged: nothing, ...hooks })
-  return { orders: createOrdersService({ db, log: app.log, inventory, cache: app.cache, cartTag: CartTags.user, pendingTtlMinutes: 30 }), reviews: createReviewsService({ db, log: app.log, inventory }) }
+  return { orders: createOrdersService({ db, log: app.log, inventory, cache: app.cache, cartTag: CartTags.user, pendingTtlMinutes: 30 }), reviews: createReviewsService({ db, log: app.log, inventory, cache: app.cache, productTags: (ids) => ids.map((id) => `catalog:p:${id}`) }) }
 }
 
 /** A stock hook that records the ids, the flipped ids and the stock another connection sees at call time (i.e. what is committed). */

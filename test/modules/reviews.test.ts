@@ -154,6 +154,32 @@ describe('GET /products/:id/reviews', () => {
     assert.deepEqual((await listReviews(p.id)).json(), { reviews: [], pagination: { page: 1, page_size: 20, total_count: 0, total_pages: 0 } })
   })
 
+  test('a page is answered from the cache until a review or a change of the product makes it stale', async () => {
+    const p = await createShopProduct(app, shop)
+    const [a, b] = [await createUser(app), await createUser(app)]
+    await postReview(a.token, p.id, { rating: 4, title: 'first' })
+    const cacheOf = (res: { headers: Record<string, unknown> }) => /cache;desc=(\w+)/.exec(String(res.headers['server-timing']))?.[1]
+    const first = await listReviews(p.id)
+    assert.equal(cacheOf(first), 'miss')
+    const again = await listReviews(p.id)
+    assert.equal(cacheOf(again), 'hit')
+    assert.equal(again.body, first.body, 'the same bytes')
+    assert.equal(cacheOf(await listReviews(p.id, '?page_size=5')), 'miss', 'another page size is another entry')
+
+    await postReview(b.token, p.id, { rating: 2, title: 'second' })
+    const fresh = await listReviews(p.id)
+    assert.equal(cacheOf(fresh), 'miss', 'a new review made the page stale')
+    assert.deepEqual(fresh.json().reviews.map((r: { title: string }) => r.title), ['second', 'first'])
+    assert.equal(fresh.json().pagination.total_count, 2)
+
+    const off = await app.inject({ method: 'PATCH', url: `/api/v1/products/${p.id}`, headers: auth(shop.seller.token), payload: { is_active: false } })
+    assert.equal(off.statusCode, 200, off.body)
+    assertError(await listReviews(p.id), 404, 'REVIEWS_PRODUCT_NOT_FOUND')
+    const on = await app.inject({ method: 'PATCH', url: `/api/v1/products/${p.id}`, headers: auth(shop.seller.token), payload: { is_active: true } })
+    assert.equal(on.statusCode, 200, on.body)
+    assert.equal((await listReviews(p.id)).json().pagination.total_count, 2, 'the cached "not found" went with the product\'s change')
+  })
+
   test('an unknown or inactive product → 404; bad paging → 400', async () => {
     const inactive = await createShopProduct(app, shop, { isActive: false })
     assertError(await listReviews(987654), 404, 'REVIEWS_PRODUCT_NOT_FOUND')

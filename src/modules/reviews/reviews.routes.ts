@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../../lib/http-schemas.js'
+import { sendJson } from '../../lib/json-reply.js'
 import { CreateReviewBodySchema, ListReviewsQuerySchema, ProductParamsSchema, ReviewListSchema, ReviewSchema } from './reviews.schemas.js'
 import type { ReviewsService } from './reviews.service.js'
 
@@ -18,7 +19,7 @@ export const reviewsRoutes: FastifyPluginAsyncTypebox<ReviewsRoutesOptions> = as
       querystring: ListReviewsQuerySchema,
       response: { 200: ReviewListSchema, ...errorResponses(400, 404) }
     }
-  }, async (request) => reviews.list(request.params.id, request.query))
+  }, async (request, reply) => sendJson(request, reply, await reviews.list(request.params.id, request.query)))
 
   app.post('/products/:id/reviews', {
     onRequest: app.authenticate,

@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.js'
+import type { CacheDecorator } from '../../plugins/cache.js'
+import type { JsonAnswer } from '../../lib/json-reply.js'
 import type { InventoryService } from '../inventory/inventory.service.js'
 import { isoTime, pagination } from '../../lib/http-schemas.js'
 import { driverError } from '../../errors.js'
@@ -11,6 +13,9 @@ export interface ReviewsServiceDeps {
   db: Database
   log: FastifyBaseLogger
   inventory: InventoryService
+  cache: CacheDecorator
+  /** The cache tags of a product's detail: whatever makes it stale (a review, stock, activity, a bulk change) makes its review pages stale too. */
+  productTags: (productIds: number[]) => string[]
 }
 
 /** True for the one-review-per-user-and-product violation. */
@@ -44,18 +49,35 @@ function toReview (row: ReviewRow): Review {
   }
 }
 
-export function createReviewsService ({ db, log, inventory }: ReviewsServiceDeps) {
+export function createReviewsService ({ db, log, inventory, cache, productTags }: ReviewsServiceDeps) {
   const repo = createReviewsRepository(db)
   const rlog = log.child({ module: 'reviews' })
 
   return {
-    async list (productId: number, query: ListReviewsQuery): Promise<ReviewList> {
-      const [total, rows] = await Promise.all([
-        repo.countForActiveProduct(productId),
-        repo.list(productId, query.page, query.page_size)
-      ])
-      if (total === undefined) throw new ReviewsErrors.PRODUCT_NOT_FOUND(productId)
-      return { reviews: rows.map(toReview), pagination: pagination(query.page, query.page_size, total) }
+    /**
+     * A page of a product's approved reviews, cached per product, page and
+     * page size (two queries on a miss: the count and the page). A new review
+     * bumps the product's tags (`inventory.productsChanged`), and so does any
+     * change of the product, so a page is never older than the product's
+     * cached detail; a missing or inactive product is a cached "not found".
+     */
+    async list (productId: number, query: ListReviewsQuery): Promise<JsonAnswer> {
+      const result = await cache.getOrLoad({
+        type: 'product_reviews',
+        key: `${productId}:${query.page}:${query.page_size}`,
+        tags: productTags([productId]),
+        load: async () => {
+          const [total, rows] = await Promise.all([
+            repo.countForActiveProduct(productId),
+            repo.list(productId, query.page, query.page_size)
+          ])
+          if (total === undefined) return { body: '', negative: true }
+          const list: ReviewList = { reviews: rows.map(toReview), pagination: pagination(query.page, query.page_size, total) }
+          return { body: JSON.stringify(list) }
+        }
+      })
+      if (result.negative) throw new ReviewsErrors.PRODUCT_NOT_FOUND(productId)
+      return result
     },
 
     /**
