@@ -36,8 +36,8 @@ export const ConfigSchema = Type.Object({
   nodeEnv: Type.String({ env: 'NODE_ENV', default: 'development' }),
   jwtSecret: Type.String({ env: 'JWT_SECRET', default: DEV_JWT_SECRET, minLength: 16 }),
   jwtExpiresInS: Type.Integer({ env: 'JWT_EXPIRES_IN_S', default: 3600, minimum: 60 }),
-  /** How long an instance trusts an account's role, activity and token version: the delay before a change made outside the API (psql) revokes tokens. */
-  authStateTtlMs: Type.Integer({ env: 'AUTH_STATE_TTL_MS', default: 5000, minimum: 0, maximum: 60_000 }),
+  /** How long an instance trusts an account's role, activity and token version without reading them again; changes arrive sooner as database notices (plugins/auth.ts). */
+  authStateTtlMs: Type.Integer({ env: 'AUTH_STATE_TTL_MS', default: 60_000, minimum: 0, maximum: 600_000 }),
   demoPassword: Type.String({ env: 'DEMO_PASSWORD', default: 'techmart-demo', minLength: 8 }),
   cacheEnabled: Type.Boolean({ env: 'CACHE_ENABLED', default: true }),
   cacheL1MaxEntries: Type.Integer({ env: 'CACHE_L1_MAX_ENTRIES', default: 50_000, minimum: 1 }),

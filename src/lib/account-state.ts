@@ -15,11 +15,12 @@ export type AccountLoader = (userId: number) => Promise<AccountState | undefined
 interface Entry { state: Promise<AccountState | undefined>, expiresAtMs: number }
 
 /**
- * A short-lived in-process cache of account states in front of one indexed
- * lookup (`users` by primary key). Every authenticated request checks its
- * token against it, so a change made anywhere (another instance, psql) is
- * seen within `ttlMs`; changes made through the API are also pushed to every
- * instance (`forget`, called on a Redis message), so they apply at once.
+ * An in-process cache of account states in front of one indexed lookup
+ * (`users` by primary key). Every authenticated request checks its token
+ * against it. A change made anywhere (this instance, another one, psql) is
+ * dropped at commit by `forget`, called on the database's account-change
+ * notice (plugins/auth.ts); `ttlMs` bounds the staleness when notices are
+ * unavailable.
  * Concurrent requests of one user share one lookup (single-flight); a failed
  * lookup is not cached. Bounded: the oldest entries go first.
  */

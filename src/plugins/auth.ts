@@ -31,7 +31,7 @@ declare module 'fastify' {
     requireRole: (...roles: UserRole[]) => onRequestAsyncHookHandler
     /** Signs an access token for a user at its current token version (0 for a new account). */
     signAccessToken: (user: AuthUser & { tokenVersion?: number }) => string
-    /** After a change that revokes tokens (logout, password change): every instance drops its cached state of the account. */
+    /** After a change that revokes tokens (logout, password change): this instance drops its cached state of the account now (the others on the database's notice). */
     accountChanged: (userId: number) => Promise<void>
   }
   interface FastifyRequest {
@@ -56,14 +56,15 @@ export interface AuthPluginOptions {
   expiresInS: number
   /**
    * How long an instance trusts an account's state (role, active, token version) without
-   * reading it again: the bound on how late a change made outside the API (psql, another
-   * service) is seen. Changes made through the API reach every instance at once over Redis.
-   * @default 5000
+   * reading it again. Changes reach every instance at commit through the database's
+   * account-change notices, however they are made; the TTL bounds how late one is seen only
+   * when notices are unavailable.
+   * @default 60000
    */
   accountStateTtlMs?: number
 }
 
-const DEFAULT_ACCOUNT_STATE_TTL_MS = 5000
+const DEFAULT_ACCOUNT_STATE_TTL_MS = 60_000
 // ~100 bytes per entry: a few MB for the accounts active within one TTL.
 const ACCOUNT_STATES_MAX = 50_000
 const MAX_INT4 = 2_147_483_647
@@ -119,29 +120,22 @@ function accountLoader (app: FastifyInstance) {
   }
 }
 
-/** Subscribes this instance to account changes made on any instance; without Redis the TTL alone bounds staleness. */
-async function subscribeToChanges (app: FastifyInstance, states: AccountStateCache): Promise<(userId: number) => Promise<void>> {
-  const channel = app.redis.key('auth', 'account-changed')
-  if (app.redis.embedded) return async () => {}
-  const subscriber = app.redis.duplicate()
-  subscriber.on('error', () => {}) // outages are logged once by the redis plugin
-  subscriber.on('message', (_channel: string, message: string) => states.forget(Number(message)))
-  // Changes published while the subscription was down were missed: start from the database again.
-  let connected = false
-  subscriber.on('ready', () => {
-    if (connected) states.clear()
-    connected = true
-  })
+/** The channel of migration 0015's notices: a user id whose role, activity or token version changed, or that was deleted. */
+export const ACCOUNT_CHANGED_CHANNEL = 'techmart_account_changed'
+
+/**
+ * Listens for the database's account-change notices, sent at commit whoever makes the change
+ * (this instance, another one, psql), and drops the cached state of the account named. The
+ * listening connection is postgres.js's own; each time it (re)connects the cache is emptied,
+ * since notices sent while it was down were missed. Without notices (the database refuses
+ * LISTEN) the TTL alone bounds how late a change made elsewhere is seen.
+ */
+async function listenForChanges (app: FastifyInstance, states: AccountStateCache): Promise<void> {
   try {
-    await subscriber.connect()
-    await subscriber.subscribe(channel)
+    const listening = await app.db.sql.listen(ACCOUNT_CHANGED_CHANNEL, (payload) => states.forget(Number(payload)), () => states.clear())
+    app.addHook('onClose', async () => { await listening.unlisten().catch(() => {}) })
   } catch (err) {
-    app.log.warn({ err: { message: (err as Error).message } }, 'account-change subscription failed; other instances see changes within the TTL')
-  }
-  return async (userId) => {
-    await app.redis.client.publish(channel, String(userId)).catch((err: unknown) => {
-      app.log.warn({ userId, err: { message: (err as Error).message } }, 'account change not published; other instances see it within the TTL')
-    })
+    app.log.warn({ err: { message: (err as Error).message } }, 'account-change notices unavailable; changes made elsewhere are seen within AUTH_STATE_TTL_MS')
   }
 }
 
@@ -153,14 +147,14 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
     verify: { algorithms: ['HS256'], requiredClaims: ['exp'] }
   })
   const states = new AccountStateCache(accountLoader(app), opts.accountStateTtlMs ?? DEFAULT_ACCOUNT_STATE_TTL_MS, ACCOUNT_STATES_MAX)
-  const publish = await subscribeToChanges(app, states)
+  await listenForChanges(app, states)
 
   app.decorate('signAccessToken', (user: AuthUser & { tokenVersion?: number }) =>
     app.jwt.sign({ sub: String(user.id), role: user.role, ver: user.tokenVersion ?? 0 }))
 
+  // This instance forgets at once; the others when the database's notice reaches them.
   app.decorate('accountChanged', async (userId: number) => {
     states.forget(userId)
-    await publish(userId)
   })
 
   app.decorateRequest('optionalUser', function (this: FastifyRequest) {
@@ -200,4 +194,4 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
   })
 }
 
-export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['db', 'redis'] })
+export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['db'] })

@@ -208,7 +208,7 @@ describe('GET /users/profile', () => {
     const user = await createUser(app)
     assert.equal((await read(app, user, '/api/v1/users/profile')).body.user_type, 'customer')
     await app.db.sql`UPDATE users SET user_type = 'seller' WHERE id = ${user.id}`
-    await app.accountChanged(user.id) // what an admin tool would do; otherwise within AUTH_STATE_TTL_MS
+    await app.accountChanged(user.id) // at once here, without waiting for the database's notice
     assert.equal((await app.inject({ method: 'GET', url: '/api/v1/users/profile', headers: auth(user.token) })).statusCode, 401)
     const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: FIXTURE_PASSWORD } })
     assert.equal(login.statusCode, 200, login.body)
