@@ -13,106 +13,43 @@ import { createRequire } from 'node:module'
  */
 export type Encoding = 'br' | 'gzip'
 
-/** An asynchronous compressor with zlib's callback shape (`zlib.gzip(buf, opts, cb)`, `zlib.brotliCompress(buf, opts, cb)`). */
-export type Compressor = (body: Buffer, callback: (err: Error | null, result?: Buffer) => void) => void
-/** Receives a compressed body, or the error that prevented it. */
-export type CompressedCallback = (err: Error | null, compressed?: Buffer) => void
-
-/**
- * The LRU of compressed bodies. Bodies not seen before are compressed off
- * the event loop: with many distinct cached bodies (search results, category
- * pages), compressing them synchronously took 3.7-5.7 % of the main thread
- * under a mixed load, on a thread that is the server's bottleneck while the
- * machine's other cores have time to spare. The compressors given (zlib's
- * asynchronous ones) run on libuv's thread pool.
- *
- * A compression in flight is not in the LRU: its waiters are kept aside,
- * one list per (body, encoding), and the result joins the LRU — its bytes
- * counted — when it arrives. So eviction never sees a half-made entry, and
- * an entry evicted while another encoding of its body is being compressed
- * is simply made again, counted again, when that result arrives.
- */
 export class CompressedBodies {
   private readonly entries = new Map<string, { br?: Buffer, gzip?: Buffer }>()
-  private readonly inFlight: Readonly<Record<Encoding, Map<string, CompressedCallback[]>>> = { br: new Map(), gzip: new Map() }
-  private used = 0
+  private bytes = 0
 
   constructor (
     private readonly maxBytes: number,
-    private readonly compress: Readonly<Record<Encoding, Compressor>>
+    private readonly compress: Readonly<Record<Encoding, (body: Buffer) => Buffer>>
   ) {}
 
-  /**
-   * Calls `done` with the body compressed with `encoding`. A hit calls it at
-   * once, before returning (no promise, no extra tick: the path of every
-   * cached product). A miss starts one compression, or joins the one already
-   * running for the same body and encoding, and calls `done` when it ends;
-   * on an error every waiter gets it and nothing is kept, so the next request
-   * tries again.
-   */
-  get (body: string, encoding: Encoding, done: CompressedCallback): void {
-    const entry = this.entries.get(body)
+  /** The body compressed with `encoding`, from memory or compressed now and remembered. */
+  get (body: string, encoding: Encoding): Buffer {
+    let entry = this.entries.get(body)
     if (entry !== undefined) {
       // Refresh recency: Map iteration order is insertion order, so the oldest entry is first.
       this.entries.delete(body)
       this.entries.set(body, entry)
       const hit = entry[encoding]
-      if (hit !== undefined) return done(null, hit)
-    }
-    const inFlight = this.inFlight[encoding]
-    const waiting = inFlight.get(body)
-    if (waiting !== undefined) {
-      waiting.push(done)
-      return
-    }
-    const waiters = [done]
-    inFlight.set(body, waiters)
-    const finish = (err: Error | null, compressed?: Buffer): void => {
-      if (inFlight.get(body) !== waiters) return // settled already: a compressor that called back twice
-      inFlight.delete(body)
-      if (err === null && compressed !== undefined) {
-        this.store(body, encoding, compressed)
-        for (const waiter of waiters) waiter(null, compressed)
-      } else {
-        const failure = err ?? new Error(`the ${encoding} compressor returned nothing`)
-        for (const waiter of waiters) waiter(failure)
-      }
-    }
-    try {
-      this.compress[encoding](Buffer.from(body), finish)
-    } catch (err) {
-      // Settled already (a compressor that called back at once, then a waiter threw): not the compressor's error.
-      if (inFlight.get(body) !== waiters) throw err
-      finish(err instanceof Error ? err : new Error(String(err)))
-    }
-  }
-
-  /** Bodies in memory (compressions in flight are not counted). */
-  get size (): number { return this.entries.size }
-
-  /** Bytes counted against the bound: each body's key (UTF-16 upper bound) and its compressed copies. */
-  get bytes (): number { return this.used }
-
-  private store (body: string, encoding: Encoding, compressed: Buffer): void {
-    let entry = this.entries.get(body)
-    if (entry === undefined) {
-      entry = {}
-      this.used += body.length * 2 // the key is kept too (UTF-16 upper bound)
+      if (hit !== undefined) return hit
     } else {
-      this.entries.delete(body) // most recently used: it was just asked for
+      entry = {}
+      this.entries.set(body, entry)
+      this.bytes += body.length * 2 // the key is kept too (UTF-16 upper bound)
     }
-    this.entries.set(body, entry)
-    // Never set before: a hit does not compress, and one compression per body and encoding runs at a time.
+    const compressed = this.compress[encoding](Buffer.from(body))
     entry[encoding] = compressed
-    this.used += compressed.length
+    this.bytes += compressed.length
     this.evict()
+    return compressed
   }
+
+  get size (): number { return this.entries.size }
 
   private evict (): void {
     for (const [body, entry] of this.entries) {
-      if (this.used <= this.maxBytes || this.entries.size <= 1) return
+      if (this.bytes <= this.maxBytes || this.entries.size <= 1) return
       this.entries.delete(body)
-      this.used -= body.length * 2 + (entry.br?.length ?? 0) + (entry.gzip?.length ?? 0)
+      this.bytes -= body.length * 2 + (entry.br?.length ?? 0) + (entry.gzip?.length ?? 0)
     }
   }
 }

@@ -42,7 +42,7 @@ const COMPRESSED_BODY_MAX_BYTES = 64 * 1024
  * ~8 KB page of 20): quality 4 costs 26-55 µs per body where the default 11
  * costs milliseconds. A 256 KB window (lgwin 18) instead of the default 4 MB
  * compresses exactly as well at these sizes, and allocating the encoder for
- * each body — as every compression of a cached body does — costs a third less.
+ * each body — which the synchronous path does — costs a third less.
  */
 const BROTLI_PARAMS = (quality: number) => ({
   [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
@@ -178,23 +178,13 @@ function addSecurityHeaders (app: FastifyInstance, corsOrigins: string[]): void 
  * Then cached bodies (the catalog marks them with `request.timings.cacheStatus`)
  * are compressed once per content and encoding, not once per request; every
  * other body goes through @fastify/compress, whose hook runs after this one
- * and leaves an already encoded body alone. A body compressed before is sent
- * at once; a new one waits for its compression on libuv's thread pool
- * (compressing on the event loop took 3.7-5.7 % of the main thread under a
- * mixed load), shared with any request for the same body meanwhile. If that
- * compression fails, the failure is logged once and the body goes on as it
- * is, without `Content-Encoding`: @fastify/compress then compresses it for
- * this response alone, and the next request tries again.
+ * and leaves an already encoded body alone.
  */
 function varyAndCompressCachedBodies (app: FastifyInstance, c: CompressionOptions): void {
-  const brOptions = { params: BROTLI_PARAMS(c.brotliQuality) }
-  const gzipOptions = { level: c.gzipLevel }
   const bodies = new CompressedBodies(COMPRESSED_BODIES_MAX_BYTES, {
-    br: (body, callback) => zlib.brotliCompress(body, brOptions, callback),
-    gzip: (body, callback) => zlib.gzip(body, gzipOptions, callback)
+    br: (body) => zlib.brotliCompressSync(body, { params: BROTLI_PARAMS(c.brotliQuality) }),
+    gzip: (body) => zlib.gzipSync(body, { level: c.gzipLevel })
   })
-  // Every waiter of a failed compression gets the same error: logged by the first of them only.
-  let lastFailure: Error | undefined
   app.addHook('onSend', (request, reply, payload, done) => {
     const type = reply.getHeader('content-type')
     if ((payload != null || reply.statusCode === 304) && isCompressibleType(typeof type === 'string' ? type : 'application/json')) {
@@ -208,17 +198,8 @@ function varyAndCompressCachedBodies (app: FastifyInstance, c: CompressionOption
       reply.hasHeader('content-encoding') || request.headers['x-no-compression'] !== undefined) return done(null, payload)
     const encoding = negotiateEncoding(accepted)
     if (encoding === undefined) return done(null, payload)
-    bodies.get(payload, encoding, (err, compressed) => {
-      if (compressed === undefined) {
-        if (err !== null && err !== lastFailure) {
-          lastFailure = err
-          request.log.warn({ err, encoding }, 'compressing a cached body failed: sent uncompressed')
-        }
-        return done(null, payload)
-      }
-      reply.header('content-encoding', encoding)
-      done(null, compressed)
-    })
+    reply.header('content-encoding', encoding)
+    done(null, bodies.get(payload, encoding))
   })
 }
 
