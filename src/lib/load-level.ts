@@ -50,22 +50,27 @@ function rankOf (value: number, thresholds: LevelThresholds): number {
 }
 
 /**
- * The highest level any reading reaches (0 = low … 3 = critical), with event-loop utilisation
- * counting at most one level above the event-loop delay's: a loop that is always busy but on
- * time is at capacity, not overloaded (shedding treats it the same way, SHED_EVENT_LOOP_UTILIZATION
- * is off by default). Utilisation counts the time the thread waits for a core as busy, so on
- * cores shared with the database it reads ~1 long before requests queue. Measured with 1,000
- * users' mixed journeys at 1,500 requests/s on 2 shared cores: utilisation alone raised the level
- * from low to critical 3 s into the window and cut every limit to a tenth (990–6,500 × 429 in
- * 30 s) while the p95 stayed 135–380 ms; with it disregarded the level stayed low, 0 × 429, p95 105 ms.
+ * The highest level any reading reaches (0 = low … 3 = critical). Event-loop utilisation counts
+ * in full only while the critical routes are slow (`criticalSlow`: their p95 over its target);
+ * otherwise at most one level above the event-loop delay's: a loop that is always busy but on
+ * time, with checkout answering within its target, is at capacity, not overloaded (shedding
+ * treats it the same way, SHED_EVENT_LOOP_UTILIZATION is off by default). Utilisation counts the
+ * time the thread waits for a core as busy, so on cores shared with the database it reads ~1
+ * before requests queue. Measured with 1,000 users' mixed journeys on 2 shared cores: at 1,500
+ * requests/s utilisation alone raised the level from low to critical 3 s into the window and cut
+ * every limit to a tenth (5,000–6,200 × 429 in 30 s, 1,288–1,326 of 1,500 answered a second);
+ * capped, the level stayed medium and all 1,494 a second were answered, none refused. At 2,000 a
+ * second, past capacity, uncapped it refused a quarter and kept the p95 at 1.6–2.5 s; capped in
+ * full, the p95 grew to 8.6 s and 0.6 % of the requests fell 10 s behind.
  */
-export function levelRank (r: LoadReadings, policy: LevelPolicy): number {
+export function levelRank (r: LoadReadings, policy: LevelPolicy, criticalSlow: boolean): number {
   const delay = rankOf(r.eventLoopDelayP99Ms, policy.eventLoopDelayMs)
+  const utilisation = rankOf(r.elu, policy.eventLoopUtilization)
   return Math.max(
     rankOf(r.cpu, policy.cpu),
     rankOf(Math.max(r.heapRatio, r.rssRatio), policy.memory),
     delay,
-    Math.min(rankOf(r.elu, policy.eventLoopUtilization), delay + 1)
+    criticalSlow ? utilisation : Math.min(utilisation, delay + 1)
   )
 }
 

@@ -168,13 +168,18 @@ const loadSamplerPlugin: FastifyPluginAsync<LoadSamplerOptions> = async (app, op
     return p95 > opts.criticalP95TargetMs ? 1 : tightening.current
   }
 
+  // Checkout slower than its target, with no flood to blame: a busy loop is then overload, not capacity.
+  function criticalSlow (p95: number | undefined, attribution: LoadAttribution): boolean {
+    return p95 !== undefined && attribution.dominant === undefined && p95 > opts.criticalP95TargetMs
+  }
+
   function sampleNow (): LoadState {
     const { criticalP95Ms: patchedP95, ...patchedReadings } = patch ?? {}
     const readings: LoadReadings = { ...meter.read(), ...patchedReadings }
     const p95 = patchedP95 ?? latencies.p95(performance.now())
     const attribution = accounts.close()
     if (forcedLevel) level.force(LOAD_LEVELS.indexOf(forcedLevel))
-    else level.update(levelRank(attributedReadings(readings, attribution.attributedShare), policy))
+    else level.update(levelRank(attributedReadings(readings, attribution.attributedShare), policy, criticalSlow(p95, attribution)))
     tightening.update(tighteningTarget(p95, attribution))
     state = buildState(readings, p95, attribution, forcedLevel !== undefined || patch !== undefined)
     for (const listener of listeners) listener(state)

@@ -48,7 +48,7 @@ test('a sample reads event-loop delay and utilisation, CPU and memory of this pr
 
 test('the level follows the spec\'s CPU and memory thresholds and the event-loop bounds', () => {
   const policy = { cpu: SPEC_CPU_THRESHOLDS, memory: SPEC_MEMORY_THRESHOLDS, eventLoopDelayMs: parseThresholds('100,250,500', 'X'), eventLoopUtilization: parseThresholds('0.9,0.97,0.99', 'Y') }
-  const rank = (patch: Partial<LoadReadings>) => levelRank({ ...CALM, ...patch }, policy)
+  const rank = (patch: Partial<LoadReadings>, criticalSlow = false) => levelRank({ ...CALM, ...patch }, policy, criticalSlow)
   assert.deepEqual([0.59, 0.6, 0.8, 0.95].map((cpu) => rank({ cpu })), [0, 1, 2, 3])
   assert.deepEqual([0.69, 0.7, 0.85, 0.95].map((heapRatio) => rank({ heapRatio })), [0, 1, 2, 3])
   assert.deepEqual([0.69, 0.7, 0.85, 0.95].map((rssRatio) => rank({ rssRatio })), [0, 1, 2, 3])
@@ -56,8 +56,17 @@ test('the level follows the spec\'s CPU and memory thresholds and the event-loop
   assert.deepEqual([0.89, 0.9, 0.97, 0.99].map((elu) => rank({ elu })), [0, 1, 1, 1], 'a busy loop on time is at capacity: medium at most')
   assert.deepEqual([0.89, 0.9, 0.97, 0.99].map((elu) => rank({ elu, eventLoopDelayP99Ms: 100 })), [1, 1, 2, 2], 'one level above the delay\'s')
   assert.equal(rank({ elu: 0.99, eventLoopDelayP99Ms: 250 }), 3)
+  assert.deepEqual([0.89, 0.9, 0.97, 0.99].map((elu) => rank({ elu }, true)), [0, 1, 2, 3], 'in full while the critical routes are slow')
   assert.equal(rank({ cpu: 0.65, heapRatio: 0.9 }), 2, 'the worst reading decides')
   assert.throws(() => parseThresholds('500,250,100', 'LOAD_EVENT_LOOP_DELAY_MS'), /LOAD_EVENT_LOOP_DELAY_MS: '500,250,100' must be three increasing/)
+})
+
+test('a busy loop on time is medium at most while checkout is within its target; critical once checkout is slow too', async (t) => {
+  const app = await manualApp(t)
+  app.load.override({ ...CALM, elu: 1, criticalP95Ms: 100 })
+  assert.equal(steps(app, 3).level, 'medium', 'at capacity: every limit stays at 70 %, not 10 %')
+  app.load.override({ ...CALM, elu: 1, criticalP95Ms: 900 })
+  assert.equal(steps(app, 3).level, 'critical', 'overloaded: checkout is slow and the loop never idles')
 })
 
 test('the level rises after 3 loaded samples and falls one level at a time: 20 calm samples from high, 10 from medium', async (t) => {
@@ -131,7 +140,7 @@ test('closed loop: with twice the traffic the process can take, the level settle
     const ranks: number[] = []
     for (let i = 0; i < samples; i++) {
       const cpu = Math.min(1, offered * LEVEL_MULTIPLIER_PERMILLE[LOAD_LEVELS[rank]] / 1000)
-      const next = h.update(levelRank({ ...CALM, cpu }, policy))
+      const next = h.update(levelRank({ ...CALM, cpu }, policy, false))
       if (next !== rank) changes++
       rank = next
       ranks.push(rank)
