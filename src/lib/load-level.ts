@@ -162,7 +162,7 @@ export const LEVEL_CALM_SAMPLES: readonly [medium: number, high: number, critica
  * (limits × 0.1) the readings are low within seconds, so falling straight to
  * low after 10 calm samples let the whole backlog back in and the level went
  * low → critical → low about three times a minute (docs/PERFORMANCE.md,
- * bottleneck 6). One step at a time lets 1.4–4× more traffic in per step
+ * bottleneck 8). One step at a time lets 1.4–4× more traffic in per step
  * instead of 10×, and a level whose limits fit the traffic is kept.
  */
 export class LevelHysteresis {
