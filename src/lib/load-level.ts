@@ -59,9 +59,10 @@ function rankOf (value: number, thresholds: LevelThresholds): number {
  * before requests queue. Measured with 1,000 users' mixed journeys on 2 shared cores: at 1,500
  * requests/s utilisation alone raised the level to critical within 3–6 s in two of four runs and
  * cut every limit to a tenth (5,000–6,200 × 429 in 30 s, 1,288–1,326 of 1,500 answered a second);
- * capped, the level stayed medium in every run and all 1,494 a second were answered, none refused. At 2,000 a
- * second, past capacity, uncapped it refused a quarter and kept the p95 at 1.6–2.5 s; capped in
- * full, the p95 grew to 8.6 s and 0.6 % of the requests fell 10 s behind.
+ * capped, the level stayed medium in every run and all 1,494 a second were answered, none refused.
+ * At 2,000 a second, past capacity, uncapped it refused a quarter and kept the p95 at 1.6–2.5 s;
+ * capped at every load, the p95 grew to 8.6 s and 0.6 % of the requests fell 10 s behind, hence
+ * the full count once checkout is slow.
  */
 export function levelRank (r: LoadReadings, policy: LevelPolicy, criticalSlow: boolean): number {
   const delay = rankOf(r.eventLoopDelayP99Ms, policy.eventLoopDelayMs)

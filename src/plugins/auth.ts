@@ -132,8 +132,8 @@ export const ACCOUNT_CHANGED_CHANNEL = 'techmart_account_changed'
  */
 async function listenForChanges (app: FastifyInstance, states: AccountStateCache): Promise<void> {
   try {
-    const listening = await app.db.sql.listen(ACCOUNT_CHANGED_CHANNEL, (payload) => states.forget(Number(payload)), () => states.clear())
-    app.addHook('onClose', async () => { await listening.unlisten().catch(() => {}) })
+    // The listening connection closes with the pool, as the catalog's does.
+    await app.db.sql.listen(ACCOUNT_CHANGED_CHANNEL, (payload) => states.forget(Number(payload)), () => states.clear())
   } catch (err) {
     app.log.warn({ err: { message: (err as Error).message } }, 'account-change notices unavailable; changes made elsewhere are seen within AUTH_STATE_TTL_MS')
   }

@@ -161,16 +161,19 @@ const loadSamplerPlugin: FastifyPluginAsync<LoadSamplerOptions> = async (app, op
     return { ...readings, level: name, multiplier: multiplierPermille / 1000, criticalP95Ms, tightened, limitFactorPermille, attribution, sampledAt: Date.now(), overridden }
   }
 
-  // While one route dominates the work, the critical routes' latency is its doing: shedding that
-  // route helps, halving every other client's limits does not.
-  function tighteningTarget (p95: number | undefined, attribution: LoadAttribution): number {
-    if (p95 === undefined || attribution.dominant !== undefined || p95 <= opts.criticalP95TargetMs * LOOSEN_BELOW) return 0
-    return p95 > opts.criticalP95TargetMs ? 1 : tightening.current
-  }
-
-  // Checkout slower than its target, with no flood to blame: a busy loop is then overload, not capacity.
+  // Checkout slower than its target, with no flood to blame: limits tighten, and a busy loop
+  // counts as overload, not capacity, in the level. While one route dominates the work, the
+  // critical routes' latency is its doing: shedding that route helps, halving every other
+  // client's limits does not.
   function criticalSlow (p95: number | undefined, attribution: LoadAttribution): boolean {
     return p95 !== undefined && attribution.dominant === undefined && p95 > opts.criticalP95TargetMs
+  }
+
+  // Loosened only once the p95 is well under the target (LOOSEN_BELOW), so it does not flap.
+  function tighteningTarget (p95: number | undefined, attribution: LoadAttribution, slow: boolean): number {
+    if (slow) return 1
+    if (p95 === undefined || attribution.dominant !== undefined || p95 <= opts.criticalP95TargetMs * LOOSEN_BELOW) return 0
+    return tightening.current
   }
 
   function sampleNow (): LoadState {
@@ -178,9 +181,10 @@ const loadSamplerPlugin: FastifyPluginAsync<LoadSamplerOptions> = async (app, op
     const readings: LoadReadings = { ...meter.read(), ...patchedReadings }
     const p95 = patchedP95 ?? latencies.p95(performance.now())
     const attribution = accounts.close()
+    const slow = criticalSlow(p95, attribution)
     if (forcedLevel) level.force(LOAD_LEVELS.indexOf(forcedLevel))
-    else level.update(levelRank(attributedReadings(readings, attribution.attributedShare), policy, criticalSlow(p95, attribution)))
-    tightening.update(tighteningTarget(p95, attribution))
+    else level.update(levelRank(attributedReadings(readings, attribution.attributedShare), policy, slow))
+    tightening.update(tighteningTarget(p95, attribution, slow))
     state = buildState(readings, p95, attribution, forcedLevel !== undefined || patch !== undefined)
     for (const listener of listeners) listener(state)
     if (loadSampleChannel.hasSubscribers) loadSampleChannel.publish(state)
