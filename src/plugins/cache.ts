@@ -6,9 +6,11 @@ import { MemoryLru } from '../lib/cache/memory-lru.js'
 import { newEpoch, RedisLayer } from '../lib/cache/redis-layer.js'
 import { createReader, type Reader } from '../lib/cache/reader.js'
 import { createInvalidator, type Invalidator } from '../lib/cache/invalidator.js'
-import { createWriteThrough, type WriteMark, type WrittenEntry } from '../lib/cache/write-through.js'
+import type { CacheLoadResult, CacheReadOptions as ReadOptionsOf, CacheResult, CacheTypeStats } from '../lib/cache/types.js'
+import { createWriteThrough, type WriteMark, type WrittenEntry as AnyWrittenEntry } from '../lib/cache/write-through.js'
 
-export type { WriteMark, WrittenEntry } from '../lib/cache/write-through.js'
+export type { CacheLoadResult, CacheResult, CacheStatus, CacheTypeStats } from '../lib/cache/types.js'
+export type { WriteMark } from '../lib/cache/write-through.js'
 
 /**
  * Fresh lifetime per cache type, in seconds (the spec's table). Every module
@@ -33,57 +35,10 @@ export const CACHE_TTL_S = {
 
 export type CacheType = keyof typeof CACHE_TTL_S
 
-/** What a loader hands back: the serialized body plus how to cache it. */
-export interface CacheLoadResult {
-  /** The response body, already serialized (JSON). Ignored for negative results. */
-  body: string
-  /** A cached "does not exist": kept for the negative TTL, then asked again. */
-  negative?: boolean
-  /** Tags learned while loading (e.g. the ids of the products on a page), added to `tags`. */
-  tags?: string[]
-  /** Overrides the type's TTL (e.g. a short one for empty search results). */
-  ttlS?: number
-}
-
-export interface CacheReadOptions {
-  type: CacheType
-  /** Unique within the type; the Redis key is `<prefix>:cache:<type>:<key>`. */
-  key: string
-  /** Tags known before loading; `invalidate(tag)` makes the entry stale everywhere. */
-  tags?: string[]
-  load: () => Promise<CacheLoadResult>
-  /**
-   * Only answer from the cache while writes on other instances are sure to
-   * invalidate it: while the invalidation bus is down (Redis unreachable)
-   * the loader answers (`bypass`) and nothing is stored; and when the loader
-   * fails, never fall back on an expired or invalidated entry (no grace).
-   * For data a user must see right after writing it, through any instance
-   * (carts, profiles, orders).
-   */
-  coherent?: boolean
-}
-
-/** Where the bytes came from: L1/L2 (`hit`), the loader (`miss`), an expired entry while the loader failed (`stale`), or the loader with the cache off or skipped (`bypass`: a `coherent` read while the bus is down). */
-export type CacheStatus = 'hit' | 'miss' | 'stale' | 'bypass'
-
-export interface CacheResult {
-  body: string
-  etag: string
-  negative: boolean
-  status: CacheStatus
-}
-
-/** Counters per cache type, since the process started. */
-export interface CacheTypeStats {
-  l1Hits: number
-  l2Hits: number
-  misses: number
-  /** Expired or invalidated entries served because the loader failed. */
-  staleHits: number
-  /** Reads while the cache is switched off (`CACHE_ENABLED=false`), and `coherent` reads while the invalidation bus is down. */
-  bypass: number
-  loadErrors: number
-}
+/** A read through `app.cache`: one of the registered cache types. */
+export type CacheReadOptions = ReadOptionsOf<CacheType>
+/** The entry a committed write stores, of one of the registered cache types. */
+export type WrittenEntry = AnyWrittenEntry & { type: CacheType }
 
 export interface CacheLayerStats {
   enabled: boolean
@@ -247,9 +202,10 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
 }
 
 /** Freshness and grace of a new entry, in ms from now. */
-function buildTtl (opts: CachePluginOptions, type: CacheType, loaded: CacheLoadResult): { freshMs: number, graceMs: number } {
+/** `type` is one the typed `app.cache` API was given. */
+function buildTtl (opts: CachePluginOptions, type: string, loaded: CacheLoadResult): { freshMs: number, graceMs: number } {
   if (loaded.negative) return { freshMs: (loaded.ttlS ?? opts.negativeTtlS) * 1000, graceMs: 0 }
-  return { freshMs: (loaded.ttlS ?? CACHE_TTL_S[type]) * 1000, graceMs: opts.graceS * 1000 }
+  return { freshMs: (loaded.ttlS ?? CACHE_TTL_S[type as CacheType]) * 1000, graceMs: opts.graceS * 1000 }
 }
 
 async function bypass (opts: CacheReadOptions, statsFor: (type: string) => CacheTypeStats): Promise<CacheResult> {

@@ -1,4 +1,4 @@
-import type { KindSpec } from './catalog-kinds.js'
+import type { KindSpec } from './kind-spec.js'
 
 // Vocabularies are compact strings ('Brand: Line, Line | Brand: ...', comma
 // lists) parsed once by catalog-kinds.ts; prices are whole dollars, weights

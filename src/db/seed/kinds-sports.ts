@@ -1,4 +1,4 @@
-import type { KindSpec } from './catalog-kinds.js'
+import type { KindSpec } from './kind-spec.js'
 
 // Sports and outdoors. Same compact format as kinds-computing.ts.
 

@@ -4,7 +4,7 @@ import { computeEtag, decodeEntry, encodeEntry, type StoredEntry } from './entry
 import type { Generations } from './generations.js'
 import type { MemoryLru } from './memory-lru.js'
 import type { RedisLayer } from './redis-layer.js'
-import type { CacheLoadResult, CacheReadOptions, CacheResult, CacheType, CacheTypeStats } from '../../plugins/cache.js'
+import type { CacheLoadResult, CacheReadOptions, CacheResult, CacheTypeStats } from './types.js'
 
 // During a database outage every read of an expired key would log; once in this interval is enough.
 const STALE_LOG_INTERVAL_MS = 10_000
@@ -18,7 +18,7 @@ export interface ReaderDeps {
   log: FastifyBaseLogger
   /** The Redis key of `<type>:<key>`. */
   entryKey: (fullKey: string) => string
-  ttl: (type: CacheType, loaded: CacheLoadResult) => { freshMs: number, graceMs: number }
+  ttl: (type: string, loaded: CacheLoadResult) => { freshMs: number, graceMs: number }
 }
 
 interface Resolution {

@@ -1,4 +1,3 @@
-import type { CacheType } from '../../plugins/cache.js'
 import type { Generations } from './generations.js'
 import type { Invalidator } from './invalidator.js'
 import type { Reader } from './reader.js'
@@ -21,7 +20,7 @@ export interface WriteMark {
 
 /** The entry a committed write stores: its bytes are the write's own answer. */
 export interface WrittenEntry {
-  type: CacheType
+  type: string
   key: string
   /** The serialized body, exactly as a read would answer it. */
   body: string
