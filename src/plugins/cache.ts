@@ -160,7 +160,7 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
   }
   const listeners: ((tags: string[]) => void)[] = []
   const onInvalidate = (tags: string[]) => { for (const listener of listeners) listener(tags) }
-  const invalidator: Invalidator = createInvalidator({ app, l2, gens, l1, resetEpoch, subscribe: opts.enabled && !app.redis.embedded, onInvalidate })
+  const invalidator: Invalidator = createInvalidator({ redis: app.redis, log: app.log, l2, gens, l1, resetEpoch, subscribe: opts.enabled && !app.redis.embedded, onInvalidate })
   await invalidator.start()
 
   const reader: Reader = createReader({

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { Redis } from 'ioredis'
 import { redactUrl } from '../lib/urls.js'
+import type { RedisConnection } from '../lib/redis-connection.js'
 
 export interface RedisPluginOptions {
   url: string
@@ -18,18 +19,7 @@ export interface RedisPluginOptions {
   embedded?: boolean
 }
 
-export interface RedisDecorator {
-  client: Redis
-  /** `${keyPrefix}:${parts.join(':')}` — the only way keys are built. */
-  key: (...parts: (string | number)[]) => string
-  prefix: string
-  /** True while the connection is up; commands fail fast (no offline queue) while it is down. */
-  isReady: () => boolean
-  /** A new connection with the same options (pub/sub needs its own). Closed by the caller. */
-  duplicate: () => Redis
-  /** True when there is no Redis at all (embedded mode), as opposed to Redis being down. */
-  embedded: boolean
-}
+export type RedisDecorator = RedisConnection
 
 declare module 'fastify' {
   interface FastifyInstance { redis: RedisDecorator }

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Generations } from './generations.js'
 import type { MemoryLru } from './memory-lru.js'
+import type { RedisConnection } from '../redis-connection.js'
 import { parseBumpMessage, type RedisLayer } from './redis-layer.js'
 
 // How often bumps made while Redis was unreachable are retried.
@@ -11,7 +12,8 @@ const REPLAY_INTERVAL_MS = 1000
 const COHERENCE_GRACE_MS = 2 * REPLAY_INTERVAL_MS
 
 export interface InvalidatorDeps {
-  app: FastifyInstance
+  redis: RedisConnection
+  log: FastifyBaseLogger
   l2: RedisLayer
   gens: Generations
   l1: MemoryLru
@@ -29,8 +31,8 @@ export interface InvalidatorDeps {
  * instances and L2 learn of it once Redis is back.
  */
 export function createInvalidator (deps: InvalidatorDeps) {
-  const { app, l2, gens, l1 } = deps
-  const channel = `${app.redis.prefix}:cache:invalidations`
+  const { redis, log, l2, gens, l1 } = deps
+  const channel = `${redis.prefix}:cache:invalidations`
   const pendingTags = new Set<string>()
   let replayTimer: NodeJS.Timeout | undefined
   let subscriber: Redis | undefined
@@ -63,7 +65,7 @@ export function createInvalidator (deps: InvalidatorDeps) {
     deps.onInvalidate(unique)
     for (const tag of unique) {
       gens.raise(tag, gens.get(tag) + 1)
-      if (!app.redis.embedded) pendingTags.add(tag)
+      if (!redis.embedded) pendingTags.add(tag)
     }
     scheduleReplay()
     return undefined
@@ -73,7 +75,7 @@ export function createInvalidator (deps: InvalidatorDeps) {
     if (replayTimer !== undefined || closed || pendingTags.size === 0) return
     replayTimer = setTimeout(() => {
       replayTimer = undefined
-      replay().catch((err) => app.log.warn({ err }, 'cache invalidation replay failed'))
+      replay().catch((err) => log.warn({ err }, 'cache invalidation replay failed'))
     }, REPLAY_INTERVAL_MS)
     replayTimer.unref()
   }
@@ -89,7 +91,7 @@ export function createInvalidator (deps: InvalidatorDeps) {
     apply(res.epoch, tags, res.gens)
     // A tag bumped again locally while this replay was in flight stays pending.
     tags.forEach((tag, i) => { if (gens.get(tag) <= res.gens[i]) pendingTags.delete(tag) })
-    app.log.info({ tags: tags.length }, 'published cache invalidations made while Redis was unreachable')
+    log.info({ tags: tags.length }, 'published cache invalidations made while Redis was unreachable')
     scheduleReplay()
   }
 
@@ -106,7 +108,7 @@ export function createInvalidator (deps: InvalidatorDeps) {
     await subscriber?.subscribe(channel).catch(() => {})
     l1.clear()
     if (!subscriberDown) coherentFrom = Date.now() + COHERENCE_GRACE_MS
-    app.log.info('cache bus reconnected; dropped L1 in case invalidations were missed')
+    log.info('cache bus reconnected; dropped L1 in case invalidations were missed')
     scheduleReplay()
   }
 
@@ -116,13 +118,13 @@ export function createInvalidator (deps: InvalidatorDeps) {
   }
 
   async function start (): Promise<void> {
-    app.redis.client.on('ready', scheduleReplay)
+    redis.client.on('ready', scheduleReplay)
     if (!deps.subscribe) return
-    subscriber = app.redis.duplicate()
+    subscriber = redis.duplicate()
     subscriber.on('error', (err) => {
       if (subscriberDown) return
       busLost()
-      app.log.warn({ err: { message: err.message } }, 'cache bus disconnected; serving from L1 and the database')
+      log.warn({ err: { message: err.message } }, 'cache bus disconnected; serving from L1 and the database')
     })
     subscriber.on('close', busLost)
     subscriber.on('ready', () => { onSubscriberReady().catch(() => {}) })
@@ -135,7 +137,7 @@ export function createInvalidator (deps: InvalidatorDeps) {
   async function stop (): Promise<void> {
     closed = true
     clearTimeout(replayTimer)
-    app.redis.client.off('ready', scheduleReplay)
+    redis.client.off('ready', scheduleReplay)
     if (subscriber) {
       subscriber.removeAllListeners('message')
       subscriber.disconnect()
