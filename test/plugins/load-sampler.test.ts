@@ -132,7 +132,7 @@ test('a periodic overload (5 loaded samples, 15 calm, three times a minute) chan
 
 test('closed loop: with twice the traffic the process can take, the level settles instead of cycling', () => {
   // A synthetic process: CPU is the admitted share of the offered traffic (offered × the level's multiplier),
-  // capped at 100 %; the level comes from the spec's CPU thresholds. No timers, no real load.
+  // capped at 100 %; the level comes from the CPU thresholds (60/80/95 %). No timers, no real load.
   const policy = { cpu: SPEC_CPU_THRESHOLDS, memory: SPEC_MEMORY_THRESHOLDS, eventLoopDelayMs: parseThresholds('100,250,500', 'X'), eventLoopUtilization: parseThresholds('0.9,0.97,0.99', 'Y') }
   const simulate = (h: { update: (target: number) => number }, offered: number, samples: number) => {
     let rank = 0
