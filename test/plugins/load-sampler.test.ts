@@ -101,7 +101,7 @@ function drive (h: { update: (target: number) => number }, targets: readonly num
 }
 
 const newPolicy = () => new LevelHysteresis(LEVEL_RAISE_AFTER, LEVEL_CALM_SAMPLES)
-/** The policy this replaced: straight back to the calm level after 10 calm samples. */
+/** The baseline these tests compare against: straight back to the calm level after 10 calm samples. */
 const previousPolicy = () => new RankHysteresis(3, 10)
 
 test('the level state machine: calm periods of 10/20/30 samples by level, one step each; a sample at the level restarts the count', () => {
