@@ -3,7 +3,7 @@ import neostandard from 'neostandard'
 export default [
   ...neostandard({ ts: true, ignores: ['dist/**', 'coverage/**', 'drizzle/**', 'node_modules/**', '.data/**'] }),
   {
-    // Dependency direction (STYLE.md rule 2): routes → service → repository → db.
+    // Dependency direction: routes call services, services call repositories, repositories the db.
     files: ['src/modules/*/*.routes.ts'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -1,9 +1,9 @@
 -- Order placement in one round trip (src/modules/orders/orders.repository.ts `place`).
 --
--- Checkout used to be a transaction of about ten statements sent one by one;
--- under load every one of them waited for the busy Node event loop while the
--- transaction held a pool connection and the best sellers' row locks. This
--- function does the same work inside PostgreSQL, so the locks are held for
+-- Checkout as a transaction of about ten statements sent one by one would,
+-- under load, wait for the busy Node event loop before each of them while the
+-- transaction holds a pool connection and the best sellers' row locks. This
+-- function does the work inside PostgreSQL, so the locks are held for
 -- the time the work takes and no longer. It runs at the caller's READ
 -- COMMITTED level: every decision is made on rows it has locked (the cart
 -- lines, then the products in id order), and each statement of a VOLATILE

@@ -1,5 +1,5 @@
 /**
- * Overhead of the metrics plugin (issue 9): server CPU time per request of a
+ * Overhead of the metrics plugin: server CPU time per request of a
  * tiny JSON route on a bare Fastify app versus the same app with the metrics
  * plugin (prom-client histogram and default metrics, in-flight gauge, HDR
  * rolling windows per route, the once-a-second sampler), at the same fixed

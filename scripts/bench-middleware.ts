@@ -1,5 +1,5 @@
 /**
- * Middleware overhead benchmark (issue 5): requests/s of a cached product
+ * Middleware overhead benchmark: requests/s of a cached product
  * detail through the whole middleware chain (access log, Server-Timing,
  * security headers, CORS, compression, load shedding, adaptive rate limiting
  * in Redis) versus the same app with that chain off, measured in one run.

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: build when the sources changed, create and migrate the database,
 // seed the demo data when the database is empty, then run the server — as
-// separate steps (STYLE.md rule 23). Arguments after `--` go to the server.
+// separate processes, so the server itself never migrates or seeds. Arguments
+// after `--` go to the server.
 // Without DATABASE_URL/REDIS_URL and with nothing at the default addresses,
 // PostgreSQL and Redis are embedded (src/embedded/launcher.ts).
 import { spawnSync } from 'node:child_process'

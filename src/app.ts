@@ -52,7 +52,7 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
 }
 
-/** Builds the whole application without listening (STYLE.md rule 3): tests and `server.ts` share it. */
+/** Builds the whole application without listening: tests and `server.ts` share it. */
 export async function buildApp (config: Readonly<Config>, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const output = opts.logger === undefined ? createLogOutput(config, process.stdout.isTTY === true) : undefined
   const app = Fastify<Server>({
@@ -86,7 +86,7 @@ export async function buildApp (config: Readonly<Config>, opts: BuildOptions = {
 }
 
 async function registerAll (app: FastifyInstance, config: Readonly<Config>): Promise<void> {
-  // Fixed order (STYLE.md rule 4): infrastructure first, then hooks that attach to every route, then routes.
+  // Fixed order: infrastructure first, then hooks that attach to every route, then routes.
   // Tracing first: its onRequest hook opens the request span before any other hook runs, and it sees every route.
   await app.register(tracingPlugin, { tracesUrl: otlpTracesUrl(config), serviceName: config.otelServiceName, serviceVersion: version })
   await app.register(requestTimingsPlugin)
@@ -179,7 +179,7 @@ async function registerAll (app: FastifyInstance, config: Readonly<Config>): Pro
 }
 
 /**
- * Issue 5's middleware, before any route so their onRoute hooks see every route: the load
+ * The HTTP middleware, before any route so their onRoute hooks see every route: the load
  * sampler, access log, Server-Timing, CORS/security headers/compression, then shedding
  * (cheapest rejection first) and rate limiting. A disabled part is not registered at all.
  */

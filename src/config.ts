@@ -7,7 +7,7 @@ const DEV_JWT_SECRET = 'techmart-dev-secret-change-me-in-production'
 /**
  * Every setting of the service, keyed by its camelCase name; `env` names the
  * environment variable it is read from. One schema gives the runtime check,
- * the defaults and the TypeScript type (STYLE.md rule 7). This is the only
+ * the defaults and the TypeScript type, so they cannot disagree. This is the only
  * file that reads `process.env`.
  */
 export const ConfigSchema = Type.Object({

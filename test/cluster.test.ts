@@ -14,7 +14,7 @@ import { buildTestApp, resetDb, TEST_DATABASE_URL, TEST_REDIS_PREFIX, TEST_REDIS
 import { createCustomers, createShop, createShopProduct } from './helpers/commerce-fixtures.js'
 import { freePort } from './helpers/ports.js'
 
-// Issue 7: two instances behind Debian's nginx on this machine, started by
+// Two instances behind Debian's nginx on this machine, started by
 // scripts/cluster-local.sh as an operator would (from sources, to skip the build).
 // CI installs nginx (.ci/run); without it this test fails, it does not skip.
 

@@ -1,5 +1,5 @@
 /**
- * Issue 8: `npm start` on a machine without PostgreSQL and Redis. The
+ * `npm start` on a machine without PostgreSQL and Redis. The
  * launcher behind `npm start` runs with DATABASE_URL/REDIS_URL unset and the
  * default addresses pointed at closed ports, so it embeds both: PGlite (in
  * this test process, as `npm start` hosts it) and in-process stand-ins for

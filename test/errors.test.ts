@@ -7,8 +7,8 @@ import { AuthErrors } from '../src/plugins/auth.js'
 import { RateLimitErrors } from '../src/plugins/rate-limit.js'
 import { LoadSheddingErrors } from '../src/plugins/load-shedding.js'
 
-// STYLE.md rule 15 (after Fastify's test/internals/errors.test.js): every error code
-// is unique, follows the naming rule, and is documented in docs/errors.md.
+// After Fastify's test/internals/errors.test.js: every error code is unique,
+// SCREAMING_SNAKE with a module prefix, and documented in docs/errors.md.
 
 async function findErrorModules (dir: string): Promise<string[]> {
   const out: string[] = []

@@ -6,7 +6,7 @@ import { call, callExpect } from './http.js'
 import type { InstanceId, Topology } from './topology.js'
 
 /**
- * The scale-out checks of issue 7, run against the live topology through
+ * The scale-out checks, run against the live topology through
  * real HTTP: (a) a write through one instance is read fresh through the
  * other and through nginx, (b) a client has one rate-limit budget whichever
  * instance answers, (c) the dashboard lists both instances and their total,
@@ -19,7 +19,7 @@ export interface CheckResult {
   lines: string[]
 }
 
-/** How long a write may take to reach another instance's cache (issue 7: "within a second"). */
+/** How long a write may take to reach another instance's cache: within a second. */
 const FRESH_WITHIN_MS = 1000
 
 interface ProductBody { id: number, price: number }

@@ -88,7 +88,7 @@ const detail: Journey = async (ctx) => {
   if (rng() < 0.35) await ctx.send({ endpoint: 'GET /products/:id', method: 'GET', path: `/api/v1/products/${catalog.product(rng)}` })
 }
 
-/** Full-text search with words from the catalogue (GET mostly, the spec's POST too), sometimes page 2, then often a result. */
+/** Full-text search with words from the catalogue (GET mostly, POST /products/search too), sometimes page 2, then often a result. */
 const search: Journey = async (ctx) => {
   const { rng, catalog } = ctx
   const q = catalog.query(rng)

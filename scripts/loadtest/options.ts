@@ -51,7 +51,7 @@ export interface LoadTestOptions {
 
 /**
  * Requests per second per user by default (a click every ~0.8 s on average,
- * Poisson). The spec asks 1000 concurrent users for more than 1000 RPS, so a
+ * Poisson). The target is more than 1000 RPS from 1000 concurrent users, so a
  * user must average more than one request a second; 1.2 puts the schedule
  * 20% above the throughput target. `--rate` sets any other total.
  */

@@ -159,7 +159,7 @@ export const ReportSchema = Type.Object({
       postgres: Type.Number(),
       redis: Type.Number(),
       generator: Type.Number(),
-      /** Everything else: other engineers' processes and their databases' backends, the kernel. */
+      /** Everything else: other processes on the machine and their databases' backends, the kernel. */
       other: Type.Number(),
       idle: Type.Number(),
       /** False when no process listening on the base URL's port was found (a remote server): its CPU is in `other`. */

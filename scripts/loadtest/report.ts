@@ -4,7 +4,7 @@ import { renderCurveSvg } from './curve-chart.js'
 import type { EndpointCounts, LatencySummary } from './recorder.js'
 import type { CurveStep, Findings, Flood, Report, ServerFigures, Target, Traffic } from './report-schema.js'
 
-/** The spec's targets; `--target-*` flags may tighten or relax them. */
+/** Pass/fail targets (defaults: p95 200 ms, 0.1 % errors, 1,000 req/s, 80 % cache hits); `--target-*` flags may tighten or relax them. */
 export interface Targets {
   p95Ms: number
   errorRate: number

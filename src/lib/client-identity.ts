@@ -2,8 +2,8 @@ import net from 'node:net'
 
 /**
  * Who a request counts against: the authenticated user, else the client
- * address. Never derived from headers a client can change freely (the spec's
- * `hash(user_agent)` let a client escape its limit by changing its agent).
+ * address. Never derived from headers a client can change freely (a key of
+ * `hash(user_agent)` lets a client escape its limit by changing its agent).
  */
 export type ClientKind = 'user' | 'ip' | 'whitelisted'
 

@@ -9,7 +9,7 @@ export type LoadLevel = 'low' | 'medium' | 'high' | 'critical'
 export const LOAD_LEVELS: readonly LoadLevel[] = ['low', 'medium', 'high', 'critical']
 
 /**
- * The spec's multipliers (1.0 / 0.7 / 0.4 / 0.1) in per-mille, so limits are
+ * The levels' limit multipliers (1.0 / 0.7 / 0.4 / 0.1) in per-mille, so limits are
  * computed in integers: `300 × 0.7` in floating point is 209.99999999999997.
  */
 export const LEVEL_MULTIPLIER_PERMILLE: Readonly<Record<LoadLevel, number>> = { low: 1000, medium: 700, high: 400, critical: 100 }
@@ -17,9 +17,9 @@ export const LEVEL_MULTIPLIER_PERMILLE: Readonly<Record<LoadLevel, number>> = { 
 /** Values at which `medium`, `high` and `critical` start, in increasing order. */
 export type LevelThresholds = readonly [medium: number, high: number, critical: number]
 
-/** The spec's CPU thresholds: medium ≥ 60 %, high ≥ 80 %, critical ≥ 95 %. */
+/** CPU thresholds: medium ≥ 60 %, high ≥ 80 %, critical ≥ 95 %. */
 export const SPEC_CPU_THRESHOLDS: LevelThresholds = [0.6, 0.8, 0.95]
-/** The spec's memory thresholds: medium ≥ 70 %, high ≥ 85 %, critical ≥ 95 %. */
+/** Memory thresholds: medium ≥ 70 %, high ≥ 85 %, critical ≥ 95 %. */
 export const SPEC_MEMORY_THRESHOLDS: LevelThresholds = [0.7, 0.85, 0.95]
 
 /** What the sampler measured over the last interval. */

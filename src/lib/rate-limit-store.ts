@@ -9,8 +9,8 @@ import { defineLeaseCommand } from './rate-limit-lease.js'
  * (same arguments and `{consumed, ttlMs}` reply as its built-in script).
  *
  * Why not the built-in fixed window: INCR per window counts exactly but lets
- * a client send 2× the limit across a window edge. The spec's sliding log
- * collapsed all requests of one second into one ZSET member. GCRA keeps one
+ * a client send 2× the limit across a window edge. A sliding log keyed by
+ * the second collapses all requests of one second into one ZSET member. GCRA keeps one
  * number per client (the theoretical arrival time, TAT, in ms from Redis'
  * own clock so every instance agrees): each request moves it `window/limit`
  * ms ahead and is refused when that would put it more than one window ahead.

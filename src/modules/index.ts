@@ -29,9 +29,7 @@ import { createUsersService } from './users/users.service.js'
  * several modules.
  */
 export const modules: FastifyPluginAsync = async (app) => {
-  // Modules are registered here as they land (catalog, users/auth, cart, orders, reviews, monitoring).
-
-  // Catalog and search (issue 3): products, categories, cached reads; other modules call its invalidateProducts.
+  // Catalog and search: products, categories, cached reads; other modules call its invalidateProducts.
   // With a read replica, every catalog write seen through a cache invalidation (this instance's, another's
   // through the bus, or one made outside the app) sends catalog reads to the primary for REPLICA_LAG_WINDOW_MS.
   // Catalog cursors are signed with a key derived from JWT_SECRET: every instance accepts the others'.
@@ -49,7 +47,7 @@ export const modules: FastifyPluginAsync = async (app) => {
   })
   app.catalogSearch.loaded = catalog.matchesLoaded
   await app.register(catalogRoutes, { catalog })
-  // Writes made outside the app (psql, imports) through PostgreSQL NOTIFY (issue 7). Not on the embedded
+  // Writes made outside the app (psql, imports) through PostgreSQL NOTIFY. Not on the embedded
   // PGlite: its one session hands a notification to the writing client, not to a listener.
   if (!app.db.embedded) {
     const external = createExternalChanges({
@@ -62,7 +60,7 @@ export const modules: FastifyPluginAsync = async (app) => {
     app.addHook('onClose', external.stop)
   }
 
-  // Accounts, cart, orders, reviews (issue 4). Inventory owns stock and rating writes on products.
+  // Accounts, cart, orders, reviews. Inventory owns stock and rating writes on products.
   const { db } = app.db
   const inventory = createInventoryService({
     db,
@@ -91,7 +89,7 @@ export const modules: FastifyPluginAsync = async (app) => {
   await app.register(ordersRoutes, { prefix: '/orders', orders, expiryIntervalMs: app.config.orderExpiryIntervalS * 1000 })
   await app.register(reviewsRoutes, { reviews })
 
-  // Monitoring, alerts side (issue 9): services come from the alerts plugin, which owns their lifecycle.
+  // Monitoring, alerts side: services come from the alerts plugin, which owns their lifecycle.
   await app.register(alertsRoutes, { prefix: '/monitoring', alerts: app.alerts.service })
   await app.register(profilesRoutes, { prefix: '/monitoring', profiles: app.profiler.service })
   await app.register(slowQueriesRoutes, { prefix: '/monitoring', slowQueries: app.slowQueries })

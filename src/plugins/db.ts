@@ -62,7 +62,7 @@ const dbPlugin: FastifyPluginAsync<DbPluginOptions> = async (app, opts) => {
     }
   }
 
-  // Boot fails fast, naming the URL, when the database is not there (STYLE.md rule 5).
+  // Boot fails fast, naming the URL, when the database is not there.
   try {
     await primary.sql`SELECT 1`
   } catch (err) {

@@ -17,7 +17,7 @@ export type { LoadAttribution, RouteShare } from '../lib/load-attribution.js'
 /** The state every per-request decision reads (rate limits, shedding): one object, replaced once per sample. */
 export interface LoadState extends LoadReadings {
   level: LoadLevel
-  /** The spec's multiplier of the level: 1, 0.7, 0.4 or 0.1. */
+  /** The level's multiplier of per-client limits: 1, 0.7, 0.4 or 0.1. */
   multiplier: number
   /** p95 of the critical routes over the latency window, ms (undefined with too few requests). */
   criticalP95Ms: number | undefined
@@ -123,8 +123,8 @@ function createMeter () {
 
 /**
  * `app.load`: a background sampler (every second, `unref`'d) of event-loop
- * delay and utilisation, process CPU and memory, turned into the spec's load
- * level with hysteresis, plus the p95 of the critical routes that tightens
+ * delay and utilisation, process CPU and memory, turned into a load level
+ * (low, medium, high, critical) with hysteresis, plus the p95 of the critical routes that tightens
  * per-client limits. Every route (and unmatched URLs) adds its requests' time
  * to its own account; each sample says which share of the load is whose
  * (lib/load-attribution.ts), and the part of the pressure that belongs to a

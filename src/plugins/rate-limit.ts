@@ -41,7 +41,7 @@ export interface RateLimitPluginOptions {
   whitelist: string[]
   /**
    * Operator overrides of route limits, `METHOD /template=points/seconds` (config
-   * `RATE_LIMIT_ROUTES`): one place to retune the spec's table without touching the routes.
+   * `RATE_LIMIT_ROUTES`): one place to retune the per-route limits without touching the routes.
    */
   routeOverrides?: string[]
   /**
@@ -145,7 +145,7 @@ async function limiterClient (app: FastifyInstance): Promise<Redis> {
 
 /**
  * Adaptive per-client rate limiting. Each route's limit comes from its
- * `config.rateLimit` (the spec's table lives next to the routes) or the
+ * `config.rateLimit` (the limits live next to the routes) or the
  * default; `rateLimit: false` exempts it. Limits scale with `app.load`
  * (level multiplier × p95 tightening) unless marked `adaptive: false`.
  * Counting is GCRA in Redis on a dedicated connection: budgets leased in

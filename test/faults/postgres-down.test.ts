@@ -8,7 +8,7 @@ import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { READY_MAX_AGE_MS } from '../../src/plugins/health.js'
 import { buildFaultWorld, timed, timeUntil } from './fault-fixtures.js'
 
-// The bounds: each answer during the outage under 1 s, full recovery within 5 s.
+// The bounds: each answer during the outage under 1 s, full recovery within 5 s.
 const ANSWER_BOUND_MS = 1000
 const RECOVERY_BOUND_MS = 5000
 // How long writes keep coming during the outage: long enough for postgres.js to have failed

@@ -85,7 +85,7 @@ test('a slow burn over 1 h fires only once both windows burn: the long window is
     if (minute < 0) continue
     const result = await evaluate()
     for (const tr of result.transitions) (tr.to === 'firing' ? fired : resolved).push(minute + 1)
-    // What the rule used to read: the live window answers a 3600 s question with its 900 s.
+    // The live window alone, for comparison: it answers a 3600 s question with its 900 s.
     if (liveOnlyBurnedAt === undefined && collector.value('http_error_rate', 3600)! / 0.001 > BURN.factor) liveOnlyBurnedAt = minute + 1
   }
 

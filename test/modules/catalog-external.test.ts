@@ -1,5 +1,5 @@
 /**
- * Issue 7 item 4: writes made outside the app (psql, a bulk import) reach
+ * Writes made outside the app (psql, a bulk import) reach
  * every instance's caches through PostgreSQL itself (triggers of migration
  * 0008 → NOTIFY → every instance LISTENs), within a second.
  */
@@ -14,7 +14,7 @@ import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL, TEST_REDIS_
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
 
-// The issue's bar: a plain SQL update is visible through every instance within a second.
+// The bound: a plain SQL update is visible through every instance within a second.
 const VISIBLE_WITHIN_MS = 1000
 
 let a: FastifyInstance

@@ -194,7 +194,7 @@ describe('bad query parameters are 400 with the error shape', () => {
 })
 
 describe('route contract', () => {
-  // The spec's per-client limits (60 s window); reads are shed as 'browse', writes keep the default class.
+  // Per-client limits (60 s window); reads are shed as 'browse', writes keep the default class.
   const EXPECTED: Record<string, { points: number, criticality?: string }> = {
     'GET /api/v1/products': { points: 200, criticality: 'browse' },
     'GET /api/v1/products/search': { points: 100, criticality: 'browse' },

@@ -1,5 +1,5 @@
 /**
- * Issue 7 item 3: with DATABASE_READ_URL, a product just edited or created
+ * With DATABASE_READ_URL, a product just edited or created
  * and an order just placed are read from the primary, so no cache is
  * refilled from a lagging replica with the old row. The "replica" here is a
  * copy of the test database that receives no writes: an infinitely lagging

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { buildTestApp } from '../helper.js'
 import { NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
 
-// The spec's per-client limits (60 s window) and the load-shedding class of every account, cart, order and review route.
+// Per-client limits (60 s window) and the load-shedding class of every account, cart, order and review route.
 // Login and registration count per client address whatever token is attached (`key: 'address'`).
 // `exact`: counted in Redis request by request, never from a leased budget (login, registration, order placement).
 const EXPECTED: Record<string, { points: number, criticality?: string, key?: 'address', exact?: true }> = {

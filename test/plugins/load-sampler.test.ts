@@ -101,7 +101,7 @@ function drive (h: { update: (target: number) => number }, targets: readonly num
 }
 
 const newPolicy = () => new LevelHysteresis(LEVEL_RAISE_AFTER, LEVEL_CALM_SAMPLES)
-/** The policy this replaced: straight back to the calm level after 10 calm samples. */
+/** The baseline these tests compare against: straight back to the calm level after 10 calm samples. */
 const previousPolicy = () => new RankHysteresis(3, 10)
 
 test('the level state machine: calm periods of 10/20/30 samples by level, one step each; a sample at the level restarts the count', () => {
@@ -132,7 +132,7 @@ test('a periodic overload (5 loaded samples, 15 calm, three times a minute) chan
 
 test('closed loop: with twice the traffic the process can take, the level settles instead of cycling', () => {
   // A synthetic process: CPU is the admitted share of the offered traffic (offered × the level's multiplier),
-  // capped at 100 %; the level comes from the spec's CPU thresholds. No timers, no real load.
+  // capped at 100 %; the level comes from the CPU thresholds (60/80/95 %). No timers, no real load.
   const policy = { cpu: SPEC_CPU_THRESHOLDS, memory: SPEC_MEMORY_THRESHOLDS, eventLoopDelayMs: parseThresholds('100,250,500', 'X'), eventLoopUtilization: parseThresholds('0.9,0.97,0.99', 'Y') }
   const simulate = (h: { update: (target: number) => number }, offered: number, samples: number) => {
     let rank = 0

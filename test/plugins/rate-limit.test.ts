@@ -11,7 +11,7 @@ import { VerifiedTokenCache } from '../../src/lib/client-identity.js'
 
 const LOGIN = '/api/v1/test/login'
 
-/** Test-only routes shaped like the real ones: a login-like route with the spec's 10/min, and others. */
+/** Test-only routes shaped like the real ones: a login-like route with 10/min, and others. */
 function routes (app: FastifyInstance): void {
   const ok = async () => ({ ok: true })
   app.post(LOGIN, { config: { rateLimit: { points: 10, duration: 60, exact: true }, criticality: 'critical' } }, ok)
@@ -238,7 +238,7 @@ test('a burst of 1,000 requests is counted exactly: each one sees its own count,
   const app = await limitedApp(t)
   const burst = await Promise.all(Array.from({ length: 1000 }, () => app.inject({ method: 'GET', url: '/api/v1/test/burst' })))
   assert.ok(burst.every((r) => r.statusCode === 200))
-  // The spec's sliding log collapsed same-second requests into one member; here every request is one unit.
+  // A sliding log keyed by the second would collapse same-second requests into one member; here every request is one unit.
   const remaining = burst.map((r) => Number(r.headers['ratelimit-remaining'])).sort((x, y) => x - y)
   assert.deepEqual(remaining, Array.from({ length: 1000 }, (_, i) => i))
   const next = await app.inject({ method: 'GET', url: '/api/v1/test/burst' })

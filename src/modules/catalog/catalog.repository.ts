@@ -61,7 +61,7 @@ export const SUMMARY_COLUMNS = (sql: Sql) => sql.unsafe(SUMMARY_COLUMNS_SQL)
 const DETAIL_COLUMNS = (sql: Sql) => sql.unsafe(`${SUMMARY_COLUMNS_SQL},
   p.description, p.sku, p.weight, p.dimensions, p.is_active, p.seller_id, ${ISO('p.updated_at')} AS updated_at`)
 
-/** Orders in these states, placed within this many days, make a product popular (the spec's definition). */
+/** Orders in these states, placed within this many days, make a product popular. */
 export const POPULAR_WINDOW_DAYS = 30
 
 /**
@@ -105,7 +105,7 @@ export function createCatalogRepository (deps: { db: Database, sql: Sql, readSql
       return new Map(rows.map((r) => [r.category_id, Number(r.n)]))
     },
 
-    /** The spec's popular products: order lines of shipped or delivered orders in the window, most first. */
+    /** Popular products: order lines of shipped or delivered orders in the window, most first. */
     popular (limit: number): Promise<(SummaryRow & { order_count: string })[]> {
       return timedSql('catalog.popular', readSql<(SummaryRow & { order_count: string })[]>`
         SELECT ${SUMMARY_COLUMNS(readSql)}, t.order_count

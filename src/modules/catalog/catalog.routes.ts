@@ -15,7 +15,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 const security = [{ bearerAuth: [] }]
 const tags = ['catalog']
 
-// The spec's per-client limits per 60 s. Product by slug is the same read as by id, so it gets the detail limit.
+// Per-client limits per 60 s. Product by slug is the same read as by id, so it gets the detail limit.
 const limit = (points: number): RouteRateLimit => ({ points, duration: 60 })
 const LIMITS = { list: limit(200), detail: limit(300), search: limit(100), other: limit(100) }
 // Suggestions change with product writes only; a browser may reuse one for as long as the user keeps typing.

@@ -41,7 +41,7 @@ export const ProductSummarySchema = Type.Object({
   created_at: Type.String({ format: 'date-time' })
 })
 
-/** The spec's `get_product_by_id` result, plus seller_id, effective_price and updated_at. */
+/** A product by id or slug: the summary's fields plus description, sku, weight, dimensions, is_active, seller_id and updated_at. */
 export const ProductDetailSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
@@ -153,7 +153,7 @@ export const PopularQuerySchema = Type.Object({
 
 export const PopularListSchema = Type.Object({
   window_days: Type.Integer({ description: 'Orders shipped or delivered within this many days are counted' }),
-  // The spec's popular item; no stock or rating, so orders do not invalidate the ranking.
+  // A popular product: no stock or rating, so orders do not invalidate the ranking.
   products: Type.Array(Type.Object({
     id: Type.Integer(),
     name: Type.String(),

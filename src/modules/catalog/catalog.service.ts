@@ -89,7 +89,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
     if (change.textChanged) words.afterWrite()
   }
 
-  /** The top MAX_POPULAR_LIMIT popular products as a JSON array (the spec's popular item). */
+  /** The top MAX_POPULAR_LIMIT popular products as a JSON array of PopularListSchema's items. */
   function popularTop (): Promise<CacheResult> {
     return cache.getOrLoad({
       type: 'popular_products',

@@ -1,6 +1,6 @@
 import type { RedisDecorator } from '../../plugins/redis.js'
 
-/** Redis keys and channels of alerting and profiling (STYLE.md rule 9: built only here). */
+/** Redis keys and channels of alerting and profiling (built only here, so no other file spells a key). */
 export const monitoringKeys = {
   /** The alert-evaluation leader lease: holds the evaluating instance's id. */
   alertLeader: (redis: RedisDecorator) => redis.key('alerts', 'leader'),

@@ -72,7 +72,7 @@ function windowsOf (rule: AlertRule): Array<[field: string, metric: MetricName, 
 /**
  * Refuses, at boot, windows no reader can serve: longer than the minute
  * rollups are kept, or longer than the live windows for a metric the rollups
- * do not have (it used to be read silently as the last 15 minutes).
+ * do not have (a live window would silently answer with its last 15 minutes).
  */
 export function checkRuleWindows (rules: readonly AlertRule[], retentionDays: number, source: string): void {
   const problems: string[] = []

@@ -3,7 +3,7 @@ import { Value } from 'typebox/value'
 import { BurnRateRuleSchema, ThresholdRuleSchema, type AlertRule } from './alerts.schemas.js'
 
 /**
- * The default alert rules: the spec's targets (p95 < 200 ms, errors < 0.1%,
+ * The default alert rules: the service targets (p95 < 200 ms, errors < 0.1%,
  * cache hit rate > 80%) plus the signals an on-call engineer needs before
  * customers notice. Replace them all with ALERT_RULES_FILE (a JSON
  * `{ "rules": [...] }` validated at boot).

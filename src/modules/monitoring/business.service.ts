@@ -5,7 +5,7 @@ import type { BusinessRepository } from './business.repository.js'
 import { metricsKeys } from './metrics.keys.js'
 import type { Business } from './metrics.schemas.js'
 
-/** The spec's dashboard_stats TTL: the ceiling for how long a computed result is shared. */
+/** The dashboard_stats TTL of CACHE_TTL_S (plugins/cache.ts): the ceiling for how long a computed result is shared. */
 export const DASHBOARD_STATS_TTL_S = 300
 const TOP_PRODUCTS = 5
 const MINUTE_MS = 60_000

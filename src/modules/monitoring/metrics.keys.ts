@@ -1,6 +1,6 @@
 import type { RedisDecorator } from '../../plugins/redis.js'
 
-/** Redis keys of metrics, business metrics and search analytics (STYLE.md rule 9: built only here). */
+/** Redis keys of metrics, business metrics and search analytics (built only here, so no other file spells a key). */
 export const metricsKeys = {
   /** Sorted set: instance id → last publish time (epoch ms). */
   instances: (redis: RedisDecorator) => redis.key('monitoring', 'instances'),

@@ -14,7 +14,7 @@ import { createStreamHub, MAX_STREAM_CLIENTS, MAX_STREAMS_PER_USER, type StreamH
 import { createStreamTickets } from './stream-tickets.js'
 import { createStreamTokens, readStreamCookie, STREAM_TOKEN_TTL_S, streamCookie } from './stream-token.js'
 
-/** Engineer A's channels: alert state changes and captured profiles, forwarded to the stream. */
+/** Diagnostics channels of the alerts and profiler plugins: alert state changes and captured profiles, forwarded to the stream. */
 const ALERT_CHANNEL = 'techmart:alert:transition'
 const PROFILE_CHANNEL = 'techmart:profile:captured'
 const PUBLISH_MS = 1000
@@ -67,7 +67,7 @@ function streamAccess (app: FastifyInstance, hub: StreamHub, secret: string, fir
 }
 
 /**
- * The metrics side of monitoring (Engineer M): builds the services, runs
+ * The metrics side of monitoring: builds the services, runs
  * their background jobs (1 s snapshot publishing and SSE fan-out, business
  * metrics, minute rollups, search-analytics flushes) with unref'd timers
  * cleared on close, and registers the routes.

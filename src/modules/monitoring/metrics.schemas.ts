@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox'
 export { ErrorSchema, errorResponses } from '../../lib/http-schemas.js'
 
 /**
- * Response shapes of the metrics side of monitoring (Engineer M): performance,
+ * Response shapes of the metrics side of monitoring: performance,
  * business, search analytics, the SSE stream's `metrics`/`business` events and
  * the stream token. Every number is measured; a value is `null` when there was
  * nothing to measure in the window (no requests, no cache lookups).
@@ -254,7 +254,7 @@ export const BusinessSchema = Type.Object({
   }),
   revenue: Type.Object({
     today: Num,
-    /** The last 30 days (the spec's "month"). */
+    /** The last 30 days: "month" is a rolling 30 days, not the calendar month. */
     month: Num,
     /** revenue.month / orders over the last 30 days; 0 without orders. */
     avg_order_value: Num
