@@ -18,9 +18,9 @@ export const LEVEL_MULTIPLIER_PERMILLE: Readonly<Record<LoadLevel, number>> = { 
 export type LevelThresholds = readonly [medium: number, high: number, critical: number]
 
 /** CPU thresholds: medium ≥ 60 %, high ≥ 80 %, critical ≥ 95 %. */
-export const SPEC_CPU_THRESHOLDS: LevelThresholds = [0.6, 0.8, 0.95]
+export const CPU_THRESHOLDS: LevelThresholds = [0.6, 0.8, 0.95]
 /** Memory thresholds: medium ≥ 70 %, high ≥ 85 %, critical ≥ 95 %. */
-export const SPEC_MEMORY_THRESHOLDS: LevelThresholds = [0.7, 0.85, 0.95]
+export const MEMORY_THRESHOLDS: LevelThresholds = [0.7, 0.85, 0.95]
 
 /** What the sampler measured over the last interval. */
 export interface LoadReadings {

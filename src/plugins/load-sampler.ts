@@ -7,7 +7,7 @@ import v8 from 'node:v8'
 import { LoadAccounts, NO_ATTRIBUTION, type LoadAttribution, type RouteAccount } from '../lib/load-attribution.js'
 import {
   attributedReadings, LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
-  parseThresholds, RankHysteresis, SPEC_CPU_THRESHOLDS, SPEC_MEMORY_THRESHOLDS, type LevelPolicy, type LoadLevel, type LoadReadings
+  parseThresholds, RankHysteresis, CPU_THRESHOLDS, MEMORY_THRESHOLDS, type LevelPolicy, type LoadLevel, type LoadReadings
 } from '../lib/load-level.js'
 import { routeLabel } from '../lib/traffic-decisions.js'
 
@@ -135,8 +135,8 @@ function createMeter () {
  */
 const loadSamplerPlugin: FastifyPluginAsync<LoadSamplerOptions> = async (app, opts) => {
   const policy: LevelPolicy = {
-    cpu: SPEC_CPU_THRESHOLDS,
-    memory: SPEC_MEMORY_THRESHOLDS,
+    cpu: CPU_THRESHOLDS,
+    memory: MEMORY_THRESHOLDS,
     eventLoopDelayMs: parseThresholds(opts.eventLoopDelayMs, 'LOAD_EVENT_LOOP_DELAY_MS'),
     eventLoopUtilization: parseThresholds(opts.eventLoopUtilization, 'LOAD_EVENT_LOOP_UTILIZATION')
   }

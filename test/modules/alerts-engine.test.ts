@@ -305,7 +305,7 @@ test('records saved under a different rule definition are ignored', () => {
   assert.equal(b.alerts()[0].state, 'inactive')
 })
 
-test('the default rules are valid and cover the spec targets', () => {
+test('the default rules are valid and cover the service targets', () => {
   const rules = validateRules([...DEFAULT_ALERT_RULES], 'defaults')
   const ids = rules.map((r) => r.id)
   for (const id of ['high_latency_p95', 'high_error_rate', 'low_cache_hit_rate', 'event_loop_delay_high', 'db_pool_saturated', 'db_pool_waiting', 'redis_down', 'postgres_down', 'low_stock_products', 'rate_limited_spike', 'slo_error_budget_burn']) {

@@ -28,7 +28,7 @@ function assertError (res: { statusCode: number, json: () => unknown }, status: 
 }
 
 describe('product detail', () => {
-  test('has the spec\'s fields: category, rating and money as numbers', async () => {
+  test('has every detail field: category, rating and money as numbers', async () => {
     const res = await app.inject({ method: 'GET', url: `/api/v1/products/${w.p.acmeLaptop}` })
     assert.equal(res.statusCode, 200)
     assert.match(res.headers['content-type'] as string, /^application\/json/)

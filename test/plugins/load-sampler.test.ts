@@ -7,7 +7,7 @@ import type { Config } from '../../src/config.js'
 import { DOMINANT_MIN_REQUESTS, LoadAccounts } from '../../src/lib/load-attribution.js'
 import {
   LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
-  parseThresholds, RankHysteresis, SPEC_CPU_THRESHOLDS, SPEC_MEMORY_THRESHOLDS, type LoadReadings
+  parseThresholds, RankHysteresis, CPU_THRESHOLDS, MEMORY_THRESHOLDS, type LoadReadings
 } from '../../src/lib/load-level.js'
 import type { LoadState } from '../../src/plugins/load-sampler.js'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
@@ -46,8 +46,8 @@ test('a sample reads event-loop delay and utilisation, CPU and memory of this pr
   assert.equal(s.overridden, false)
 })
 
-test('the level follows the spec\'s CPU and memory thresholds and the event-loop bounds', () => {
-  const policy = { cpu: SPEC_CPU_THRESHOLDS, memory: SPEC_MEMORY_THRESHOLDS, eventLoopDelayMs: parseThresholds('100,250,500', 'X'), eventLoopUtilization: parseThresholds('0.9,0.97,0.99', 'Y') }
+test('the level follows the CPU and memory thresholds and the event-loop bounds', () => {
+  const policy = { cpu: CPU_THRESHOLDS, memory: MEMORY_THRESHOLDS, eventLoopDelayMs: parseThresholds('100,250,500', 'X'), eventLoopUtilization: parseThresholds('0.9,0.97,0.99', 'Y') }
   const rank = (patch: Partial<LoadReadings>, criticalSlow = false) => levelRank({ ...CALM, ...patch }, policy, criticalSlow)
   assert.deepEqual([0.59, 0.6, 0.8, 0.95].map((cpu) => rank({ cpu })), [0, 1, 2, 3])
   assert.deepEqual([0.69, 0.7, 0.85, 0.95].map((heapRatio) => rank({ heapRatio })), [0, 1, 2, 3])
@@ -133,7 +133,7 @@ test('a periodic overload (5 loaded samples, 15 calm, three times a minute) chan
 test('closed loop: with twice the traffic the process can take, the level settles instead of cycling', () => {
   // A synthetic process: CPU is the admitted share of the offered traffic (offered × the level's multiplier),
   // capped at 100 %; the level comes from the CPU thresholds (60/80/95 %). No timers, no real load.
-  const policy = { cpu: SPEC_CPU_THRESHOLDS, memory: SPEC_MEMORY_THRESHOLDS, eventLoopDelayMs: parseThresholds('100,250,500', 'X'), eventLoopUtilization: parseThresholds('0.9,0.97,0.99', 'Y') }
+  const policy = { cpu: CPU_THRESHOLDS, memory: MEMORY_THRESHOLDS, eventLoopDelayMs: parseThresholds('100,250,500', 'X'), eventLoopUtilization: parseThresholds('0.9,0.97,0.99', 'Y') }
   const simulate = (h: { update: (target: number) => number }, offered: number, samples: number) => {
     let rank = 0
     let changes = 0

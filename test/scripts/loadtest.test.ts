@@ -243,7 +243,7 @@ describe('loadtest: server metrics and targets', () => {
 describe('loadtest: command line', () => {
   const config = loadConfig({}, {})
 
-  test('defaults follow the issue: mixed, 1000 users, 60 s, open model', () => {
+  test('defaults: mixed, 1000 users, 60 s, open model', () => {
     const { options } = parseCli([], config)
     assert.equal(options.scenario, 'mixed')
     assert.equal(options.users, 1000)
