@@ -6,39 +6,18 @@ import { MemoryLru } from '../lib/cache/memory-lru.js'
 import { newEpoch, RedisLayer } from '../lib/cache/redis-layer.js'
 import { createReader, type Reader } from '../lib/cache/reader.js'
 import { createInvalidator, type Invalidator } from '../lib/cache/invalidator.js'
-import type { CacheLoadResult, CacheReadOptions as ReadOptionsOf, CacheResult, CacheTypeStats } from '../lib/cache/types.js'
-import { createWriteThrough, type WriteMark, type WrittenEntry as AnyWrittenEntry } from '../lib/cache/write-through.js'
+import type { CacheLoadResult, CacheReadOptions, CacheResult, CacheTypeStats } from '../lib/cache/types.js'
+import { createWriteThrough, type WriteMark, type WrittenEntry } from '../lib/cache/write-through.js'
 
-export type { CacheLoadResult, CacheResult, CacheStatus, CacheTypeStats } from '../lib/cache/types.js'
-export type { WriteMark } from '../lib/cache/write-through.js'
+export type { CacheLoadResult, CacheReadOptions, CacheResult, CacheStatus, CacheTypeStats } from '../lib/cache/types.js'
+export type { WriteMark, WrittenEntry } from '../lib/cache/write-through.js'
 
 /**
- * Fresh lifetime per cache type, in seconds. Every module
- * reads through `app.cache` with one of these types. The per-user types
- * (`user_*`) are registered here; their modules set the TTL of each entry
- * themselves (`ttlS`, in cart.keys.ts, users.keys.ts and orders.keys.ts).
+ * Fresh lifetime of an entry whose caller names none, in seconds. Each module
+ * chooses the lifetime of what it caches, next to its keys (catalog.keys.ts,
+ * cart.keys.ts, users.keys.ts, orders.keys.ts, reviews.service.ts).
  */
-export const CACHE_TTL_S = {
-  product_detail: 3600,
-  product_list: 1800,
-  product_search: 1800,
-  category_tree: 7200,
-  category_products: 1800,
-  user_profile: 3600,
-  user_cart: 1800,
-  user_orders: 3600,
-  order_detail: 3600,
-  dashboard_stats: 300,
-  popular_products: 1800,
-  product_reviews: 1800
-} as const
-
-export type CacheType = keyof typeof CACHE_TTL_S
-
-/** A read through `app.cache`: one of the registered cache types. */
-export type CacheReadOptions = ReadOptionsOf<CacheType>
-/** The entry a committed write stores, of one of the registered cache types. */
-export type WrittenEntry = AnyWrittenEntry & { type: CacheType }
+export const DEFAULT_CACHE_TTL_S = 300
 
 export interface CacheLayerStats {
   enabled: boolean
@@ -68,7 +47,7 @@ export interface CacheDecorator {
    * `getOrLoad`) or the cache is off. Synchronous: the hot reads answer
    * without a promise.
    */
-  peek: (type: CacheType, key: string) => CacheResult | undefined
+  peek: (type: string, key: string) => CacheResult | undefined
   /**
    * Makes every entry carrying any of `tags` stale in this process at once
    * and in every other instance through Redis (a generation bump plus a
@@ -171,7 +150,7 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
     statsFor,
     log: app.log,
     entryKey: (fullKey) => app.redis.key('cache', fullKey),
-    ttl: (type, loaded) => buildTtl(opts, type, loaded)
+    ttl: (readTtlS, loaded) => buildTtl(opts, readTtlS, loaded)
   })
 
   const writeThrough = createWriteThrough({ gens, invalidator, reader, enabled: opts.enabled })
@@ -202,10 +181,9 @@ const cachePlugin: FastifyPluginAsync<CachePluginOptions> = async (app, opts) =>
 }
 
 /** Freshness and grace of a new entry, in ms from now. */
-/** `type` is one the typed `app.cache` API was given. */
-function buildTtl (opts: CachePluginOptions, type: string, loaded: CacheLoadResult): { freshMs: number, graceMs: number } {
+function buildTtl (opts: CachePluginOptions, readTtlS: number | undefined, loaded: CacheLoadResult): { freshMs: number, graceMs: number } {
   if (loaded.negative) return { freshMs: (loaded.ttlS ?? opts.negativeTtlS) * 1000, graceMs: 0 }
-  return { freshMs: (loaded.ttlS ?? CACHE_TTL_S[type as CacheType]) * 1000, graceMs: opts.graceS * 1000 }
+  return { freshMs: (loaded.ttlS ?? readTtlS ?? DEFAULT_CACHE_TTL_S) * 1000, graceMs: opts.graceS * 1000 }
 }
 
 async function bypass (opts: CacheReadOptions, statsFor: (type: string) => CacheTypeStats): Promise<CacheResult> {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { cacheOpChannel, type CacheOpEvent } from '../../src/lib/instrumentation.js'
-import type { CacheLoadResult } from '../../src/plugins/cache.js'
+import { DEFAULT_CACHE_TTL_S, type CacheLoadResult } from '../../src/plugins/cache.js'
 import { Generations } from '../../src/lib/cache/generations.js'
 
 let keySeq = 0
@@ -85,6 +85,21 @@ test('peek answers only a fresh L1 entry, synchronously, counted and recorded as
 
   await app.cache.invalidate([`tag-${key}`])
   assert.equal(app.cache.peek('product_detail', key), undefined, 'a stale entry needs getOrLoad')
+})
+
+test('an entry lives the ttlS its caller chose; a loader\'s ttlS overrides it; without either, DEFAULT_CACHE_TTL_S', async (t) => {
+  const app = await buildTestApp(t, { cacheGraceS: 0 })
+  const [chosen, overridden, unnamed] = [uniqueKey(), uniqueKey(), uniqueKey()]
+  await app.cache.getOrLoad({ type: 'product_detail', ttlS: 120, key: chosen, load: counter().load })
+  await app.cache.getOrLoad({ type: 'product_detail', ttlS: 120, key: overridden, load: async () => ({ body: '{}', ttlS: 7 }) })
+  await app.cache.getOrLoad({ type: 'product_detail', key: unnamed, load: counter().load })
+  // L2 writes are not awaited by the read: wait until all three are in Redis, then read their lifetimes.
+  const pttl = (key: string) => app.redis.client.pttl(app.redis.key('cache', `product_detail:${key}`))
+  await eventually(async () => (await Promise.all([chosen, overridden, unnamed].map(pttl))).every((ms) => ms > 0), 'the L2 copies')
+  const [a, b, c] = await Promise.all([chosen, overridden, unnamed].map(pttl))
+  assert.ok(a > 110_000 && a <= 120_000, `caller's 120 s, got ${a} ms`)
+  assert.ok(b > 0 && b <= 7_000, `loader's 7 s, got ${b} ms`)
+  assert.ok(c > (DEFAULT_CACHE_TTL_S - 10) * 1000 && c <= DEFAULT_CACHE_TTL_S * 1000, `default ${DEFAULT_CACHE_TTL_S} s, got ${c} ms`)
 })
 
 test('with the cache off, peek never answers', async (t) => {

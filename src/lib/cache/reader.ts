@@ -18,7 +18,7 @@ export interface ReaderDeps {
   log: FastifyBaseLogger
   /** The Redis key of `<type>:<key>`. */
   entryKey: (fullKey: string) => string
-  ttl: (type: string, loaded: CacheLoadResult) => { freshMs: number, graceMs: number }
+  ttl: (readTtlS: number | undefined, loaded: CacheLoadResult) => { freshMs: number, graceMs: number }
 }
 
 interface Resolution {
@@ -56,9 +56,9 @@ export function createReader (deps: ReaderDeps) {
     return { entry, fresh: entry.freshUntil > Date.now() && gens.matches(entry) }
   }
 
-  function buildEntry (opts: Pick<CacheReadOptions, 'type' | 'tags'>, loaded: CacheLoadResult): StoredEntry {
+  function buildEntry (opts: Pick<CacheReadOptions, 'type' | 'tags' | 'ttlS'>, loaded: CacheLoadResult): StoredEntry {
     const tags = loaded.tags?.length ? [...new Set([...(opts.tags ?? []), ...loaded.tags])] : (opts.tags ?? [])
-    const { freshMs, graceMs } = deps.ttl(opts.type, loaded)
+    const { freshMs, graceMs } = deps.ttl(opts.ttlS, loaded)
     const now = Date.now()
     const body = loaded.negative ? '' : loaded.body
     return {

@@ -12,12 +12,18 @@ export interface CacheLoadResult {
   ttlS?: number
 }
 
-export interface CacheReadOptions<Type extends string = string> {
-  type: Type
+export interface CacheReadOptions {
+  /** What kind of entry this is (`product_detail`, `user_cart`…): its statistics, metrics label and key prefix. */
+  type: string
   /** Unique within the type; the Redis key is `<prefix>:cache:<type>:<key>`. */
   key: string
   /** Tags known before loading; `invalidate(tag)` makes the entry stale everywhere. */
   tags?: string[]
+  /**
+   * Fresh lifetime of the entry in seconds, chosen by the module that caches (next to its keys); a
+   * loader's `ttlS` overrides it for one entry. Without either, DEFAULT_CACHE_TTL_S.
+   */
+  ttlS?: number
   load: () => Promise<CacheLoadResult>
   /**
    * Only answer from the cache while writes on other instances are sure to

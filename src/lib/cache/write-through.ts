@@ -26,7 +26,7 @@ export interface WrittenEntry {
   body: string
   /** Every tag of the entry; the mark's tags are added. Tags not in the mark must not have changed since it. */
   tags?: string[]
-  /** Overrides the type's TTL, as `CacheLoadResult.ttlS`. */
+  /** Fresh lifetime in seconds, as `CacheReadOptions.ttlS`. */
   ttlS?: number
 }
 

@@ -20,5 +20,5 @@ export const CartKeys = {
   cart: (userId: number) => String(userId)
 }
 
-/** Fresh lifetime of a cached cart, in seconds (`user_cart` in CACHE_TTL_S, plugins/cache.ts); writes made through the API invalidate at once. */
+/** Fresh lifetime of a cached cart, in seconds; writes made through the API invalidate at once. */
 export const CART_CACHE_TTL_S = 1800

@@ -1,5 +1,5 @@
 import type { CacheDecorator } from '../../plugins/cache.js'
-import { CatalogKeys, CatalogTags } from './catalog.keys.js'
+import { CATALOG_CACHE_TTL_S, CatalogKeys, CatalogTags } from './catalog.keys.js'
 import type { CatalogRepository, CategoryRow } from './catalog.repository.js'
 
 /** Active categories with their parent/child links, for subtree filters and invalidation scopes. */
@@ -62,6 +62,7 @@ export function createCategoryIndexSource (cache: CacheDecorator, repo: CatalogR
   return async function categoryIndex (): Promise<CategoryIndex> {
     const entry = await cache.getOrLoad({
       type: 'category_tree',
+      ttlS: CATALOG_CACHE_TTL_S.category_tree,
       key: CatalogKeys.categoryIndex,
       tags: [CatalogTags.categories],
       load: async () => ({ body: JSON.stringify(await repo.listCategories()) })

@@ -46,5 +46,21 @@ export const CatalogKeys = {
   categoryIndex: 'index'
 }
 
+/**
+ * Fresh lifetime of each kind of catalog entry, in seconds (the cache type is
+ * its name). Writes through the API invalidate at once; the lifetime bounds how
+ * long a change made outside it (SQL, another service) can go unseen.
+ */
+export const CATALOG_CACHE_TTL_S = {
+  product_detail: 3600,
+  product_list: 1800,
+  product_search: 1800,
+  category_tree: 7200,
+  category_products: 1800,
+  popular_products: 1800
+} as const
+
+export type CatalogCacheType = keyof typeof CATALOG_CACHE_TTL_S
+
 /** The advisory lock id that keeps one instance at a time refreshing the search words. */
 export const WORDS_REFRESH_LOCK_ID = 72_411_101

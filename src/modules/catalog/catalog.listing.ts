@@ -1,12 +1,12 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { Sql } from '../../db/client.js'
-import type { CacheDecorator, CacheLoadResult, CacheResult, CacheType } from '../../plugins/cache.js'
+import type { CacheDecorator, CacheLoadResult, CacheResult } from '../../plugins/cache.js'
 import type { CategoryIndex } from './catalog.categories.js'
 import { decodeCursor, encodeCursor, type SortKeyValue } from './catalog.cursor.js'
 import { toSummary } from './catalog.dto.js'
 import { CatalogErrors } from './catalog.errors.js'
 import { fetchFacets, parseFacetNames, type FacetName } from './catalog.facets.js'
-import { CatalogKeys, CatalogTags } from './catalog.keys.js'
+import { CATALOG_CACHE_TTL_S, CatalogKeys, CatalogTags, type CatalogCacheType } from './catalog.keys.js'
 import type { MatchIndex } from './catalog.match-index.js'
 import { createQueryAnalyzer, leastInformative, tsqueryOf, withLastAsPrefix, type TextQuery } from './catalog.query.js'
 import { DEFAULT_PAGE_SIZE, MAX_OFFSET_ROWS, type ListQuery, type SortField } from './catalog.schemas.js'
@@ -44,7 +44,7 @@ export const searchChannel = diagnosticsChannel.channel('techmart:search')
 const TOTAL_COUNT = /"total_count":(\d+)/
 
 interface Plan {
-  type: CacheType
+  type: CatalogCacheType
   key: string
   tags: string[]
   request: ListingRequest
@@ -131,7 +131,7 @@ export function createListing (deps: ListingDeps) {
     const fingerprint = CatalogKeys.listing(normalized).slice(0, 16)
     const request: ListingRequest = { filter, sort, order, pageSize, offset: 0 }
     const page = position(request, query, fingerprint, q !== undefined)
-    const type: CacheType = q ? 'product_search' : pathCategoryId !== undefined ? 'category_products' : 'product_list'
+    const type: CatalogCacheType = q ? 'product_search' : pathCategoryId !== undefined ? 'category_products' : 'product_list'
     return {
       type,
       key: CatalogKeys.listing({ ...normalized, p: page, cur: query.cursor ?? null }),
@@ -251,7 +251,7 @@ export function createListing (deps: ListingDeps) {
   async function list (query: ListQuery, pathCategoryId?: number): Promise<CacheResult> {
     const started = performance.now()
     const p = await plan(query, pathCategoryId)
-    const result = await deps.cache.getOrLoad({ type: p.type, key: p.key, tags: p.tags, load: () => load(p) })
+    const result = await deps.cache.getOrLoad({ type: p.type, ttlS: CATALOG_CACHE_TTL_S[p.type], key: p.key, tags: p.tags, load: () => load(p) })
     if (p.q !== undefined && searchChannel.hasSubscribers) {
       // Search analytics (top, zero-result and slow queries) for hits and misses alike;
       // the count is read from the cached bytes rather than re-parsing the whole body.

@@ -5,7 +5,7 @@ import type { AuthUser } from '../../plugins/auth.js'
 import { createCategoryIndexSource } from './catalog.categories.js'
 import { money, toCategoryTree, toDetail } from './catalog.dto.js'
 import { CatalogErrors } from './catalog.errors.js'
-import { CatalogKeys, CatalogTags, type ScopeFamily } from './catalog.keys.js'
+import { CATALOG_CACHE_TTL_S, CatalogKeys, CatalogTags, type ScopeFamily } from './catalog.keys.js'
 import { createListing } from './catalog.listing.js'
 import { createMatchSource } from './catalog.matches.js'
 import { createTextIndexProbe } from './catalog.text-index.js'
@@ -93,6 +93,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
   function popularTop (): Promise<CacheResult> {
     return cache.getOrLoad({
       type: 'popular_products',
+      ttlS: CATALOG_CACHE_TTL_S.popular_products,
       key: CatalogKeys.popularTop,
       tags: POPULAR_TAGS,
       load: async () => ({
@@ -125,6 +126,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
       if (hit !== undefined) return found(hit, String(id))
       return cache.getOrLoad({
         type: 'product_detail',
+        ttlS: CATALOG_CACHE_TTL_S.product_detail,
         key,
         tags: [CatalogTags.product(id), CatalogTags.details],
         load: async () => {
@@ -140,6 +142,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
       if (hit !== undefined) return found(hit, slug)
       return cache.getOrLoad({
         type: 'product_detail',
+        ttlS: CATALOG_CACHE_TTL_S.product_detail,
         key,
         tags: [CatalogTags.slug(slug), CatalogTags.details],
         load: async () => {
@@ -160,6 +163,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
       // window's orders runs once per TTL, not once per limit value.
       return cache.getOrLoad({
         type: 'popular_products',
+        ttlS: CATALOG_CACHE_TTL_S.popular_products,
         key: CatalogKeys.popular(limit),
         tags: POPULAR_TAGS,
         load: async () => {
@@ -172,6 +176,7 @@ export function createCatalogService (deps: CatalogServiceDeps) {
     categoryTree (): Promise<CachedJson> {
       return cache.getOrLoad({
         type: 'category_tree',
+        ttlS: CATALOG_CACHE_TTL_S.category_tree,
         key: CatalogKeys.categoryTree,
         // Product counts change with product writes (create, delete, category moves).
         tags: [CatalogTags.categories, CatalogTags.scope('all', 'base')],

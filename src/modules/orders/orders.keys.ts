@@ -25,7 +25,7 @@ export const OrdersCacheKeys = {
   placedPage: (userId: number, status: OrderStatus | undefined, page: number, pageSize: number) => `${userId}:${status ?? 'all'}:${page}:${pageSize}`
 }
 
-/** Fresh lifetime of a cached page of orders, in seconds (`user_orders` in CACHE_TTL_S, plugins/cache.ts). */
+/** Fresh lifetime of a cached page of orders, in seconds. */
 export const ORDERS_CACHE_TTL_S = 3600
 /** Pages past this one are read from the database every time: shoppers look at the first pages. */
 export const ORDERS_CACHED_PAGES = 3

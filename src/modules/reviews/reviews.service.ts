@@ -9,6 +9,9 @@ import { ReviewsErrors } from './reviews.errors.js'
 import { createReviewsRepository, type ReviewRow } from './reviews.repository.js'
 import type { CreateReviewBody, ListReviewsQuery, Review, ReviewList } from './reviews.schemas.js'
 
+/** Fresh lifetime of a cached page of reviews, in seconds: a new review or a change of the product invalidates it at once. */
+const REVIEWS_CACHE_TTL_S = 1800
+
 export interface ReviewsServiceDeps {
   db: Database
   log: FastifyBaseLogger
@@ -64,6 +67,7 @@ export function createReviewsService ({ db, log, inventory, cache, productTags }
     async list (productId: number, query: ListReviewsQuery): Promise<JsonAnswer> {
       const result = await cache.getOrLoad({
         type: 'product_reviews',
+        ttlS: REVIEWS_CACHE_TTL_S,
         key: `${productId}:${query.page}:${query.page_size}`,
         tags: productTags([productId]),
         load: async () => {

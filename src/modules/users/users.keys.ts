@@ -16,5 +16,5 @@ export const UsersKeys = {
   profile: (userId: number) => String(userId)
 }
 
-/** Fresh lifetime of a cached profile, in seconds (`user_profile` in CACHE_TTL_S, plugins/cache.ts). */
+/** Fresh lifetime of a cached profile, in seconds. */
 export const PROFILE_CACHE_TTL_S = 3600
