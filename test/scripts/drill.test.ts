@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import postgres from 'postgres'
-import { parseDrillArgs, UsageError } from '../../scripts/drill.js'
+import { parseDrillArgs, UsageError } from '../../tools/drill/index.js'
 import { resetDb, TEST_DATABASE_URL } from '../helper.js'
 
 const config = { databaseUrl: 'postgres://postgres@127.0.0.1:5432/techmart' }
