@@ -26,9 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
-import { deleteKeysUnder } from '../../src/lib/redis-keys.js'
+import { buildApp, loadConfig, deleteKeysUnder } from '../../src/public.js'
 import { BACKLOG, BENCH_ROUTES, microsHistogram as histogram, msPercentiles } from './common.js'
 
 /** `hello`, `cached` (shipped configuration), `stripped` (cache on, traffic control and logging off), or `uncached-<pool size>`. */

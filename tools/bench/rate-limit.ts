@@ -14,10 +14,7 @@
  */
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
-import { loadConfig } from '../../src/config.js'
-import { defineLeaseCommand, LeasedLimiter } from '../../src/lib/rate-limit-lease.js'
-import { RouteLimiter } from '../../src/lib/rate-limit-store.js'
-import { deleteKeysUnder } from '../../src/lib/redis-keys.js'
+import { loadConfig, defineLeaseCommand, LeasedLimiter, RouteLimiter, deleteKeysUnder } from '../../src/public.js'
 
 const { values: args } = parseArgs({
   options: {

@@ -12,9 +12,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
-import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
-import { deleteKeysUnder } from '../../src/lib/redis-keys.js'
+import { buildApp, loadConfig, deleteKeysUnder } from '../../src/public.js'
 import { BACKLOG, microsHistogram as histogram, msPercentiles, type MsPercentiles } from './common.js'
 
 export interface SearchBenchData {

@@ -28,7 +28,7 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import os from 'node:os'
 import postgres from 'postgres'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/public.js'
 import { autocannon } from './common.js'
 import { mintToken } from '../loadtest/users.js'
 
