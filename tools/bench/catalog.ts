@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: catalog and cache throughput against the seeded database.
+ * `npm run bench:catalog` (the first half of `npm run bench`): catalog and cache throughput against the seeded database.
  *
- *   npm run bench -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1] [--only hello,cached-detail,...]
- *                    [--users 1000] [--budget 12000] [--pool-sizes 4,20] [--build] [--profile DIR] [--json FILE]
+ *   npm run bench:catalog -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1] [--only hello,cached-detail,...]
+ *                            [--users 1000] [--budget 12000] [--pool-sizes 4,20] [--build] [--profile DIR] [--json FILE]
  *
  * A child process (tools/bench/catalog-servers.ts) serves, in the same run, a bare
  * Fastify hello-world, the app with its cache, and the app with
@@ -111,9 +111,16 @@ const { values: args } = parseArgs({
     build: { type: 'boolean', default: false },
     // Writes a CPU profile of the server process (node --cpu-prof) into this folder.
     profile: { type: 'string' },
-    json: { type: 'string' }
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h' }
   }
 })
+
+const USAGE = `npm run bench:catalog -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1]
+  [--only ${Object.keys(CASES).join(',')}]
+  [--users 1000] [--budget 12000] [--pool-sizes 4,20] [--build] [--profile DIR] [--json FILE]
+--build serves the compiled app (dist/tools/bench/catalog-servers.js, npm run build first); see docs/PERFORMANCE.md
+`
 
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]
 
@@ -397,7 +404,11 @@ async function main (): Promise<void> {
   }
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench: ${err.message}\n`)
-  process.exit(1)
-})
+if (args.help) {
+  process.stdout.write(USAGE)
+} else {
+  main().catch((err: Error) => {
+    process.stderr.write(`bench: ${err.message}\n`)
+    process.exit(1)
+  })
+}

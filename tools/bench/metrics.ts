@@ -1,11 +1,11 @@
 /**
- * Overhead of the metrics plugin (issue 9): server CPU time per request of a
+ * Overhead of the metrics plugin: server CPU time per request of a
  * tiny JSON route on a bare Fastify app versus the same app with the metrics
  * plugin (prom-client histogram and default metrics, in-flight gauge, HDR
  * rolling windows per route, the once-a-second sampler), at the same fixed
  * request rate, measured in one run.
  *
- *   npx tsx scripts/bench-metrics.ts [--duration 5] [--rounds 3] [--rate 5000] [--connections 20]
+ *   npm run bench:metrics -- [--duration 5] [--rounds 3] [--rate 5000] [--connections 20]
  *
  * A child process per app (ports 3401 = plain, 3402 = metrics) counts its own
  * CPU time (process.cpuUsage) and requests served; this process drives both
