@@ -14,5 +14,14 @@ export default [
   {
     files: ['src/**/*.ts'],
     rules: { 'no-console': 'error' }
+  },
+  {
+    // The tools (benchmarks, load tests, ...) use the app only through its public module.
+    files: ['tools/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/src/**', '!**/src/public.js'], message: 'Tools import the app through src/public.js only.' }]
+      }]
+    }
   }
 ]

@@ -10,7 +10,7 @@ import type { NewSlowQuery, SlowQueriesRepository } from '../../src/modules/moni
 import type { SlowQuery } from '../../src/modules/monitoring/slow-queries.schemas.js'
 import { buildTestApp, resetDb, TEST_DATABASE_URL } from '../helper.js'
 import { createUser } from '../fixtures.js'
-import { createRng } from '../../scripts/loadtest/prng.js'
+import { createRng } from '../../tools/loadtest/prng.js'
 
 // Short settings: a tick every 100 ms, a 1 s window (10 ticks), a 20 s baseline of 2 s minimum.
 const SETTINGS: QueryBaselinesOptions = { factor: 3, floorMs: 5, minSamples: 20, windowS: 1, intervalMs: 100, baselineS: 20, baselineMinS: 2 }

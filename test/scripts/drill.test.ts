@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import postgres from 'postgres'
-import { parseDrillArgs, UsageError } from '../../scripts/drill.js'
+import { parseDrillArgs, UsageError } from '../../tools/drill/index.js'
 import { resetDb, TEST_DATABASE_URL } from '../helper.js'
 
 const config = { databaseUrl: 'postgres://postgres@127.0.0.1:5432/techmart' }
@@ -39,7 +39,7 @@ test('the drill refuses a database without the seeded catalog, before copying or
   const copyExists = async () => (await admin`SELECT 1 FROM pg_database WHERE datname = 'techmart_drill'`).length > 0
   try {
     const before = await copyExists()
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join('scripts', 'drill.ts'), '--drop-search-index', '--database-url', TEST_DATABASE_URL], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join('tools', 'drill', 'index.ts'), '--drop-search-index', '--database-url', TEST_DATABASE_URL], {
       encoding: 'utf8',
       timeout: 60_000
     })
@@ -52,7 +52,7 @@ test('the drill refuses a database without the seeded catalog, before copying or
 })
 
 test('the drill without a scenario is a usage error (exit 2)', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join('scripts', 'drill.ts')], { encoding: 'utf8', timeout: 60_000 })
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join('tools', 'drill', 'index.ts')], { encoding: 'utf8', timeout: 60_000 })
   assert.equal(run.status, 2)
   assert.match(run.stderr, /name the scenario: --drop-search-index/)
   assert.match(run.stderr, /Usage: npm run drill -- --drop-search-index/)

@@ -1,13 +1,13 @@
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { TEST_DATABASE_URL, TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../helper.js'
-import { EVAL_SEED_SIZES, prepareEvalDatabase } from '../../scripts/search-eval/database.js'
+import { EVAL_SEED_SIZES, prepareEvalDatabase } from '../../tools/search-eval/database.js'
 import {
   CATEGORIES, applyTypo, buildJudgmentSet, indexCatalog, productLine, spread, type CatalogProduct, type JudgedQuery
-} from '../../scripts/search-eval/judgments.js'
-import { brokenFloors, dcg, hitAt, ndcgAt, percentile, summarize, type ScoredQuery } from '../../scripts/search-eval/metrics.js'
-import { formatMisses, formatTable } from '../../scripts/search-eval/report.js'
-import { evaluate, loadCatalog, absentWords, readOnlyUrl, type Evaluation } from '../../scripts/search-eval/run.js'
+} from '../../tools/search-eval/judgments.js'
+import { brokenFloors, dcg, hitAt, ndcgAt, percentile, summarize, type ScoredQuery } from '../../tools/search-eval/metrics.js'
+import { formatMisses, formatTable } from '../../tools/search-eval/report.js'
+import { evaluate, loadCatalog, absentWords, readOnlyUrl, type Evaluation } from '../../tools/search-eval/run.js'
 import postgres from 'postgres'
 
 // The relevance judgment set on a small seeded catalog of its own (reused

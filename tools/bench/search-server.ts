@@ -1,5 +1,5 @@
 /**
- * The server side of `npm run bench:search` (scripts/bench-search.ts forks
+ * The server side of `npm run bench:search` (tools/bench/search.ts forks
  * this file): the app as `npm start` configures it — rate limiting on (per
  * user, from the bearer token), load shedding, profiling, the access log at
  * `info` (written to this process's stdout, which the parent discards) — and
@@ -12,10 +12,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
-import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
-import { deleteKeysUnder } from '../src/lib/redis-keys.js'
-import { BACKLOG, microsHistogram as histogram, msPercentiles, type MsPercentiles } from './bench-common.js'
+import { buildApp, loadConfig, deleteKeysUnder } from '../../src/public.js'
+import { BACKLOG, microsHistogram as histogram, msPercentiles, type MsPercentiles } from './common.js'
 
 export interface SearchBenchData {
   ports: { app: number, hello: number }

@@ -9,8 +9,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
-import { MIGRATIONS_FOLDER, ensureDatabase, runMigrations } from '../../src/db/migrate.js'
-import { assertResettable, seedDatabase, type SeedSizes } from '../../src/db/seed/index.js'
+import { MIGRATIONS_FOLDER, ensureDatabase, runMigrations, assertResettable, seedDatabase, type SeedSizes } from '../../src/public.js'
 
 /** Small enough to seed in seconds, large enough that names repeat and broad words match hundreds. */
 export const EVAL_SEED_SIZES: Readonly<SeedSizes> = Object.freeze({

@@ -5,8 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from '../../src/config.js'
-import { redactUrl } from '../../src/lib/urls.js'
+import { ConfigError, loadConfig, redactUrl } from '../../src/public.js'
 import { EVAL_SEED_SIZES, prepareEvalDatabase } from './database.js'
 import { brokenFloors, type Floors } from './metrics.js'
 import { formatMisses, formatTable, jsonReport } from './report.js'

@@ -31,9 +31,9 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as hdr from 'hdr-histogram-js'
-import { autocannon } from './bench-common.js'
-import { SERVER_NODE_FLAGS } from './server-node-flags.mjs'
-import type { Percentiles, SearchBenchData, SearchServerMessage, SearchServerStats } from './bench-search-server.js'
+import { autocannon } from './common.js'
+import { SERVER_NODE_FLAGS } from '../../scripts/server-node-flags.mjs'
+import type { Percentiles, SearchBenchData, SearchServerMessage, SearchServerStats } from './search-server.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -183,7 +183,7 @@ function print (rows: Row[]): void {
 async function main (): Promise<void> {
   // The server's stdout carries the shipped access log: discarded, but written.
   const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`]
-  const child = fork(fileURLToPath(new URL('./bench-search-server.ts', import.meta.url)), [], { execArgv: [...process.execArgv, ...SERVER_NODE_FLAGS, ...profile], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const child = fork(fileURLToPath(new URL('./search-server.ts', import.meta.url)), [], { execArgv: [...process.execArgv, ...SERVER_NODE_FLAGS, ...profile], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   try {
     const [first] = await once(child, 'message') as [SearchServerMessage]
     if (first.type !== 'ready') throw new Error(`bench search server failed: ${first.type === 'error' ? first.message : first.type}`)

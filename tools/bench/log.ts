@@ -11,7 +11,7 @@ import path from 'node:path'
 import { setImmediate as yieldLoop } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { destination, pino, type LoggerOptions } from 'pino'
-import { LOG_REDACT_PATHS, redactSecrets, serializeError } from '../src/lib/log-safety.js'
+import { LOG_REDACT_PATHS, redactSecrets, serializeError } from '../../src/public.js'
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' } } })
 const LINES = Number(values.lines)

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
  * the test exercise the same start, restart and stop.
  */
 
-export const CLUSTER_SCRIPT = fileURLToPath(new URL('../cluster-local.sh', import.meta.url))
+export const CLUSTER_SCRIPT = fileURLToPath(new URL('../../scripts/cluster-local.sh', import.meta.url))
 
 export type InstanceId = 'a' | 'b'
 

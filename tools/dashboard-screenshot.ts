@@ -3,7 +3,7 @@
  * logs in through the page with Debian's chromium (playwright-core), waits
  * while the live charts fill, and saves a full-page PNG.
  *
- *   npx tsx scripts/dashboard-screenshot.ts --url http://127.0.0.1:3000 \
+ *   npm run dashboard:screenshot -- --url http://127.0.0.1:3000 \
  *     [--email admin@techmart.local] [--password $DEMO_PASSWORD] [--wait 30] [--out docs/dashboard.png]
  *
  * Run traffic against the server meanwhile (e.g. `npm run loadtest`) for a

@@ -8,7 +8,7 @@
  * typed text; 1 = a related product (same brand and product line, or the
  * words a broad, model or prefix query asks for). 0 = the rest.
  */
-import { KIND_LIST } from '../../src/db/seed/catalog-kinds.js'
+import { KIND_LIST } from '../../src/public.js'
 
 export interface CatalogProduct { id: number, name: string, brand: string | null }
 

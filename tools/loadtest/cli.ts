@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import type { Config } from '../../src/config.js'
+import type { Config } from '../../src/public.js'
 import { DEFAULT_CURVE_RATES, DEFAULT_STEP_S, parseRates, type CurveOptions } from './curve.js'
 import { DEFAULT_FLOOD_CONNECTIONS } from './flood.js'
 import { JOURNEY_NAMES } from './journeys.js'

@@ -5,7 +5,7 @@
  * rolling windows per route, the once-a-second sampler), at the same fixed
  * request rate, measured in one run.
  *
- *   npx tsx scripts/bench-metrics.ts [--duration 5] [--rounds 3] [--rate 5000] [--connections 20]
+ *   npm run bench:metrics -- [--duration 5] [--rounds 3] [--rate 5000] [--connections 20]
  *
  * A child process per app (ports 3401 = plain, 3402 = metrics) counts its own
  * CPU time (process.cpuUsage) and requests served; this process drives both
@@ -26,10 +26,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import requestTimingsPlugin from '../src/plugins/request-timings.js'
-import metricsPlugin from '../src/plugins/metrics.js'
-import { MetricsCollector } from '../src/lib/metrics-collector.js'
-import { createPromMetrics } from '../src/lib/prom-metrics.js'
+import { requestTimingsPlugin, metricsPlugin, MetricsCollector, createPromMetrics } from '../../src/public.js'
 
 interface AutocannonResult { requests: { average: number, total: number }, latency: { p50: number, p99: number }, non2xx: number, errors: number }
 type Autocannon = (opts: { url: string, connections: number, duration: number, overallRate: number }) => PromiseLike<AutocannonResult>

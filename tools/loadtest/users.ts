@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type postgres from 'postgres'
-import { hashPassword } from '../../src/lib/password.js'
+import { hashPassword } from '../../src/public.js'
 import type { HttpClient } from './http.js'
 
 /**

@@ -5,9 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
-import { buildApp } from '../../src/app.js'
-import { loadConfig, type Config } from '../../src/config.js'
-import { deleteKeysUnder } from '../../src/lib/redis-keys.js'
+import { buildApp, loadConfig, type Config, deleteKeysUnder } from '../../src/public.js'
 import { EXTRA_WORD_CANDIDATES, buildJudgmentSet, type CatalogProduct, type JudgedQuery } from './judgments.js'
 import { score, summarizeAll, type EvalSummary, type QueryOutcome, type ScoredQuery } from './metrics.js'
 

@@ -1,10 +1,10 @@
 /**
- * `npm run bench`: catalog and cache throughput against the seeded database.
+ * `npm run bench:catalog` (the first half of `npm run bench`): catalog and cache throughput against the seeded database.
  *
- *   npm run bench -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1] [--only hello,cached-detail,...]
- *                    [--users 1000] [--budget 12000] [--pool-sizes 4,20] [--build] [--profile DIR] [--json FILE]
+ *   npm run bench:catalog -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1] [--only hello,cached-detail,...]
+ *                            [--users 1000] [--budget 12000] [--pool-sizes 4,20] [--build] [--profile DIR] [--json FILE]
  *
- * A child process (scripts/bench-servers.ts) serves, in the same run, a bare
+ * A child process (tools/bench/catalog-servers.ts) serves, in the same run, a bare
  * Fastify hello-world, the app with its cache, and the app with
  * CACHE_ENABLED=false, both apps in the configuration `npm start` runs (rate
  * limiting, access log, load shedding, profiling on); this process only
@@ -47,9 +47,9 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import * as hdr from 'hdr-histogram-js'
-import { autocannon, BENCH_ROUTES } from './bench-common.js'
-import { SERVER_NODE_FLAGS } from './server-node-flags.mjs'
-import type { BenchData, Percentiles, ServerMessage, ServerName } from './bench-servers.js'
+import { autocannon, BENCH_ROUTES } from './common.js'
+import { SERVER_NODE_FLAGS } from '../../scripts/server-node-flags.mjs'
+import type { BenchData, Percentiles, ServerMessage, ServerName } from './catalog-servers.js'
 
 /** Which app serves a case: the bare hello-world, the app with its cache, the same stripped of traffic control and logging, or the app without cache (one per pool size). */
 type ServerKind = 'hello' | 'cached' | 'stripped' | 'uncached'
@@ -111,9 +111,16 @@ const { values: args } = parseArgs({
     build: { type: 'boolean', default: false },
     // Writes a CPU profile of the server process (node --cpu-prof) into this folder.
     profile: { type: 'string' },
-    json: { type: 'string' }
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h' }
   }
 })
+
+const USAGE = `npm run bench:catalog -- [--duration 10] [--warmup 3] [--connections 100,1000] [--rounds 1]
+  [--only ${Object.keys(CASES).join(',')}]
+  [--users 1000] [--budget 12000] [--pool-sizes 4,20] [--build] [--profile DIR] [--json FILE]
+--build serves the compiled app (dist/tools/bench/catalog-servers.js, npm run build first); see docs/PERFORMANCE.md
+`
 
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]
 
@@ -340,10 +347,10 @@ function printVerdicts (rows: Row[], rounds: Row[][], connections: number[]): vo
   }
 }
 
-/** dist/scripts/bench-servers.js, checked to be no older than its source. */
+/** dist/tools/bench/catalog-servers.js, checked to be no older than its source. */
 function compiledServers (): string {
-  const source = fileURLToPath(new URL('./bench-servers.ts', import.meta.url))
-  const compiled = fileURLToPath(new URL('../dist/scripts/bench-servers.js', import.meta.url))
+  const source = fileURLToPath(new URL('./catalog-servers.ts', import.meta.url))
+  const compiled = fileURLToPath(new URL('../../dist/tools/bench/catalog-servers.js', import.meta.url))
   if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(source).mtimeMs) throw new Error(`${compiled} is missing or older than its source: npm run build first`)
   return compiled
 }
@@ -362,7 +369,7 @@ async function main (): Promise<void> {
   const stdio: StdioOptions = ['ignore', openSync('/dev/null', 'w'), 'inherit', 'ipc']
   const child = args.build
     ? fork(compiledServers(), serverArgs, { execArgv: [...SERVER_NODE_FLAGS, ...profile], stdio })
-    : fork(fileURLToPath(new URL('./bench-servers.ts', import.meta.url)), serverArgs, { execArgv: [...process.execArgv, ...SERVER_NODE_FLAGS, ...profile], stdio })
+    : fork(fileURLToPath(new URL('./catalog-servers.ts', import.meta.url)), serverArgs, { execArgv: [...process.execArgv, ...SERVER_NODE_FLAGS, ...profile], stdio })
   try {
     const [first] = await once(child, 'message') as [ServerMessage]
     if (first.type !== 'ready') throw new Error(`bench server failed: ${first.type === 'error' ? first.message : first.type}`)
@@ -397,7 +404,11 @@ async function main (): Promise<void> {
   }
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench: ${err.message}\n`)
-  process.exit(1)
-})
+if (args.help) {
+  process.stdout.write(USAGE)
+} else {
+  main().catch((err: Error) => {
+    process.stderr.write(`bench: ${err.message}\n`)
+    process.exit(1)
+  })
+}

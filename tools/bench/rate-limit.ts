@@ -3,7 +3,7 @@
  * GCRA (one Redis script per request, as `exact: true` routes count) against
  * leased budgets (src/lib/rate-limit-lease.ts), on the real Redis.
  *
- *   npx tsx scripts/bench-rate-limit.ts [--decisions 200000] [--users 1000] [--batch 20] [--in-flight 100]
+ *   npm run bench:rate-limit -- [--decisions 200000] [--users 1000] [--batch 20] [--in-flight 100]
  *
  * Each variant makes `--decisions` decisions for `--users` clients in turn,
  * `--in-flight` at a time, against a limit no client reaches, and prints per
@@ -14,10 +14,7 @@
  */
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
-import { loadConfig } from '../src/config.js'
-import { defineLeaseCommand, LeasedLimiter } from '../src/lib/rate-limit-lease.js'
-import { RouteLimiter } from '../src/lib/rate-limit-store.js'
-import { deleteKeysUnder } from '../src/lib/redis-keys.js'
+import { loadConfig, defineLeaseCommand, LeasedLimiter, RouteLimiter, deleteKeysUnder } from '../../src/public.js'
 
 const { values: args } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
  * and JSON reports and exits 0 on PASS, 1 on FAIL, 2 on a usage or setup
  * error. `--help` lists the flags.
  */
-import { ConfigError, loadConfig } from '../../src/config.js'
+import { ConfigError, loadConfig } from '../../src/public.js'
 import { parseCli, USAGE, UsageError } from './cli.js'
 import { writeReport } from './report.js'
 import type { Report } from './report-schema.js'

@@ -31,11 +31,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
-import { buildApp } from '../src/app.js'
-import { loadConfig, type Config } from '../src/config.js'
-import { recordCacheOp } from '../src/lib/instrumentation.js'
-import { deleteKeysUnder } from '../src/lib/redis-keys.js'
-import { autocannon, microsHistogram } from './bench-common.js'
+import { buildApp, loadConfig, type Config, recordCacheOp, deleteKeysUnder } from '../../src/public.js'
+import { autocannon, microsHistogram } from './common.js'
 
 const PORTS = { on: 3300, off: 3301 } as const
 type Variant = keyof typeof PORTS

@@ -1,5 +1,5 @@
 /**
- * The server side of `npm run bench` (scripts/bench.ts forks this file): a
+ * The server side of `npm run bench` (tools/bench/catalog.ts forks this file): a
  * bare Fastify hello-world, the app with the cache on and the app with
  * CACHE_ENABLED=false (one per pool size when the parent passes
  * `--pool-sizes 4,20`), all in this one process on 127.0.0.1, plus the sample
@@ -26,10 +26,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
-import { deleteKeysUnder } from '../src/lib/redis-keys.js'
-import { BACKLOG, BENCH_ROUTES, microsHistogram as histogram, msPercentiles } from './bench-common.js'
+import { buildApp, loadConfig, deleteKeysUnder } from '../../src/public.js'
+import { BACKLOG, BENCH_ROUTES, microsHistogram as histogram, msPercentiles } from './common.js'
 
 /** `hello`, `cached` (shipped configuration), `stripped` (cache on, traffic control and logging off), or `uncached-<pool size>`. */
 export type ServerName = 'hello' | 'cached' | 'stripped' | `uncached-${number}`

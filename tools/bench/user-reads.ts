@@ -28,9 +28,9 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import os from 'node:os'
 import postgres from 'postgres'
-import { loadConfig } from '../src/config.js'
-import { autocannon } from './bench-common.js'
-import { mintToken } from './loadtest/users.js'
+import { loadConfig } from '../../src/public.js'
+import { autocannon } from './common.js'
+import { mintToken } from '../loadtest/users.js'
 
 const ROUTES = {
   cart: '/api/v1/cart',
