@@ -15,14 +15,12 @@
  * against them in alternating order, so slow drift of the shared machine
  * hits both equally. Requests carry the bearer token of one of `--users`
  * users (limits are per user, so every request takes the full "allowed"
- * path: token check + one GCRA call in Redis) and `Accept-Encoding: gzip,
+ * path: token check + the leased limiter) and `Accept-Encoding: gzip,
  * deflate, br` like a browser. The load level is pinned to `low` so the
  * adaptive limit does not shrink while the benchmark saturates the CPU, and
  * the shedding bound is set out of reach (the check still runs on every
  * request): the benchmark measures what the chain costs, not what it refuses.
- * If the catalog's `GET /api/v1/products/:id` (or products) is missing, the
- * script says so and measures a stand-in route that answers a pre-serialized
- * product JSON, as a cache hit does.
+ * The demo database must hold products (`npm run seed`).
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -31,13 +29,12 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
-import { buildApp, loadConfig, type Config, recordCacheOp, deleteKeysUnder } from '../../src/public.js'
+import { buildApp, loadConfig, type Config, deleteKeysUnder } from '../../src/public.js'
 import { autocannon, microsHistogram } from './common.js'
 
 const PORTS = { on: 3300, off: 3301 } as const
 type Variant = keyof typeof PORTS
 const REAL_ROUTE = '/api/v1/products/:id'
-const STAND_IN_ROUTE = '/api/v1/bench/products/:id'
 const HOT_PRODUCTS = 100
 const ACCEPT_ENCODING = 'gzip, deflate, br'
 
@@ -58,48 +55,16 @@ const { values: args } = parseArgs({
 
 // ---------------------------------------------------------------- server side (child process)
 
-/** The stand-in (registered on both apps, used when the catalog cannot be): a product detail as the cache returns it, a pre-serialized string, with the real route's config. */
-function addStandIn (app: FastifyInstance): void {
-  const body = JSON.stringify({
-    id: 1,
-    name: 'ThinkPad X1 Carbon Gen 12 14" laptop',
-    slug: 'thinkpad-x1-carbon-gen-12',
-    sku: 'LEN-X1C-G12-32-1T',
-    description: 'Ultralight 14-inch business laptop with an Intel Core Ultra 7 processor, 32 GB of LPDDR5x memory, a 1 TB PCIe Gen4 SSD, a 2.8K OLED display, Wi-Fi 7, two Thunderbolt 4 ports and a 57 Wh battery.',
-    short_description: 'Ultralight 14" business laptop, Core Ultra 7, 32 GB, 1 TB',
-    price: 2149.99,
-    sale_price: 1899.99,
-    stock_quantity: 42,
-    brand: 'Lenovo',
-    category: { id: 12, name: 'Laptops', slug: 'laptops' },
-    rating: { average: 4.6, count: 318 },
-    is_featured: true,
-    seller_id: 3,
-    created_at: '2026-09-01T10:00:00.000Z',
-    updated_at: '2026-11-20T08:30:00.000Z'
-  })
-  app.get(STAND_IN_ROUTE, { config: { rateLimit: { points: 300, duration: 60 }, criticality: 'browse' } }, async (request, reply) => {
-    recordCacheOp({ type: 'product_detail', layer: 'l1', hit: true, durationMs: 0.01 })
-    request.timings.cacheStatus = 'hit'
-    reply.type('application/json; charset=utf-8')
-    return body
-  })
-}
-
 async function startApp (config: Readonly<Config>): Promise<FastifyInstance> {
   const app = await buildApp(config, { logger: { level: 'info', stream: pino.destination({ dest: '/dev/null', sync: true }) } })
-  addStandIn(app)
   await app.listen({ port: config.port, host: '127.0.0.1' })
   return app
 }
 
 async function chooseTarget (app: FastifyInstance): Promise<Omit<Target, 'tokens' | 'bodyBytes'>> {
-  if (app.hasRoute({ method: 'GET', url: REAL_ROUTE })) {
-    const rows = await app.db.sql<{ id: number }[]>`SELECT id FROM products WHERE is_active ORDER BY id LIMIT ${HOT_PRODUCTS}`
-    if (rows.length > 0) return { route: REAL_ROUTE, paths: rows.map((r) => `/api/v1/products/${r.id}`), note: `catalog route, ${rows.length} hot products` }
-    return { route: STAND_IN_ROUTE, paths: [], note: 'the catalog route exists but the products table is empty (seed not run yet)' }
-  }
-  return { route: STAND_IN_ROUTE, paths: [], note: `${REAL_ROUTE} is not registered yet (catalog module not landed)` }
+  const rows = await app.db.sql<{ id: number }[]>`SELECT id FROM products WHERE is_active ORDER BY id LIMIT ${HOT_PRODUCTS}`
+  if (rows.length === 0) throw new Error('no active products in the database: run `npm run seed` first')
+  return { route: REAL_ROUTE, paths: rows.map((r) => `/api/v1/products/${r.id}`), note: `catalog route, ${rows.length} hot products` }
 }
 
 /** redis-server's own CPU time (µs) from INFO: the GCRA scripts run there, not in Node. */
