@@ -28,8 +28,7 @@ export { hashPassword } from './lib/password.js'
 // What the benchmarks measure in isolation: the access log's redaction and
 // error serialisation, the rate limiter (per-request Redis script and leased
 // batches), the metrics plugin with its collector and Prometheus registry,
-// the cache-operation event the middleware bench emits, and the suggestion
-// index and the catalog's cache tags.
+// and the suggestion index and the catalog's cache tags.
 export { LOG_REDACT_PATHS, redactSecrets, serializeError } from './lib/log-safety.js'
 export { defineLeaseCommand, LeasedLimiter } from './lib/rate-limit-lease.js'
 export { RouteLimiter } from './lib/rate-limit-store.js'
