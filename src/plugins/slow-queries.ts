@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { hostname } from 'node:os'
 import postgres from 'postgres'
 import { dbQueryChannel, type DbQueryEvent } from '../lib/instrumentation.js'
-import { withTimeout } from '../modules/monitoring/alerts.timeout.js'
+import { withStoreTimeout } from '../modules/monitoring/alerts.timeout.js'
 import { QueryBaselines, type QueryBaselinesOptions } from '../modules/monitoring/query-baselines.js'
 import { createSlowQueriesRepository } from '../modules/monitoring/slow-queries.repository.js'
 import { createSlowQueriesService, type Explain, type SlowQueriesService } from '../modules/monitoring/slow-queries.service.js'
@@ -68,7 +68,7 @@ const slowQueriesPlugin: FastifyPluginAsync<SlowQueriesPluginOptions> = async (a
         return tx.unsafe<{ 'QUERY PLAN': unknown[] }[]>(`EXPLAIN (FORMAT JSON) EXECUTE ${name}${args}`)
       }).finally(() => sql.unsafe('DEALLOCATE ALL').catch(() => {})) // prepared statements outlive a rolled-back transaction
     }
-    const rows = await withTimeout(run, opts.explainTimeoutMs + 1000, 'EXPLAIN')
+    const rows = await withStoreTimeout(run, opts.explainTimeoutMs + 1000, 'EXPLAIN')
     return rows[0]['QUERY PLAN']
   }
   const relative = opts.relative && opts.relative.factor > 0 ? opts.relative : undefined
@@ -93,7 +93,7 @@ const slowQueriesPlugin: FastifyPluginAsync<SlowQueriesPluginOptions> = async (a
   app.addHook('onClose', async () => {
     clearInterval(timer)
     dbQueryChannel.unsubscribe(onQuery)
-    await withTimeout(service.settled(), opts.explainTimeoutMs + 2000, 'pending slow-query captures').catch(() => {})
+    await withStoreTimeout(service.settled(), opts.explainTimeoutMs + 2000, 'pending slow-query captures').catch(() => {})
     await explainSql?.end({ timeout: 2 })
   })
 }

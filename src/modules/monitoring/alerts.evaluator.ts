@@ -3,7 +3,7 @@ import type { ActiveSilence, AlertEngine, AlertRecord, TickResult, Transition } 
 import type { NotificationRecord, Notifier } from './alerts.notifier.js'
 import type { AlertsRepository, SilenceRow } from './alerts.repository.js'
 import type { Alert } from './alerts.schemas.js'
-import { withTimeout } from './alerts.timeout.js'
+import { withStoreTimeout } from './alerts.timeout.js'
 
 /** Writes that failed (PostgreSQL down) wait for the next tick, up to this many of each kind. */
 const MAX_PENDING_WRITES = 1000
@@ -61,7 +61,7 @@ export function createAlertEvaluator (opts: EvaluatorOptions) {
   const { log, repo } = opts
   const timeoutMs = opts.storeTimeoutMs ?? 2000
   // Every store call is bounded, so a hung database delays a tick by seconds, never stops evaluation.
-  const bounded = <T>(query: Promise<T>, what: string) => withTimeout(query, timeoutMs, what)
+  const bounded = <T>(query: Promise<T>, what: string) => withStoreTimeout(query, timeoutMs, what)
   let timer: NodeJS.Timeout | undefined
   let running: Promise<TickResult | undefined> | undefined
   let lastTickAt: number | undefined

@@ -3,7 +3,7 @@ import { HISTORY_SECONDS } from '../../lib/counter-ring.js'
 import type { MetricName, MetricsReader, WindowCoverage } from '../../lib/metrics-reader.js'
 import { AlertRulesError } from './alerts.rules.js'
 import type { AlertRule } from './alerts.schemas.js'
-import { withTimeout } from './alerts.timeout.js'
+import { withStoreTimeout } from './alerts.timeout.js'
 import type { RollupsRepository, RollupTotals } from './rollups.repository.js'
 
 /**
@@ -101,7 +101,7 @@ export function createLongWindows (opts: LongWindowsOptions) {
 
   async function readRollups (from: Date, to: Date, ownFrom: Date): Promise<RollupTotals | undefined> {
     try {
-      const read = await withTimeout(opts.repo.windowTotals({ from, to, instanceId: opts.instanceId, ownFrom }), READ_TIMEOUT_MS, 'metric rollups')
+      const read = await withStoreTimeout(opts.repo.windowTotals({ from, to, instanceId: opts.instanceId, ownFrom }), READ_TIMEOUT_MS, 'metric rollups')
       if (rollupsDown) log.info('metric rollups readable again: long alert windows include them')
       rollupsDown = false
       return read

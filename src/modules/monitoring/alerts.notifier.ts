@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AlertNotice } from './alerts.engine.js'
-import { withTimeout } from './alerts.timeout.js'
+import { withStoreTimeout } from './alerts.timeout.js'
 import { buildPayload, deliverWebhook, groupKeyOf, webhookTarget, type AlertmanagerPayload, type IncidentNotes } from './alerts.webhook.js'
 
 /** A notification waits at most this long for its incident summary, then goes without it. */
@@ -88,7 +88,7 @@ export function createNotifier (opts: NotifierOptions) {
   async function describe (notices: AlertNotice[]): Promise<IncidentNotes> {
     if (!opts.describe) return new Map()
     try {
-      return await withTimeout(opts.describe(notices), DESCRIBE_TIMEOUT_MS, 'the incident summary')
+      return await withStoreTimeout(opts.describe(notices), DESCRIBE_TIMEOUT_MS, 'the incident summary')
     } catch (err) {
       opts.log.warn({ err: { message: (err as Error).message } }, 'alert notification sent without its incident summary')
       return new Map()

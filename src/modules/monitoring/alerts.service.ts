@@ -3,7 +3,7 @@ import { fingerprintOf, initialRecord, toAlert, type AlertRecord } from './alert
 import { SAVE_ALL_EVERY_MS } from './alerts.evaluator.js'
 import { AlertsErrors } from './alerts.errors.js'
 import type { AlertEventRow, AlertNotificationRow, AlertsRepository, SilenceRow } from './alerts.repository.js'
-import { withTimeout } from './alerts.timeout.js'
+import { withStoreTimeout } from './alerts.timeout.js'
 import type { Alert, AlertEvent, AlertRule, AlertsOverview, AlertState, Notification, Severity, Silence, SilenceBody } from './alerts.schemas.js'
 import type { Incident } from './incidents.schemas.js'
 
@@ -142,7 +142,7 @@ export function createAlertsService (opts: AlertsServiceOptions) {
 
   async function overview (historyLimit: number): Promise<AlertsOverview> {
     try {
-      const [states, events, silences] = await withTimeout(
+      const [states, events, silences] = await withStoreTimeout(
         Promise.all([repo.loadStates(), repo.recentEvents(historyLimit), repo.activeSilences(new Date(opts.clock()))]), OVERVIEW_TIMEOUT_MS, 'overview')
       const alerts = alertsFrom(states)
       for (const a of alerts) board.set(a.id, a)
@@ -163,7 +163,7 @@ export function createAlertsService (opts: AlertsServiceOptions) {
     if (live) return live
     let found: Alert | undefined
     try {
-      const states = await withTimeout(repo.loadStates(), OVERVIEW_TIMEOUT_MS, 'alert states')
+      const states = await withStoreTimeout(repo.loadStates(), OVERVIEW_TIMEOUT_MS, 'alert states')
       found = alertsFrom(states).find((a) => a.id === ruleId)
     } catch {
       found = board.get(ruleId) ?? toAlert(rule, initialRecord(rule, opts.instance))
