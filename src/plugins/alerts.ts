@@ -3,11 +3,11 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fas
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { hostname } from 'node:os'
 import type { MetricName, MetricsReader } from '../lib/metrics-reader.js'
+import { createLeaderLease, createLocalLease, type LeaderLease } from '../lib/redis-lease.js'
 import { createAlertEngine, type TickResult } from '../modules/monitoring/alerts.engine.js'
 import { createAlertEvaluator } from '../modules/monitoring/alerts.evaluator.js'
 import { monitoringKeys } from '../modules/monitoring/alerts.keys.js'
 import { checkRuleWindows, createLongWindows, type LongWindows } from '../modules/monitoring/alerts.long-windows.js'
-import { createLeaderLease, createLocalLease, type LeaderLease } from '../modules/monitoring/alerts.lease.js'
 import { createNotifier } from '../modules/monitoring/alerts.notifier.js'
 import { createEventRelay } from '../modules/monitoring/alerts.relay.js'
 import { createAlertsRepository } from '../modules/monitoring/alerts.repository.js'
@@ -227,7 +227,7 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
     engine = createAlertEngine({ rules, reader: longWindows?.reader ?? probed.reader, repeatIntervalS: opts.repeatIntervalS, instance })
     lease = app.redis.embedded
       ? createLocalLease()
-      : createLeaderLease({ client: app.redis.client, key: monitoringKeys.alertLeader(app.redis), holder: instance, ttlMs: Math.max(3 * opts.evalIntervalMs, 10_000), log })
+      : createLeaderLease({ client: app.redis.client, key: monitoringKeys.alertLeader(app.redis), holder: instance, ttlMs: Math.max(3 * opts.evalIntervalMs, 10_000), name: 'alert evaluation lease', log })
     evaluation = createAlertEvaluator({ engine, repo, notifier, lease, publish, log, clock, intervalMs: opts.evalIntervalMs, retentionDays: opts.historyRetentionDays, beforeTick: probed.refresh, longWindows })
     if (opts.autoStart !== false) evaluation.start()
   })

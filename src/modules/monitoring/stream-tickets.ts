@@ -1,3 +1,4 @@
+import { tryAcquireLease } from '../../lib/redis-lease.js'
 import type { RedisDecorator } from '../../plugins/redis.js'
 import { metricsKeys } from './metrics.keys.js'
 import { STREAM_TOKEN_TTL_S } from './stream-token.js'
@@ -28,7 +29,7 @@ export function createStreamTickets (redis: RedisDecorator, now: () => number = 
     async consume (nonce: string): Promise<boolean> {
       if (!redis.isReady()) return consumeLocally(nonce)
       try {
-        return (await redis.client.set(metricsKeys.streamTicket(redis, nonce), '1', 'PX', TICKET_TTL_MS, 'NX')) === 'OK'
+        return await tryAcquireLease(redis.client, metricsKeys.streamTicket(redis, nonce), '1', TICKET_TTL_MS)
       } catch {
         return consumeLocally(nonce)
       }

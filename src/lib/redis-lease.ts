@@ -1,6 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 
+/**
+ * `SET key holder NX PX ttlMs`: true when this call took the key, false
+ * while someone holds it. The key lapses after `ttlMs` (nothing releases it).
+ */
+export async function tryAcquireLease (client: Redis, key: string, holder: string, ttlMs: number): Promise<boolean> {
+  return (await client.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK'
+}
+
 // Take the lease when free, renew it when ours: one round-trip, atomic.
 const ACQUIRE = `
 local holder = redis.call('GET', KEYS[1])
@@ -25,6 +33,8 @@ export interface LeaderLeaseOptions {
   holder: string
   /** The lease lapses this long after the holder's last renewal (a dead leader is replaced after it). */
   ttlMs: number
+  /** What the lease is for, at the start of its log lines (`alert evaluation lease`). */
+  name: string
   log: FastifyBaseLogger
 }
 
@@ -47,11 +57,11 @@ export function createLeaderLease (opts: LeaderLeaseOptions) {
   async function acquire (): Promise<boolean> {
     try {
       const won = await opts.client.eval(ACQUIRE, 1, opts.key, opts.holder, opts.ttlMs)
-      if (unreachable) opts.log.info({ leader: won === 1 }, 'alert evaluation lease: redis reachable again')
+      if (unreachable) opts.log.info({ leader: won === 1 }, `${opts.name}: redis reachable again`)
       unreachable = false
       leader = won === 1
     } catch (err) {
-      if (!unreachable) opts.log.warn({ err: { message: (err as Error).message }, leader }, 'alert evaluation lease: redis unreachable; keeping the current role')
+      if (!unreachable) opts.log.warn({ err: { message: (err as Error).message }, leader }, `${opts.name}: redis unreachable; keeping the current role`)
       unreachable = true
     }
     return leader
