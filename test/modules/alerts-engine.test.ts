@@ -9,7 +9,7 @@ import { AlertRulesError, DEFAULT_ALERT_RULES, loadAlertRules, validateRules } f
 import type { AlertRule, ThresholdRule } from '../../src/modules/monitoring/alerts.schemas.js'
 import { AlertsErrors } from '../../src/modules/monitoring/alerts.errors.js'
 import { ProfilesErrors } from '../../src/modules/monitoring/profiles.errors.js'
-import { StoreTimeoutError } from '../../src/modules/monitoring/alerts.timeout.js'
+import { StoreTimeoutError } from '../../src/modules/monitoring/shared/index.js'
 
 /** A reader whose values the test sets; `byWindow` gives a value per window length. */
 function fakeReader () {

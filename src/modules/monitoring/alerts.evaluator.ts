@@ -3,7 +3,7 @@ import type { ActiveSilence, AlertEngine, AlertRecord, TickResult, Transition } 
 import type { NotificationRecord, Notifier } from './alerts.notifier.js'
 import type { AlertsRepository, SilenceRow } from './alerts.repository.js'
 import type { Alert } from './alerts.schemas.js'
-import { withStoreTimeout } from './alerts.timeout.js'
+import { withStoreTimeout } from './shared/index.js'
 
 /** Writes that failed (PostgreSQL down) wait for the next tick, up to this many of each kind. */
 const MAX_PENDING_WRITES = 1000

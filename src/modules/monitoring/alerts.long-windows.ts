@@ -3,7 +3,7 @@ import { HISTORY_SECONDS } from '../../lib/counter-ring.js'
 import type { MetricName, MetricsReader, WindowCoverage } from '../../lib/metrics-reader.js'
 import { AlertRulesError } from './alerts.rules.js'
 import type { AlertRule } from './alerts.schemas.js'
-import { withStoreTimeout } from './alerts.timeout.js'
+import { withStoreTimeout } from './shared/index.js'
 import type { RollupsRepository, RollupTotals } from './rollups.repository.js'
 
 /**

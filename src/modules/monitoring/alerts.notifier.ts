@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AlertNotice } from './alerts.engine.js'
-import { withStoreTimeout } from './alerts.timeout.js'
+import { withStoreTimeout } from './shared/index.js'
 import { buildPayload, deliverWebhook, groupKeyOf, webhookTarget, type AlertmanagerPayload, type IncidentNotes } from './alerts.webhook.js'
 
 /** A notification waits at most this long for its incident summary, then goes without it. */

@@ -3,7 +3,7 @@ import { fingerprintOf, initialRecord, toAlert, type AlertRecord } from './alert
 import { SAVE_ALL_EVERY_MS } from './alerts.evaluator.js'
 import { AlertsErrors } from './alerts.errors.js'
 import type { AlertEventRow, AlertNotificationRow, AlertsRepository, SilenceRow } from './alerts.repository.js'
-import { withStoreTimeout } from './alerts.timeout.js'
+import { withStoreTimeout } from './shared/index.js'
 import type { Alert, AlertEvent, AlertRule, AlertsOverview, AlertState, Notification, Severity, Silence, SilenceBody } from './alerts.schemas.js'
 import type { Incident } from './incidents.schemas.js'
 

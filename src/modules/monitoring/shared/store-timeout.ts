@@ -1,5 +1,5 @@
 import createError from '@fastify/error'
-import { withTimeout } from '../../lib/timeout.js'
+import { withTimeout } from '../../../lib/timeout.js'
 
 export const StoreTimeoutError = createError<'ALERTS_STORE_TIMEOUT', 503, [string, number]>(
   'ALERTS_STORE_TIMEOUT', 'The alert store did not answer %s within %s ms', 503)

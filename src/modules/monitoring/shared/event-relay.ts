@@ -1,7 +1,7 @@
 import type { Channel } from 'node:diagnostics_channel'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import type { RedisDecorator } from '../../plugins/redis.js'
+import type { RedisDecorator } from '../../../plugins/redis.js'
 
 export interface EventRelayOptions {
   redis: RedisDecorator
