@@ -17,7 +17,7 @@ import { createAlertsService, type AlertsService } from '../modules/monitoring/a
 import { createIncidentsRepository } from '../modules/monitoring/incidents.repository.js'
 import { createIncidentsService, type IncidentSources, type IncidentsService } from '../modules/monitoring/incidents.service.js'
 import type { IncidentNotes } from '../modules/monitoring/alerts.webhook.js'
-import { createRollupsRepository } from '../modules/monitoring/rollups.repository.js'
+import { createRollupsRepository } from '../modules/monitoring/rollups/index.js'
 
 /** Every alert state change; the live stream forwards it as the SSE event `alert`. */
 export const alertTransitionChannel = diagnosticsChannel.channel('techmart:alert:transition')

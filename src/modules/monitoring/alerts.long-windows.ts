@@ -4,7 +4,7 @@ import type { MetricName, MetricsReader, WindowCoverage } from '../../lib/metric
 import { AlertRulesError } from './alerts.rules.js'
 import type { AlertRule } from './alerts.schemas.js'
 import { withStoreTimeout } from './shared/index.js'
-import type { RollupsRepository, RollupTotals } from './rollups.repository.js'
+import type { RollupsRepository, RollupTotals } from './rollups/index.js'
 
 /**
  * Alert windows longer than the in-process windows (15 minutes), such as the

@@ -12,8 +12,6 @@ export const metricsKeys = {
   business: (redis: RedisDecorator) => redis.key('monitoring', 'business'),
   /** Lock so one instance computes business metrics per interval. */
   businessLock: (redis: RedisDecorator) => redis.key('monitoring', 'business', 'lock'),
-  /** Lock so one instance prunes old rollups per run. */
-  rollupPruneLock: (redis: RedisDecorator) => redis.key('monitoring', 'rollups', 'prune-lock'),
   /** A stream token's nonce once it has opened a stream (single use), until the token would expire. */
   streamTicket: (redis: RedisDecorator, nonce: string) => redis.key('monitoring', 'stream-ticket', nonce),
   /** Sorted sets per UTC hour: normalised query → searches, and → zero-result searches. */

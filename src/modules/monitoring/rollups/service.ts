@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { ROLLUP_ALL_ROUTES } from '../../db/schema/monitoring-metrics.js'
-import { G_CPU, G_EL_P99, G_POOL_IN_USE, G_POOL_WAITING, type MetricsCollector } from '../../lib/metrics-collector.js'
-import type { RedisDecorator } from '../../plugins/redis.js'
-import { runExclusive } from '../../lib/background-jobs.js'
-import { metricsKeys } from './metrics.keys.js'
-import type { RollupBucket, RollupRow, RollupsRepository } from './rollups.repository.js'
+import { ROLLUP_ALL_ROUTES } from '../../../db/schema/monitoring-metrics.js'
+import { G_CPU, G_EL_P99, G_POOL_IN_USE, G_POOL_WAITING, type MetricsCollector } from '../../../lib/metrics-collector.js'
+import type { RedisDecorator } from '../../../plugins/redis.js'
+import { runExclusive } from '../../../lib/background-jobs.js'
+import { rollupsKeys } from './keys.js'
+import type { RollupBucket, RollupRow, RollupsRepository } from './repository.js'
 
 const MINUTE_MS = 60_000
 // Written a few seconds into the next minute, once the minute's last requests have finished.
@@ -73,7 +73,7 @@ export function createRollupsService (opts: RollupsServiceOptions) {
   async function prune (nowMs: number): Promise<void> {
     if (nowMs - lastPruneMs < PRUNE_EVERY_MS) return
     lastPruneMs = nowMs
-    await runExclusive(opts.redis, metricsKeys.rollupPruneLock(opts.redis), instanceId, PRUNE_EVERY_MS - MINUTE_MS, async () => {
+    await runExclusive(opts.redis, rollupsKeys.rollupPruneLock(opts.redis), instanceId, PRUNE_EVERY_MS - MINUTE_MS, async () => {
       const deleted = await opts.repo.pruneBefore(new Date(nowMs - opts.retentionDays * 86_400_000))
       if (deleted > 0) log.info({ deleted }, 'pruned old metric rollups')
     })
