@@ -26,7 +26,7 @@ import metricsPlugin from './plugins/metrics.js'
 import metricsEndpointPlugin from './plugins/metrics-endpoint.js'
 import dashboardPlugin from './plugins/dashboard.js'
 import alertsPlugin from './plugins/alerts.js'
-import profilerPlugin from './plugins/profiler.js'
+import { profilerPlugin } from './modules/monitoring/profiling/index.js'
 import slowQueriesPlugin from './plugins/slow-queries.js'
 import { modules } from './modules/index.js'
 

@@ -2,17 +2,17 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { hostname } from 'node:os'
-import { dbQueryChannel, requestContext, type DbQueryEvent, type RequestTimings } from '../lib/instrumentation.js'
-import type { MetricsReader } from '../lib/metrics-reader.js'
-import { monitoringKeys } from '../modules/monitoring/alerts.keys.js'
-import { createEventRelay } from '../modules/monitoring/shared/index.js'
-import { createPhaseRecorder, type PhaseRecorder } from '../modules/monitoring/profiles.phases.js'
-import { createProfilesRepository } from '../modules/monitoring/profiles.repository.js'
-import type { Profile } from '../modules/monitoring/profiles.schemas.js'
-import { createProfilesService, type ProfilesService } from '../modules/monitoring/profiles.service.js'
-import { createSplitWindow, type RequestQueries, type SplitWindow } from '../modules/monitoring/profiles.split.js'
-import { createProfileStorage } from '../modules/monitoring/profiles.storage.js'
-import { checkBudgets, createCooldown, P95_WINDOW_S, parseRouteBudgets } from '../modules/monitoring/profiles.trigger.js'
+import { dbQueryChannel, requestContext, type DbQueryEvent, type RequestTimings } from '../../../lib/instrumentation.js'
+import type { MetricsReader } from '../../../lib/metrics-reader.js'
+import { createEventRelay } from '../shared/index.js'
+import { profilingKeys } from './keys.js'
+import { createPhaseRecorder, type PhaseRecorder } from './phases.js'
+import { createProfilesRepository } from './repository.js'
+import type { Profile } from './schemas.js'
+import { createProfilesService, type ProfilesService } from './service.js'
+import { createSplitWindow, type RequestQueries, type SplitWindow } from './split.js'
+import { createProfileStorage } from './storage.js'
+import { checkBudgets, createCooldown, P95_WINDOW_S, parseRouteBudgets } from './trigger.js'
 
 /** Every profile capture start and end; the live stream forwards it as the SSE event `profile`. */
 export const profileCapturedChannel = diagnosticsChannel.channel('techmart:profile:captured')
@@ -149,7 +149,7 @@ const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, op
   const instance = opts.instanceId || `${hostname()}:${process.pid}`
   const phases = createPhaseRecorder()
   const split = createSplitWindow()
-  const relay = createEventRelay({ redis: app.redis, redisChannel: monitoringKeys.profileEvents(app.redis), channel: profileCapturedChannel, origin: instance, log })
+  const relay = createEventRelay({ redis: app.redis, redisChannel: profilingKeys.profileEvents(app.redis), channel: profileCapturedChannel, origin: instance, log })
   const service = createProfilesService({
     repo: createProfilesRepository(app.db.db),
     storage: createProfileStorage({ dir: opts.dir, maxBytes: opts.maxBytes, maxFiles: opts.maxFiles, retentionDays: opts.retentionDays }),
@@ -167,7 +167,7 @@ const profilerPlugin: FastifyPluginAsync<ProfilerPluginOptions> = async (app, op
     retentionDays: opts.retentionDays,
     root: process.cwd()
   })
-  const cooldown = createCooldown({ client: app.redis.client, keyOf: (route) => monitoringKeys.profileCooldown(app.redis, route), holder: instance, ms: opts.cooldownMs, now: clock })
+  const cooldown = createCooldown({ client: app.redis.client, keyOf: (route) => profilingKeys.profileCooldown(app.redis, route), holder: instance, ms: opts.cooldownMs, now: clock })
   let reader: MetricsReader | undefined
   const check = async () => {
     if (!opts.enabled || !reader) return undefined

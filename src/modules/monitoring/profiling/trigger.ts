@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import type { MetricsReader } from '../../lib/metrics-reader.js'
-import type { CaptureRequest } from './profiles.service.js'
-import type { Profile } from './profiles.schemas.js'
+import type { MetricsReader } from '../../../lib/metrics-reader.js'
+import type { CaptureRequest } from './service.js'
+import type { Profile } from './schemas.js'
 
 /** Automatic profiling looks at the p95 of the last minute, as the budgets are stated. */
 export const P95_WINDOW_S = 60

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { alertErrorResponses } from './alerts.schemas.js'
-import { CaptureBodySchema, CaptureResponseSchema, ProfileIdParamsSchema, ProfilesOverviewSchema, ProfilesQuerySchema } from './profiles.schemas.js'
-import type { ProfilesService } from './profiles.service.js'
+import { errorResponses } from '../../../lib/http-schemas.js'
+import { CaptureBodySchema, CaptureResponseSchema, ProfileIdParamsSchema, ProfilesOverviewSchema, ProfilesQuerySchema } from './schemas.js'
+import type { ProfilesService } from './service.js'
 
 export interface ProfilesRoutesOptions { profiles: ProfilesService }
 
@@ -25,7 +25,7 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
       security,
       summary: 'Captured CPU profiles with their hottest functions, and per-route phase timings',
       querystring: ProfilesQuerySchema,
-      response: { 200: ProfilesOverviewSchema, ...alertErrorResponses(400, 401, 403) }
+      response: { 200: ProfilesOverviewSchema, ...errorResponses(400, 401, 403) }
     }
   }, async (request) => profiles.overview(request.query.limit))
 
@@ -42,7 +42,7 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
       security,
       summary: 'Capture a CPU profile of this instance now (answers when sampling starts)',
       body: CaptureBodySchema,
-      response: { 202: CaptureResponseSchema, ...alertErrorResponses(400, 401, 403, 409) }
+      response: { 202: CaptureResponseSchema, ...errorResponses(400, 401, 403, 409) }
     }
   }, async (request, reply) => {
     reply.code(202)
@@ -60,7 +60,7 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
       security,
       summary: 'Download the .cpuprofile (open in Chrome DevTools or speedscope)',
       params: ProfileIdParamsSchema,
-      response: { 200: Type.Unknown({ description: 'The V8 CPU profile (application/json attachment)' }), ...alertErrorResponses(400, 401, 403, 404, 409) }
+      response: { 200: Type.Unknown({ description: 'The V8 CPU profile (application/json attachment)' }), ...errorResponses(400, 401, 403, 404, 409) }
     }
   }, async (request, reply) => {
     const { stream, fileName } = await profiles.download(request.params.id)

@@ -1,5 +1,5 @@
-import type { QueryShare, RoutePhases } from './profiles.schemas.js'
-import { topQueries, type RequestQueries } from './profiles.split.js'
+import type { QueryShare, RoutePhases } from './schemas.js'
+import { topQueries, type RequestQueries } from './split.js'
 
 /** Phase timings are kept for this long, in one-minute buckets. */
 export const PHASES_WINDOW_S = 300

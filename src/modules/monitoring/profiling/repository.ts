@@ -1,8 +1,8 @@
 import { and, desc, eq, gte, inArray, isNull, lt, lte } from 'drizzle-orm'
-import type { Database } from '../../db/client.js'
-import { cpuProfiles } from '../../db/schema/index.js'
-import { timedQuery } from '../../lib/instrumentation.js'
-import type { TimeSplit, TopFunction } from './profiles.schemas.js'
+import type { Database } from '../../../db/client.js'
+import { cpuProfiles } from '../../../db/schema/index.js'
+import { timedQuery } from '../../../lib/instrumentation.js'
+import type { TimeSplit, TopFunction } from './schemas.js'
 
 export type ProfileRow = typeof cpuProfiles.$inferSelect
 

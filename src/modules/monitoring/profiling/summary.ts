@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import type { CpuProfile } from './profiles.capture.js'
-import type { TopFunction } from './profiles.schemas.js'
+import type { CpuProfile } from './capture.js'
+import type { TopFunction } from './schemas.js'
 
 /** Samples handled between yields to the event loop, so a long profile never stalls requests. */
 const SAMPLES_PER_SLICE = 20_000

@@ -1,13 +1,13 @@
 import type { ReadStream } from 'node:fs'
 import type { FastifyBaseLogger } from 'fastify'
-import { captureCpuProfile } from './profiles.capture.js'
-import { ProfilesErrors } from './profiles.errors.js'
-import { PHASES_WINDOW_S, type PhaseRecorder } from './profiles.phases.js'
-import type { ProfileRow, ProfilesRepository } from './profiles.repository.js'
-import type { Profile, ProfilesOverview, TimeSplit, TopFunction } from './profiles.schemas.js'
-import type { SplitWindow } from './profiles.split.js'
-import type { ProfileStorage } from './profiles.storage.js'
-import { summariseProfile } from './profiles.summary.js'
+import { captureCpuProfile } from './capture.js'
+import { ProfilesErrors } from './errors.js'
+import { PHASES_WINDOW_S, type PhaseRecorder } from './phases.js'
+import type { ProfileRow, ProfilesRepository } from './repository.js'
+import type { Profile, ProfilesOverview, TimeSplit, TopFunction } from './schemas.js'
+import type { SplitWindow } from './split.js'
+import type { ProfileStorage } from './storage.js'
+import { summariseProfile } from './summary.js'
 
 const TOP_FUNCTIONS = 15
 const DAY_MS = 24 * 60 * 60 * 1000

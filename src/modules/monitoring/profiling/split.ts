@@ -1,4 +1,4 @@
-import type { QueryShare, RouteTimeSplit, TimeSplit, Verdict } from './profiles.schemas.js'
+import type { QueryShare, RouteTimeSplit, TimeSplit, Verdict } from './schemas.js'
 
 /**
  * Where the requests of a profile's capture window spent their time, from
