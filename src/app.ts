@@ -27,7 +27,7 @@ import metricsEndpointPlugin from './plugins/metrics-endpoint.js'
 import dashboardPlugin from './plugins/dashboard.js'
 import alertsPlugin from './plugins/alerts.js'
 import { profilerPlugin } from './modules/monitoring/profiling/index.js'
-import slowQueriesPlugin from './plugins/slow-queries.js'
+import { slowQueriesPlugin } from './modules/monitoring/slow-queries/index.js'
 import { modules } from './modules/index.js'
 
 const version = packageVersion()

@@ -4,7 +4,7 @@ import type { Alert, AlertRule } from './alerts.schemas.js'
 import { BASELINE_S, isSlower, routeLatencies, type LiveRoutes, type RouteLatency, type RouteMinutesSource } from './incidents.latency.js'
 import type { Incident, IncidentCapture, IncidentQuery, IncidentRoute } from './incidents.schemas.js'
 import type { Profile, QueryShare } from './profiling/index.js'
-import type { QueryBaseline, SlowQuery } from './slow-queries.schemas.js'
+import type { QueryBaseline, SlowQuery } from './slow-queries/index.js'
 
 /** Routes listed per incident, and in the summary line. */
 const MAX_ROUTES = 5

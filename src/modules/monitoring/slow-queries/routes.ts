@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { alertErrorResponses } from './alerts.schemas.js'
-import { SlowQueriesQuerySchema, SlowQueriesResponseSchema } from './slow-queries.schemas.js'
-import type { SlowQueriesService } from './slow-queries.service.js'
+import { errorResponses } from '../../../lib/http-schemas.js'
+import { SlowQueriesQuerySchema, SlowQueriesResponseSchema } from './schemas.js'
+import type { SlowQueriesService } from './service.js'
 
 export interface SlowQueriesRoutesOptions { slowQueries: SlowQueriesService }
 
@@ -19,7 +19,7 @@ export const slowQueriesRoutes: FastifyPluginAsyncTypebox<SlowQueriesRoutesOptio
         'several times its own baseline), its parameterized SQL (values are never stored) and its EXPLAIN plan; plus this instance\'s ' +
         'baselines per named query and the capture settings.',
       querystring: SlowQueriesQuerySchema,
-      response: { 200: SlowQueriesResponseSchema, ...alertErrorResponses(400, 401, 403) }
+      response: { 200: SlowQueriesResponseSchema, ...errorResponses(400, 401, 403) }
     }
   }, async (request) => slowQueries.list(request.query.limit, { name: request.query.name, reason: request.query.reason }))
 }

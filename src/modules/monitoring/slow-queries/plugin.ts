@@ -2,11 +2,11 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { hostname } from 'node:os'
 import postgres from 'postgres'
-import { dbQueryChannel, type DbQueryEvent } from '../lib/instrumentation.js'
-import { withStoreTimeout } from '../modules/monitoring/shared/index.js'
-import { QueryBaselines, type QueryBaselinesOptions } from '../modules/monitoring/query-baselines.js'
-import { createSlowQueriesRepository } from '../modules/monitoring/slow-queries.repository.js'
-import { createSlowQueriesService, type Explain, type SlowQueriesService } from '../modules/monitoring/slow-queries.service.js'
+import { dbQueryChannel, type DbQueryEvent } from '../../../lib/instrumentation.js'
+import { withStoreTimeout } from '../shared/index.js'
+import { QueryBaselines, type QueryBaselinesOptions } from './query-baselines.js'
+import { createSlowQueriesRepository } from './repository.js'
+import { createSlowQueriesService, type Explain, type SlowQueriesService } from './service.js'
 
 /** Relative capture: a named query whose window p95 reaches `factor` × its own baseline. */
 export type RelativeSlowQueryOptions = QueryBaselinesOptions

@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { DbQueryEvent } from '../../lib/instrumentation.js'
+import type { DbQueryEvent } from '../../../lib/instrumentation.js'
 import type { QueryBaselines, QueryBaselinesOptions } from './query-baselines.js'
-import { SLOW_QUERIES_QUERY_PREFIX, type SlowQueriesRepository, type SlowQueryRow } from './slow-queries.repository.js'
-import { captureSummary, redactPlanValues } from './slow-queries.plans.js'
-import type { QueryBaseline, SlowQueriesResponse, SlowQuery, SlowQueryReason } from './slow-queries.schemas.js'
+import { SLOW_QUERIES_QUERY_PREFIX, type SlowQueriesRepository, type SlowQueryRow } from './repository.js'
+import { captureSummary, redactPlanValues } from './plans.js'
+import type { QueryBaseline, SlowQueriesResponse, SlowQuery, SlowQueryReason } from './schemas.js'
 
 /** Captures waiting for EXPLAIN; more are dropped (counted as occurrences of the next capture). */
 const MAX_QUEUE = 20
