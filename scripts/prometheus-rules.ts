@@ -35,8 +35,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
 import type { MetricName } from '../src/lib/metrics-reader.js'
-import { DEFAULT_ALERT_RULES, loadAlertRules } from '../src/modules/monitoring/alerts.rules.js'
-import type { AlertRule } from '../src/modules/monitoring/alerts.schemas.js'
+import { DEFAULT_ALERT_RULES, loadAlertRules, type AlertRule } from '../src/modules/monitoring/alerts/index.js'
 
 export const RULES_FILE = fileURLToPath(new URL('../deploy/prometheus/rules.yml', import.meta.url))
 

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { HISTORY_SECONDS } from '../../lib/counter-ring.js'
-import type { MetricName, MetricsReader, WindowCoverage } from '../../lib/metrics-reader.js'
-import { AlertRulesError } from './alerts.rules.js'
-import type { AlertRule } from './alerts.schemas.js'
-import { withStoreTimeout } from './shared/index.js'
-import type { RollupsRepository, RollupTotals } from './rollups/index.js'
+import { HISTORY_SECONDS } from '../../../lib/counter-ring.js'
+import type { MetricName, MetricsReader, WindowCoverage } from '../../../lib/metrics-reader.js'
+import { AlertRulesError } from './rules.js'
+import type { AlertRule } from './schemas.js'
+import { withStoreTimeout } from '../shared/index.js'
+import type { RollupsRepository, RollupTotals } from '../rollups/index.js'
 
 /**
  * Alert windows longer than the in-process windows (15 minutes), such as the

@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { ActiveSilence, AlertEngine, AlertRecord, TickResult, Transition } from './alerts.engine.js'
-import type { NotificationRecord, Notifier } from './alerts.notifier.js'
-import type { AlertsRepository, SilenceRow } from './alerts.repository.js'
-import type { Alert } from './alerts.schemas.js'
-import { withStoreTimeout } from './shared/index.js'
+import type { ActiveSilence, AlertEngine, AlertRecord, TickResult, Transition } from './engine.js'
+import type { NotificationRecord, Notifier } from './notifier.js'
+import type { AlertsRepository, SilenceRow } from './repository.js'
+import type { Alert } from './schemas.js'
+import { withStoreTimeout } from '../shared/index.js'
 
 /** Writes that failed (PostgreSQL down) wait for the next tick, up to this many of each kind. */
 const MAX_PENDING_WRITES = 1000

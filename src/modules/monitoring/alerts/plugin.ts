@@ -2,22 +2,22 @@ import fp from 'fastify-plugin'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { hostname } from 'node:os'
-import type { MetricName, MetricsReader } from '../lib/metrics-reader.js'
-import { createLeaderLease, createLocalLease, type LeaderLease } from '../lib/redis-lease.js'
-import { createAlertEngine, type TickResult } from '../modules/monitoring/alerts.engine.js'
-import { createAlertEvaluator } from '../modules/monitoring/alerts.evaluator.js'
-import { monitoringKeys } from '../modules/monitoring/alerts.keys.js'
-import { checkRuleWindows, createLongWindows, type LongWindows } from '../modules/monitoring/alerts.long-windows.js'
-import { createNotifier } from '../modules/monitoring/alerts.notifier.js'
-import { createEventRelay } from '../modules/monitoring/shared/index.js'
-import { createAlertsRepository } from '../modules/monitoring/alerts.repository.js'
-import { loadAlertRules } from '../modules/monitoring/alerts.rules.js'
-import type { Alert, AlertRule } from '../modules/monitoring/alerts.schemas.js'
-import { createAlertsService, type AlertsService } from '../modules/monitoring/alerts.service.js'
-import { createIncidentsRepository } from '../modules/monitoring/incidents.repository.js'
-import { createIncidentsService, type IncidentSources, type IncidentsService } from '../modules/monitoring/incidents.service.js'
-import type { IncidentNotes } from '../modules/monitoring/alerts.webhook.js'
-import { createRollupsRepository } from '../modules/monitoring/rollups/index.js'
+import type { MetricName, MetricsReader } from '../../../lib/metrics-reader.js'
+import { createLeaderLease, createLocalLease, type LeaderLease } from '../../../lib/redis-lease.js'
+import { createAlertEngine, type TickResult } from './engine.js'
+import { createAlertEvaluator } from './evaluator.js'
+import { alertsKeys } from './keys.js'
+import { checkRuleWindows, createLongWindows, type LongWindows } from './long-windows.js'
+import { createNotifier } from './notifier.js'
+import { createEventRelay } from '../shared/index.js'
+import { createAlertsRepository } from './repository.js'
+import { loadAlertRules } from './rules.js'
+import type { Alert, AlertRule } from './schemas.js'
+import { createAlertsService, type AlertsService } from './service.js'
+import { createIncidentsRepository } from './incidents/repository.js'
+import { createIncidentsService, type IncidentSources, type IncidentsService } from './incidents/service.js'
+import type { IncidentNotes } from './webhook.js'
+import { createRollupsRepository } from '../rollups/index.js'
 
 /** Every alert state change; the live stream forwards it as the SSE event `alert`. */
 export const alertTransitionChannel = diagnosticsChannel.channel('techmart:alert:transition')
@@ -149,7 +149,7 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
   const clock = opts.clock ?? Date.now
   const instance = opts.instanceId || `${hostname()}:${process.pid}`
   const repo = createAlertsRepository(app.db.db)
-  const relay = createEventRelay({ redis: app.redis, redisChannel: monitoringKeys.alertEvents(app.redis), channel: alertTransitionChannel, origin: instance, log })
+  const relay = createEventRelay({ redis: app.redis, redisChannel: alertsKeys.alertEvents(app.redis), channel: alertTransitionChannel, origin: instance, log })
 
   let evaluation: ReturnType<typeof createAlertEvaluator> | undefined
   let engine: ReturnType<typeof createAlertEngine> | undefined
@@ -227,7 +227,7 @@ const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, opts) 
     engine = createAlertEngine({ rules, reader: longWindows?.reader ?? probed.reader, repeatIntervalS: opts.repeatIntervalS, instance })
     lease = app.redis.embedded
       ? createLocalLease()
-      : createLeaderLease({ client: app.redis.client, key: monitoringKeys.alertLeader(app.redis), holder: instance, ttlMs: Math.max(3 * opts.evalIntervalMs, 10_000), name: 'alert evaluation lease', log })
+      : createLeaderLease({ client: app.redis.client, key: alertsKeys.alertLeader(app.redis), holder: instance, ttlMs: Math.max(3 * opts.evalIntervalMs, 10_000), name: 'alert evaluation lease', log })
     evaluation = createAlertEvaluator({ engine, repo, notifier, lease, publish, log, clock, intervalMs: opts.evalIntervalMs, retentionDays: opts.historyRetentionDays, beforeTick: probed.refresh, longWindows })
     if (opts.autoStart !== false) evaluation.start()
   })

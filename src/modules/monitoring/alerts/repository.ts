@@ -1,10 +1,10 @@
 import { and, desc, eq, getTableColumns, gt, isNull, lt, or, sql } from 'drizzle-orm'
-import type { Database } from '../../db/client.js'
-import { alertEvents, alertNotifications, alertSilences, alertStates } from '../../db/schema/index.js'
-import { timedQuery } from '../../lib/instrumentation.js'
-import type { AlertRecord, Transition } from './alerts.engine.js'
-import type { AlertState } from './alerts.schemas.js'
-import type { NotificationRecord } from './alerts.notifier.js'
+import type { Database } from '../../../db/client.js'
+import { alertEvents, alertNotifications, alertSilences, alertStates } from '../../../db/schema/index.js'
+import { timedQuery } from '../../../lib/instrumentation.js'
+import type { AlertRecord, Transition } from './engine.js'
+import type { AlertState } from './schemas.js'
+import type { NotificationRecord } from './notifier.js'
 
 export type AlertEventRow = typeof alertEvents.$inferSelect
 export type AlertNotificationRow = typeof alertNotifications.$inferSelect

@@ -1,7 +1,7 @@
-import type { RedisDecorator } from '../../plugins/redis.js'
+import type { RedisDecorator } from '../../../plugins/redis.js'
 
 /** Redis keys and channels of alerting (STYLE.md rule 9: built only here). */
-export const monitoringKeys = {
+export const alertsKeys = {
   /** The alert-evaluation leader lease: holds the evaluating instance's id. */
   alertLeader: (redis: RedisDecorator) => redis.key('alerts', 'leader'),
   /** Alert transitions fanned out to every instance's live stream. */

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
-import { AlertSchema } from './alerts.schemas.js'
-import { ProfileSchema, QueryShareSchema } from './profiling/index.js'
+import { AlertSchema } from '../schemas.js'
+import { ProfileSchema, QueryShareSchema } from '../../profiling/index.js'
 
 /**
  * JSON shape of GET /monitoring/alerts/{id}/incident: an alert episode with

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { AlertNotice } from './alerts.engine.js'
-import { withStoreTimeout } from './shared/index.js'
-import { buildPayload, deliverWebhook, groupKeyOf, webhookTarget, type AlertmanagerPayload, type IncidentNotes } from './alerts.webhook.js'
+import type { AlertNotice } from './engine.js'
+import { withStoreTimeout } from '../shared/index.js'
+import { buildPayload, deliverWebhook, groupKeyOf, webhookTarget, type AlertmanagerPayload, type IncidentNotes } from './webhook.js'
 
 /** A notification waits at most this long for its incident summary, then goes without it. */
 const DESCRIBE_TIMEOUT_MS = 2000

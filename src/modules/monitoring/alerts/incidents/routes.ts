@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AlertIdParamsSchema, alertErrorResponses } from './alerts.schemas.js'
-import type { AlertsService } from './alerts.service.js'
-import { IncidentSchema } from './incidents.schemas.js'
+import { AlertIdParamsSchema, alertErrorResponses } from '../schemas.js'
+import type { AlertsService } from '../service.js'
+import { IncidentSchema } from './schemas.js'
 
 export interface IncidentsRoutesOptions { alerts: Pick<AlertsService, 'incident'> }
 

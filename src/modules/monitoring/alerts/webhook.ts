@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { AlertNotice } from './alerts.engine.js'
+import type { AlertNotice } from './engine.js'
 
 /**
  * Alertmanager-compatible webhook bodies (version 4) and their delivery

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Value } from 'typebox/value'
-import { BurnRateRuleSchema, ThresholdRuleSchema, type AlertRule } from './alerts.schemas.js'
+import { BurnRateRuleSchema, ThresholdRuleSchema, type AlertRule } from './schemas.js'
 
 /**
  * The default alert rules: the spec's targets (p95 < 200 ms, errors < 0.1%,

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
   AlertIdParamsSchema, AlertsOverviewQuerySchema, AlertsOverviewSchema, alertErrorResponses, NotificationsQuerySchema,
   NotificationsResponseSchema, SilenceBodySchema, SilenceIdParamsSchema, SilenceSchema
-} from './alerts.schemas.js'
-import type { AlertsService } from './alerts.service.js'
-import { incidentsRoutes } from './incidents.routes.js'
+} from './schemas.js'
+import type { AlertsService } from './service.js'
+import { incidentsRoutes } from './incidents/routes.js'
 
 export interface AlertsRoutesOptions { alerts: AlertsService }
 

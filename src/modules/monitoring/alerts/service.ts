@@ -1,11 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { fingerprintOf, initialRecord, toAlert, type AlertRecord } from './alerts.engine.js'
-import { SAVE_ALL_EVERY_MS } from './alerts.evaluator.js'
-import { AlertsErrors } from './alerts.errors.js'
-import type { AlertEventRow, AlertNotificationRow, AlertsRepository, SilenceRow } from './alerts.repository.js'
-import { withStoreTimeout } from './shared/index.js'
-import type { Alert, AlertEvent, AlertRule, AlertsOverview, AlertState, Notification, Severity, Silence, SilenceBody } from './alerts.schemas.js'
-import type { Incident } from './incidents.schemas.js'
+import { fingerprintOf, initialRecord, toAlert, type AlertRecord } from './engine.js'
+import { SAVE_ALL_EVERY_MS } from './evaluator.js'
+import { AlertsErrors } from './errors.js'
+import type { AlertEventRow, AlertNotificationRow, AlertsRepository, SilenceRow } from './repository.js'
+import { withStoreTimeout } from '../shared/index.js'
+import type { Alert, AlertEvent, AlertRule, AlertsOverview, AlertState, Notification, Severity, Silence, SilenceBody } from './schemas.js'
+import type { Incident } from './incidents/schemas.js'
 
 export interface AlertsServiceOptions {
   repo: AlertsRepository

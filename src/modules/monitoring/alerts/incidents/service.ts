@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { AlertsErrors } from './alerts.errors.js'
-import type { Alert, AlertRule } from './alerts.schemas.js'
-import { BASELINE_S, isSlower, routeLatencies, type LiveRoutes, type RouteLatency, type RouteMinutesSource } from './incidents.latency.js'
-import type { Incident, IncidentCapture, IncidentQuery, IncidentRoute } from './incidents.schemas.js'
-import type { Profile, QueryShare } from './profiling/index.js'
-import type { QueryBaseline, SlowQuery } from './slow-queries/index.js'
+import { AlertsErrors } from '../errors.js'
+import type { Alert, AlertRule } from '../schemas.js'
+import { BASELINE_S, isSlower, routeLatencies, type LiveRoutes, type RouteLatency, type RouteMinutesSource } from './latency.js'
+import type { Incident, IncidentCapture, IncidentQuery, IncidentRoute } from './schemas.js'
+import type { Profile, QueryShare } from '../../profiling/index.js'
+import type { QueryBaseline, SlowQuery } from '../../slow-queries/index.js'
 
 /** Routes listed per incident, and in the summary line. */
 const MAX_ROUTES = 5

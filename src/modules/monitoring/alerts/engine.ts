@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { MetricsReader, WindowCoverage } from '../../lib/metrics-reader.js'
-import type { Alert, AlertRule, AlertState, BurnRateRule, Operator, ThresholdRule } from './alerts.schemas.js'
+import type { MetricsReader, WindowCoverage } from '../../../lib/metrics-reader.js'
+import type { Alert, AlertRule, AlertState, BurnRateRule, Operator, ThresholdRule } from './schemas.js'
 
 /**
  * The alert state machine, free of I/O and of the wall clock: every call
