@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import type { BusinessService } from './business.service.js'
-import {
-  BusinessSchema, errorResponses, PerformanceQuerySchema, PerformanceSchema, SearchAnalyticsSchema, StreamTokenSchema
-} from './metrics.schemas.js'
+import { BusinessSchema, type BusinessService } from '../business/index.js'
+import { SearchAnalyticsSchema, type SearchAnalyticsService } from '../search-analytics/index.js'
+import { errorResponses, PerformanceQuerySchema, PerformanceSchema, StreamTokenSchema } from './schemas.js'
 import type { PerformanceService } from './performance.service.js'
-import type { SearchAnalyticsService } from './search-analytics.js'
 
-/** What the stream routes need from the module (see metrics.module.ts). */
+/** What the stream routes need from the module (see module.ts). */
 export interface StreamAccess {
   /** Sets the stream cookie for this admin; returns its lifetime in seconds. */
   issue: (request: FastifyRequest, reply: FastifyReply) => number

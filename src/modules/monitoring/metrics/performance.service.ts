@@ -1,11 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { HISTORY_SECONDS } from '../../lib/counter-ring.js'
-import type { MetricsCollector, SeriesPointData } from '../../lib/metrics-collector.js'
-import type { PoolMonitor } from '../../lib/pool-stats.js'
+import { HISTORY_SECONDS } from '../../../lib/counter-ring.js'
+import type { MetricsCollector, SeriesPointData } from '../../../lib/metrics-collector.js'
+import type { PoolMonitor } from '../../../lib/pool-stats.js'
 import { combine, combinePoints } from './combine.js'
 import type { InstanceRegistry } from './instances.js'
-import type { CombinedSnapshot, Performance, PerformanceRange, Series, SeriesPoint, StreamMetricsEvent } from './metrics.schemas.js'
-import type { RollupBucket } from './rollups/index.js'
+import type { CombinedSnapshot, Performance, PerformanceRange, Series, SeriesPoint, StreamMetricsEvent } from './schemas.js'
+import type { RollupBucket } from '../rollups/index.js'
 import { buildPublished, toSeriesPoint, type InstanceIdentity, type PublishedSnapshot } from './snapshot.js'
 
 /** History ranges served from rollups: span and bucket, in seconds (≤ ~350 points each). */

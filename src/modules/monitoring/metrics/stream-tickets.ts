@@ -1,6 +1,6 @@
-import { tryAcquireLease } from '../../lib/redis-lease.js'
-import type { RedisDecorator } from '../../plugins/redis.js'
-import { metricsKeys } from './metrics.keys.js'
+import { tryAcquireLease } from '../../../lib/redis-lease.js'
+import type { RedisDecorator } from '../../../plugins/redis.js'
+import { metricsKeys } from './keys.js'
 import { STREAM_TOKEN_TTL_S } from './stream-token.js'
 
 const TICKET_TTL_MS = STREAM_TOKEN_TTL_S * 1000

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { SeriesPointData } from '../../lib/metrics-collector.js'
-import type { RedisDecorator } from '../../plugins/redis.js'
-import { metricsKeys } from './metrics.keys.js'
+import type { SeriesPointData } from '../../../lib/metrics-collector.js'
+import type { RedisDecorator } from '../../../plugins/redis.js'
+import { metricsKeys } from './keys.js'
 import type { PublishedSnapshot } from './snapshot.js'
 
 /** An instance that published within this long is alive. */

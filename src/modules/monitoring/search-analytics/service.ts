@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { RedisDecorator } from '../../plugins/redis.js'
-import type { SearchEvent } from '../../plugins/metrics.js'
-import { metricsKeys } from './metrics.keys.js'
-import type { SearchAnalytics, SlowSearch } from './metrics.schemas.js'
+import type { RedisDecorator } from '../../../plugins/redis.js'
+import type { SearchEvent } from '../../../plugins/metrics.js'
+import { searchAnalyticsKeys } from './keys.js'
+import type { SearchAnalytics, SlowSearch } from './schemas.js'
 
 export const SEARCH_WINDOW_H = 24
 const HOUR_MS = 3_600_000
@@ -77,9 +77,9 @@ export function createSearchAnalytics (opts: SearchAnalyticsOptions) {
     slow = []
     if (!redis.isReady()) return
     const hour = Math.floor(now() / HOUR_MS)
-    const top = metricsKeys.searchTop(redis, hour)
-    const zero = metricsKeys.searchZero(redis, hour)
-    const totals = metricsKeys.searchTotals(redis, hour)
+    const top = searchAnalyticsKeys.searchTop(redis, hour)
+    const zero = searchAnalyticsKeys.searchZero(redis, hour)
+    const totals = searchAnalyticsKeys.searchTotals(redis, hour)
     const p = redis.client.pipeline()
     let total = 0
     let zeroTotal = 0
@@ -93,7 +93,7 @@ export function createSearchAnalytics (opts: SearchAnalyticsOptions) {
     p.zremrangebyrank(top, 0, -(MAX_QUERIES_PER_HOUR + 1)).zremrangebyrank(zero, 0, -(MAX_QUERIES_PER_HOUR + 1))
     for (const key of [top, zero, totals]) p.expire(key, BUCKET_TTL_S)
     if (slowBatch.length > 0) {
-      const slowKey = metricsKeys.searchSlow(redis)
+      const slowKey = searchAnalyticsKeys.searchSlow(redis)
       p.lpush(slowKey, ...slowBatch.map((s) => JSON.stringify(s))).ltrim(slowKey, 0, MAX_SLOW - 1).expire(slowKey, BUCKET_TTL_S)
     }
     await p.exec()
@@ -116,12 +116,12 @@ export function createSearchAnalytics (opts: SearchAnalyticsOptions) {
   async function compute (): Promise<SearchAnalytics> {
     const hour = Math.floor(now() / HOUR_MS)
     const hours = Array.from({ length: SEARCH_WINDOW_H }, (_, i) => hour - i)
-    const tmp = (kind: string) => `${metricsKeys.searchTop(redis, hour)}:union:${kind}:${process.pid}`
+    const tmp = (kind: string) => `${searchAnalyticsKeys.searchTop(redis, hour)}:union:${kind}:${process.pid}`
     const [top, zero, totals, slowJson] = await Promise.all([
-      topOf(hours.map((h) => metricsKeys.searchTop(redis, h)), tmp('top')),
-      topOf(hours.map((h) => metricsKeys.searchZero(redis, h)), tmp('zero')),
-      Promise.all(hours.map((h) => redis.client.hmget(metricsKeys.searchTotals(redis, h), 'total', 'zero'))),
-      redis.client.lrange(metricsKeys.searchSlow(redis), 0, MAX_SLOW - 1)
+      topOf(hours.map((h) => searchAnalyticsKeys.searchTop(redis, h)), tmp('top')),
+      topOf(hours.map((h) => searchAnalyticsKeys.searchZero(redis, h)), tmp('zero')),
+      Promise.all(hours.map((h) => redis.client.hmget(searchAnalyticsKeys.searchTotals(redis, h), 'total', 'zero'))),
+      redis.client.lrange(searchAnalyticsKeys.searchSlow(redis), 0, MAX_SLOW - 1)
     ])
     const since = now() - SEARCH_WINDOW_H * HOUR_MS
     const slowest = slowJson.map((j) => JSON.parse(j) as SlowSearch)

@@ -1,11 +1,11 @@
 import { Type, type Static } from 'typebox'
 
-export { ErrorSchema, errorResponses } from '../../lib/http-schemas.js'
+export { ErrorSchema, errorResponses } from '../../../lib/http-schemas.js'
 
 /**
  * Response shapes of the metrics side of monitoring (Engineer M): performance,
- * business, search analytics, the SSE stream's `metrics`/`business` events and
- * the stream token. Every number is measured; a value is `null` when there was
+ * the SSE stream's `metrics` events and the stream token (business figures:
+ * business/schemas.ts, search analytics: search-analytics/schemas.ts). Every number is measured; a value is `null` when there was
  * nothing to measure in the window (no requests, no cache lookups).
  * Durations are milliseconds, ratios are 0..1, timestamps are ISO-8601 UTC
  * strings except chart series, which use epoch seconds for uPlot.
@@ -222,77 +222,6 @@ export const PerformanceSchema = Type.Evaluate(Type.Intersect([CombinedSnapshotS
 /** SSE `metrics` event, every second: the combined snapshot plus the new chart point. */
 export const StreamMetricsEventSchema = Type.Evaluate(Type.Intersect([CombinedSnapshotSchema, Type.Object({ point: SeriesPointSchema })]))
 
-export const TopProductSchema = Type.Object({
-  product_id: Type.Integer(),
-  name: Type.String(),
-  total_sold: Count,
-  revenue: Num
-})
-
-/**
- * Business figures, computed in the background and cached. Days are calendar
- * days in `timezone`. Orders and revenue exclude cancelled orders. Money is a
- * JSON number with two decimals, summed exactly in PostgreSQL `numeric`.
- */
-export const BusinessSchema = Type.Object({
-  computed_at: IsoDate,
-  /** Seconds since computed_at. */
-  age_s: Count,
-  timezone: Type.String(),
-  users: Type.Object({ total: Count, active_today: Count, new_today: Count }),
-  products: Type.Object({ active: Count, low_stock: Count, low_stock_threshold: Count }),
-  orders: Type.Object({
-    today: Count,
-    /** The whole of yesterday. */
-    yesterday: Count,
-    /** Yesterday from midnight to the same time of day as now. */
-    yesterday_same_time: Count,
-    /** (today - yesterday_same_time) / yesterday_same_time * 100; null when yesterday_same_time is 0. */
-    growth_percent: NullableNum,
-    /** Orders per minute over the last 60 minutes, oldest first (t = minute start, epoch seconds). */
-    per_minute: Type.Object({ t: Type.Array(Type.Integer()), count: Type.Array(Count) })
-  }),
-  revenue: Type.Object({
-    today: Num,
-    /** The last 30 days (the spec's "month"). */
-    month: Num,
-    /** revenue.month / orders over the last 30 days; 0 without orders. */
-    avg_order_value: Num
-  }),
-  conversion: Type.Object({
-    /** Users who placed an order in the last 24 hours. */
-    ordering_users_24h: Count,
-    /** Users with cart activity in the last 24 hours: a cart updated then, or an order placed (which empties the cart). */
-    cart_users_24h: Count,
-    rate: NullableRatio
-  }),
-  /** Best sellers of the last 7 days by quantity, at most 5. */
-  top_products: Type.Array(TopProductSchema)
-})
-
-export const SearchQueryCountSchema = Type.Object({ query: Type.String(), count: Count })
-
-export const SlowSearchSchema = Type.Object({
-  query: Type.String(),
-  duration_ms: Num,
-  results: Count,
-  at: IsoDate
-})
-
-/** Searches over the last 24 hours (hourly buckets in Redis). */
-export const SearchAnalyticsSchema = Type.Object({
-  window_h: Count,
-  total_searches: Count,
-  zero_result_searches: Count,
-  top_queries: Type.Array(SearchQueryCountSchema),
-  zero_result_queries: Type.Array(SearchQueryCountSchema),
-  slow_searches: Type.Array(SlowSearchSchema),
-  /** False when Redis is unreachable (nothing to show). */
-  available: Type.Boolean(),
-  /** When these figures were read from Redis: at most about a second ago (searches reach Redis within a second). */
-  computed_at: IsoDate
-})
-
 export const StreamTokenSchema = Type.Object({
   /** Seconds the stream cookie stays valid for opening a stream. */
   expires_in: Count
@@ -310,7 +239,3 @@ export type CombinedSnapshot = Static<typeof CombinedSnapshotSchema>
 export type PerformanceRange = Static<typeof PerformanceRangeSchema>
 export type Performance = Static<typeof PerformanceSchema>
 export type StreamMetricsEvent = Static<typeof StreamMetricsEventSchema>
-export type Business = Static<typeof BusinessSchema>
-export type TopProduct = Static<typeof TopProductSchema>
-export type SearchAnalytics = Static<typeof SearchAnalyticsSchema>
-export type SlowSearch = Static<typeof SlowSearchSchema>

@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { RedisDecorator } from '../../plugins/redis.js'
-import { runExclusive } from '../../lib/background-jobs.js'
-import type { BusinessRepository } from './business.repository.js'
-import { metricsKeys } from './metrics.keys.js'
-import type { Business } from './metrics.schemas.js'
+import type { RedisDecorator } from '../../../plugins/redis.js'
+import { runExclusive } from '../../../lib/background-jobs.js'
+import type { BusinessRepository } from './repository.js'
+import { businessKeys } from './keys.js'
+import type { Business } from './schemas.js'
 
 /** The spec's dashboard_stats TTL: the ceiling for how long a computed result is shared. */
 export const DASHBOARD_STATS_TTL_S = 300
@@ -49,7 +49,7 @@ export function createBusinessService (opts: BusinessServiceOptions) {
   assertTimezone(opts.timezone)
   const now = opts.now ?? Date.now
   const log = opts.log.child({ module: 'monitoring.business' })
-  const key = metricsKeys.business(opts.redis)
+  const key = businessKeys.business(opts.redis)
   let latest: Business | undefined
   let inflight: Promise<Business> | undefined
   let timer: NodeJS.Timeout | undefined
@@ -119,7 +119,7 @@ export function createBusinessService (opts: BusinessServiceOptions) {
   }
 
   async function tick (): Promise<void> {
-    const { ran } = await runExclusive(opts.redis, metricsKeys.businessLock(opts.redis), opts.instanceId, opts.intervalS * 1000 - 250, async () => { await refresh() })
+    const { ran } = await runExclusive(opts.redis, businessKeys.businessLock(opts.redis), opts.instanceId, opts.intervalS * 1000 - 250, async () => { await refresh() })
     if (!ran) await readShared()
   }
 
