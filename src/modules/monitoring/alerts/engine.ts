@@ -239,7 +239,7 @@ export function toAlert (rule: AlertRule, rec: AlertRecord): Alert {
     inhibited_by: rec.inhibitedBy ?? null,
     resolving: until !== undefined,
     resolves_at: iso(until),
-    // Freshly evaluated here; the API marks states nobody evaluates any more (alerts.service.ts).
+    // Freshly evaluated here; the API marks states nobody evaluates any more (service.ts).
     stale: false
   }
 }

@@ -26,7 +26,7 @@ export interface EvaluatorOptions {
   retentionDays: number
   /** Runs before each evaluation by the leader (e.g. refreshing dependency probes). */
   beforeTick?: () => Promise<void>
-  /** Reads what the engine's reader needs from PostgreSQL for this tick's `now` (alerts.long-windows.ts); never throws. */
+  /** Reads what the engine's reader needs from PostgreSQL for this tick's `now` (long-windows.ts); never throws. */
   longWindows?: { refresh: (now: number) => Promise<void> }
   /** Each store read/write gives up after this long (the tick goes on from memory). @default 2000 */
   storeTimeoutMs?: number

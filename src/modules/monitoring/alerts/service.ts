@@ -22,7 +22,7 @@ export interface AlertsServiceOptions {
     /** The engine's live view when this instance evaluates, else undefined. */
     liveAlerts: () => Alert[] | undefined
   }
-  /** The incident view of a rule's latest episode (incidents.service.ts). */
+  /** The incident view of a rule's latest episode (incidents/service.ts). */
   incident: (ruleId: string) => Promise<Incident>
 }
 

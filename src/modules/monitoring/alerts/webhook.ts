@@ -11,7 +11,7 @@ import type { AlertNotice } from './engine.js'
 const ZERO_TIME = '0001-01-01T00:00:00Z'
 export const RECEIVER_NAME = 'techmart-webhook'
 
-/** Incident summary lines by alert id (alerts.notifier.ts `describe`). */
+/** Incident summary lines by alert id (notifier.ts `describe`). */
 export type IncidentNotes = ReadonlyMap<string, readonly string[]>
 
 export interface AlertmanagerAlert {
