@@ -1,2 +1,2 @@
 export { createRollupsRepository, type RollupBucket, type RollupsRepository, type RollupTotals } from './repository.js'
-export { createRollupsService, type RollupsService } from './service.js'
+export { createRollupsService } from './service.js'

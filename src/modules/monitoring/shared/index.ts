@@ -1,2 +1,2 @@
-export { createEventRelay, type EventRelay, type EventRelayOptions } from './event-relay.js'
+export { createEventRelay } from './event-relay.js'
 export { StoreTimeoutError, withStoreTimeout } from './store-timeout.js'
