@@ -25,9 +25,9 @@ import rateLimitPlugin from './plugins/rate-limit.js'
 import metricsPlugin from './plugins/metrics.js'
 import metricsEndpointPlugin from './plugins/metrics-endpoint.js'
 import dashboardPlugin from './plugins/dashboard.js'
-import alertsPlugin from './plugins/alerts.js'
-import profilerPlugin from './plugins/profiler.js'
-import slowQueriesPlugin from './plugins/slow-queries.js'
+import { alertsPlugin } from './modules/monitoring/alerts/index.js'
+import { profilerPlugin } from './modules/monitoring/profiling/index.js'
+import { slowQueriesPlugin } from './modules/monitoring/slow-queries/index.js'
 import { modules } from './modules/index.js'
 
 const version = packageVersion()

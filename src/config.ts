@@ -94,7 +94,7 @@ export const ConfigSchema = Type.Object({
   shedHeapRatio: Type.Number({ env: 'SHED_HEAP_RATIO', default: 0.9, exclusiveMinimum: 0, maximum: 1 }),
   metricsToken: Type.String({ env: 'METRICS_TOKEN', default: '' }),
   alertWebhookUrls: Type.String({ env: 'ALERT_WEBHOOK_URLS', default: '' }),
-  // Alerts (src/plugins/alerts.ts): rules file override, evaluation, notification delivery.
+  // Alerts (src/modules/monitoring/alerts/plugin.ts): rules file override, evaluation, notification delivery.
   alertRulesFile: Type.String({ env: 'ALERT_RULES_FILE', default: '' }),
   alertEvalIntervalMs: Type.Integer({ env: 'ALERT_EVAL_INTERVAL_MS', default: 5000, minimum: 100, maximum: 300_000 }),
   alertRepeatIntervalS: Type.Integer({ env: 'ALERT_REPEAT_INTERVAL_S', default: 3600, minimum: 60 }),
@@ -104,7 +104,7 @@ export const ConfigSchema = Type.Object({
   alertWebhookBackoffMs: Type.Integer({ env: 'ALERT_WEBHOOK_BACKOFF_MS', default: 1000, minimum: 1, maximum: 60_000 }),
   alertExternalUrl: Type.String({ env: 'ALERT_EXTERNAL_URL', default: 'http://127.0.0.1:3000', pattern: '^https?://' }),
   alertHistoryRetentionDays: Type.Integer({ env: 'ALERT_HISTORY_RETENTION_DAYS', default: 30, minimum: 1 }),
-  // Profiling (src/plugins/profiler.ts): phase timings, automatic CPU profiles, storage.
+  // Profiling (src/modules/monitoring/profiling/plugin.ts): phase timings, automatic CPU profiles, storage.
   profilingEnabled: Type.Boolean({ env: 'PROFILING_ENABLED', default: true }),
   profileDir: Type.String({ env: 'PROFILE_DIR', default: '.profiles', minLength: 1 }),
   profileDurationMs: Type.Integer({ env: 'PROFILE_DURATION_MS', default: 5000, minimum: 500, maximum: 30_000 }),
@@ -117,7 +117,7 @@ export const ConfigSchema = Type.Object({
   profileMaxBytes: Type.Integer({ env: 'PROFILE_MAX_BYTES', default: 200 * 1024 * 1024, minimum: 1024 }),
   profileMaxFiles: Type.Integer({ env: 'PROFILE_MAX_FILES', default: 50, minimum: 1 }),
   profileRetentionDays: Type.Integer({ env: 'PROFILE_RETENTION_DAYS', default: 7, minimum: 1 }),
-  // Slow-query capture (src/plugins/slow-queries.ts).
+  // Slow-query capture (src/modules/monitoring/slow-queries/plugin.ts).
   slowQueryMs: Type.Number({ env: 'SLOW_QUERY_MS', default: 100, minimum: 0 }),
   slowQueryExplainTimeoutMs: Type.Integer({ env: 'SLOW_QUERY_EXPLAIN_TIMEOUT_MS', default: 2000, minimum: 100, maximum: 60_000 }),
   slowQueryCooldownMs: Type.Integer({ env: 'SLOW_QUERY_COOLDOWN_MS', default: 60_000, minimum: 0 }),

@@ -1,6 +1,6 @@
 // Where the time went: the time split of a profile's capture window (database, pool wait, Redis,
 // CPU) as a bar with its verdict and the route's dominant queries. Shapes: TimeSplitSchema in
-// src/modules/monitoring/profiles.schemas.ts.
+// src/modules/monitoring/profiling/schemas.ts.
 import { esc, ms, num, table, time } from './format.js'
 
 const PARTS = ['database', 'pool', 'redis', 'cpu']

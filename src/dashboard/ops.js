@@ -1,5 +1,5 @@
-// Panels fed by the alerting and profiling API (shapes: src/modules/monitoring/alerts.schemas.ts,
-// profiles.schemas.ts, slow-queries.schemas.ts): alerts, banner, silences, history, profiles, slow queries.
+// Panels fed by the alerting and profiling API (shapes: src/modules/monitoring/alerts/schemas.ts,
+// profiling/schemas.ts, slow-queries/schemas.ts): alerts, banner, silences, history, profiles, slow queries.
 import { $, esc, ms, num, setHtml, table, time } from './format.js'
 import { queryShares, renderSplit } from './diagnosis.js'
 import { aliveInstances } from './panels.js'

@@ -1,4 +1,5 @@
 import type { RedisDecorator } from '../plugins/redis.js'
+import { tryAcquireLease } from './redis-lease.js'
 
 /**
  * Runs `job` on one instance per period: the first instance to `SET key NX
@@ -14,7 +15,7 @@ export async function runExclusive (redis: RedisDecorator, key: string, holder: 
   }
   let won: boolean
   try {
-    won = (await redis.client.set(key, holder, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK'
+    won = await tryAcquireLease(redis.client, key, holder, Math.max(1, Math.round(ttlMs)))
   } catch {
     await job()
     return { ran: true, degraded: true }

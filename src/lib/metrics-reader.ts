@@ -44,7 +44,7 @@ export interface MetricsReader {
   routeCount: (routeKey: string, windowS: number) => number
   /**
    * Only readers that serve windows longer than the live ones have it
-   * (alerts.long-windows.ts): the history behind `value(metric, windowS)`
+   * (modules/monitoring/alerts/long-windows.ts): the history behind `value(metric, windowS)`
    * when it covers less than the window (a fresh start), else undefined.
    */
   coverage?: (metric: MetricName, windowS: number) => WindowCoverage | undefined

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { createDbClient, type Database, type Sql } from '../db/client.js'
 import type { PoolMonitor } from '../lib/pool-stats.js'
+import { withTimeout } from '../lib/timeout.js'
 import { redactUrl } from '../lib/urls.js'
 
 export interface DbPluginOptions {
@@ -51,14 +52,10 @@ const dbPlugin: FastifyPluginAsync<DbPluginOptions> = async (app, opts) => {
     : undefined
 
   async function ping (timeoutMs = 1000): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
     try {
-      return await Promise.race([primary.sql`SELECT 1`.then(() => true as const), timeout])
+      return await withTimeout(primary.sql`SELECT 1`.then(() => true as const), timeoutMs, { resolve: false as const })
     } catch {
       return false
-    } finally {
-      clearTimeout(timer)
     }
   }
 

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import type {} from '@fastify/otel' // request.opentelemetry(), types only: the package is imported when tracing is on
 import type { Config } from '../config.js'
+import { withTimeout } from '../lib/timeout.js'
 import { redactUrl } from '../lib/urls.js'
 
 declare module 'fastify' {
@@ -86,10 +87,7 @@ const tracingPlugin: FastifyPluginAsync<TracingOptions> = async (app, opts) => {
 
   app.decorate('tracing', { enabled: true, exportUrl, flush: tracing.flush })
   app.addHook('onClose', async () => {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), FLUSH_ON_CLOSE_TIMEOUT_MS) })
-    const outcome = await Promise.race([tracing.shutdown().then(() => 'done' as const), timeout])
-    clearTimeout(timer)
+    const outcome = await withTimeout(tracing.shutdown().then(() => 'done' as const), FLUSH_ON_CLOSE_TIMEOUT_MS, { resolve: 'timeout' as const })
     if (outcome === 'timeout') app.log.warn({ url: exportUrl, timeoutMs: FLUSH_ON_CLOSE_TIMEOUT_MS }, 'tracing: the last spans were not exported before shutdown')
   })
   app.log.info({ url: exportUrl, serviceName: opts.serviceName }, `tracing on: OTLP/HTTP export to ${exportUrl}`)

@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MetricName, MetricsReader } from '../../src/lib/metrics-reader.js'
-import { createAlertEngine, type ActiveSilence } from '../../src/modules/monitoring/alerts.engine.js'
-import { AlertRulesError, DEFAULT_ALERT_RULES, loadAlertRules, validateRules } from '../../src/modules/monitoring/alerts.rules.js'
-import type { AlertRule, ThresholdRule } from '../../src/modules/monitoring/alerts.schemas.js'
-import { AlertsErrors } from '../../src/modules/monitoring/alerts.errors.js'
-import { ProfilesErrors } from '../../src/modules/monitoring/profiles.errors.js'
-import { StoreTimeoutError } from '../../src/modules/monitoring/alerts.timeout.js'
+import { createAlertEngine, type ActiveSilence } from '../../src/modules/monitoring/alerts/engine.js'
+import { AlertRulesError, DEFAULT_ALERT_RULES, loadAlertRules, validateRules } from '../../src/modules/monitoring/alerts/rules.js'
+import type { AlertRule, ThresholdRule } from '../../src/modules/monitoring/alerts/schemas.js'
+import { AlertsErrors } from '../../src/modules/monitoring/alerts/errors.js'
+import { ProfilesErrors } from '../../src/modules/monitoring/profiling/errors.js'
+import { StoreTimeoutError } from '../../src/modules/monitoring/shared/index.js'
 
 /** A reader whose values the test sets; `byWindow` gives a value per window length. */
 function fakeReader () {

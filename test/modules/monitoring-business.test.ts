@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, resetDb } from '../helper.js'
 import { createCategory, createProduct, createUser } from '../fixtures.js'
-import { createBusinessRepository } from '../../src/modules/monitoring/business.repository.js'
-import { assertTimezone, createBusinessService } from '../../src/modules/monitoring/business.service.js'
+import { createBusinessRepository } from '../../src/modules/monitoring/business/repository.js'
+import { assertTimezone, createBusinessService } from '../../src/modules/monitoring/business/service.js'
 
 const NO_SHAPING = { rateLimitEnabled: false, loadSheddingEnabled: false }
 // Tuesday 10 March 2026, 15:30 UTC (New York is on EDT since 8 March).

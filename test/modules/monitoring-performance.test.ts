@@ -8,9 +8,8 @@ import { buildTestApp, flushRedisPrefix } from '../helper.js'
 import { createUser } from '../fixtures.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { MetricsCollector } from '../../src/lib/metrics-collector.js'
-import { createRollupsRepository } from '../../src/modules/monitoring/rollups.repository.js'
-import { createRollupsService } from '../../src/modules/monitoring/rollups.service.js'
-import { createStreamTokens, readStreamCookie } from '../../src/modules/monitoring/stream-token.js'
+import { createRollupsRepository, createRollupsService } from '../../src/modules/monitoring/rollups/index.js'
+import { createStreamTokens, readStreamCookie } from '../../src/modules/monitoring/metrics/stream-token.js'
 
 const PERF = '/api/v1/monitoring/performance'
 // Traffic-shaping would turn this test traffic (or a busy machine) into 429/503s.

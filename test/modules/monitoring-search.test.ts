@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Value } from 'typebox/value'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 import { createUser } from '../fixtures.js'
-import { SearchAnalyticsSchema, type SearchAnalytics } from '../../src/modules/monitoring/metrics.schemas.js'
-import { SEARCH_FLUSH_MS, SEARCH_SUMMARY_MAX_AGE_MS } from '../../src/modules/monitoring/search-analytics.js'
+import { SearchAnalyticsSchema, type SearchAnalytics } from '../../src/modules/monitoring/search-analytics/schemas.js'
+import { SEARCH_FLUSH_MS, SEARCH_SUMMARY_MAX_AGE_MS } from '../../src/modules/monitoring/search-analytics/service.js'
 
 const URL = '/api/v1/monitoring/search-analytics'
 // Scheduling on a busy shared machine: timers and requests may run this much late.

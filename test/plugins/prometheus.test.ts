@@ -13,8 +13,8 @@ import { createUser } from '../fixtures.js'
 import type { MetricsCollector } from '../../src/lib/metrics-collector.js'
 import type { PoolMonitor } from '../../src/lib/pool-stats.js'
 import { createPromMetrics, type BusinessFigures } from '../../src/lib/prom-metrics.js'
-import { DEFAULT_ALERT_RULES } from '../../src/modules/monitoring/alerts.rules.js'
-import type { AlertRule } from '../../src/modules/monitoring/alerts.schemas.js'
+import { DEFAULT_ALERT_RULES } from '../../src/modules/monitoring/alerts/rules.js'
+import type { AlertRule } from '../../src/modules/monitoring/alerts/schemas.js'
 import { PROMQL, PrometheusRulesError, RULES_FILE, promDuration, renderRulesFile, toPrometheusRules } from '../../scripts/prometheus-rules.js'
 
 // The operators' own tools check what this repository ships for Prometheus and Grafana:

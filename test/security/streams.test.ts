@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../helper.js'
 import { createUser, type FixtureUser } from '../fixtures.js'
 import { freePort } from '../helpers/ports.js'
-import { readStreamCookie } from '../../src/modules/monitoring/stream-token.js'
-import { MAX_STREAMS_PER_USER } from '../../src/modules/monitoring/stream.js'
+import { readStreamCookie } from '../../src/modules/monitoring/metrics/stream-token.js'
+import { MAX_STREAMS_PER_USER } from '../../src/modules/monitoring/metrics/stream-hub.js'
 
 /**
  * One stream cookie opened 30 concurrent streams, and one admin could hold

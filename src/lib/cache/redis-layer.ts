@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { withTimeout } from '../timeout.js'
 
 // A few failures in a row open the circuit: while open, L2 is skipped
 // outright, so an unreachable or slow Redis costs nothing per request.
@@ -132,19 +133,13 @@ export class RedisLayer {
 
   async #call<T> (op: string, fn: () => Promise<T>): Promise<T | undefined> {
     if (!this.available()) return undefined
-    let timer: NodeJS.Timeout | undefined
     try {
-      const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError(`L2 ${op} timed out after ${this.#opts.timeoutMs} ms`)), this.#opts.timeoutMs)
-      })
-      const result = await Promise.race([fn(), timeout])
+      const result = await withTimeout(fn(), this.#opts.timeoutMs, { reject: () => new TimeoutError(`L2 ${op} timed out after ${this.#opts.timeoutMs} ms`) })
       this.#failures = 0
       return result
     } catch (err) {
       this.#recordFailure(op, err)
       return undefined
-    } finally {
-      clearTimeout(timer)
     }
   }
 

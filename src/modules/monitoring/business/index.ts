@@ -1,0 +1,3 @@
+export { createBusinessRepository } from './repository.js'
+export { BusinessSchema } from './schemas.js'
+export { createBusinessService, type BusinessService } from './service.js'

@@ -1,0 +1,1 @@
+export { metricsModule, type MetricsModuleOptions } from './module.js'

@@ -1,0 +1,2 @@
+export { SearchAnalyticsSchema } from './schemas.js'
+export { createSearchAnalytics, type SearchAnalyticsService } from './service.js'

@@ -1,0 +1,2 @@
+export { createEventRelay } from './event-relay.js'
+export { StoreTimeoutError, withStoreTimeout } from './store-timeout.js'
