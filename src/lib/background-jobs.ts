@@ -1,4 +1,4 @@
-import type { RedisDecorator } from '../plugins/redis.js'
+import type { RedisConnection } from './redis-connection.js'
 import { tryAcquireLease } from './redis-lease.js'
 
 /**
@@ -8,7 +8,7 @@ import { tryAcquireLease } from './redis-lease.js'
  * duration. Jobs passed here are idempotent, so while Redis is unreachable
  * every instance runs them rather than none (`degraded: true`).
  */
-export async function runExclusive (redis: RedisDecorator, key: string, holder: string, ttlMs: number, job: () => Promise<void>): Promise<{ ran: boolean, degraded: boolean }> {
+export async function runExclusive (redis: RedisConnection, key: string, holder: string, ttlMs: number, job: () => Promise<void>): Promise<{ ran: boolean, degraded: boolean }> {
   if (!redis.isReady()) {
     await job()
     return { ran: true, degraded: true }
