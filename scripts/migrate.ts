@@ -1,7 +1,7 @@
 /** `npm run migrate`: creates the database if needed and applies every migration. */
 import { loadConfig } from '../src/config.js'
 import { ensureDatabase, runMigrations } from '../src/db/migrate.js'
-import { redactUrl } from '../src/lib/urls.js'
+import { redactUrl } from '../src/lib/logging/urls.js'
 
 const config = loadConfig()
 const created = await ensureDatabase(config.databaseUrl)

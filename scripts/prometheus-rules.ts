@@ -34,7 +34,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
-import type { MetricName } from '../src/lib/metrics-reader.js'
+import type { MetricName } from '../src/lib/metrics/reader.js'
 import { DEFAULT_ALERT_RULES, loadAlertRules, type AlertRule } from '../src/modules/monitoring/alerts/index.js'
 
 export const RULES_FILE = fileURLToPath(new URL('../deploy/prometheus/rules.yml', import.meta.url))

@@ -11,7 +11,7 @@ import {
   DEFAULT_SEED_SIZES, DEMO_ACCOUNTS, DatabaseNotEmptyError, ResetRefusedError, SeedOptionsError, assertResettable,
   createProgressPrinter, formatSeedSummary, isDatabaseEmpty, resetDatabase, seedDatabase, validateSeedOptions, type SeedSizes
 } from '../src/db/seed/index.js'
-import { redactUrl } from '../src/lib/urls.js'
+import { redactUrl } from '../src/lib/logging/urls.js'
 
 const SIZE_FLAGS = ['products', 'categories', 'users', 'orders', 'reviews', 'carts', 'seed'] as const
 

@@ -3,10 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { randomUUID } from 'node:crypto'
 import type { Server } from 'node:http'
 import { splitList, type Config } from './config.js'
-import './lib/route-config.js'
+import './lib/http/route-config.js'
 import { packageVersion } from './lib/version.js'
-import { loggerOptions } from './lib/log-safety.js'
-import { createLogOutput } from './lib/log-output.js'
+import { loggerOptions } from './lib/logging/safety.js'
+import { createLogOutput } from './lib/logging/output.js'
 import tracingPlugin, { otlpTracesUrl } from './plugins/tracing.js'
 import requestTimingsPlugin from './plugins/request-timings.js'
 import dbPlugin from './plugins/db.js'
@@ -46,7 +46,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
 export interface BuildOptions {
   /**
    * Extra Fastify logger options (tests pass `false` or a stream). Absent: the app writes to its
-   * own log output (lib/log-output.ts: buffered JSON to stdout or LOG_FILE, pretty on a terminal)
+   * own log output (lib/logging/output.ts: buffered JSON to stdout or LOG_FILE, pretty on a terminal)
    * and flushes it when it closes.
    */
   logger?: FastifyServerOptions['logger']

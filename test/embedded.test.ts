@@ -50,7 +50,7 @@ function start (env: Record<string, string | undefined>, serverArgs: string[] = 
   return { launch: started, output: () => output, base: `http://127.0.0.1:${env.PORT ?? 3000}` }
 }
 
-/** Longer than the log output's periodic flush (src/lib/log-output.ts, 1 s). */
+/** Longer than the log output's periodic flush (src/lib/logging/output.ts, 1 s). */
 const LOG_FLUSH_WAIT_MS = 1500
 
 async function waitReady (s: Started): Promise<void> {

@@ -1,7 +1,7 @@
 import postgres from 'postgres'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import * as schema from './schema/index.js'
-import { instrumentPool, type PoolMonitor } from '../lib/pool-stats.js'
+import { instrumentPool, type PoolMonitor } from '../lib/metrics/pool-stats.js'
 import { createDeadlineSocketFactory, type SocketFactory } from './socket-deadline.js'
 
 /**
@@ -44,7 +44,7 @@ export interface DbClientOptions {
 export interface DbClient {
   sql: Sql
   db: Database
-  /** In-use / waiting counts of this pool (see lib/pool-stats.ts for what is measured). */
+  /** In-use / waiting counts of this pool (see lib/metrics/pool-stats.ts for what is measured). */
   pool: PoolMonitor
   close: () => Promise<void>
 }

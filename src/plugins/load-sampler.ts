@@ -4,15 +4,15 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import os from 'node:os'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import v8 from 'node:v8'
-import { LoadAccounts, NO_ATTRIBUTION, type LoadAttribution, type RouteAccount } from '../lib/load-attribution.js'
+import { LoadAccounts, NO_ATTRIBUTION, type LoadAttribution, type RouteAccount } from '../lib/load/attribution.js'
 import {
   attributedReadings, LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
   parseThresholds, RankHysteresis, CPU_THRESHOLDS, MEMORY_THRESHOLDS, type LevelPolicy, type LoadLevel, type LoadReadings
-} from '../lib/load-level.js'
-import { routeLabel } from '../lib/traffic-decisions.js'
+} from '../lib/load/level.js'
+import { routeLabel } from '../lib/load/decisions.js'
 
-export type { LoadLevel } from '../lib/load-level.js'
-export type { LoadAttribution, RouteShare } from '../lib/load-attribution.js'
+export type { LoadLevel } from '../lib/load/level.js'
+export type { LoadAttribution, RouteShare } from '../lib/load/attribution.js'
 
 /** The state every per-request decision reads (rate limits, shedding): one object, replaced once per sample. */
 export interface LoadState extends LoadReadings {
@@ -127,7 +127,7 @@ function createMeter () {
  * (low, medium, high, critical) with hysteresis, plus the p95 of the critical routes that tightens
  * per-client limits. Every route (and unmatched URLs) adds its requests' time
  * to its own account; each sample says which share of the load is whose
- * (lib/load-attribution.ts), and the part of the pressure that belongs to a
+ * (lib/load/attribution.ts), and the part of the pressure that belongs to a
  * dominant route (a flood, health probes included) raises neither the level nor the
  * tightening: one route's flood is shed on its own (plugins/load-shedding.ts)
  * instead of cutting every client's limits. Nothing is measured inside a

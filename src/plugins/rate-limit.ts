@@ -3,12 +3,12 @@ import createError from '@fastify/error'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { Redis } from 'ioredis'
 import { withDetails } from '../errors.js'
-import { identify, normalizeIp, parseAllowList, VerifiedTokenCache, type ClientIdentity, type IpAllowList } from '../lib/client-identity.js'
-import { rateLimitHeaders, type LimitOutcome } from '../lib/rate-limit-headers.js'
-import { LeasedLimiter, type LeaseStats, type LimitCallback } from '../lib/rate-limit-lease.js'
-import { connectLimiterClient, RouteLimiter } from '../lib/rate-limit-store.js'
-import type { RouteRateLimit } from '../lib/route-config.js'
-import { DecisionCounter, routeLabel, type DecisionCount } from '../lib/traffic-decisions.js'
+import { identify, normalizeIp, parseAllowList, VerifiedTokenCache, type ClientIdentity, type IpAllowList } from '../lib/rate-limit/client-identity.js'
+import { rateLimitHeaders, type LimitOutcome } from '../lib/rate-limit/headers.js'
+import { LeasedLimiter, type LeaseStats, type LimitCallback } from '../lib/rate-limit/lease.js'
+import { connectLimiterClient, RouteLimiter } from '../lib/rate-limit/store.js'
+import type { RouteRateLimit } from '../lib/http/route-config.js'
+import { DecisionCounter, routeLabel, type DecisionCount } from '../lib/load/decisions.js'
 
 export interface RateLimitDecorator {
   /** Allowed/limited counts by route, client kind and decision since start. */
@@ -149,7 +149,7 @@ async function limiterClient (app: FastifyInstance): Promise<Redis> {
  * default; `rateLimit: false` exempts it. Limits scale with `app.load`
  * (level multiplier × p95 tightening) unless marked `adaptive: false`.
  * Counting is GCRA in Redis on a dedicated connection: budgets leased in
- * batches per client and instance (lib/rate-limit-lease.ts), or every request
+ * batches per client and instance (lib/rate-limit/lease.ts), or every request
  * on `exact: true` routes; an in-memory insurance limiter counts every request
  * during outages.
  */

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type {} from '@fastify/otel' // request.opentelemetry(), types only: the package is imported when tracing is on
 import type { Config } from '../config.js'
 import { withTimeout } from '../lib/timeout.js'
-import { redactUrl } from '../lib/urls.js'
+import { redactUrl } from '../lib/logging/urls.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,7 +48,7 @@ const FLUSH_ON_CLOSE_TIMEOUT_MS = 3000
  * OpenTelemetry traces, exported over OTLP/HTTP (JSON) when an endpoint is
  * set. One span per request from `@fastify/otel`, named `METHOD /route`,
  * with a child span per named SQL query and per Redis command
- * (lib/tracing-sdk.ts). An incoming W3C `traceparent` is continued; every
+ * (lib/observability/tracing-sdk.ts). An incoming W3C `traceparent` is continued; every
  * traced response carries `traceparent` with the request span's context, and
  * the access log line the trace id. Registered before every other plugin, so
  * its hooks run first and it sees every route.
@@ -63,7 +63,7 @@ const tracingPlugin: FastifyPluginAsync<TracingOptions> = async (app, opts) => {
     return
   }
   const exportUrl = redactUrl(opts.tracesUrl)
-  const { startTracing } = await import('../lib/tracing-sdk.js')
+  const { startTracing } = await import('../lib/observability/tracing-sdk.js')
   const tracing = startTracing({ ...opts, log: app.log })
 
   // Health probes are polled every few seconds and would outnumber real traces.

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 import { createUser } from '../fixtures.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import { MetricsCollector } from '../../src/lib/metrics-collector.js'
+import { MetricsCollector } from '../../src/lib/metrics/collector.js'
 import { createRollupsRepository, createRollupsService } from '../../src/modules/monitoring/rollups/index.js'
 import { createStreamTokens, readStreamCookie } from '../../src/modules/monitoring/metrics/stream-token.js'
 

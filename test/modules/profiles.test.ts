@@ -16,7 +16,7 @@ import { createCooldown, ESCALATION_MIN_GAP_MS, parseRouteBudgets } from '../../
 import { checkWindowS } from '../../src/modules/monitoring/profiling/plugin.js'
 import { createPhaseRecorder } from '../../src/modules/monitoring/profiling/phases.js'
 import { createSplitWindow } from '../../src/modules/monitoring/profiling/split.js'
-import { timedQuery } from '../../src/lib/instrumentation.js'
+import { timedQuery } from '../../src/lib/observability/instrumentation.js'
 import type { CpuProfile } from '../../src/modules/monitoring/profiling/capture.js'
 import { flushRedisPrefix, resetDb, TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../helper.js'
 import { createUser } from '../fixtures.js'

@@ -5,7 +5,7 @@ import slowQueriesPlugin from '../../src/modules/monitoring/slow-queries/plugin.
 import { slowQueriesRoutes } from '../../src/modules/monitoring/slow-queries/routes.js'
 import { createSlowQueriesService, isReadOnlySelect } from '../../src/modules/monitoring/slow-queries/service.js'
 import type { NewSlowQuery, SlowQueriesRepository } from '../../src/modules/monitoring/slow-queries/repository.js'
-import { timedQuery } from '../../src/lib/instrumentation.js'
+import { timedQuery } from '../../src/lib/observability/instrumentation.js'
 import { buildTestApp, resetDb } from '../helper.js'
 import { createUser } from '../fixtures.js'
 import { buildMonitoringTestApp, underMonitoring } from '../helpers/monitoring-app.js'

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
-import { recordCacheOp, timedQuery } from '../../src/lib/instrumentation.js'
+import { recordCacheOp, timedQuery } from '../../src/lib/observability/instrumentation.js'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 
 type LogLine = Record<string, unknown> & { level: number, msg: string }

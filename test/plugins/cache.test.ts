@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import { cacheOpChannel, type CacheOpEvent } from '../../src/lib/instrumentation.js'
+import { cacheOpChannel, type CacheOpEvent } from '../../src/lib/observability/instrumentation.js'
 import { DEFAULT_CACHE_TTL_S, type CacheLoadResult } from '../../src/plugins/cache.js'
 import { Generations } from '../../src/lib/cache/generations.js'
 

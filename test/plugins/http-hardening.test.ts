@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
-import { CompressedBodies, negotiateEncoding } from '../../src/lib/compressed-bodies.js'
+import { CompressedBodies, negotiateEncoding } from '../../src/lib/http/compressed-bodies.js'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 
 const SHOP = 'https://shop.example'

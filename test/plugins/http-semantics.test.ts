@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
-import { addVary, isCompressibleType } from '../../src/lib/compressed-bodies.js'
+import { addVary, isCompressibleType } from '../../src/lib/http/compressed-bodies.js'
 import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
 import { createCategory, createProduct, createUser } from '../fixtures.js'
 

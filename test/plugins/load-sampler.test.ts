@@ -4,11 +4,11 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
-import { DOMINANT_MIN_REQUESTS, LoadAccounts } from '../../src/lib/load-attribution.js'
+import { DOMINANT_MIN_REQUESTS, LoadAccounts } from '../../src/lib/load/attribution.js'
 import {
   LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
   parseThresholds, RankHysteresis, CPU_THRESHOLDS, MEMORY_THRESHOLDS, type LoadReadings
-} from '../../src/lib/load-level.js'
+} from '../../src/lib/load/level.js'
 import type { LoadState } from '../../src/plugins/load-sampler.js'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { buildApp } from '../../src/app.js'
-import { createLogOutput, wantsPretty } from '../../src/lib/log-output.js'
+import { createLogOutput, wantsPretty } from '../../src/lib/logging/output.js'
 import { ensureTestDb, testConfig } from '../helper.js'
 
 async function tempDir (t: { after: (fn: () => Promise<void>) => void }): Promise<string> {

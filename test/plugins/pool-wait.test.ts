@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql as dsql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { timedQuery, type RequestTimings } from '../../src/lib/instrumentation.js'
+import { timedQuery, type RequestTimings } from '../../src/lib/observability/instrumentation.js'
 import { buildTestApp } from '../helper.js'
 
 const SLEEP_MS = 60

@@ -4,14 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Config } from '../../src/config.js'
 import { Redis } from 'ioredis'
-import { currentTimings } from '../../src/lib/instrumentation.js'
-import { leaseBatch } from '../../src/lib/rate-limit-lease.js'
-import { connectLimiterClient, RouteLimiter } from '../../src/lib/rate-limit-store.js'
+import { currentTimings } from '../../src/lib/observability/instrumentation.js'
+import { leaseBatch } from '../../src/lib/rate-limit/lease.js'
+import { connectLimiterClient, RouteLimiter } from '../../src/lib/rate-limit/store.js'
 import { buildTestApp, flushRedisPrefix, testConfig } from '../helper.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 
 /**
- * Leased budgets (src/lib/rate-limit-lease.ts): a route's points are taken from
+ * Leased budgets (src/lib/rate-limit/lease.ts): a route's points are taken from
  * Redis a batch at a time per client and instance; exact routes count every request.
  */
 

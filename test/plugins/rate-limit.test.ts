@@ -6,8 +6,8 @@ import type { Config } from '../../src/config.js'
 import { buildApp } from '../../src/app.js'
 import { buildTestApp, ensureTestDb, flushRedisPrefix, testConfig } from '../helper.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import type { DecisionEvent } from '../../src/lib/traffic-decisions.js'
-import { VerifiedTokenCache } from '../../src/lib/client-identity.js'
+import type { DecisionEvent } from '../../src/lib/load/decisions.js'
+import { VerifiedTokenCache } from '../../src/lib/rate-limit/client-identity.js'
 
 const LOGIN = '/api/v1/test/login'
 

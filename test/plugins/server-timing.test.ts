@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
-import { recordCacheOp, timedQuery } from '../../src/lib/instrumentation.js'
+import { recordCacheOp, timedQuery } from '../../src/lib/observability/instrumentation.js'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 
 const SHOP = 'https://shop.example'

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, ConfigError, type Config } from '../../src/config.js'
 import { otlpTracesUrl } from '../../src/plugins/tracing.js'
-import { timedQuery } from '../../src/lib/instrumentation.js'
+import { timedQuery } from '../../src/lib/observability/instrumentation.js'
 import { buildTestApp, flushRedisPrefix } from '../helper.js'
 import { createCategory, createProduct, createUser } from '../fixtures.js'
 

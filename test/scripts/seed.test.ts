@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { TEST_DATABASE_URL, ensureTestDb, resetDb } from '../helper.js'
-import { verifyPassword } from '../../src/lib/password.js'
+import { verifyPassword } from '../../src/lib/auth/password.js'
 import {
   DEMO_ACCOUNTS, DatabaseNotEmptyError, ResetRefusedError, SeedOptionsError, assertResettable, createProgressPrinter,
   formatSeedSummary, isDatabaseEmpty, seedDatabase, validateSeedOptions, type SeedOptions, type SeedSummary

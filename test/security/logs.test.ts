@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { DrizzleQueryError } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { redactSecrets, serializeError } from '../../src/lib/log-safety.js'
+import { redactSecrets, serializeError } from '../../src/lib/logging/safety.js'
 import { buildTestApp, resetDb } from '../helper.js'
 import { auth, NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
 

@@ -123,7 +123,7 @@ function timed (server: Server, recorder: Recorder): void {
   })
 }
 
-/** Splits each request's database time into pool wait and query time (lib/instrumentation.ts, lib/pool-stats.ts). */
+/** Splits each request's database time into pool wait and query time (lib/observability/instrumentation.ts, lib/metrics/pool-stats.ts). */
 function timedDb (app: FastifyInstance, recorder: Recorder): void {
   app.addHook('onResponse', (request, _reply, done) => {
     const t = request.timings

@@ -1,7 +1,7 @@
 /**
  * The rate limiter alone, without HTTP: CPU per decision of the per-request
  * GCRA (one Redis script per request, as `exact: true` routes count) against
- * leased budgets (src/lib/rate-limit-lease.ts), on the real Redis.
+ * leased budgets (src/lib/rate-limit/lease.ts), on the real Redis.
  *
  *   npm run bench:rate-limit -- [--decisions 200000] [--users 1000] [--batch 20] [--in-flight 100]
  *

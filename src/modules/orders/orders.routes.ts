@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses, trailingSlashRedirect } from '../../lib/http-schemas.js'
-import { sendJson } from '../../lib/json-reply.js'
+import { errorResponses, trailingSlashRedirect } from '../../lib/http/schemas.js'
+import { sendJson } from '../../lib/http/json-reply.js'
 import {
   FulfilmentBodySchema, ListOrdersQuerySchema, OrderListSchema, OrderParamsSchema, OrderSchema, PlaceOrderBodySchema,
   PlaceOrderHeadersSchema, UpdateStatusBodySchema

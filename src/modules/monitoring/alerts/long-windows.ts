@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { HISTORY_SECONDS } from '../../../lib/counter-ring.js'
-import type { MetricName, MetricsReader, WindowCoverage } from '../../../lib/metrics-reader.js'
+import { HISTORY_SECONDS } from '../../../lib/metrics/counter-ring.js'
+import type { MetricName, MetricsReader, WindowCoverage } from '../../../lib/metrics/reader.js'
 import { AlertRulesError } from './rules.js'
 import type { AlertRule } from './schemas.js'
 import { withStoreTimeout } from '../shared/index.js'

@@ -1,6 +1,6 @@
 import { decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js'
-import type { SeriesPointData } from '../../../lib/metrics-collector.js'
-import { maxMs, newLatencyHistogram, percentileMs, round3 } from '../../../lib/rolling-window.js'
+import type { SeriesPointData } from '../../../lib/metrics/collector.js'
+import { maxMs, newLatencyHistogram, percentileMs, round3 } from '../../../lib/metrics/rolling-window.js'
 import type { CacheStats, CombinedSnapshot, DbStats, InstanceSnapshot, RouteStats } from './schemas.js'
 import type { PublishedSnapshot } from './snapshot.js'
 

@@ -1,5 +1,5 @@
-import type { RedisConnection } from './redis-connection.js'
-import { tryAcquireLease } from './redis-lease.js'
+import type { RedisConnection } from './connection.js'
+import { tryAcquireLease } from './lease.js'
 
 /**
  * Runs `job` on one instance per period: the first instance to `SET key NX

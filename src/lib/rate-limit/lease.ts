@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks'
 import type { Redis } from 'ioredis'
-import type { LimitOutcome } from './rate-limit-headers.js'
+import type { LimitOutcome } from './headers.js'
 
 /**
  * Leased rate-limit budgets: each instance takes a client's points from the

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { MetricsCollector } from './metrics-collector.js'
+import type { MetricsCollector } from './collector.js'
 import type { PoolMonitor } from './pool-stats.js'
 
 /**

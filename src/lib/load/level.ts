@@ -78,7 +78,7 @@ export function levelRank (r: LoadReadings, policy: LevelPolicy, criticalSlow: b
 /**
  * The readings as far as they are the load of ordinary traffic: event-loop delay, utilisation
  * and CPU scaled by the share of the load that is not attributed to a dominant route (a flood,
- * lib/load-attribution.ts). A route sending 90 % of the requests leaves a tenth
+ * lib/load/attribution.ts). A route sending 90 % of the requests leaves a tenth
  * of its pressure to everyone else's level. Memory is the process's whole, not scaled.
  */
 export function attributedReadings (r: LoadReadings, attributedShare: number): LoadReadings {

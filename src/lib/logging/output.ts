@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { destination, transport, type DestinationStream } from 'pino'
-import type { Config } from '../config.js'
+import type { Config } from '../../config.js'
 
 /** Every log line goes through this stream; `flush` hands what is buffered to the OS (or the printer thread). */
 export interface LogStream extends DestinationStream {

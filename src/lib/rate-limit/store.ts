@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
-import type { LimitOutcome } from './rate-limit-headers.js'
-import { defineLeaseCommand } from './rate-limit-lease.js'
+import type { LimitOutcome } from './headers.js'
+import { defineLeaseCommand } from './lease.js'
 
 /**
  * GCRA (generic cell rate algorithm) in one atomic Lua call, plugged into

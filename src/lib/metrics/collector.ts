@@ -1,4 +1,4 @@
-import type { MetricName, MetricsReader } from './metrics-reader.js'
+import type { MetricName, MetricsReader } from './reader.js'
 import { CounterRing, HISTORY_SECONDS, LatencyWindow, WindowSet, round3 } from './rolling-window.js'
 
 /**

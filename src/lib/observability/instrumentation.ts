@@ -13,7 +13,7 @@ export interface RequestTimings {
   /**
    * Milliseconds the request's queries waited for a connection before running
    * (queued in the pool, connecting, or pipelined behind another query on a
-   * busy connection; lib/pool-stats.ts measures it). Part of `dbMs`.
+   * busy connection; lib/metrics/pool-stats.ts measures it). Part of `dbMs`.
    */
   dbWaitMs: number
   /** Milliseconds spent in cache lookups (L1 + L2). */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
 import { Type, type TSchema } from 'typebox'
-import { AppErrors, withDetails } from '../errors.js'
+import { AppErrors, withDetails } from '../../errors.js'
 
 /**
  * HTTP pieces shared by every module: the error body each 4xx/5xx carries,
