@@ -3,7 +3,8 @@
  * Layers, each importing only the ones below it:
  *   server.ts, cluster.ts, embedded/  →  app.ts  →  modules/  →  plugins/  →  db/  →  lib/
  * and under all of them the shared leaves config.ts (the settings' schema) and errors.ts (the typed
- * errors), which import nothing of src/. No import cycles, type-only ones included.
+ * errors), which import nothing of src/. No import cycles, type-only ones included. Each folder of
+ * lib/ (cache, metrics, rate-limit, ...) is used from outside through its index.ts.
  * A module may use plugins (their decorators, types and errors); a plugin never knows a module.
  */
 const layer = (name, path, mayNotImport) => ({
@@ -28,6 +29,20 @@ module.exports = {
     layer('plugins-below-modules', '^src/plugins/', ['modules/', 'app\\.ts', 'server\\.ts', 'cluster\\.ts', 'embedded/']),
     layer('modules-below-app', '^src/modules/', ['app\\.ts', 'server\\.ts', 'cluster\\.ts', 'embedded/']),
     layer('app-below-entry-points', '^src/app\\.ts$', ['server\\.ts', 'cluster\\.ts', 'embedded/']),
+    {
+      name: 'lib-folders-through-their-index',
+      severity: 'error',
+      comment: 'Each lib/ folder is used through its index.ts, the list of what it offers (a lazily loaded file may be imported on its own).',
+      from: { path: '^src/(?!lib/)' },
+      to: { path: '^src/lib/[^/]+/(?!index\\.ts$)[^/]+$', dependencyTypesNot: ['dynamic-import'] }
+    },
+    {
+      name: 'lib-folders-through-their-index-inside-lib',
+      severity: 'error',
+      comment: 'Another lib/ folder is used through its index.ts too.',
+      from: { path: '^src/lib/([^/]+)/' },
+      to: { path: '^src/lib/[^/]+/(?!index\\.ts$)[^/]+$', pathNot: '^src/lib/$1/' }
+    },
     layer('shared-leaves', '^src/(config|errors)\\.ts$', ['lib/', 'db/', 'plugins/', 'modules/', 'app\\.ts', 'server\\.ts', 'cluster\\.ts', 'embedded/'])
   ],
   options: {

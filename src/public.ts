@@ -19,22 +19,22 @@ export { KIND_LIST } from './db/seed/catalog-kinds.js'
 
 // Redis keys and URLs: every tool works under a throw-away key prefix and
 // removes it at the end; database URLs are printed without their password.
-export { deleteKeysUnder } from './lib/redis/keys.js'
-export { redactUrl } from './lib/logging/urls.js'
+export { deleteKeysUnder } from './lib/redis/index.js'
+export { redactUrl } from './lib/logging/index.js'
 
 // Accounts: the load test creates its users with the app's password hashing.
-export { hashPassword } from './lib/auth/password.js'
+export { hashPassword } from './lib/auth/index.js'
 
 // What the benchmarks measure in isolation: the access log's redaction and
 // error serialisation, the rate limiter (per-request Redis script and leased
 // batches), the metrics plugin with its collector and Prometheus registry,
 // and the suggestion index and the catalog's cache tags.
-export { LOG_REDACT_PATHS, redactSecrets, serializeError } from './lib/logging/safety.js'
-export { defineLeaseCommand, LeasedLimiter } from './lib/rate-limit/lease.js'
-export { RouteLimiter } from './lib/rate-limit/store.js'
+export { LOG_REDACT_PATHS, redactSecrets, serializeError } from './lib/logging/index.js'
+export { defineLeaseCommand, LeasedLimiter } from './lib/rate-limit/index.js'
+export { RouteLimiter } from './lib/rate-limit/index.js'
 export { default as requestTimingsPlugin } from './plugins/request-timings.js'
 export { default as metricsPlugin } from './plugins/metrics.js'
-export { MetricsCollector } from './lib/metrics/collector.js'
-export { createPromMetrics } from './lib/metrics/prom.js'
+export { MetricsCollector } from './lib/metrics/index.js'
+export { createPromMetrics } from './lib/metrics/index.js'
 export { CatalogTags } from './modules/catalog/catalog.keys.js'
 export { answer, buildFromRows, type Built, type CategoryRow, type ProductRow } from './modules/catalog/catalog.suggest.js'

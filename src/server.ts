@@ -6,7 +6,7 @@ import { buildApp } from './app.js'
 import { runPrimary } from './cluster.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { checkEmbeddedConfig, embeddedModeMessage } from './embedded/mode.js'
-import { createLogOutput } from './lib/logging/output.js'
+import { createLogOutput } from './lib/logging/index.js'
 
 /** Process entry: config → (cluster primary | app → listen); graceful shutdown on SIGTERM/SIGINT. */
 async function main (): Promise<void> {

@@ -1,7 +1,7 @@
 import postgres from 'postgres'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import * as schema from './schema/index.js'
-import { instrumentPool, type PoolMonitor } from '../lib/metrics/pool-stats.js'
+import { instrumentPool, type PoolMonitor } from '../lib/metrics/index.js'
 import { createDeadlineSocketFactory, type SocketFactory } from './socket-deadline.js'
 
 /**

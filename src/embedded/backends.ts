@@ -1,5 +1,5 @@
 import { ConfigError, type Config } from '../config.js'
-import { redactUrl } from '../lib/logging/urls.js'
+import { redactUrl } from '../lib/logging/index.js'
 import { answers, parseHostPort, urlHostPort, type HostPort } from './probe.js'
 
 export type BackendMode = 'external' | 'embedded'

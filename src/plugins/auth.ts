@@ -2,8 +2,8 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler, onRequestHookHandler, RouteOptions } from 'fastify'
 import jwt from '@fastify/jwt'
 import createError from '@fastify/error'
-import { AccountStateCache, type AccountState } from '../lib/auth/account-state.js'
-import { timedQuery } from '../lib/observability/instrumentation.js'
+import { AccountStateCache, type AccountState } from '../lib/auth/index.js'
+import { timedQuery } from '../lib/observability/index.js'
 
 export type UserRole = 'customer' | 'seller' | 'admin'
 

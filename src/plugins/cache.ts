@@ -1,16 +1,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
-import { computeEtag } from '../lib/cache/entry.js'
-import { Generations } from '../lib/cache/generations.js'
-import { MemoryLru } from '../lib/cache/memory-lru.js'
-import { newEpoch, RedisLayer } from '../lib/cache/redis-layer.js'
-import { createReader, type Reader } from '../lib/cache/reader.js'
-import { createInvalidator, type Invalidator } from '../lib/cache/invalidator.js'
-import type { CacheLoadResult, CacheReadOptions, CacheResult, CacheTypeStats } from '../lib/cache/types.js'
-import { createWriteThrough, type WriteMark, type WrittenEntry } from '../lib/cache/write-through.js'
+import { computeEtag, createInvalidator, createReader, createWriteThrough, Generations, MemoryLru, newEpoch, RedisLayer, type CacheLoadResult, type CacheReadOptions, type CacheResult, type CacheTypeStats, type Invalidator, type Reader, type WriteMark, type WrittenEntry } from '../lib/cache/index.js'
 
-export type { CacheLoadResult, CacheReadOptions, CacheResult, CacheStatus, CacheTypeStats } from '../lib/cache/types.js'
-export type { WriteMark, WrittenEntry } from '../lib/cache/write-through.js'
+export type { CacheLoadResult, CacheReadOptions, CacheResult, CacheStatus, CacheTypeStats } from '../lib/cache/index.js'
+export type { WriteMark, WrittenEntry } from '../lib/cache/index.js'
 
 /**
  * Fresh lifetime of an entry whose caller names none, in seconds. Each module

@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { createDbClient, type Database, type Sql } from '../db/client.js'
-import type { PoolMonitor } from '../lib/metrics/pool-stats.js'
+import type { PoolMonitor } from '../lib/metrics/index.js'
 import { withTimeout } from '../lib/timeout.js'
-import { redactUrl } from '../lib/logging/urls.js'
+import { redactUrl } from '../lib/logging/index.js'
 
 export interface DbPluginOptions {
   url: string

@@ -1,8 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { AppErrors, classifyError } from '../errors.js'
-import { methodLookup } from '../lib/http/allowed-methods.js'
-import { rejectInvalidText, rejectNonFiniteNumbers } from '../lib/http/schemas.js'
+import { methodLookup, rejectInvalidText, rejectNonFiniteNumbers } from '../lib/http/index.js'
 
 /**
  * One error handler and one 404/405 handler for the whole app, so every error

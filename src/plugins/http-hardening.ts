@@ -5,8 +5,7 @@ import cors from '@fastify/cors'
 import { createRequire } from 'node:module'
 import zlib from 'node:zlib'
 import { AppErrors } from '../errors.js'
-import { methodLookup } from '../lib/http/allowed-methods.js'
-import { addVary, CompressedBodies, isCompressibleType, negotiateEncoding } from '../lib/http/compressed-bodies.js'
+import { addVary, CompressedBodies, isCompressibleType, methodLookup, negotiateEncoding } from '../lib/http/index.js'
 
 export interface CompressionOptions {
   /** Bodies smaller than this are sent as they are. @default 1024 */

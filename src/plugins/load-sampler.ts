@@ -4,15 +4,10 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import os from 'node:os'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import v8 from 'node:v8'
-import { LoadAccounts, NO_ATTRIBUTION, type LoadAttribution, type RouteAccount } from '../lib/load/attribution.js'
-import {
-  attributedReadings, LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, LOAD_LEVELS, levelRank,
-  parseThresholds, RankHysteresis, CPU_THRESHOLDS, MEMORY_THRESHOLDS, type LevelPolicy, type LoadLevel, type LoadReadings
-} from '../lib/load/level.js'
-import { routeLabel } from '../lib/load/decisions.js'
+import { attributedReadings, CPU_THRESHOLDS, LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, levelRank, LOAD_LEVELS, LoadAccounts, MEMORY_THRESHOLDS, NO_ATTRIBUTION, parseThresholds, RankHysteresis, routeLabel, type LevelPolicy, type LoadAttribution, type LoadLevel, type LoadReadings, type RouteAccount } from '../lib/load/index.js'
 
-export type { LoadLevel } from '../lib/load/level.js'
-export type { LoadAttribution, RouteShare } from '../lib/load/attribution.js'
+export type { LoadLevel } from '../lib/load/index.js'
+export type { LoadAttribution, RouteShare } from '../lib/load/index.js'
 
 /** The state every per-request decision reads (rate limits, shedding): one object, replaced once per sample. */
 export interface LoadState extends LoadReadings {

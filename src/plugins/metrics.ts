@@ -2,12 +2,8 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { hostname } from 'node:os'
-import { cacheOpChannel, dbQueryChannel, type CacheOpEvent, type DbQueryEvent } from '../lib/observability/instrumentation.js'
-import { MetricsCollector, UNMATCHED_ROUTE } from '../lib/metrics/collector.js'
-import type { MetricsReader } from '../lib/metrics/reader.js'
-import { dbAcquireChannel, type DbAcquireEvent } from '../lib/metrics/pool-stats.js'
-import { createProcessSampler } from '../lib/metrics/process-sampler.js'
-import { createPromMetrics, type PromMetrics } from '../lib/metrics/prom.js'
+import { cacheOpChannel, dbQueryChannel, type CacheOpEvent, type DbQueryEvent } from '../lib/observability/index.js'
+import { createProcessSampler, createPromMetrics, dbAcquireChannel, MetricsCollector, UNMATCHED_ROUTE, type DbAcquireEvent, type MetricsReader, type PromMetrics } from '../lib/metrics/index.js'
 
 /** Published by the rate-limit plugin for every decision. */
 export interface RateLimitDecisionEvent { route: string, clientKind: string, decision: 'allowed' | 'limited' | 'shed', reason?: string }

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { negotiateEncoding, type Encoding } from '../lib/http/compressed-bodies.js'
+import { negotiateEncoding, type Encoding } from '../lib/http/index.js'
 
 export interface OpenapiPluginOptions {
   /** `info.version` of the document (the package version). */

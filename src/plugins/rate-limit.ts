@@ -3,12 +3,9 @@ import createError from '@fastify/error'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { Redis } from 'ioredis'
 import { withDetails } from '../errors.js'
-import { identify, normalizeIp, parseAllowList, VerifiedTokenCache, type ClientIdentity, type IpAllowList } from '../lib/rate-limit/client-identity.js'
-import { rateLimitHeaders, type LimitOutcome } from '../lib/rate-limit/headers.js'
-import { LeasedLimiter, type LeaseStats, type LimitCallback } from '../lib/rate-limit/lease.js'
-import { connectLimiterClient, RouteLimiter } from '../lib/rate-limit/store.js'
-import type { RouteRateLimit } from '../lib/http/route-config.js'
-import { DecisionCounter, routeLabel, type DecisionCount } from '../lib/load/decisions.js'
+import { connectLimiterClient, identify, LeasedLimiter, normalizeIp, parseAllowList, rateLimitHeaders, RouteLimiter, VerifiedTokenCache, type ClientIdentity, type IpAllowList, type LeaseStats, type LimitCallback, type LimitOutcome } from '../lib/rate-limit/index.js'
+import type { RouteRateLimit } from '../lib/http/index.js'
+import { DecisionCounter, routeLabel, type DecisionCount } from '../lib/load/index.js'
 
 export interface RateLimitDecorator {
   /** Allowed/limited counts by route, client kind and decision since start. */

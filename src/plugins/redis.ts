@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { Redis } from 'ioredis'
-import { redactUrl } from '../lib/logging/urls.js'
-import type { RedisConnection } from '../lib/redis/connection.js'
+import { redactUrl } from '../lib/logging/index.js'
+import type { RedisConnection } from '../lib/redis/index.js'
 
 export interface RedisPluginOptions {
   url: string

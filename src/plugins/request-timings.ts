@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
-import { newRequestTimings, requestContext, type RequestTimings } from '../lib/observability/instrumentation.js'
+import { newRequestTimings, requestContext, type RequestTimings } from '../lib/observability/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

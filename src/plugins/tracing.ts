@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type {} from '@fastify/otel' // request.opentelemetry(), types only: the package is imported when tracing is on
 import type { Config } from '../config.js'
 import { withTimeout } from '../lib/timeout.js'
-import { redactUrl } from '../lib/logging/urls.js'
+import { redactUrl } from '../lib/logging/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

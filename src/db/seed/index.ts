@@ -5,7 +5,7 @@
  * embedded-PostgreSQL mode can all call `seedDatabase`.
  */
 import type postgres from 'postgres'
-import { hashPassword } from '../../lib/auth/password.js'
+import { hashPassword } from '../../lib/auth/index.js'
 import { createClock } from './clock.js'
 import { advanceSequences, loadAll, refreshRatings, vacuumAnalyze, withoutTextIndexes, type SeedCounts } from './load.js'
 import { validateSeedOptions, type SeedOptions } from './options.js'

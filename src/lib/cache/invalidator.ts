@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Generations } from './generations.js'
 import type { MemoryLru } from './memory-lru.js'
-import type { RedisConnection } from '../redis/connection.js'
+import type { RedisConnection } from '../redis/index.js'
 import { parseBumpMessage, type RedisLayer } from './redis-layer.js'
 
 // How often bumps made while Redis was unreachable are retried.

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { recordCacheOp } from '../observability/instrumentation.js'
+import { recordCacheOp } from '../observability/index.js'
 import { computeEtag, decodeEntry, encodeEntry, type StoredEntry } from './entry.js'
 import type { Generations } from './generations.js'
 import type { MemoryLru } from './memory-lru.js'

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { CacheStatus } from '../cache/types.js'
+import type { CacheStatus } from '../cache/index.js'
 
 /** An answer already serialized to JSON, and how the cache found it (none: no cache read). */
 export interface JsonAnswer {

@@ -1,5 +1,5 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
-import type { ClientKind } from '../rate-limit/client-identity.js'
+import type { ClientKind } from '../rate-limit/index.js'
 
 /** What the admission layer did with a request. */
 export type Decision = 'allowed' | 'limited' | 'shed'

@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type postgres from 'postgres'
-import { requestContext, type RequestTimings } from '../observability/instrumentation.js'
+import { requestContext, type RequestTimings } from '../observability/index.js'
 
 /**
  * Connection-pool figures for postgres.js, which has no public pool-stats

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses, trailingSlashRedirect } from '../../lib/http/schemas.js'
-import { sendJson } from '../../lib/http/json-reply.js'
+import { errorResponses, sendJson, trailingSlashRedirect } from '../../lib/http/index.js'
 import { AddToCartBodySchema, CartItemParamsSchema, CartSchema, SetQuantityBodySchema } from './cart.schemas.js'
 import type { CartService } from './cart.service.js'
 

@@ -1,7 +1,6 @@
 import type { Database } from '../../db/client.js'
 import { withDetails } from '../../errors.js'
-import { money } from '../../lib/http/schemas.js'
-import type { JsonAnswer } from '../../lib/http/json-reply.js'
+import { money, type JsonAnswer } from '../../lib/http/index.js'
 import type { CacheDecorator, WriteMark } from '../../plugins/cache.js'
 import { CartErrors } from './cart.errors.js'
 import { CART_CACHE_TTL_S, CartKeys, CartTags } from './cart.keys.js'

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { isInvalidText } from '../../lib/http/schemas.js'
+import { isInvalidText } from '../../lib/http/index.js'
 import { CatalogErrors } from './catalog.errors.js'
 
 /** One sort key value as the database gave it (text for numerics and timestamps, so nothing is rounded). */

@@ -1,7 +1,7 @@
 import { and, eq, sql as dsql } from 'drizzle-orm'
 import type { Database, Sql } from '../../db/client.js'
 import { categories, products } from '../../db/schema/index.js'
-import { timedQuery } from '../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../lib/observability/index.js'
 import { timedSql } from './catalog.sql.js'
 
 /** Drizzle's transaction handle, or the database itself. */

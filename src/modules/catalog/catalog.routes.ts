@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { RouteRateLimit } from '../../lib/http/route-config.js'
+import type { RouteRateLimit } from '../../lib/http/index.js'
 import type { CachedJson, CatalogService } from './catalog.service.js'
 import {
   CategoryListQuerySchema, CategoryTreeSchema, CreateProductBodySchema, DEFAULT_POPULAR_LIMIT, errorResponses, IdParamsSchema,

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema, type TUnsafe } from 'typebox'
 
-export { ErrorSchema, errorResponses } from '../../lib/http/schemas.js'
+export { ErrorSchema, errorResponses } from '../../lib/http/index.js'
 
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100

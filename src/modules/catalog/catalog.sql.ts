@@ -1,5 +1,5 @@
 import type postgres from 'postgres'
-import { timedQuery } from '../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../lib/observability/index.js'
 
 interface Built { statement?: { string: string } | null, parameters?: unknown[] }
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { products } from '../../db/schema/index.js'
-import { timedQuery } from '../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../lib/observability/index.js'
 
 type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
 

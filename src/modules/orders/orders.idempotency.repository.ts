@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
-import { timedQuery } from '../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../lib/observability/index.js'
 
 type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
 

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { runExclusive } from '../../lib/redis/background-jobs.js'
+import { runExclusive } from '../../lib/redis/index.js'
 import type { RedisDecorator } from '../../plugins/redis.js'
 import { ordersKeys } from './orders.keys.js'
 import type { OrdersService } from './orders.service.js'

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
 import { orderItems, orders, products } from '../../db/schema/index.js'
-import { timedQuery } from '../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../lib/observability/index.js'
 import { driverError } from '../../errors.js'
 import { OrdersErrors } from './orders.errors.js'
 import type { Claim } from './orders.idempotency.js'

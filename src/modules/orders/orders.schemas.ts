@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { PageQueryProperties, PaginationSchema } from '../../lib/http/schemas.js'
+import { PageQueryProperties, PaginationSchema } from '../../lib/http/index.js'
 const OrderStatusSchema = Type.Union([
   Type.Literal('pending'), Type.Literal('processing'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')
 ])

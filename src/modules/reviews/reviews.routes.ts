@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '../../lib/http/schemas.js'
-import { sendJson } from '../../lib/http/json-reply.js'
+import { errorResponses, sendJson } from '../../lib/http/index.js'
 import { CreateReviewBodySchema, ListReviewsQuerySchema, ProductParamsSchema, ReviewListSchema, ReviewSchema } from './reviews.schemas.js'
 import type { ReviewsService } from './reviews.service.js'
 

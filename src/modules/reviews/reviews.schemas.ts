@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { PageQueryProperties, PaginationSchema } from '../../lib/http/schemas.js'
+import { PageQueryProperties, PaginationSchema } from '../../lib/http/index.js'
 
 export const ProductParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'Product id' }) }, { additionalProperties: false })
 

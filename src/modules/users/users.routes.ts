@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '../../lib/http/schemas.js'
-import { sendJson } from '../../lib/http/json-reply.js'
+import { errorResponses, sendJson } from '../../lib/http/index.js'
 import { UpdateProfileBodySchema, UserSchema } from './users.schemas.js'
 import type { UsersService } from './users.service.js'
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { MetricsReader, WindowCoverage } from '../../../lib/metrics/reader.js'
+import type { MetricsReader, WindowCoverage } from '../../../lib/metrics/index.js'
 import type { Alert, AlertRule, AlertState, BurnRateRule, Operator, ThresholdRule } from './schemas.js'
 
 /**

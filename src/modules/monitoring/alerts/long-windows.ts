@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { HISTORY_SECONDS } from '../../../lib/metrics/counter-ring.js'
-import type { MetricName, MetricsReader, WindowCoverage } from '../../../lib/metrics/reader.js'
+import { HISTORY_SECONDS, type MetricName, type MetricsReader, type WindowCoverage } from '../../../lib/metrics/index.js'
 import { AlertRulesError } from './rules.js'
 import type { AlertRule } from './schemas.js'
 import { withStoreTimeout } from '../shared/index.js'

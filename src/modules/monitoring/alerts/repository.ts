@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, gt, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Database } from '../../../db/client.js'
 import { alertEvents, alertNotifications, alertSilences, alertStates } from '../../../db/schema/index.js'
-import { timedQuery } from '../../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../../lib/observability/index.js'
 import type { AlertRecord, Transition } from './engine.js'
 import type { AlertState } from './schemas.js'
 import type { NotificationRecord } from './notifier.js'

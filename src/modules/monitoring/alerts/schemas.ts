@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import type { MetricName } from '../../../lib/metrics/reader.js'
+import type { MetricName } from '../../../lib/metrics/index.js'
 
 /**
  * JSON shapes of the alerting API (GET /monitoring/alerts and friends) and of
@@ -219,7 +219,7 @@ export const NotificationsQuerySchema = Type.Object({
 export const NotificationsResponseSchema = Type.Object({ notifications: Type.Array(NotificationSchema) })
 
 /** The one error body and its response-map helper (src/lib/http/schemas.ts), under this module's names. */
-export { ErrorSchema as AlertsErrorSchema, errorResponses as alertErrorResponses } from '../../../lib/http/schemas.js'
+export { ErrorSchema as AlertsErrorSchema, errorResponses as alertErrorResponses } from '../../../lib/http/index.js'
 
 export type Severity = Static<typeof SeveritySchema>
 export type Operator = Static<typeof OperatorSchema>

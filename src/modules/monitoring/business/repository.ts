@@ -1,5 +1,5 @@
 import type { Sql } from '../../../db/client.js'
-import { timedQuery } from '../../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../../lib/observability/index.js'
 
 /**
  * The business-metric queries. Every date filter is a half-open range on

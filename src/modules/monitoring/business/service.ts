@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RedisDecorator } from '../../../plugins/redis.js'
-import { runExclusive } from '../../../lib/redis/background-jobs.js'
+import { runExclusive } from '../../../lib/redis/index.js'
 import type { BusinessRepository } from './repository.js'
 import { businessKeys } from './keys.js'
 import type { Business } from './schemas.js'

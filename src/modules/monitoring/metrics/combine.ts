@@ -1,6 +1,5 @@
 import { decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js'
-import type { SeriesPointData } from '../../../lib/metrics/collector.js'
-import { maxMs, newLatencyHistogram, percentileMs, round3 } from '../../../lib/metrics/rolling-window.js'
+import { maxMs, newLatencyHistogram, percentileMs, round3, type SeriesPointData } from '../../../lib/metrics/index.js'
 import type { CacheStats, CombinedSnapshot, DbStats, InstanceSnapshot, RouteStats } from './schemas.js'
 import type { PublishedSnapshot } from './snapshot.js'
 

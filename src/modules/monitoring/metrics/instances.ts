@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { SeriesPointData } from '../../../lib/metrics/collector.js'
+import type { SeriesPointData } from '../../../lib/metrics/index.js'
 import type { RedisDecorator } from '../../../plugins/redis.js'
 import { metricsKeys } from './keys.js'
 import type { PublishedSnapshot } from './snapshot.js'

@@ -1,7 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { HISTORY_SECONDS } from '../../../lib/metrics/counter-ring.js'
-import type { MetricsCollector, SeriesPointData } from '../../../lib/metrics/collector.js'
-import type { PoolMonitor } from '../../../lib/metrics/pool-stats.js'
+import { HISTORY_SECONDS, type MetricsCollector, type PoolMonitor, type SeriesPointData } from '../../../lib/metrics/index.js'
 import { combine, combinePoints } from './combine.js'
 import type { InstanceRegistry } from './instances.js'
 import type { CombinedSnapshot, Performance, PerformanceRange, Series, SeriesPoint, StreamMetricsEvent } from './schemas.js'

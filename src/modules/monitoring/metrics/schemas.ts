@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 
-export { ErrorSchema, errorResponses } from '../../../lib/http/schemas.js'
+export { ErrorSchema, errorResponses } from '../../../lib/http/index.js'
 
 /**
  * Response shapes of the metrics side of monitoring: performance,

@@ -1,10 +1,5 @@
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js'
-import {
-  G_CPU, G_EL_MAX, G_EL_P50, G_EL_P99, G_ELU, G_GC_COUNT, G_GC_PAUSE_MS, G_POOL_IN_USE, G_POOL_WAITING,
-  D_ALLOWED, D_LIMITED, D_SHED, type MetricsCollector, type SeriesPointData
-} from '../../../lib/metrics/collector.js'
-import type { PoolMonitor } from '../../../lib/metrics/pool-stats.js'
-import { mergedHistogram, releaseHistogram, round3, type LatencyWindow, type WindowSummary } from '../../../lib/metrics/rolling-window.js'
+import { D_ALLOWED, D_LIMITED, D_SHED, G_CPU, G_EL_MAX, G_EL_P50, G_EL_P99, G_ELU, G_GC_COUNT, G_GC_PAUSE_MS, G_POOL_IN_USE, G_POOL_WAITING, mergedHistogram, releaseHistogram, round3, type LatencyWindow, type MetricsCollector, type PoolMonitor, type SeriesPointData, type WindowSummary } from '../../../lib/metrics/index.js'
 import type { CacheStats, DbStats, HttpStats, InstanceSnapshot, RouteStats, SeriesPoint } from './schemas.js'
 
 /** Seconds covered by snapshots (the dashboard's "now" figures, the route table). */

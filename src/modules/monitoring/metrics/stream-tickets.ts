@@ -1,4 +1,4 @@
-import { tryAcquireLease } from '../../../lib/redis/lease.js'
+import { tryAcquireLease } from '../../../lib/redis/index.js'
 import type { RedisDecorator } from '../../../plugins/redis.js'
 import { metricsKeys } from './keys.js'
 import { STREAM_TOKEN_TTL_S } from './stream-token.js'

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, lte } from 'drizzle-orm'
 import type { Database } from '../../../db/client.js'
 import { cpuProfiles } from '../../../db/schema/index.js'
-import { timedQuery } from '../../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../../lib/observability/index.js'
 import type { TimeSplit, TopFunction } from './schemas.js'
 
 export type ProfileRow = typeof cpuProfiles.$inferSelect

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { errorResponses } from '../../../lib/http/schemas.js'
+import { errorResponses } from '../../../lib/http/index.js'
 import { CaptureBodySchema, CaptureResponseSchema, ProfileIdParamsSchema, ProfilesOverviewSchema, ProfilesQuerySchema } from './schemas.js'
 import type { ProfilesService } from './service.js'
 

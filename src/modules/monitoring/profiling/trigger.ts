@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import type { MetricsReader } from '../../../lib/metrics/reader.js'
+import type { MetricsReader } from '../../../lib/metrics/index.js'
 import type { CaptureRequest } from './service.js'
 import type { Profile } from './schemas.js'
 

@@ -1,7 +1,7 @@
 import { lt, sql } from 'drizzle-orm'
 import type { Database } from '../../../db/client.js'
 import { metricRollups, ROLLUP_ALL_ROUTES } from '../../../db/schema/monitoring-metrics.js'
-import { timedQuery } from '../../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../../lib/observability/index.js'
 
 export type RollupRow = typeof metricRollups.$inferInsert
 

@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { ROLLUP_ALL_ROUTES } from '../../../db/schema/monitoring-metrics.js'
-import { G_CPU, G_EL_P99, G_POOL_IN_USE, G_POOL_WAITING, type MetricsCollector } from '../../../lib/metrics/collector.js'
+import { G_CPU, G_EL_P99, G_POOL_IN_USE, G_POOL_WAITING, type MetricsCollector } from '../../../lib/metrics/index.js'
 import type { RedisDecorator } from '../../../plugins/redis.js'
-import { runExclusive } from '../../../lib/redis/background-jobs.js'
+import { runExclusive } from '../../../lib/redis/index.js'
 import { rollupsKeys } from './keys.js'
 import type { RollupBucket, RollupRow, RollupsRepository } from './repository.js'
 

@@ -1,4 +1,4 @@
-import type { DbQueryEvent } from '../../../lib/observability/instrumentation.js'
+import type { DbQueryEvent } from '../../../lib/observability/index.js'
 
 /**
  * Per-query latency baselines: "is this named query slow compared with

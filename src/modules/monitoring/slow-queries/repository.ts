@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../../db/client.js'
 import { slowQueries } from '../../../db/schema/index.js'
-import { timedQuery } from '../../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../../lib/observability/index.js'
 
 export type SlowQueryRow = typeof slowQueries.$inferSelect
 export type NewSlowQuery = Omit<typeof slowQueries.$inferInsert, 'id'>

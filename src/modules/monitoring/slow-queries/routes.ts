@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '../../../lib/http/schemas.js'
+import { errorResponses } from '../../../lib/http/index.js'
 import { SlowQueriesQuerySchema, SlowQueriesResponseSchema } from './schemas.js'
 import type { SlowQueriesService } from './service.js'
 

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { DbQueryEvent } from '../../../lib/observability/instrumentation.js'
+import type { DbQueryEvent } from '../../../lib/observability/index.js'
 import type { QueryBaselines, QueryBaselinesOptions } from './query-baselines.js'
 import { SLOW_QUERIES_QUERY_PREFIX, type SlowQueriesRepository, type SlowQueryRow } from './repository.js'
 import { captureSummary, redactPlanValues } from './plans.js'

@@ -1,7 +1,7 @@
 import { and, gte, lt, ne } from 'drizzle-orm'
 import type { Database } from '../../../../db/client.js'
 import { metricRollups, ROLLUP_ALL_ROUTES } from '../../../../db/schema/monitoring-metrics.js'
-import { timedQuery } from '../../../../lib/observability/instrumentation.js'
+import { timedQuery } from '../../../../lib/observability/index.js'
 import type { RouteMinute } from './latency.js'
 
 /** Rows read per incident at most: 25 minutes of 100 busy routes on 4 instances is 10,000. */

@@ -1,0 +1,7 @@
+export { methodLookup } from './allowed-methods.js'
+export { CompressedBodies, addVary, isCompressibleType, negotiateEncoding } from './compressed-bodies.js'
+export type { Encoding } from './compressed-bodies.js'
+export { sendJson } from './json-reply.js'
+export type { JsonAnswer } from './json-reply.js'
+export type { Criticality, RouteRateLimit } from './route-config.js'
+export { ErrorSchema, PageQueryProperties, PaginationSchema, errorResponses, isInvalidText, isoTime, isoTimeOrNull, money, pagination, rejectInvalidText, rejectNonFiniteNumbers, trailingSlashRedirect } from './schemas.js'

@@ -1,0 +1,7 @@
+export { VerifiedTokenCache, identify, normalizeIp, parseAllowList } from './client-identity.js'
+export type { ClientIdentity, ClientKind, IpAllowList } from './client-identity.js'
+export { rateLimitHeaders } from './headers.js'
+export type { LimitOutcome } from './headers.js'
+export { LeasedLimiter, defineLeaseCommand } from './lease.js'
+export type { LeaseStats, LimitCallback } from './lease.js'
+export { RouteLimiter, connectLimiterClient } from './store.js'

@@ -1,0 +1,5 @@
+export { runExclusive } from './background-jobs.js'
+export type { RedisConnection } from './connection.js'
+export { deleteKeysUnder } from './keys.js'
+export { createLeaderLease, createLocalLease, tryAcquireLease } from './lease.js'
+export type { LeaderLease } from './lease.js'
