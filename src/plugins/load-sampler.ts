@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync, onResponseHookHandler } from 'fastify'
-import diagnosticsChannel from 'node:diagnostics_channel'
 import os from 'node:os'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import v8 from 'node:v8'
+import { loadSampleChannel } from '../lib/observability/index.js'
 import { attributedReadings, CPU_THRESHOLDS, LatencyWindow, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LevelHysteresis, levelRank, LOAD_LEVELS, LoadAccounts, MEMORY_THRESHOLDS, NO_ATTRIBUTION, parseThresholds, RankHysteresis, routeLabel, type LevelPolicy, type LoadAttribution, type LoadLevel, type LoadReadings, type RouteAccount } from '../lib/load/index.js'
 
 export type { LoadLevel } from '../lib/load/index.js'
@@ -62,9 +62,6 @@ export interface LoadSamplerOptions {
   /** Factor applied to every per-client limit while the critical p95 is over target. @default 0.5 */
   tightenFactor: number
 }
-
-/** Published after every sample with the `LoadState`; monitoring subscribes. */
-export const loadSampleChannel = diagnosticsChannel.channel('techmart:load:sample')
 
 const EVENT_LOOP_RESOLUTION_MS = 20
 const NOT_FOUND_ROUTE = '(not found)'

@@ -1,20 +1,13 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
-import diagnosticsChannel from 'node:diagnostics_channel'
 import { hostname } from 'node:os'
-import { cacheOpChannel, dbQueryChannel, type CacheOpEvent, type DbQueryEvent } from '../lib/observability/index.js'
-import { createProcessSampler, createPromMetrics, dbAcquireChannel, MetricsCollector, UNMATCHED_ROUTE, type DbAcquireEvent, type MetricsReader, type PromMetrics } from '../lib/metrics/index.js'
+import type { DecisionEvent } from '../lib/load/index.js'
+import { createProcessSampler, createPromMetrics, MetricsCollector, UNMATCHED_ROUTE, type DbAcquireEvent, type MetricsReader, type PromMetrics } from '../lib/metrics/index.js'
+import {
+  cacheOpChannel, dbAcquireChannel, dbQueryChannel, decisionChannel, loadSampleChannel, searchChannel, subscribeUntilClose as listen,
+  type CacheOpEvent, type DbQueryEvent, type LoadSampleEvent, type SearchEvent
+} from '../lib/observability/index.js'
 
-/** Published by the rate-limit plugin for every decision. */
-export interface RateLimitDecisionEvent { route: string, clientKind: string, decision: 'allowed' | 'limited' | 'shed', reason?: string }
-/** Published by the load sampler once a second. */
-export interface LoadSampleEvent { level: string }
-/** Published by the catalog for every search (search analytics subscribes too). */
-export interface SearchEvent { query: string, results: number, durationMs: number }
-
-export const SEARCH_CHANNEL = 'techmart:search'
-const RATE_LIMIT_CHANNEL = 'techmart:ratelimit:decision'
-const LOAD_SAMPLE_CHANNEL = 'techmart:load:sample'
 const TICK_MS = 1000
 const PROBE_INTERVAL_MS = 5000
 const PROBE_TIMEOUT_MS = 1000
@@ -41,14 +34,6 @@ export interface MetricsPluginOptions {
   now?: () => number
 }
 
-/** Subscribes `fn` to a diagnostics channel until the app closes. */
-function listen<T> (app: FastifyInstance, channel: diagnosticsChannel.Channel | string, fn: (msg: T) => void): void {
-  const ch = typeof channel === 'string' ? diagnosticsChannel.channel(channel) : channel
-  const handler = (msg: unknown) => fn(msg as T)
-  ch.subscribe(handler)
-  app.addHook('onClose', async () => { ch.unsubscribe(handler) })
-}
-
 function subscribeChannels (app: FastifyInstance, collector: MetricsCollector, prom: PromMetrics): void {
   listen<DbQueryEvent>(app, dbQueryChannel, (e) => {
     collector.recordQuery(e.name, e.durationMs, e.ok)
@@ -62,18 +47,18 @@ function subscribeChannels (app: FastifyInstance, collector: MetricsCollector, p
     collector.recordAcquire(e.durationMs, e.ok)
     prom.dbAcquireDuration.observe({ kind: e.kind, outcome: e.ok ? 'ok' : 'error' }, e.durationMs / 1000)
   })
-  listen<RateLimitDecisionEvent>(app, RATE_LIMIT_CHANNEL, (e) => {
+  listen<DecisionEvent>(app, decisionChannel, (e) => {
     collector.recordDecision(e.decision)
     prom.rateLimitDecisions.inc({ route: e.route, client_kind: e.clientKind, decision: e.decision })
     if (e.decision === 'shed') prom.loadShed.inc({ route: e.route })
   })
-  listen<LoadSampleEvent>(app, LOAD_SAMPLE_CHANNEL, (e) => {
+  listen<LoadSampleEvent>(app, loadSampleChannel, (e) => {
     if (e.level === collector.loadLevel) return
     collector.loadLevel = e.level
     prom.loadLevel.reset()
     prom.loadLevel.set({ level: e.level }, 1)
   })
-  listen<SearchEvent>(app, SEARCH_CHANNEL, (e) => {
+  listen<SearchEvent>(app, searchChannel, (e) => {
     prom.searches.inc({ outcome: e.results > 0 ? 'results' : 'zero_results' })
     prom.searchDuration.observe(e.durationMs / 1000)
   })

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import { Value } from 'typebox/value'
 import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
 import { CategoryTreeSchema, PopularListSchema, ProductDetailSchema } from '../../src/modules/catalog/catalog.schemas.js'
-import { dbQueryChannel, type DbQueryEvent } from '../../src/lib/observability/instrumentation.js'
+import { dbQueryChannel } from '../../src/lib/observability/channels.js'
+import type { DbQueryEvent } from '../../src/lib/observability/instrumentation.js'
 import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
 
 let app: FastifyInstance

@@ -6,7 +6,7 @@ import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
 import { createProduct } from '../fixtures.js'
 import { ProductListSchema } from '../../src/modules/catalog/catalog.schemas.js'
 import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
-import { searchChannel, type SearchEvent } from '../../src/modules/catalog/catalog.listing.js'
+import { searchChannel, type SearchEvent } from '../../src/lib/observability/channels.js'
 
 let app: FastifyInstance
 let w: CatalogWorld

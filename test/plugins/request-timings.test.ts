@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildTestApp } from '../helper.js'
-import { currentTimings, dbQueryChannel, recordCacheOp, timedQuery, type DbQueryEvent } from '../../src/lib/observability/instrumentation.js'
+import { dbQueryChannel } from '../../src/lib/observability/channels.js'
+import { currentTimings, recordCacheOp, timedQuery, type DbQueryEvent } from '../../src/lib/observability/instrumentation.js'
 
 test('queries and cache reads made in a handler add to that request\'s timings only', async (t) => {
   const seen: DbQueryEvent[] = []

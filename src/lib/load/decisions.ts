@@ -1,4 +1,4 @@
-import diagnosticsChannel from 'node:diagnostics_channel'
+import { decisionChannel } from '../observability/index.js'
 import type { ClientKind } from '../rate-limit/index.js'
 
 /** What the admission layer did with a request. */
@@ -20,9 +20,6 @@ export interface DecisionEvent {
 export interface DecisionCount extends DecisionEvent {
   count: number
 }
-
-/** Every admission decision, published only while someone listens; monitoring counts them in prom-client. */
-export const decisionChannel = diagnosticsChannel.channel('techmart:ratelimit:decision')
 
 /**
  * In-process counts of admission decisions by route, client kind, decision

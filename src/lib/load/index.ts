@@ -1,6 +1,6 @@
 export { LoadAccounts, NO_ATTRIBUTION } from './attribution.js'
 export type { LoadAttribution, RouteAccount, RouteShare } from './attribution.js'
 export { DecisionCounter, routeLabel } from './decisions.js'
-export type { DecisionCount } from './decisions.js'
+export type { DecisionCount, DecisionEvent } from './decisions.js'
 export { CPU_THRESHOLDS, LEVEL_CALM_SAMPLES, LEVEL_MULTIPLIER_PERMILLE, LEVEL_RAISE_AFTER, LOAD_LEVELS, LatencyWindow, LevelHysteresis, MEMORY_THRESHOLDS, RankHysteresis, attributedReadings, levelRank, parseThresholds } from './level.js'
 export type { LevelPolicy, LoadLevel, LoadReadings } from './level.js'

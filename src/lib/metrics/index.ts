@@ -1,7 +1,7 @@
 export { D_ALLOWED, D_LIMITED, D_SHED, G_CPU, G_ELU, G_EL_MAX, G_EL_P50, G_EL_P99, G_GC_COUNT, G_GC_PAUSE_MS, G_POOL_IN_USE, G_POOL_WAITING, MetricsCollector, UNMATCHED_ROUTE } from './collector.js'
 export type { SeriesPointData } from './collector.js'
 export { HISTORY_SECONDS } from './counter-ring.js'
-export { dbAcquireChannel, instrumentPool } from './pool-stats.js'
+export { instrumentPool } from './pool-stats.js'
 export type { DbAcquireEvent, PoolMonitor } from './pool-stats.js'
 export { createProcessSampler } from './process-sampler.js'
 export { createPromMetrics } from './prom.js'

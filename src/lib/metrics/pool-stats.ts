@@ -1,6 +1,5 @@
-import diagnosticsChannel from 'node:diagnostics_channel'
 import type postgres from 'postgres'
-import { requestContext, type RequestTimings } from '../observability/index.js'
+import { dbAcquireChannel, requestContext, type RequestTimings } from '../observability/index.js'
 
 /**
  * Connection-pool figures for postgres.js, which has no public pool-stats
@@ -50,9 +49,6 @@ export interface DbAcquireEvent {
   durationMs: number
   ok: boolean
 }
-
-/** Published when a transaction or reservation gets (or fails to get) its connection. */
-export const dbAcquireChannel = diagnosticsChannel.channel('techmart:db:acquire')
 
 type AnyFn = (...args: unknown[]) => unknown
 

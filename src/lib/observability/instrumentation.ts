@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import diagnosticsChannel from 'node:diagnostics_channel'
+import { cacheOpChannel, dbQueryChannel } from './channels.js'
 
 /**
  * Per-request timings, carried through async calls with AsyncLocalStorage so
@@ -50,14 +50,6 @@ export interface CacheOpEvent {
   hit: boolean
   durationMs: number
 }
-
-/**
- * Published as each named query ends, synchronously in its caller's async
- * context; metrics, slow-query capture and tracing subscribe.
- */
-export const dbQueryChannel = diagnosticsChannel.channel('techmart:db:query')
-/** Published after every cache read; metrics subscribe. */
-export const cacheOpChannel = diagnosticsChannel.channel('techmart:cache:op')
 
 type Describable = { toSQL?: () => { sql: string, params: unknown[] }, strings?: readonly string[], args?: unknown[] }
 

@@ -18,7 +18,8 @@ import {
   ATTR_DB_NAMESPACE, ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT,
   ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_URL_PATH, DB_SYSTEM_NAME_VALUE_POSTGRESQL
 } from '@opentelemetry/semantic-conventions'
-import { dbQueryChannel, type DbQueryEvent } from './instrumentation.js'
+import { dbQueryChannel } from './channels.js'
+import type { DbQueryEvent } from './instrumentation.js'
 
 /** `db.system`, the pre-1.33 name of `db.system.name` that many trace backends still key on. */
 const ATTR_DB_SYSTEM_LEGACY = 'db.system'

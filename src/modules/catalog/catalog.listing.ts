@@ -1,5 +1,5 @@
-import diagnosticsChannel from 'node:diagnostics_channel'
 import type { Sql } from '../../db/client.js'
+import { searchChannel, type SearchEvent } from '../../lib/observability/index.js'
 import type { CacheDecorator, CacheLoadResult, CacheResult } from '../../plugins/cache.js'
 import type { CategoryIndex } from './catalog.categories.js'
 import { decodeCursor, encodeCursor, type SortKeyValue } from './catalog.cursor.js'
@@ -37,10 +37,6 @@ export interface ListingDeps {
   matches: () => Promise<MatchIndex | undefined>
 }
 
-/** One search as monitoring's search analytics consumes it. */
-export interface SearchEvent { query: string, results: number, durationMs: number }
-/** Published after every search (GET/POST /products/search and `q` on lists). */
-export const searchChannel = diagnosticsChannel.channel('techmart:search')
 const TOTAL_COUNT = /"total_count":(\d+)/
 
 interface Plan {

@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
-import diagnosticsChannel from 'node:diagnostics_channel'
 import { hostname } from 'node:os'
 import type { MetricName, MetricsReader } from '../../../lib/metrics/index.js'
+import { alertTransitionChannel } from '../../../lib/observability/index.js'
 import { createLeaderLease, createLocalLease, type LeaderLease } from '../../../lib/redis/index.js'
 import { createAlertEngine, type TickResult } from './engine.js'
 import { createAlertEvaluator } from './evaluator.js'
@@ -18,9 +18,6 @@ import { createIncidentsRepository } from './incidents/repository.js'
 import { createIncidentsService, type IncidentSources, type IncidentsService } from './incidents/service.js'
 import type { IncidentNotes } from './webhook.js'
 import { createRollupsRepository } from '../rollups/index.js'
-
-/** Every alert state change; the live stream forwards it as the SSE event `alert`. */
-export const alertTransitionChannel = diagnosticsChannel.channel('techmart:alert:transition')
 
 const DEPENDENCY_PING_TIMEOUT_MS = 1000
 const DEPENDENCY_WINDOW_S = 15

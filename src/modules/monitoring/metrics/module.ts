@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import diagnosticsChannel from 'node:diagnostics_channel'
-import { SEARCH_CHANNEL, type SearchEvent } from '../../../plugins/metrics.js'
+import { alertTransitionChannel, profileCapturedChannel, searchChannel, subscribeUntilClose as listen, type SearchEvent } from '../../../lib/observability/index.js'
 import { createBusinessRepository, createBusinessService } from '../business/index.js'
 import { createInstanceRegistry } from './instances.js'
 import { MetricsErrors } from './errors.js'
@@ -12,9 +11,6 @@ import { createStreamHub, MAX_STREAM_CLIENTS, MAX_STREAMS_PER_USER, type StreamH
 import { createStreamTickets } from './stream-tickets.js'
 import { createStreamTokens, readStreamCookie, STREAM_TOKEN_TTL_S, streamCookie } from './stream-token.js'
 
-/** Diagnostics channels of the alerts and profiler plugins: alert state changes and captured profiles, forwarded to the stream. */
-const ALERT_CHANNEL = 'techmart:alert:transition'
-const PROFILE_CHANNEL = 'techmart:profile:captured'
 const PUBLISH_MS = 1000
 
 export interface MetricsModuleOptions {
@@ -25,12 +21,6 @@ export interface MetricsModuleOptions {
   slowSearchMs: number
   /** Signs stream tokens (a key derived for that purpose only). */
   jwtSecret: string
-}
-
-function listen (app: FastifyInstance, name: string, fn: (msg: unknown) => void): void {
-  const channel = diagnosticsChannel.channel(name)
-  channel.subscribe(fn)
-  app.addHook('onClose', async () => { channel.unsubscribe(fn) })
 }
 
 function streamAccess (app: FastifyInstance, hub: StreamHub, secret: string, firstEvent: () => Promise<unknown>): StreamAccess {
@@ -103,9 +93,9 @@ export const metricsModule: FastifyPluginAsync<MetricsModuleOptions> = async (ap
   })
   const search = createSearchAnalytics({ redis: app.redis, slowMs: opts.slowSearchMs, log, now: collector.now })
 
-  listen(app, SEARCH_CHANNEL, (msg) => search.record(msg as SearchEvent))
-  listen(app, ALERT_CHANNEL, (msg) => hub.broadcast('alert', msg))
-  listen(app, PROFILE_CHANNEL, (msg) => hub.broadcast('profile', msg))
+  listen<SearchEvent>(app, searchChannel, (e) => search.record(e))
+  listen(app, alertTransitionChannel, (msg) => hub.broadcast('alert', msg))
+  listen(app, profileCapturedChannel, (msg) => hub.broadcast('profile', msg))
 
   let publisher: NodeJS.Timeout | undefined
   const publishTick = async () => {

@@ -1,8 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import diagnosticsChannel from 'node:diagnostics_channel'
 import { hostname } from 'node:os'
-import { dbQueryChannel, requestContext, type DbQueryEvent, type RequestTimings } from '../../../lib/observability/index.js'
+import { dbQueryChannel, profileCapturedChannel, requestContext, subscribeUntilClose, type DbQueryEvent, type RequestTimings } from '../../../lib/observability/index.js'
 import type { MetricsReader } from '../../../lib/metrics/index.js'
 import { createEventRelay } from '../shared/index.js'
 import { profilingKeys } from './keys.js'
@@ -13,9 +12,6 @@ import { createProfilesService, type ProfilesService } from './service.js'
 import { createSplitWindow, type RequestQueries, type SplitWindow } from './split.js'
 import { createProfileStorage } from './storage.js'
 import { checkBudgets, createCooldown, P95_WINDOW_S, parseRouteBudgets } from './trigger.js'
-
-/** Every profile capture start and end; the live stream forwards it as the SSE event `profile`. */
-export const profileCapturedChannel = diagnosticsChannel.channel('techmart:profile:captured')
 
 export interface ProfilerPluginOptions {
   /** Phase timings and automatic captures; manual captures work either way. */
@@ -67,10 +63,9 @@ declare module 'fastify' {
 function trackQueries (app: FastifyInstance): WeakMap<RequestTimings, RequestQueries> {
   const byRequest = new WeakMap<RequestTimings, RequestQueries>()
   // Published synchronously in the query's caller's async context, so the store is the request's own.
-  const onQuery = (message: unknown) => {
+  subscribeUntilClose<DbQueryEvent>(app, dbQueryChannel, ({ name, durationMs }) => {
     const timings = requestContext.getStore()
     if (!timings) return
-    const { name, durationMs } = message as DbQueryEvent
     let queries = byRequest.get(timings)
     if (!queries) {
       queries = new Map()
@@ -83,9 +78,7 @@ function trackQueries (app: FastifyInstance): WeakMap<RequestTimings, RequestQue
     } else {
       queries.set(name, { count: 1, ms: durationMs })
     }
-  }
-  dbQueryChannel.subscribe(onQuery)
-  app.addHook('onClose', async () => { dbQueryChannel.unsubscribe(onQuery) })
+  })
   return byRequest
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RedisDecorator } from '../../../plugins/redis.js'
-import type { SearchEvent } from '../../../plugins/metrics.js'
+import type { SearchEvent } from '../../../lib/observability/index.js'
 import { searchAnalyticsKeys } from './keys.js'
 import type { SearchAnalytics, SlowSearch } from './schemas.js'
 
