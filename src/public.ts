@@ -25,6 +25,9 @@ export { redactUrl } from './lib/logging/index.js'
 // Accounts: the load test creates its users with the app's password hashing.
 export { hashPassword } from './lib/auth/index.js'
 
+// The seed's sfc32 generator, under the load test's own seeding (deriveSeed, createRng).
+export { sfc32 } from './db/seed/random.js'
+
 // What the benchmarks measure in isolation: the access log's redaction and
 // error serialisation, the rate limiter (per-request Redis script and leased
 // batches), the metrics plugin with its collector and Prometheus registry,

@@ -3,6 +3,7 @@
  * stream derived from (--seed, user index), so a run's journeys, ids, words
  * and think times are the same on every machine, whatever the timing.
  */
+import { sfc32 } from '../../src/public.js'
 
 /** A uniform draw in [0, 1). */
 export type Rng = () => number
@@ -20,20 +21,6 @@ export function deriveSeed (...parts: (string | number)[]): number {
   h = Math.imul(h, 0xc2b2ae35)
   h ^= h >>> 16
   return h >>> 0
-}
-
-/** The sfc32 generator over four 32-bit state words; uniform floats in [0, 1). */
-function sfc32 (a: number, b: number, c: number, d: number): Rng {
-  return () => {
-    a |= 0; b |= 0; c |= 0; d |= 0
-    const t = (((a + b) | 0) + d) | 0
-    d = (d + 1) | 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) | 0
-    c = (c << 21) | (c >>> 11)
-    c = (c + t) | 0
-    return (t >>> 0) / 4294967296
-  }
 }
 
 /** sfc32 (PractRand-clean, fast in V8) seeded through splitmix32 so nearby seeds give unrelated streams. */
