@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import net from 'node:net'
-import { ensureTestDb, TEST_DATABASE_URL } from './helper.js'
+import { ensureTestDb, TEST_DATABASE_URL } from './support/helper.js'
 
 // `npm start` runs the compiled output, not the sources the other tests load through tsx:
 // a path that only works from src/ (package.json, migrations, dashboard assets) breaks only here.

@@ -9,10 +9,10 @@ import { checkSharedRateLimit, checkUpdateSeenEverywhere } from '../tools/cluste
 import { connectionErrors, formatReport, runRollingRestart, unexpectedFailures } from '../tools/cluster/rolling-restart.js'
 import { CLUSTER_SCRIPT, createTopology } from '../tools/cluster/topology.js'
 import { deleteKeysUnder } from '../src/lib/redis/keys.js'
-import { createUser } from './fixtures.js'
-import { buildTestApp, resetDb, TEST_DATABASE_URL, TEST_REDIS_PREFIX, TEST_REDIS_URL } from './helper.js'
-import { createCustomers, createShop, createShopProduct } from './helpers/commerce-fixtures.js'
-import { freePort } from './helpers/ports.js'
+import { createUser } from './support/fixtures.js'
+import { buildTestApp, resetDb, TEST_DATABASE_URL, TEST_REDIS_PREFIX, TEST_REDIS_URL } from './support/helper.js'
+import { createCustomers, createShop, createShopProduct } from './support/commerce-fixtures.js'
+import { freePort } from './support/ports.js'
 
 // Two instances behind Debian's nginx on this machine, started by
 // scripts/cluster-local.sh as an operator would (from sources, to skip the build).

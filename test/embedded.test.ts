@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { launch, type Launch, type StartStep } from '../src/embedded/launcher.js'
-import { freePort } from './helpers/ports.js'
+import { freePort } from './support/ports.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const tsx = (script: string): StartStep => ({ command: process.execPath, args: ['--import', 'tsx', script] })

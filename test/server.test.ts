@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import net from 'node:net'
-import { ensureTestDb, TEST_DATABASE_URL } from './helper.js'
-import { startTcpProxy } from './helpers/tcp-proxy.js'
+import { ensureTestDb, TEST_DATABASE_URL } from './support/helper.js'
+import { startTcpProxy } from './support/tcp-proxy.js'
 
 async function freePort (): Promise<number> {
   const server = net.createServer()

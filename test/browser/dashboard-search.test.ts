@@ -2,8 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { chromium } from 'playwright-core'
-import { buildTestApp } from '../helper.js'
-import { createUser, FIXTURE_PASSWORD } from '../fixtures.js'
+import { buildTestApp } from '../support/helper.js'
+import { createUser, FIXTURE_PASSWORD } from '../support/fixtures.js'
 
 /**
  * The dashboard's search panel in a real browser (Debian's chromium): it says

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser, FIXTURE_PASSWORD } from '../fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser, FIXTURE_PASSWORD } from '../support/fixtures.js'
 
 /**
  * The dashboard in a real browser (Debian's chromium, driven by

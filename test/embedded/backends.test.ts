@@ -9,7 +9,7 @@ import { BackendUnreachableError, resolveBackends, type Probe } from '../../src/
 import { DataDirLockedError, lockDataDir } from '../../src/embedded/data-lock.js'
 import { checkEmbeddedConfig, embeddedModeMessage } from '../../src/embedded/mode.js'
 import { answers, parseHostPort } from '../../src/embedded/probe.js'
-import { freePort } from '../helpers/ports.js'
+import { freePort } from '../support/ports.js'
 
 /** A probe that answers for the listed host:port pairs and records what it was asked. */
 function fakeProbe (up: string[]): Probe & { asked: string[] } {

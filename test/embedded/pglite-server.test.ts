@@ -15,7 +15,7 @@ import postgres from 'postgres'
 import { copyRows } from '../../src/db/seed/copy.js'
 import { DataDirLockedError } from '../../src/embedded/data-lock.js'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded/pglite-server.js'
-import { freePort } from '../helpers/ports.js'
+import { freePort } from '../support/ports.js'
 
 describe('embedded PostgreSQL server', { timeout: 180_000 }, () => {
   let dir: string

@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
-import { assertError, auth, NO_TRAFFIC_CONTROL, putInCart } from '../helpers/commerce-fixtures.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import { buildFaultWorld, timed, timeUntil, type FaultWorld } from './fault-fixtures.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../support/helper.js'
+import { assertError, auth, NO_TRAFFIC_CONTROL, putInCart } from '../support/commerce-fixtures.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
+import { buildFaultWorld, timed, timeUntil, type FaultWorld } from '../support/faults/fault-fixtures.js'
 
 // Small deadlines so the test is quick; the response deadline must exceed the statement timeout.
 const STATEMENT_TIMEOUT_MS = 1000

@@ -2,11 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { LightMyRequestResponse } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
-import { assertError, auth, NO_TRAFFIC_CONTROL, putInCart } from '../helpers/commerce-fixtures.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../support/helper.js'
+import { assertError, auth, NO_TRAFFIC_CONTROL, putInCart } from '../support/commerce-fixtures.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
 import { READY_MAX_AGE_MS } from '../../src/plugins/health.js'
-import { buildFaultWorld, timed, timeUntil } from './fault-fixtures.js'
+import { buildFaultWorld, timed, timeUntil } from '../support/faults/fault-fixtures.js'
 
 // The bounds: each answer during the outage under 1 s, full recovery within 5 s.
 const ANSWER_BOUND_MS = 1000

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
-import { buildTestApp, flushRedisPrefix, resetDb, TEST_REDIS_PREFIX } from '../helper.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_REDIS_PREFIX } from '../support/helper.js'
 import { countKeysUnder } from '../../src/lib/redis/keys.js'
-import { startRedisServer } from '../helpers/redis-server.js'
-import { startAppProcess, type AppProcess } from './app-process.js'
-import { buildFaultWorld, timeUntil, type FaultWorld } from './fault-fixtures.js'
+import { startRedisServer } from '../support/redis-server.js'
+import { startAppProcess, type AppProcess } from '../support/faults/app-process.js'
+import { buildFaultWorld, timeUntil, type FaultWorld } from '../support/faults/fault-fixtures.js'
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface LoadRequest { method: string, path: string, headers?: Record<string, string>, body?: string }

@@ -6,10 +6,10 @@ import type { Config } from '../../src/config.js'
 import alertsPlugin, { type AlertsPluginOptions } from '../../src/modules/monitoring/alerts/plugin.js'
 import { alertsRoutes } from '../../src/modules/monitoring/alerts/routes.js'
 import type { Alert } from '../../src/modules/monitoring/alerts/schemas.js'
-import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
-import { createUser } from '../fixtures.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import { buildMonitoringTestApp, fakeClock, fakeReader, underMonitoring, type FakeReader } from '../helpers/monitoring-app.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../support/helper.js'
+import { createUser } from '../support/fixtures.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
+import { buildMonitoringTestApp, fakeClock, fakeReader, underMonitoring, type FakeReader } from '../support/monitoring-app.js'
 
 const HEALTHY = { db_up: 1, redis_up: 1, http_p95_ms: 40, http_error_rate: 0, cache_hit_rate: 0.97 } as const
 

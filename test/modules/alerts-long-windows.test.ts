@@ -12,9 +12,9 @@ import { checkRuleWindows, createLongWindows } from '../../src/modules/monitorin
 import { DEFAULT_ALERT_RULES } from '../../src/modules/monitoring/alerts/rules.js'
 import type { AlertRule, BurnRateRule } from '../../src/modules/monitoring/alerts/schemas.js'
 import { createRollupsRepository, createRollupsService } from '../../src/modules/monitoring/rollups/index.js'
-import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
-import { buildMonitoringTestApp } from '../helpers/monitoring-app.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../support/helper.js'
+import { buildMonitoringTestApp } from '../support/monitoring-app.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
 
 /** The default SLO rule: 99.9 %, burn rate > 14.4× over 300 s and 3600 s, i.e. more than 1.44 % errors in both. */
 const BURN = DEFAULT_ALERT_RULES.find((r) => r.id === 'slo_error_budget_burn') as BurnRateRule

@@ -8,9 +8,9 @@ import { alertsRoutes } from '../../src/modules/monitoring/alerts/routes.js'
 import { buildPayload, deliverWebhook, type AlertmanagerPayload, type DeliveryAttempt } from '../../src/modules/monitoring/alerts/webhook.js'
 import type { AlertNotice } from '../../src/modules/monitoring/alerts/engine.js'
 import type { Alert } from '../../src/modules/monitoring/alerts/schemas.js'
-import { flushRedisPrefix, resetDb } from '../helper.js'
-import { createUser } from '../fixtures.js'
-import { buildMonitoringTestApp, fakeClock, fakeReader, underMonitoring, type FakeReader } from '../helpers/monitoring-app.js'
+import { flushRedisPrefix, resetDb } from '../support/helper.js'
+import { createUser } from '../support/fixtures.js'
+import { buildMonitoringTestApp, fakeClock, fakeReader, underMonitoring, type FakeReader } from '../support/monitoring-app.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void
 

@@ -2,10 +2,10 @@ import { after, before, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import { ORDER_BODY } from '../helpers/commerce-fixtures.js'
-import { auth, buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../support/helper.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
+import { ORDER_BODY } from '../support/commerce-fixtures.js'
+import { auth, buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from '../support/catalog-fixtures.js'
 
 let app: FastifyInstance
 let w: CatalogWorld

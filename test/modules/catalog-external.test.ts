@@ -10,9 +10,9 @@ import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
-import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL, TEST_REDIS_PREFIX } from '../helper.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL, TEST_REDIS_PREFIX } from '../support/helper.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
+import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from '../support/catalog-fixtures.js'
 
 // The bound: a plain SQL update is visible through every instance within a second.
 const VISIBLE_WITHIN_MS = 1000

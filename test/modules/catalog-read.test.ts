@@ -2,10 +2,10 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { Value } from 'typebox/value'
-import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
+import { buildTestApp, flushRedisPrefix, resetDb } from '../support/helper.js'
 import { CategoryTreeSchema, PopularListSchema, ProductDetailSchema } from '../../src/modules/catalog/catalog.schemas.js'
 import { dbQueryChannel, type DbQueryEvent } from '../../src/lib/observability/instrumentation.js'
-import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
+import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from '../support/catalog-fixtures.js'
 
 let app: FastifyInstance
 let w: CatalogWorld

@@ -12,9 +12,9 @@ import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
 import { copyDatabase, databaseName, dropDatabase } from '../../tools/loadtest/db-copy.js'
 import { createReplicaWindow } from '../../src/db/replica-window.js'
-import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
-import { ORDER_BODY, placeOrder, putInCart } from '../helpers/commerce-fixtures.js'
-import { auth, buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../support/helper.js'
+import { ORDER_BODY, placeOrder, putInCart } from '../support/commerce-fixtures.js'
+import { auth, buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from '../support/catalog-fixtures.js'
 
 const REPLICA_NAME = `${databaseName(TEST_DATABASE_URL)}_replica`
 const replicaUrl = (() => {

@@ -2,10 +2,10 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { Value } from 'typebox/value'
-import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
-import { createProduct } from '../fixtures.js'
+import { buildTestApp, flushRedisPrefix, resetDb } from '../support/helper.js'
+import { createProduct } from '../support/fixtures.js'
 import { ProductListSchema } from '../../src/modules/catalog/catalog.schemas.js'
-import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from './catalog-fixtures.js'
+import { buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from '../support/catalog-fixtures.js'
 import { searchChannel, type SearchEvent } from '../../src/modules/catalog/catalog.listing.js'
 
 let app: FastifyInstance

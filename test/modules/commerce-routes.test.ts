@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp } from '../helper.js'
-import { NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
+import { buildTestApp } from '../support/helper.js'
+import { NO_TRAFFIC_CONTROL } from '../support/commerce-fixtures.js'
 
 // Per-client limits (60 s window) and the load-shedding class of every account, cart, order and review route.
 // Login and registration count per client address whatever token is attached (`key: 'address'`).

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser, type FixtureUser } from '../fixtures.js'
-import { assertError, createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY, placeOrder, putInCart, type Shop, stockOf } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser, type FixtureUser } from '../support/fixtures.js'
+import { assertError, createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY, placeOrder, putInCart, type Shop, stockOf } from '../support/commerce-fixtures.js'
 import { createIdempotency, fingerprintOf } from '../../src/modules/orders/orders.idempotency.js'
 import { createOrdersRepository } from '../../src/modules/orders/orders.repository.js'
 

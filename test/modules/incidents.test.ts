@@ -12,8 +12,8 @@ import type { AlertmanagerPayload } from '../../src/modules/monitoring/alerts/we
 import type { Profile } from '../../src/modules/monitoring/profiling/schemas.js'
 import { routeLatencies, type LiveRoutes, type RouteMinute } from '../../src/modules/monitoring/alerts/incidents/latency.js'
 import { summaryLines } from '../../src/modules/monitoring/alerts/incidents/service.js'
-import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
-import { createUser } from '../fixtures.js'
+import { buildTestApp, flushRedisPrefix, resetDb } from '../support/helper.js'
+import { createUser } from '../support/fixtures.js'
 
 const RULE = 'test_latency_p95'
 const WORK = 'GET /test/work'

@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createCategory, createProduct, createUser } from '../fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createCategory, createProduct, createUser } from '../support/fixtures.js'
 import { createBusinessRepository } from '../../src/modules/monitoring/business/repository.js'
 import { assertTimezone, createBusinessService } from '../../src/modules/monitoring/business/service.js'
 

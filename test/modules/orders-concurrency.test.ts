@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, resetDb } from '../helper.js'
-import { assertError, createCustomers, createShop, createShopProduct, NO_TRAFFIC_CONTROL, placeOrder, putInCart, type Shop, stockOf } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { assertError, createCustomers, createShop, createShopProduct, NO_TRAFFIC_CONTROL, placeOrder, putInCart, type Shop, stockOf } from '../support/commerce-fixtures.js'
 
 // Real PostgreSQL, the test pool of 10 connections, 200 requests in flight at once through app.inject.
 let app: FastifyInstance

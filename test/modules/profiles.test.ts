@@ -18,9 +18,9 @@ import { createPhaseRecorder } from '../../src/modules/monitoring/profiling/phas
 import { createSplitWindow } from '../../src/modules/monitoring/profiling/split.js'
 import { timedQuery } from '../../src/lib/observability/instrumentation.js'
 import type { CpuProfile } from '../../src/modules/monitoring/profiling/capture.js'
-import { flushRedisPrefix, resetDb, TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../helper.js'
-import { createUser } from '../fixtures.js'
-import { buildMonitoringTestApp, fakeClock, fakeReader, underMonitoring, type FakeReader } from '../helpers/monitoring-app.js'
+import { flushRedisPrefix, resetDb, TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../support/helper.js'
+import { createUser } from '../support/fixtures.js'
+import { buildMonitoringTestApp, fakeClock, fakeReader, underMonitoring, type FakeReader } from '../support/monitoring-app.js'
 
 const BURN_ROUTE = 'GET /test/burn'
 const OTHER_ROUTE = 'GET /test/other'

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser, type FixtureUser } from '../fixtures.js'
-import { assertError, auth, createCustomers, createShop, createShopProduct, NO_TRAFFIC_CONTROL, placeOrder, putInCart, type Shop } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser, type FixtureUser } from '../support/fixtures.js'
+import { assertError, auth, createCustomers, createShop, createShopProduct, NO_TRAFFIC_CONTROL, placeOrder, putInCart, type Shop } from '../support/commerce-fixtures.js'
 
 let app: FastifyInstance
 let shop: Shop

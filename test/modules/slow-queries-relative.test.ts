@@ -8,8 +8,8 @@ import { captureSummary, planSummary, redactExpression, redactPlanValues } from 
 import { createSlowQueriesService } from '../../src/modules/monitoring/slow-queries/service.js'
 import type { NewSlowQuery, SlowQueriesRepository } from '../../src/modules/monitoring/slow-queries/repository.js'
 import type { SlowQuery } from '../../src/modules/monitoring/slow-queries/schemas.js'
-import { buildTestApp, resetDb, TEST_DATABASE_URL } from '../helper.js'
-import { createUser } from '../fixtures.js'
+import { buildTestApp, resetDb, TEST_DATABASE_URL } from '../support/helper.js'
+import { createUser } from '../support/fixtures.js'
 import { createRng } from '../../tools/loadtest/prng.js'
 
 // Short settings: a tick every 100 ms, a 1 s window (10 ticks), a 20 s baseline of 2 s minimum.

@@ -6,9 +6,9 @@ import { slowQueriesRoutes } from '../../src/modules/monitoring/slow-queries/rou
 import { createSlowQueriesService, isReadOnlySelect } from '../../src/modules/monitoring/slow-queries/service.js'
 import type { NewSlowQuery, SlowQueriesRepository } from '../../src/modules/monitoring/slow-queries/repository.js'
 import { timedQuery } from '../../src/lib/observability/instrumentation.js'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser } from '../fixtures.js'
-import { buildMonitoringTestApp, underMonitoring } from '../helpers/monitoring-app.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser } from '../support/fixtures.js'
+import { buildMonitoringTestApp, underMonitoring } from '../support/monitoring-app.js'
 
 async function slowQueryApp (t: Parameters<typeof buildMonitoringTestApp>[0], maxRows = 100) {
   return buildMonitoringTestApp(t, async (app, config) => {

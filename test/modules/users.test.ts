@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser, FIXTURE_PASSWORD } from '../fixtures.js'
-import { assertError, auth, NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser, FIXTURE_PASSWORD } from '../support/fixtures.js'
+import { assertError, auth, NO_TRAFFIC_CONTROL } from '../support/commerce-fixtures.js'
 
 let app: FastifyInstance
 

@@ -5,7 +5,7 @@ import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
 import { recordCacheOp, timedQuery } from '../../src/lib/observability/instrumentation.js'
-import { buildTestApp, flushRedisPrefix } from '../helper.js'
+import { buildTestApp, flushRedisPrefix } from '../support/helper.js'
 
 type LogLine = Record<string, unknown> & { level: number, msg: string }
 

@@ -1,8 +1,8 @@
 import { test, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { buildTestApp, flushRedisPrefix } from '../helper.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { buildTestApp, flushRedisPrefix } from '../support/helper.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
 
 let keySeq = 0
 const uniqueKey = () => `wt${process.pid}-${++keySeq}`

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { Type } from 'typebox'
 import { DrizzleQueryError } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp } from '../support/helper.js'
 
 async function setup (app: FastifyInstance) {
   app.post('/test/echo', {

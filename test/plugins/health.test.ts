@@ -2,8 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { READY_MAX_AGE_MS } from '../../src/plugins/health.js'
-import { buildTestApp, TEST_DATABASE_URL } from '../helper.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { buildTestApp, TEST_DATABASE_URL } from '../support/helper.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
 
 test('GET /health/live answers ok', async (t) => {
   const app = await buildTestApp(t)

@@ -4,7 +4,7 @@ import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
 import { CompressedBodies, negotiateEncoding } from '../../src/lib/http/compressed-bodies.js'
-import { buildTestApp, flushRedisPrefix } from '../helper.js'
+import { buildTestApp, flushRedisPrefix } from '../support/helper.js'
 
 const SHOP = 'https://shop.example'
 const LARGE = { products: Array.from({ length: 60 }, (_, i) => ({ id: i, name: `Laptop model ${i}`, price: 999.99 })) }

@@ -4,8 +4,8 @@ import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
 import { addVary, isCompressibleType } from '../../src/lib/http/compressed-bodies.js'
-import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
-import { createCategory, createProduct, createUser } from '../fixtures.js'
+import { buildTestApp, flushRedisPrefix, resetDb } from '../support/helper.js'
+import { createCategory, createProduct, createUser } from '../support/fixtures.js'
 
 // RFC 9110 details: Vary on compressible responses and their 304s, 405 with Allow,
 // OPTIONS and CORS preflights answered without touching the not-found limit.

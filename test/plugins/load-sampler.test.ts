@@ -10,7 +10,7 @@ import {
   parseThresholds, RankHysteresis, CPU_THRESHOLDS, MEMORY_THRESHOLDS, type LoadReadings
 } from '../../src/lib/load/level.js'
 import type { LoadState } from '../../src/plugins/load-sampler.js'
-import { buildTestApp, flushRedisPrefix } from '../helper.js'
+import { buildTestApp, flushRedisPrefix } from '../support/helper.js'
 
 /** Readings of an idle process: tests patch one value at a time over these, so nothing real leaks in. */
 const CALM: LoadReadings = { eventLoopDelayP99Ms: 1, elu: 0.05, cpu: 0.05, heapRatio: 0.1, rssRatio: 0.1 }

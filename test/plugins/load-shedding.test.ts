@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
 import type { LoadReadings } from '../../src/lib/load/level.js'
 import type { DecisionEvent } from '../../src/lib/load/decisions.js'
-import { buildTestApp, ensureTestDb, flushRedisPrefix, testConfig } from '../helper.js'
+import { buildTestApp, ensureTestDb, flushRedisPrefix, testConfig } from '../support/helper.js'
 
 const CALM: LoadReadings = { eventLoopDelayP99Ms: 1, elu: 0.05, cpu: 0.05, heapRatio: 0.1, rssRatio: 0.1 }
 const ROUTES = {

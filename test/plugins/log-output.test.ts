@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { buildApp } from '../../src/app.js'
 import { createLogOutput, wantsPretty } from '../../src/lib/logging/output.js'
-import { ensureTestDb, testConfig } from '../helper.js'
+import { ensureTestDb, testConfig } from '../support/helper.js'
 
 async function tempDir (t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'techmart-log-'))

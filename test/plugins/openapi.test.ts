@@ -2,9 +2,9 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser } from '../fixtures.js'
-import { auth, NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser } from '../support/fixtures.js'
+import { auth, NO_TRAFFIC_CONTROL } from '../support/commerce-fixtures.js'
 import { OPENAPI_MAX_AGE_S, OPENAPI_TAGS, OPENAPI_VERSION } from '../../src/plugins/openapi.js'
 
 interface Operation { operationId?: string, tags?: string[], summary?: string, description?: string, parameters?: { name: string, in: string, description?: string }[] }

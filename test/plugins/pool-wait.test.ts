@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { sql as dsql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { timedQuery, type RequestTimings } from '../../src/lib/observability/instrumentation.js'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp } from '../support/helper.js'
 
 const SLEEP_MS = 60
 

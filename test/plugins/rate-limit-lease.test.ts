@@ -7,8 +7,8 @@ import { Redis } from 'ioredis'
 import { currentTimings } from '../../src/lib/observability/instrumentation.js'
 import { leaseBatch } from '../../src/lib/rate-limit/lease.js'
 import { connectLimiterClient, RouteLimiter } from '../../src/lib/rate-limit/store.js'
-import { buildTestApp, flushRedisPrefix, testConfig } from '../helper.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { buildTestApp, flushRedisPrefix, testConfig } from '../support/helper.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
 
 /**
  * Leased budgets (src/lib/rate-limit/lease.ts): a route's points are taken from

@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { buildTestApp, testConfig } from '../helper.js'
-import { freePort } from '../helpers/ports.js'
+import { buildTestApp, testConfig } from '../support/helper.js'
+import { freePort } from '../support/ports.js'
 
 describe('the app with REDIS_EMBEDDED', () => {
   let app: FastifyInstance

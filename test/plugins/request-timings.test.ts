@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp } from '../support/helper.js'
 import { currentTimings, dbQueryChannel, recordCacheOp, timedQuery, type DbQueryEvent } from '../../src/lib/observability/instrumentation.js'
 
 test('queries and cache reads made in a handler add to that request\'s timings only', async (t) => {

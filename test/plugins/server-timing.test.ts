@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
 import { recordCacheOp, timedQuery } from '../../src/lib/observability/instrumentation.js'
-import { buildTestApp, flushRedisPrefix } from '../helper.js'
+import { buildTestApp, flushRedisPrefix } from '../support/helper.js'
 
 const SHOP = 'https://shop.example'
 

@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify'
 import { loadConfig, ConfigError, type Config } from '../../src/config.js'
 import { otlpTracesUrl } from '../../src/plugins/tracing.js'
 import { timedQuery } from '../../src/lib/observability/instrumentation.js'
-import { buildTestApp, flushRedisPrefix } from '../helper.js'
-import { createCategory, createProduct, createUser } from '../fixtures.js'
+import { buildTestApp, flushRedisPrefix } from '../support/helper.js'
+import { createCategory, createProduct, createUser } from '../support/fixtures.js'
 
 type AnyValue = { stringValue?: string, intValue?: number | string, boolValue?: boolean, doubleValue?: number }
 interface OtlpSpan {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import postgres from 'postgres'
 import { parseDrillArgs, UsageError } from '../../tools/drill/index.js'
-import { resetDb, TEST_DATABASE_URL } from '../helper.js'
+import { resetDb, TEST_DATABASE_URL } from '../support/helper.js'
 
 const config = { databaseUrl: 'postgres://postgres@127.0.0.1:5432/techmart' }
 

@@ -24,7 +24,7 @@ import { DEFAULT_MIX, parseMix } from '../../tools/loadtest/scenarios.js'
 import { serverFigures } from '../../tools/loadtest/server-metrics.js'
 import { mintToken } from '../../tools/loadtest/users.js'
 import { classify } from '../../tools/loadtest/virtual-user.js'
-import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../helper.js'
+import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../support/helper.js'
 
 describe('loadtest: seeded randomness', () => {
   test('the same seed gives the same stream, another seed another', () => {

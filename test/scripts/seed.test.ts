@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
-import { TEST_DATABASE_URL, ensureTestDb, resetDb } from '../helper.js'
+import { TEST_DATABASE_URL, ensureTestDb, resetDb } from '../support/helper.js'
 import { verifyPassword } from '../../src/lib/auth/password.js'
 import {
   DEMO_ACCOUNTS, DatabaseNotEmptyError, ResetRefusedError, SeedOptionsError, assertResettable, createProgressPrinter,

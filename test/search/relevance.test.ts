@@ -1,6 +1,6 @@
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { TEST_DATABASE_URL, TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../helper.js'
+import { TEST_DATABASE_URL, TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../support/helper.js'
 import { EVAL_SEED_SIZES, prepareEvalDatabase } from '../../tools/search-eval/database.js'
 import {
   CATEGORIES, applyTypo, buildJudgmentSet, indexCatalog, productLine, spread, type CatalogProduct, type JudgedQuery

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance, InjectOptions } from 'fastify'
-import { buildTestApp, flushRedisPrefix, resetDb } from '../helper.js'
-import { createUser, type FixtureUser } from '../fixtures.js'
-import { assertError, auth, NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, flushRedisPrefix, resetDb } from '../support/helper.js'
+import { createUser, type FixtureUser } from '../support/fixtures.js'
+import { assertError, auth, NO_TRAFFIC_CONTROL } from '../support/commerce-fixtures.js'
 
 /**
  * Protected routes authenticate in `onRequest`, before the body is read or validated: a caller

@@ -2,9 +2,9 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import createError from '@fastify/error'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser } from '../fixtures.js'
-import { assertError, createShop, createShopProduct, NO_TRAFFIC_CONTROL, placeOrder, putInCart, type Shop } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser } from '../support/fixtures.js'
+import { assertError, createShop, createShopProduct, NO_TRAFFIC_CONTROL, placeOrder, putInCart, type Shop } from '../support/commerce-fixtures.js'
 import { createIdempotency } from '../../src/modules/orders/orders.idempotency.js'
 
 /**

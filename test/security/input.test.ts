@@ -2,9 +2,9 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { encodeCursor } from '../../src/modules/catalog/catalog.cursor.js'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser } from '../fixtures.js'
-import { assertError, auth, createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser } from '../support/fixtures.js'
+import { assertError, auth, createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY } from '../support/commerce-fixtures.js'
 
 let app: FastifyInstance
 let token: string

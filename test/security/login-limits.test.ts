@@ -1,9 +1,9 @@
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser, FIXTURE_PASSWORD } from '../fixtures.js'
-import { assertError, auth } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser, FIXTURE_PASSWORD } from '../support/fixtures.js'
+import { assertError, auth } from '../support/commerce-fixtures.js'
 
 // Rate limiting on (it is what turns the account counters on), no shedding, no load scaling.
 const LIMITED = { rateLimitEnabled: true, loadSheddingEnabled: false, loginLockoutBaseS: 1, loginLockoutMaxS: 4 } as const

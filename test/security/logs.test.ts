@@ -4,8 +4,8 @@ import { Writable } from 'node:stream'
 import { DrizzleQueryError } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { redactSecrets, serializeError } from '../../src/lib/logging/safety.js'
-import { buildTestApp, resetDb } from '../helper.js'
-import { auth, NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { auth, NO_TRAFFIC_CONTROL } from '../support/commerce-fixtures.js'
 
 const lines: string[] = []
 const stream = new Writable({ write (chunk, _enc, done) { lines.push(String(chunk)); done() } })

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { commonPasswordCount } from '../../src/lib/auth/password-policy.js'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser, FIXTURE_PASSWORD } from '../fixtures.js'
-import { assertError, auth, NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser, FIXTURE_PASSWORD } from '../support/fixtures.js'
+import { assertError, auth, NO_TRAFFIC_CONTROL } from '../support/commerce-fixtures.js'
 
 let app: FastifyInstance
 let n = 0

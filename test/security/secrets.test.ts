@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process'
 import { randomBytes, createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { ConfigError, loadConfig, MIN_JWT_SECRET_BYTES, PUBLISHED_SECRETS } from '../../src/config.js'
-import { buildTestApp } from '../helper.js'
-import { NO_TRAFFIC_CONTROL } from '../helpers/commerce-fixtures.js'
+import { buildTestApp } from '../support/helper.js'
+import { NO_TRAFFIC_CONTROL } from '../support/commerce-fixtures.js'
 
 const root = new URL('../../', import.meta.url)
 const STRONG = randomBytes(48).toString('base64')

@@ -2,9 +2,9 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, resetDb } from '../helper.js'
-import { createUser, FIXTURE_PASSWORD } from '../fixtures.js'
-import { assertError, auth, createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY } from '../helpers/commerce-fixtures.js'
+import { buildTestApp, resetDb } from '../support/helper.js'
+import { createUser, FIXTURE_PASSWORD } from '../support/fixtures.js'
+import { assertError, auth, createShop, createShopProduct, NO_TRAFFIC_CONTROL, ORDER_BODY } from '../support/commerce-fixtures.js'
 
 // The default state TTL (60 s): a change made behind the API's back (psql) is seen on the
 // database's account-change notice, within a test's patience, not by the TTL running out.

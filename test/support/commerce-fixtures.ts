@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import assert from 'node:assert/strict'
-import { createCategory, createProduct, createUser, type FixtureUser, type ProductFixture } from '../fixtures.js'
+import { createCategory, createProduct, createUser, type FixtureUser, type ProductFixture } from './fixtures.js'
 
 /** Fixtures for the account, cart, order and review tests: rows go in through SQL, requests through app.inject. */
 

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import type { Config } from '../../src/config.js'
+import type { Config } from '../../../src/config.js'
 import type { AppMessage, AppState } from './app-server.js'
 
 const BOOT_TIMEOUT_MS = 30_000

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createCustomers, createShop, createShopProduct, type Shop } from '../helpers/commerce-fixtures.js'
+import { createCustomers, createShop, createShopProduct, type Shop } from '../commerce-fixtures.js'
 
 /** A small shop for the fault tests: products with plenty of stock, customers with tokens, words to search. */
 export interface FaultWorld {

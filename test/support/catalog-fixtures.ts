@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { createCategory, createProduct, createUser, type FixtureUser, type ProductFixture } from '../fixtures.js'
+import { createCategory, createProduct, createUser, type FixtureUser, type ProductFixture } from './fixtures.js'
 import { CatalogTags } from '../../src/modules/catalog/catalog.keys.js'
 import { createCatalogService, type CatalogService } from '../../src/modules/catalog/catalog.service.js'
 

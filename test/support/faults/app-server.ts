@@ -6,7 +6,7 @@
  * `state` with what only the process can see and `close` by shutting down.
  */
 import type { AddressInfo } from 'node:net'
-import { buildApp } from '../../src/app.js'
+import { buildApp } from '../../../src/app.js'
 import { ensureTestDb, testConfig } from '../helper.js'
 
 export interface AppState { redisReady: boolean }

@@ -8,7 +8,7 @@ import dbPlugin from '../../src/plugins/db.js'
 import redisPlugin from '../../src/plugins/redis.js'
 import errorHandlerPlugin from '../../src/plugins/error-handler.js'
 import authPlugin from '../../src/plugins/auth.js'
-import { ensureTestDb, testConfig } from '../helper.js'
+import { ensureTestDb, testConfig } from './helper.js'
 
 /** A MetricsReader whose values the test sets, per metric and optionally per route. */
 export interface FakeReader extends MetricsReader {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import type { UserRole } from '../src/plugins/auth.js'
-import { hashPassword } from '../src/lib/auth/password.js'
+import type { UserRole } from '../../src/plugins/auth.js'
+import { hashPassword } from '../../src/lib/auth/password.js'
 
 let counter = 0
 const next = () => `${process.pid}-${++counter}`

@@ -1,10 +1,10 @@
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
-import { buildApp, type BuildOptions } from '../src/app.js'
-import { loadConfig, type Config } from '../src/config.js'
-import { ensureDatabase, runMigrations } from '../src/db/migrate.js'
-import { deleteKeysUnder } from '../src/lib/redis/keys.js'
+import { buildApp, type BuildOptions } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config.js'
+import { ensureDatabase, runMigrations } from '../../src/db/migrate.js'
+import { deleteKeysUnder } from '../../src/lib/redis/keys.js'
 
 /** Tests never touch the demo database: their own, created and migrated here. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/techmart_test'
