@@ -3,13 +3,13 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { MetricName, MetricsReader } from '../../src/lib/metrics/reader.js'
-import { createAlertEngine, type ActiveSilence } from '../../src/modules/monitoring/alerts/engine.js'
-import { AlertRulesError, DEFAULT_ALERT_RULES, loadAlertRules, validateRules } from '../../src/modules/monitoring/alerts/rules.js'
-import type { AlertRule, ThresholdRule } from '../../src/modules/monitoring/alerts/schemas.js'
-import { AlertsErrors } from '../../src/modules/monitoring/alerts/errors.js'
-import { ProfilesErrors } from '../../src/modules/monitoring/profiling/errors.js'
-import { StoreTimeoutError } from '../../src/modules/monitoring/shared/index.js'
+import type { MetricName, MetricsReader } from '../../../../../src/lib/metrics/reader.js'
+import { createAlertEngine, type ActiveSilence } from '../../../../../src/modules/monitoring/alerts/engine.js'
+import { AlertRulesError, DEFAULT_ALERT_RULES, loadAlertRules, validateRules } from '../../../../../src/modules/monitoring/alerts/rules.js'
+import type { AlertRule, ThresholdRule } from '../../../../../src/modules/monitoring/alerts/schemas.js'
+import { AlertsErrors } from '../../../../../src/modules/monitoring/alerts/errors.js'
+import { ProfilesErrors } from '../../../../../src/modules/monitoring/profiling/errors.js'
+import { StoreTimeoutError } from '../../../../../src/modules/monitoring/shared/index.js'
 
 /** A reader whose values the test sets; `byWindow` gives a value per window length. */
 function fakeReader () {
@@ -349,7 +349,7 @@ test('ALERT_RULES_FILE replaces the defaults; a bad file fails naming the file',
 })
 
 test('alert and profile error codes are unique, prefixed and documented in docs/errors.md with their status', () => {
-  const documented = new Map([...readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
+  const documented = new Map([...readFileSync(new URL('../../../../../docs/errors.md', import.meta.url), 'utf8')
     .matchAll(/^\| `([A-Z0-9_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], m[2]]))
   const errors = [...Object.values(AlertsErrors), ...Object.values(ProfilesErrors), StoreTimeoutError]
     .map((E) => new (E as unknown as new () => { code: string, statusCode: number })())

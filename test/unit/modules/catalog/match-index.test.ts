@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MatchIndexBuilder, type MatchQuery, type MatchRow } from '../../src/modules/catalog/catalog.match-index.js'
-import { sortInSteps } from '../../src/lib/sorted-strings.js'
+import { MatchIndexBuilder, type MatchQuery, type MatchRow } from '../../../../src/modules/catalog/catalog.match-index.js'
+import { sortInSteps } from '../../../../src/lib/sorted-strings.js'
 
 /** A product row as the index loads it; lexemes are given directly (the database computes them in the app). */
 function row (id: number, rank: number, title: string[], extra: string[] = [], fields: Partial<MatchRow> = {}): MatchRow {

@@ -1,12 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { AppErrors } from '../../src/errors.js'
-import { AuthErrors } from '../../src/plugins/auth.js'
-import { CatalogErrors } from '../../src/modules/catalog/catalog.errors.js'
+import { AppErrors } from '../../../../src/errors.js'
+import { AuthErrors } from '../../../../src/plugins/auth.js'
+import { CatalogErrors } from '../../../../src/modules/catalog/catalog.errors.js'
 
 // `| \`CODE\` | status | meaning |` rows of docs/errors.md.
-const documented = new Map([...readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
+const documented = new Map([...readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8')
   .matchAll(/^\| `([A-Z0-9_<>a-z]+)` \| (\d{3}|4xx) \|/gm)].map((m) => [m[1], m[2]]))
 
 function codesOf (errors: Record<string, new (...args: never[]) => { code: string, statusCode?: number }>) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
   MessageReader, PROTOCOL_V3, ProtocolError, SSL_REQUEST, dropFirstMessage, frame, isCopyFromStdin, queryText, simpleQuery
-} from '../../src/embedded/wire.js'
+} from '../../../src/embedded/wire.js'
 
 function untyped (code: number, body = Buffer.alloc(0)): Buffer {
   const out = Buffer.alloc(8 + body.length)

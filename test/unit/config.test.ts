@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ConfigError, loadConfig, splitList } from '../src/config.js'
+import { ConfigError, loadConfig, splitList } from '../../src/config.js'
 
 test('defaults serve the local setup', () => {
   const c = loadConfig({})

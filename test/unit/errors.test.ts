@@ -2,10 +2,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { AppErrors } from '../src/errors.js'
-import { AuthErrors } from '../src/plugins/auth.js'
-import { RateLimitErrors } from '../src/plugins/rate-limit.js'
-import { LoadSheddingErrors } from '../src/plugins/load-shedding.js'
+import { AppErrors } from '../../src/errors.js'
+import { AuthErrors } from '../../src/plugins/auth.js'
+import { RateLimitErrors } from '../../src/plugins/rate-limit.js'
+import { LoadSheddingErrors } from '../../src/plugins/load-shedding.js'
 
 // After Fastify's test/internals/errors.test.js: every error code is unique,
 // SCREAMING_SNAKE with a module prefix, and documented in docs/errors.md.
