@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import openapiTS, { astToString } from 'openapi-typescript'
-import { buildTestApp } from '../test/helper.js'
+import { buildTestApp } from '../test/support/helper.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const bin = (name: string): string => join(ROOT, 'node_modules', '.bin', name)

@@ -10,7 +10,7 @@
  *   npm run prometheus:rules -- --rules rules.json --out -
  *                                                     an ALERT_RULES_FILE instead, to stdout
  *
- * test/plugins/prometheus.test.ts checks that the committed file is this
+ * test/integration/plugins/prometheus.test.ts checks that the committed file is this
  * output, runs `promtool check rules` and `promtool test rules` on it
  * (deploy/prometheus/rules.test.yml) and that every metric it names is in a
  * real scrape.

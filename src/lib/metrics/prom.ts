@@ -8,7 +8,7 @@ import type { PoolMonitor } from './pool-stats.js'
  * process metrics (GC, memory, event-loop lag, handles). Labels are bounded:
  * route templates, never raw URLs; query names and cache types are fixed
  * strings from the code. docs/MONITORING.md lists every metric; the output
- * passes `promtool check metrics` (test/plugins/prometheus.test.ts).
+ * passes `promtool check metrics` (test/integration/plugins/prometheus.test.ts).
  */
 
 /**
