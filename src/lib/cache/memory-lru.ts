@@ -33,10 +33,11 @@ export class MemoryLru {
 
   set (key: string, entry: StoredEntry): void {
     const size = entrySize(entry)
-    // One value larger than a tenth of the budget would evict too much to be worth keeping.
-    if (size > this.maxBytes / 10) return
+    // The key's previous value goes whether or not the new one is kept.
     const old = this.#map.get(key)
     if (old) this.#remove(key, old)
+    // One value larger than a tenth of the budget would evict too much to be worth keeping.
+    if (size > this.maxBytes / 10) return
     this.#map.set(key, { entry, size })
     this.#bytes += size
     while (this.#map.size > this.maxEntries || this.#bytes > this.maxBytes) {

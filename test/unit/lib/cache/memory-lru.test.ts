@@ -70,6 +70,15 @@ test('an entry larger than a tenth of the byte budget is not kept and evicts not
   assert.equal(lru.evictions, 0)
 })
 
+test('a value too large to keep still replaces the key\'s previous one', () => {
+  const lru = new MemoryLru(100, 2000)
+  lru.set('k', entry(10))
+  lru.set('k', entry(72)) // 201 bytes: over a tenth of the budget
+  assert.equal(lru.get('k', NOW), undefined)
+  assert.equal(lru.size, 0)
+  assert.equal(lru.bytes, 0)
+})
+
 test('an entry past its grace period is dropped on get; one past fresh but within grace is served', () => {
   const lru = new MemoryLru(10, 100_000)
   const stale = entry(10, { freshUntil: NOW - 5000, staleUntil: NOW + 1 })
