@@ -123,7 +123,7 @@ export class VerifiedTokenCache {
   set (authorization: string, userId: number): void {
     const expiresAtMs = tokenExpiryMs(authorization)
     if (expiresAtMs === undefined) return
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+    if (this.entries.size >= this.maxEntries && !this.entries.has(authorization)) this.entries.delete(this.entries.keys().next().value as string)
     this.entries.set(authorization, { userId, expiresAtMs })
   }
 }

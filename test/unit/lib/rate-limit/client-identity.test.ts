@@ -75,3 +75,13 @@ test('VerifiedTokenCache is bounded: past maxEntries the oldest entry goes', () 
   assert.equal(cache.get(b, 0), 2)
   assert.equal(cache.get(c, 0), 3)
 })
+
+test('VerifiedTokenCache: storing a header it already holds evicts nothing', () => {
+  const cache = new VerifiedTokenCache(2)
+  const [a, b] = [1, 2].map((sub) => bearer({ sub: String(sub), exp: 10_000 }))
+  cache.set(a, 1)
+  cache.set(b, 2)
+  cache.set(b, 2)
+  assert.equal(cache.get(a, 0), 1)
+  assert.equal(cache.get(b, 0), 2)
+})
