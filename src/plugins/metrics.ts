@@ -34,14 +34,32 @@ export interface MetricsPluginOptions {
   now?: () => number
 }
 
+/**
+ * prom-client children by label values, each built once: `inc(labels)` and `observe(labels, v)`
+ * hash their label object on every call, and these run once or more per request. Bounded by the
+ * label values the code uses (query names, cache types, route templates).
+ */
+function children<T> (make: (...values: string[]) => T): (...values: string[]) => T {
+  const made = new Map<string, T>()
+  return (...values) => {
+    const key = values.join('\u0000')
+    let child = made.get(key)
+    if (child === undefined) made.set(key, (child = make(...values)))
+    return child
+  }
+}
+
 function subscribeChannels (app: FastifyInstance, collector: MetricsCollector, prom: PromMetrics): void {
+  const queryDuration = children((query, outcome) => prom.dbQueryDuration.labels({ query, outcome }))
+  const cacheOps = children((type, layer, result) => prom.cacheOps.labels({ type, layer, result }))
+  const decisions = children((route, clientKind, decision) => prom.rateLimitDecisions.labels({ route, client_kind: clientKind, decision }))
   listen<DbQueryEvent>(app, dbQueryChannel, (e) => {
     collector.recordQuery(e.name, e.durationMs, e.ok)
-    prom.dbQueryDuration.observe({ query: e.name, outcome: e.ok ? 'ok' : 'error' }, e.durationMs / 1000)
+    queryDuration(e.name, e.ok ? 'ok' : 'error').observe(e.durationMs / 1000)
   })
   listen<CacheOpEvent>(app, cacheOpChannel, (e) => {
     collector.recordCache(e.type, e.layer, e.hit)
-    prom.cacheOps.inc({ type: e.type, layer: e.layer, result: e.hit ? 'hit' : 'miss' })
+    cacheOps(e.type, e.layer, e.hit ? 'hit' : 'miss').inc()
   })
   listen<DbAcquireEvent>(app, dbAcquireChannel, (e) => {
     collector.recordAcquire(e.durationMs, e.ok)
@@ -49,7 +67,7 @@ function subscribeChannels (app: FastifyInstance, collector: MetricsCollector, p
   })
   listen<DecisionEvent>(app, decisionChannel, (e) => {
     collector.recordDecision(e.decision)
-    prom.rateLimitDecisions.inc({ route: e.route, client_kind: e.clientKind, decision: e.decision })
+    decisions(e.route, e.clientKind, e.decision).inc()
     if (e.decision === 'shed') prom.loadShed.inc({ route: e.route })
   })
   listen<LoadSampleEvent>(app, loadSampleChannel, (e) => {
