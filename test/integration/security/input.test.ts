@@ -29,7 +29,7 @@ function assertField (res: { statusCode: number, body: string, json: () => Recor
   assert.match(String(body.message), new RegExp(field.replaceAll('.', '\\.')))
 }
 
-describe('NUL in any string input is a 400 naming the field (was a 500 in 9 places)', () => {
+describe('NUL in any string input is a 400 naming the field', () => {
   const cases: [string, () => InjectOptions, string][] = [
     ['search q', () => ({ url: '/api/v1/products/search?q=wid%00get' }), 'querystring.q'],
     ['search query alias', () => ({ url: '/api/v1/products/search?query=%00' }), 'querystring.query'],

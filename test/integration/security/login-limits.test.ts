@@ -23,7 +23,7 @@ function register (app: FastifyInstance, remoteAddress: string, overrides: Recor
 before(() => resetDb())
 
 describe('per-address limits hold whatever token is attached', () => {
-  test('login: 10 a minute per address even when each attempt carries another valid token (was a fresh budget per token)', async (t) => {
+  test('login: 10 a minute per address even when each attempt carries another valid token', async (t) => {
     const app = await buildTestApp(t, LIMITED)
     const tokens = await Promise.all(Array.from({ length: 4 }, async () => (await createUser(app)).token))
     const statuses: number[] = []

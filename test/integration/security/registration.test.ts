@@ -37,7 +37,7 @@ describe('passwords are checked against a common-password list and simple patter
     ['the email', (a) => a.email, /email or username/]
   ]
   for (const [name, password, reason] of weak) {
-    test(`registration with ${name} → 422 AUTH_WEAK_PASSWORD naming body.password (was 201)`, async () => {
+    test(`registration with ${name} → 422 AUTH_WEAK_PASSWORD naming body.password`, async () => {
       const a = account()
       const res = await register({ ...a, password: password(a) })
       const body = assertError(res, 422, 'AUTH_WEAK_PASSWORD')

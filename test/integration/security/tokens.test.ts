@@ -78,7 +78,7 @@ describe('claims are validated: a signed token with bad claims is a 401, never a
 })
 
 describe('every authenticated request sees the account\'s current state', () => {
-  test('a deleted account\'s token → 401 on cart, review and order (was 500 from the foreign key)', async () => {
+  test('a deleted account\'s token → 401 on cart, review and order', async () => {
     const shop = await createShop(app)
     const product = await createShopProduct(app, shop)
     const user = await createUser(app)
