@@ -1,6 +1,5 @@
 import { after, before, describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, flushRedisPrefix, resetDb } from '../../support/helper.js'
 import { createUser, FIXTURE_PASSWORD, type FixtureUser } from '../../support/fixtures.js'
@@ -11,6 +10,7 @@ import { currentTimings, type DbQueryEvent } from '../../../src/lib/observabilit
 import { CartTags } from '../../../src/modules/cart/cart.keys.js'
 import { createInventoryService } from '../../../src/modules/inventory/inventory.service.js'
 import { createOrdersService } from '../../../src/modules/orders/orders.service.js'
+import { eventually } from '../../support/eventually.js'
 
 // GET /cart, GET /users/profile and GET /orders served from the per-user cache: hits make no query,
 // every write through the app is seen by the next read (here, and on another instance), Redis down
@@ -59,15 +59,6 @@ async function assertHit (instance: FastifyInstance, user: FixtureUser, url: str
   assert.equal(again.cache, 'hit', url)
   assert.deepEqual(again.queries, [], `${url} made no query`)
   return again
-}
-
-async function eventually (check: () => Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (await check()) return
-    await sleep(20)
-  }
-  assert.fail(`timed out waiting for: ${what}`)
 }
 
 const cartLines = (body: any) => body.items.map((i: any) => [i.product_id, i.quantity])

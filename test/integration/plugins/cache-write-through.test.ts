@@ -1,8 +1,8 @@
 import { test, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { buildTestApp, flushRedisPrefix } from '../../support/helper.js'
 import { startTcpProxy } from '../../support/tcp-proxy.js'
+import { eventually } from '../../support/eventually.js'
 
 let keySeq = 0
 const uniqueKey = () => `wt${process.pid}-${++keySeq}`
@@ -11,15 +11,6 @@ const uniqueKey = () => `wt${process.pid}-${++keySeq}`
 function counter (body: string) {
   const state = { calls: 0, load: async () => { state.calls++; return { body } } }
   return state
-}
-
-async function eventually (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (await check()) return
-    await sleep(20)
-  }
-  assert.fail(`timed out waiting for: ${what}`)
 }
 
 beforeEach(async () => {

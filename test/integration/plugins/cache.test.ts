@@ -8,6 +8,7 @@ import { cacheOpChannel } from '../../../src/lib/observability/channels.js'
 import type { CacheOpEvent } from '../../../src/lib/observability/instrumentation.js'
 import { DEFAULT_CACHE_TTL_S, type CacheLoadResult } from '../../../src/plugins/cache.js'
 import { Generations } from '../../../src/lib/cache/generations.js'
+import { eventually } from '../../support/eventually.js'
 
 let keySeq = 0
 const uniqueKey = () => `k${process.pid}-${++keySeq}`
@@ -32,16 +33,6 @@ function recordCacheOps (t: TestContext): CacheOpEvent[] {
   cacheOpChannel.subscribe(listener)
   t.after(() => cacheOpChannel.unsubscribe(listener))
   return events
-}
-
-/** Polls `check` until it is true (bus messages and replays are asynchronous). */
-async function eventually (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (await check()) return
-    await sleep(20)
-  }
-  assert.fail(`timed out waiting for: ${what}`)
 }
 
 beforeEach(async () => {

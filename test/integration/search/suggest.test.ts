@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
 import { Value } from 'typebox/value'
@@ -10,6 +9,10 @@ import { auth, buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from '
 import { SuggestResponseSchema, type SuggestResponse } from '../../../src/modules/catalog/catalog.suggest-schemas.js'
 import { buildTokenIndex, findEntries, SHORT_PREFIX_TOP } from '../../../src/modules/catalog/catalog.suggest-index.js'
 import { documentTokens, queryWords } from '../../../src/modules/catalog/catalog.suggest-tokens.js'
+import { eventually as poll } from '../../support/eventually.js'
+
+/** Waits until `check` holds: the index is rebuilt in the background after product writes. */
+const eventually = (check: () => Promise<boolean>, what: string) => poll(check, what, 15_000, 100)
 
 let app: FastifyInstance
 let w: CatalogWorld
@@ -23,15 +26,6 @@ async function suggest (q: string, limit?: number): Promise<SuggestResponse> {
   return body
 }
 const texts = (b: SuggestResponse) => b.suggestions.map((s) => `${s.type}:${s.text}`)
-
-/** Waits until `check` holds: the index is rebuilt in the background after product writes. */
-async function eventually (check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`)
-    await sleep(100)
-  }
-}
 
 before(async () => {
   await resetDb()

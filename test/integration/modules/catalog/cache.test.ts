@@ -1,11 +1,11 @@
 import { after, before, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../../../support/helper.js'
 import { startTcpProxy } from '../../../support/tcp-proxy.js'
 import { ORDER_BODY } from '../../../support/commerce-fixtures.js'
 import { auth, buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from '../../../support/catalog-fixtures.js'
+import { eventually } from '../../../support/eventually.js'
 
 let app: FastifyInstance
 let w: CatalogWorld
@@ -34,15 +34,6 @@ async function pricesSeen (instance: FastifyInstance, id: number, query: string,
   const search = find((await getJson(instance, `/api/v1/products/search?q=${query}`)).body)
   const category = find((await getJson(instance, `/api/v1/categories/${categoryId}/products?page_size=100`)).body)
   return [detail, search!, category!]
-}
-
-async function eventually (check: () => Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (await check()) return
-    await sleep(20)
-  }
-  assert.fail(`timed out waiting for: ${what}`)
 }
 
 test('a price change shows at once in detail, search and category page, here and on a second instance', async (t) => {

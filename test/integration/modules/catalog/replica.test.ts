@@ -7,7 +7,6 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
 import { copyDatabase, databaseName, dropDatabase } from '../../../../tools/loadtest/db-copy.js'
@@ -15,6 +14,7 @@ import { createReplicaWindow } from '../../../../src/db/replica-window.js'
 import { buildTestApp, flushRedisPrefix, resetDb, TEST_DATABASE_URL } from '../../../support/helper.js'
 import { ORDER_BODY, placeOrder, putInCart } from '../../../support/commerce-fixtures.js'
 import { auth, buildCatalogWorld, NO_TRAFFIC_CONTROL, type CatalogWorld } from '../../../support/catalog-fixtures.js'
+import { eventually } from '../../../support/eventually.js'
 
 const REPLICA_NAME = `${databaseName(TEST_DATABASE_URL)}_replica`
 const replicaUrl = (() => {
@@ -55,15 +55,6 @@ async function getJson (app: FastifyInstance, url: string) {
 async function prices (app: FastifyInstance, id: number, query: string): Promise<(number | undefined)[]> {
   const search = await getJson(app, `/api/v1/products/search?q=${encodeURIComponent(query)}`)
   return [(await getJson(app, `/api/v1/products/${id}`)).effective_price, search.products.find((p: { id: number }) => p.id === id)?.effective_price]
-}
-
-async function eventually (check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (await check()) return
-    await sleep(20)
-  }
-  assert.fail(`timed out waiting for: ${what}`)
 }
 
 test('the read pool follows the window: the primary for windowMs after a write, then the replica again', async () => {
