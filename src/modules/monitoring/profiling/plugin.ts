@@ -104,8 +104,9 @@ function addPhaseHooks (app: FastifyInstance, phases: PhaseRecorder, split: Spli
     if (route) {
       const t = request.timings
       const key = `${request.method} ${route}`
-      const sample = { totalMs: reply.elapsedTime, dbMs: t?.dbMs ?? 0, dbWaitMs: t?.dbWaitMs ?? 0, cacheMs: t?.cacheMs ?? 0, queries: t ? queriesOf.get(t) : undefined }
-      phases.record(key, { ...sample, serializeMs: request.profilerSerializeMs })
+      // One object per request for both recorders (the split reads the fields it knows).
+      const sample = { totalMs: reply.elapsedTime, dbMs: t?.dbMs ?? 0, dbWaitMs: t?.dbWaitMs ?? 0, cacheMs: t?.cacheMs ?? 0, serializeMs: request.profilerSerializeMs, queries: t ? queriesOf.get(t) : undefined }
+      phases.record(key, sample)
       split.record(key, sample)
     }
     done()
