@@ -5,7 +5,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Config } from '../../../src/config.js'
 import { Redis } from 'ioredis'
 import { currentTimings } from '../../../src/lib/observability/instrumentation.js'
-import { leaseBatch } from '../../../src/lib/rate-limit/lease.js'
+import { LeasedLimiter, leaseBatch, leaseTraffic, type LimitCallback } from '../../../src/lib/rate-limit/lease.js'
 import { connectLimiterClient, RouteLimiter } from '../../../src/lib/rate-limit/store.js'
 import { buildTestApp, flushRedisPrefix, testConfig } from '../../support/helper.js'
 import { startTcpProxy } from '../../support/tcp-proxy.js'
@@ -272,6 +272,47 @@ test('the limiter connection survives a limit first seen while a lease call is q
   assert.equal(counted.limit, 70)
   assert.ok(counted.resetMs < 60_000, `counted in Redis (GCRA: ${counted.resetMs} ms to full), not by the insurance limiter's fixed window`)
   await client.del(`${prefix}:a`, `${prefix}:b`)
+})
+
+test('lease calls of one turn leave as one write: 40 new clients on two routes, one pipeline, each its own grant', async (t) => {
+  const base = new Redis(testConfig().redisUrl, { lazyConnect: true })
+  await base.connect()
+  const client = await connectLimiterClient(base, 'lease-turn-test')
+  const prefix = `lease-turn-${process.pid}`
+  t.after(async () => {
+    await client.del(...Array.from({ length: 20 }, (_, i) => [`${prefix}:p:c${i}`, `${prefix}:q:c${i}`]).flat())
+    await client.quit()
+    await base.quit()
+  })
+  const countEach = async () => { throw new Error('no request may be counted one by one while Redis answers') }
+  const product = new LeasedLimiter({ client, keyPrefix: `${prefix}:p`, durationS: 60, maxBatch: BATCH, countEach })
+  const cart = new LeasedLimiter({ client, keyPrefix: `${prefix}:q`, durationS: 60, maxBatch: BATCH, countEach })
+  const before = leaseTraffic(client)
+  const outcomes: Array<Promise<Parameters<LimitCallback>[1]>> = []
+  const consume = (limiter: LeasedLimiter, key: string, limit: number) => {
+    outcomes.push(new Promise((resolve, reject) => limiter.consume(key, limit, (err, outcome) => err ? reject(err) : resolve(outcome))))
+  }
+  // One turn: 20 clients on each route, and a second request of client c0 on the product route
+  // queued behind its own call (the call, sent at the end of the turn, asks for both).
+  for (let i = 0; i < 20; i++) {
+    consume(product, `c${i}`, 300)
+    consume(cart, `c${i}`, 100)
+  }
+  consume(product, 'c0', 300)
+  const answers = await Promise.all(outcomes)
+  const after = leaseTraffic(client)
+  assert.equal(after.calls - before.calls, 40, 'one lease call per client and route')
+  assert.equal(after.writes - before.writes, 1, 'all forty sent in one write')
+  assert.ok(answers.every((a) => a?.allowed === true))
+  assert.equal(answers[0]!.remaining, 299, 'c0 first request on the product route')
+  assert.equal(answers[40]!.remaining, 298, 'c0 second request, served by the same call')
+  assert.equal(answers[1]!.remaining, 99, 'c0 on the cart route: its own budget')
+  // Redis counted exactly one lease per client and route: c0 took 21 product points (2 + 19 kept), the others 20 and 10.
+  const ttl = async (key: string) => Math.round(Number(await client.pttl(key)) / 200)
+  assert.equal(await ttl(`${prefix}:p:c0`), 21)
+  assert.equal(await ttl(`${prefix}:p:c7`), 20)
+  assert.equal(await ttl(`${prefix}:q:c7`), 10 * 3, '10 of 100 a minute: 600 ms each')
+  assert.equal(product.stats().redisCalls + cart.stats().redisCalls, 40)
 })
 
 test('requests served from the lease call of another request run in their own context (timings, trace)', async (t) => {

@@ -243,8 +243,10 @@ test('a burst of 1,000 requests is counted exactly: each one sees its own count,
   assert.deepEqual(remaining, Array.from({ length: 1000 }, (_, i) => i))
   const next = await app.inject({ method: 'GET', url: '/api/v1/test/burst' })
   assert.equal(next.statusCode, 429)
-  // Leased: the requests queued behind the first Redis call share the next one; the 1,001st makes a third.
-  assert.equal(app.rateLimit.leaseStats().redisCalls, 3)
+  // Leased: a call asks, when it is sent at the end of the turn, for the requests queued behind it;
+  // the ones queued during its round trip share the next call, and the 1,001st is refused by it or one more.
+  const calls = app.rateLimit.leaseStats().redisCalls
+  assert.ok(calls >= 2 && calls <= 3, `${calls} Redis calls for 1,001 requests`)
 })
 
 test('routes without a limit get the default one; rateLimit: false exempts a route', async (t) => {
