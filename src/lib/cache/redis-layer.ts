@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { turnBatchOf, type TurnBatch } from '../redis/index.js'
 import { withTimeout } from '../timeout.js'
 
 // A few failures in a row open the circuit: while open, L2 is skipped
@@ -49,9 +50,13 @@ return {ep, gens}
 type ReadReply = [string | null, string, (string | null)[]]
 type BumpReply = [string, number[]]
 
+type Callback<T> = (err: Error | null | undefined, reply?: T) => void
+
+/** The commands of this layer on a connection or a pipeline, each with a callback as its last argument. */
 interface CacheCommands {
-  techmartCacheRead: (entryKey: string, gensKey: string, epochCandidate: string) => Promise<ReadReply>
-  techmartCacheBump: (gensKey: string, channel: string, epochCandidate: string, ...tagAndGen: (string | number)[]) => Promise<BumpReply>
+  techmartCacheRead: (entryKey: string, gensKey: string, epochCandidate: string, callback: Callback<ReadReply>) => unknown
+  techmartCacheBump: (gensKey: string, channel: string, epochCandidate: string, ...tagAndGenThenCallback: (string | number | Callback<BumpReply>)[]) => unknown
+  set: (key: string, value: string, px: 'PX', ms: number, callback: Callback<unknown>) => unknown
 }
 
 export interface L2Read {
@@ -86,7 +91,8 @@ class TimeoutError extends Error {}
  */
 export class RedisLayer {
   readonly #opts: RedisLayerOptions
-  readonly #client: Redis & CacheCommands
+  /** Commands leave with the other commands of the turn on this connection: one write for all. */
+  readonly #batch: TurnBatch
   #failures = 0
   #openUntil = 0
   errors = 0
@@ -94,8 +100,8 @@ export class RedisLayer {
 
   constructor (opts: RedisLayerOptions) {
     this.#opts = opts
-    this.#client = opts.client as Redis & CacheCommands
-    if (typeof this.#client.techmartCacheRead !== 'function') {
+    this.#batch = turnBatchOf(opts.client)
+    if (typeof (opts.client as unknown as Partial<CacheCommands>).techmartCacheRead !== 'function') {
       opts.client.defineCommand('techmartCacheRead', { numberOfKeys: 2, lua: READ_LUA })
       opts.client.defineCommand('techmartCacheBump', { numberOfKeys: 1, lua: BUMP_LUA })
     }
@@ -111,7 +117,7 @@ export class RedisLayer {
   }
 
   async read (key: string): Promise<L2Read | undefined> {
-    const reply = await this.#call('read', () => this.#client.techmartCacheRead(key, this.#opts.gensKey, newEpoch()))
+    const reply = await this.#call('read', () => this.#send<ReadReply>((c, done) => c.techmartCacheRead(key, this.#opts.gensKey, newEpoch(), done)))
     if (!reply) return undefined
     const [raw, epoch, gens] = reply
     return { raw, epoch: String(epoch), gens: gens.map((g) => Number(g ?? 0)) }
@@ -120,15 +126,24 @@ export class RedisLayer {
   /** Stores without waiting: the response does not depend on it. */
   write (key: string, value: string, ttlMs: number): void {
     if (ttlMs <= 0) return
-    this.#call('write', () => this.#client.set(key, value, 'PX', Math.ceil(ttlMs))).catch(() => {})
+    this.#call('write', () => this.#send((c, done) => c.set(key, value, 'PX', Math.ceil(ttlMs), done))).catch(() => {})
   }
 
   async bump (tags: string[], localGens: number[]): Promise<{ epoch: string, gens: number[] } | undefined> {
     const args: (string | number)[] = []
     tags.forEach((t, i) => args.push(t, localGens[i]))
-    const reply = await this.#call('bump', () => this.#client.techmartCacheBump(this.#opts.gensKey, this.#opts.channel, newEpoch(), ...args))
+    const reply = await this.#call('bump', () => this.#send<BumpReply>((c, done) => c.techmartCacheBump(this.#opts.gensKey, this.#opts.channel, newEpoch(), ...args, done)))
     if (!reply) return undefined
     return { epoch: String(reply[0]), gens: reply[1].map(Number) }
+  }
+
+  /** One command, sent at the end of the turn with the turn's others (`TurnBatch`). */
+  #send<T> (issue: (commands: CacheCommands, done: Callback<T>) => void): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.#batch.add((target) => {
+        issue(target as unknown as CacheCommands, (err, reply) => { if (err) reject(err); else resolve(reply as T) })
+      })
+    })
   }
 
   async #call<T> (op: string, fn: () => Promise<T>): Promise<T | undefined> {

@@ -1,5 +1,6 @@
 import { AsyncResource } from 'node:async_hooks'
 import type { Redis } from 'ioredis'
+import { turnBatchOf, type CommandTarget, type TurnBatch } from '../redis/index.js'
 import type { LimitOutcome } from './headers.js'
 
 /**
@@ -43,78 +44,7 @@ type LeaseReply = [granted: number, ms: number]
 
 type LeaseReplyCallback = (err: Error | null | undefined, reply?: LeaseReply) => void
 
-interface LeaseCommands {
-  [LEASE_COMMAND]: (key: string, want: number, limit: number, windowS: number, callback: LeaseReplyCallback) => unknown
-}
-
-interface LeaseClient extends LeaseCommands {
-  status: string
-  pipeline: () => LeaseCommands & { exec: () => Promise<unknown> }
-}
-
-interface LeaseCall {
-  key: string
-  /** Points to ask for, read when the call is sent: requests queued meanwhile are included. */
-  want: () => number
-  limit: number
-  windowS: number
-  callback: LeaseReplyCallback
-}
-
-/**
- * The lease calls of every route on one connection, sent once per turn of the event loop: the
- * calls made while the turn's requests are handled leave together as one pipeline, one socket
- * write and one wake-up of redis-server, at the end of the turn (`setImmediate`). On two cores
- * shared with Redis and PostgreSQL each write that wakes another process cost the event loop
- * 100-175 µs in a mixed-load profile; lease calls, each client's first request per route,
- * were 5 % of the loop's time there, written one by one.
- */
-class LeaseCallQueue {
-  private pending: LeaseCall[] = []
-  /** Writes to Redis so far: one per turn with lease calls. */
-  writes = 0
-  /** Lease calls so far. */
-  calls = 0
-
-  constructor (private readonly client: LeaseClient) {}
-
-  add (call: LeaseCall): void {
-    this.calls++
-    if (this.pending.push(call) === 1) setImmediate(this.flush)
-  }
-
-  private readonly flush = (): void => {
-    const calls = this.pending
-    this.pending = []
-    this.writes++
-    if (calls.length === 1) {
-      const c = calls[0]
-      this.client[LEASE_COMMAND](c.key, c.want(), c.limit, c.windowS, c.callback)
-      return
-    }
-    const pipeline = this.client.pipeline()
-    for (const c of calls) pipeline[LEASE_COMMAND](c.key, c.want(), c.limit, c.windowS, c.callback)
-    // Each call's callback gets its own error; the pipeline's promise only repeats them.
-    pipeline.exec().catch(() => {})
-  }
-}
-
-const queues = new WeakMap<object, LeaseCallQueue>()
-
-function queueOf (client: LeaseClient): LeaseCallQueue {
-  let queue = queues.get(client)
-  if (queue === undefined) {
-    queue = new LeaseCallQueue(client)
-    queues.set(client, queue)
-  }
-  return queue
-}
-
-/** Lease calls made on `client` and the writes that carried them (fewer when calls share a turn). */
-export function leaseTraffic (client: Redis): { calls: number, writes: number } {
-  const queue = queues.get(client)
-  return { calls: queue?.calls ?? 0, writes: queue?.writes ?? 0 }
-}
+type LeaseCommand = Record<typeof LEASE_COMMAND, (key: string, want: number, limit: number, windowS: number, callback: LeaseReplyCallback) => unknown>
 
 /** Defines the lease script on a connection (EVALSHA, falling back to EVAL once per connection). */
 export function defineLeaseCommand (client: Redis): void {
@@ -266,16 +196,21 @@ export class LeasedLimiter {
   private readonly leases: LeaseTable
   private readonly windowMs: number
   private readonly now: () => number
-  private readonly client: LeaseClient | undefined
-  private readonly calls: LeaseCallQueue | undefined
+  private readonly client: Redis | undefined
+  /**
+   * Lease calls go out at the end of the turn with the other calls of the turn, every route's:
+   * one write instead of one each (in a mixed-load profile they were 5 % of the event loop's
+   * time, written one by one), and requests of the client queued meanwhile are in the call.
+   */
+  private readonly calls: TurnBatch | undefined
   private readonly counts = { local: 0, redisCalls: 0, perRequest: 0 }
   private redisFailedUntil = 0
 
   constructor (private readonly opts: LeasedLimiterOptions) {
     this.windowMs = opts.durationS * 1000
     this.now = opts.now ?? Date.now
-    this.client = opts.client as unknown as LeaseClient | undefined
-    this.calls = this.client === undefined ? undefined : queueOf(this.client)
+    this.client = opts.client
+    this.calls = opts.client === undefined ? undefined : turnBatchOf(opts.client)
     this.leases = new LeaseTable(this.windowMs, opts.maxEntries ?? 100_000, this.now())
   }
 
@@ -328,12 +263,12 @@ export class LeasedLimiter {
   /** One Redis call (sent at the end of the turn) for the queued requests plus a batch to keep. */
   private request (clientKey: string, lease: Lease): void {
     this.counts.redisCalls++
-    this.calls!.add({
-      key: `${this.opts.keyPrefix}:${clientKey}`,
-      want: () => lease.waiting!.length + leaseBatch(lease.limit, this.opts.maxBatch) - 1,
-      limit: lease.limit,
-      windowS: this.opts.durationS,
-      callback: (err, reply) => { this.granted(clientKey, lease, err ?? undefined, reply) }
+    this.calls!.add((target: CommandTarget) => {
+      // Sized when sent: the client's requests queued since are in it.
+      const want = lease.waiting!.length + leaseBatch(lease.limit, this.opts.maxBatch) - 1
+      ;(target as unknown as LeaseCommand)[LEASE_COMMAND](`${this.opts.keyPrefix}:${clientKey}`, want, lease.limit, this.opts.durationS, (err, reply) => {
+        this.granted(clientKey, lease, err ?? undefined, reply)
+      })
     })
   }
 

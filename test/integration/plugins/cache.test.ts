@@ -182,6 +182,8 @@ test('negative results are cached briefly and report negative', async (t) => {
   assert.equal(second.negative, true)
   assert.equal(second.status, 'hit')
   assert.equal(loader.calls, 1)
+  // The L2 write leaves with the other commands of its turn, at the turn's end.
+  await new Promise((resolve) => setImmediate(resolve))
   const ttl = await app.redis.client.pttl(app.redis.key('cache', 'product_detail', key))
   assert.ok(ttl > 0 && ttl <= 30_000, `negative entry TTL ${ttl} ms`)
 })

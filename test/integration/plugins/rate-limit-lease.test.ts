@@ -5,7 +5,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Config } from '../../../src/config.js'
 import { Redis } from 'ioredis'
 import { currentTimings } from '../../../src/lib/observability/instrumentation.js'
-import { LeasedLimiter, leaseBatch, leaseTraffic, type LimitCallback } from '../../../src/lib/rate-limit/lease.js'
+import { turnBatchOf } from '../../../src/lib/redis/turn-batch.js'
+import { LeasedLimiter, leaseBatch, type LimitCallback } from '../../../src/lib/rate-limit/lease.js'
 import { connectLimiterClient, RouteLimiter } from '../../../src/lib/rate-limit/store.js'
 import { buildTestApp, flushRedisPrefix, testConfig } from '../../support/helper.js'
 import { startTcpProxy } from '../../support/tcp-proxy.js'
@@ -287,7 +288,8 @@ test('lease calls of one turn leave as one write: 40 new clients on two routes, 
   const countEach = async () => { throw new Error('no request may be counted one by one while Redis answers') }
   const product = new LeasedLimiter({ client, keyPrefix: `${prefix}:p`, durationS: 60, maxBatch: BATCH, countEach })
   const cart = new LeasedLimiter({ client, keyPrefix: `${prefix}:q`, durationS: 60, maxBatch: BATCH, countEach })
-  const before = leaseTraffic(client)
+  const batch = turnBatchOf(client)
+  const before = { commands: batch.commands, writes: batch.writes }
   const outcomes: Array<Promise<Parameters<LimitCallback>[1]>> = []
   const consume = (limiter: LeasedLimiter, key: string, limit: number) => {
     outcomes.push(new Promise((resolve, reject) => limiter.consume(key, limit, (err, outcome) => err ? reject(err) : resolve(outcome))))
@@ -300,9 +302,8 @@ test('lease calls of one turn leave as one write: 40 new clients on two routes, 
   }
   consume(product, 'c0', 300)
   const answers = await Promise.all(outcomes)
-  const after = leaseTraffic(client)
-  assert.equal(after.calls - before.calls, 40, 'one lease call per client and route')
-  assert.equal(after.writes - before.writes, 1, 'all forty sent in one write')
+  assert.equal(batch.commands - before.commands, 40, 'one lease call per client and route')
+  assert.equal(batch.writes - before.writes, 1, 'all forty sent in one write')
   assert.ok(answers.every((a) => a?.allowed === true))
   assert.equal(answers[0]!.remaining, 299, 'c0 first request on the product route')
   assert.equal(answers[40]!.remaining, 298, 'c0 second request, served by the same call')
