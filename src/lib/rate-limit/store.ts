@@ -48,8 +48,8 @@ return {math.ceil(ahead / interval - 1e-6), math.ceil(ahead)}
  * auto-pipeline is pending is missing from that pipeline. ioredis (5.11) then gets fewer replies
  * than it queued callbacks and throws `results[i] is not iterable` from a nextTick, which killed
  * both workers of a mixed load test at their first level change. Lease calls still share writes:
- * those of one turn of the event loop leave as one explicit pipeline (`lease.ts`), built when it
- * is sent, after any definition.
+ * those of one turn of the event loop leave as one explicit pipeline (`TurnBatch`,
+ * `lib/redis/turn-batch.ts`), built when it is sent, after any definition.
  */
 export async function connectLimiterClient (base: Redis, connectionName: string): Promise<Redis> {
   const client = base.duplicate({ connectionName, enableAutoPipelining: false })

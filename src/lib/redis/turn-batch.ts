@@ -8,9 +8,9 @@ export type CommandTarget = Redis | ChainableCommander
  * sent together at its end (`setImmediate`, after the turn's I/O callbacks):
  * one pipeline, so one socket write and one wake-up of redis-server, instead
  * of one each. On two cores shared with redis-server and PostgreSQL, a write
- * that wakes another process cost the event loop 100-175 µs in mixed-load
- * profiles, and the requests of one turn (up to hundreds under load) each had
- * their own.
+ * that wakes another process cost the event loop ~150 µs in profiles of this
+ * service on a two-vCPU virtual machine, and the requests of one turn (up to
+ * hundreds under load) each had their own.
  *
  * ioredis' `enableAutoPipelining` flushes on `process.nextTick`, i.e. after
  * each socket's callback, so it batches within one request, not across the
