@@ -1,6 +1,5 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
-import { reviews, users } from '../../db/schema/index.js'
 import { timedQuery } from '../../lib/observability/index.js'
 
 type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
@@ -31,6 +30,24 @@ type InsertedRow = {
   created_at: string
 }
 
+/** A page row: the count, and a review's columns (all null on the one row of an empty page). */
+type PageRow = InsertedRow & { total: number }
+
+function toRow (row: InsertedRow): ReviewRow {
+  return {
+    id: row.id,
+    productId: row.product_id,
+    userId: row.user_id,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    rating: row.rating,
+    title: row.title,
+    comment: row.comment,
+    isVerifiedPurchase: row.is_verified_purchase,
+    createdAt: row.created_at
+  }
+}
+
 export interface NewReview {
   userId: number
   productId: number
@@ -59,44 +76,32 @@ export function createReviewsRepository (db: Database) {
           RETURNING id, product_id, user_id, rating, title, comment, is_verified_purchase, created_at
         )
         SELECT r.*, u.first_name, u.last_name FROM r JOIN users u ON u.id = r.user_id`))
-      return {
-        id: row.id,
-        productId: row.product_id,
-        userId: row.user_id,
-        firstName: row.first_name,
-        lastName: row.last_name,
-        rating: row.rating,
-        title: row.title,
-        comment: row.comment,
-        isVerifiedPurchase: row.is_verified_purchase,
-        createdAt: row.created_at
-      }
+      return toRow(row)
     },
 
-    /** Approved reviews of a product, newest first (reviews_product_created_idx). */
-    list (productId: number, page: number, pageSize: number, ex: Executor = db): Promise<ReviewRow[]> {
-      return timedQuery('reviews.list', ex.select({
-        id: reviews.id,
-        productId: reviews.productId,
-        userId: reviews.userId,
-        firstName: users.firstName,
-        lastName: users.lastName,
-        rating: reviews.rating,
-        title: reviews.title,
-        comment: reviews.comment,
-        isVerifiedPurchase: reviews.isVerifiedPurchase,
-        createdAt: reviews.createdAt
-      }).from(reviews).innerJoin(users, eq(users.id, reviews.userId))
-        .where(and(eq(reviews.productId, productId), eq(reviews.isApproved, true)))
-        .orderBy(desc(reviews.createdAt), desc(reviews.id)).limit(pageSize).offset((page - 1) * pageSize))
-    },
-
-    /** Approved-review count of an active product; undefined when the product is missing or inactive. */
-    async countForActiveProduct (productId: number, ex: Executor = db): Promise<number | undefined> {
-      const [row] = await timedQuery('reviews.count', ex.execute<{ total: number }>(sql`
-        SELECT (SELECT count(*)::int FROM reviews r WHERE r.product_id = p.id AND r.is_approved) AS total
-        FROM products p WHERE p.id = ${productId} AND p.is_active`))
-      return row?.total
+    /**
+     * One page of an active product's approved reviews, newest first
+     * (reviews_product_created_idx), with their count, in one round trip;
+     * undefined when the product is missing or inactive. The LEFT JOIN keeps
+     * the product's row (and its count) when the page is empty.
+     */
+    async page (productId: number, page: number, pageSize: number, ex: Executor = db): Promise<{ total: number, rows: ReviewRow[] } | undefined> {
+      const found = await timedQuery('reviews.page', ex.execute<PageRow>(sql`
+        SELECT p.total, r.id, r.product_id, r.user_id, r.first_name, r.last_name, r.rating, r.title, r.comment,
+               r.is_verified_purchase, r.created_at
+        FROM (SELECT (SELECT count(*)::int FROM reviews c WHERE c.product_id = pr.id AND c.is_approved) AS total
+              FROM products pr WHERE pr.id = ${productId} AND pr.is_active) p
+        LEFT JOIN LATERAL (
+          SELECT r.id, r.product_id, r.user_id, u.first_name, u.last_name, r.rating, r.title, r.comment,
+                 r.is_verified_purchase, r.created_at
+          FROM reviews r JOIN users u ON u.id = r.user_id
+          WHERE r.product_id = ${productId} AND r.is_approved
+          ORDER BY r.created_at DESC, r.id DESC
+          LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}
+        ) r ON true`))
+      if (found.length === 0) return undefined
+      const rows = (found[0].id as number | null) === null ? [] : found.map(toRow)
+      return { total: found[0].total, rows }
     }
   }
 }

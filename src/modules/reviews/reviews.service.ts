@@ -58,7 +58,7 @@ export function createReviewsService ({ db, log, inventory, cache, productTags }
   return {
     /**
      * A page of a product's approved reviews, cached per product, page and
-     * page size (two queries on a miss: the count and the page). A new review
+     * page size (one query on a miss: the page with the count). A new review
      * bumps the product's tags (`inventory.productsChanged`), and so does any
      * change of the product, so a page is never older than the product's
      * cached detail; a missing or inactive product is a cached "not found".
@@ -70,12 +70,9 @@ export function createReviewsService ({ db, log, inventory, cache, productTags }
         key: `${productId}:${query.page}:${query.page_size}`,
         tags: productTags([productId]),
         load: async () => {
-          const [total, rows] = await Promise.all([
-            repo.countForActiveProduct(productId),
-            repo.list(productId, query.page, query.page_size)
-          ])
-          if (total === undefined) return { body: '', negative: true }
-          const list: ReviewList = { reviews: rows.map(toReview), pagination: pagination(query.page, query.page_size, total) }
+          const found = await repo.page(productId, query.page, query.page_size)
+          if (found === undefined) return { body: '', negative: true }
+          const list: ReviewList = { reviews: found.rows.map(toReview), pagination: pagination(query.page, query.page_size, found.total) }
           return { body: JSON.stringify(list) }
         }
       })

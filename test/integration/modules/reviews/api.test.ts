@@ -138,6 +138,10 @@ describe('GET /products/:id/reviews', () => {
     const page2 = (await listReviews(p.id, '?page_size=2&page=2')).json()
     assert.deepEqual(page2.reviews.map((r: { title: string }) => r.title), ['review 1', 'review 0'])
     assert.ok(!page2.reviews.some((r: { id: number }) => r.id === hidden.id))
+    // Past the last page: no reviews, the count still there (one query answers both).
+    const past = (await listReviews(p.id, '?page_size=2&page=3')).json()
+    assert.deepEqual(past, { reviews: [], pagination: { page: 3, page_size: 2, total_count: 4, total_pages: 2 } })
+    assert.equal(typeof page1.reviews[0].created_at, 'string')
   })
 
   test('an unapproved review does not count in the summary once it is recomputed', async () => {
