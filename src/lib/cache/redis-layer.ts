@@ -138,10 +138,10 @@ export class RedisLayer {
   }
 
   /** One command, sent at the end of the turn with the turn's others (`TurnBatch`). */
-  #send<T> (issue: (commands: CacheCommands, done: Callback<T>) => void): Promise<T> {
+  #send<T> (command: (commands: CacheCommands, done: Callback<T>) => void): Promise<T> {
     return new Promise((resolve, reject) => {
       this.#batch.add((target) => {
-        issue(target as unknown as CacheCommands, (err, reply) => { if (err) reject(err); else resolve(reply as T) })
+        command(target as unknown as CacheCommands, (err, reply) => { if (err) reject(err); else resolve(reply as T) })
       })
     })
   }

@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
@@ -38,6 +38,18 @@ async function leaseApp (t: Parameters<typeof buildTestApp>[0], overrides: Parti
   const app = await buildTestApp(t, { loadSampleIntervalMs: 0, rateLimitLeaseBatch: BATCH, ...overrides }, { setup: routes })
   if (flush) await flushRedisPrefix(app)
   return app
+}
+
+/** The rate limiter's own connection (lease script defined), as the plugin makes it; closed after the test. */
+async function limiterConnection (t: Pick<TestContext, 'after'>, name: string): Promise<Redis> {
+  const base = new Redis(testConfig().redisUrl, { lazyConnect: true })
+  await base.connect()
+  const client = await connectLimiterClient(base, name)
+  t.after(async () => {
+    await client.quit()
+    await base.quit()
+  })
+  return client
 }
 
 const bearer = (app: FastifyInstance, id: number) => ({ authorization: `Bearer ${app.signAccessToken({ id, role: 'customer' })}` })
@@ -253,13 +265,7 @@ test('Redis not answering (connected, silent): a failed lease call falls back at
 })
 
 test('the limiter connection survives a limit first seen while a lease call is queued in the same tick (a Lua command defined mid-tick)', async (t) => {
-  const base = new Redis(testConfig().redisUrl, { lazyConnect: true })
-  await base.connect()
-  const client = await connectLimiterClient(base, 'lease-test')
-  t.after(async () => {
-    await client.quit()
-    await base.quit()
-  })
+  const client = await limiterConnection(t, 'lease-test')
   const prefix = `lease-test-${process.pid}`
   const limiter = new RouteLimiter({ client, keyPrefix: prefix, points: 100, durationS: 60 })
   // The lease call goes out first; then a limit this RouteLimiter has not seen builds a new
@@ -276,15 +282,8 @@ test('the limiter connection survives a limit first seen while a lease call is q
 })
 
 test('lease calls of one turn leave as one write: 40 new clients on two routes, one pipeline, each its own grant', async (t) => {
-  const base = new Redis(testConfig().redisUrl, { lazyConnect: true })
-  await base.connect()
-  const client = await connectLimiterClient(base, 'lease-turn-test')
+  const client = await limiterConnection(t, 'lease-turn-test')
   const prefix = `lease-turn-${process.pid}`
-  t.after(async () => {
-    await client.del(...Array.from({ length: 20 }, (_, i) => [`${prefix}:p:c${i}`, `${prefix}:q:c${i}`]).flat())
-    await client.quit()
-    await base.quit()
-  })
   const countEach = async () => { throw new Error('no request may be counted one by one while Redis answers') }
   const product = new LeasedLimiter({ client, keyPrefix: `${prefix}:p`, durationS: 60, maxBatch: BATCH, countEach })
   const cart = new LeasedLimiter({ client, keyPrefix: `${prefix}:q`, durationS: 60, maxBatch: BATCH, countEach })
@@ -314,6 +313,7 @@ test('lease calls of one turn leave as one write: 40 new clients on two routes, 
   assert.equal(await ttl(`${prefix}:p:c7`), 20)
   assert.equal(await ttl(`${prefix}:q:c7`), 10 * 3, '10 of 100 a minute: 600 ms each')
   assert.equal(product.stats().redisCalls + cart.stats().redisCalls, 40)
+  await client.del(...Array.from({ length: 20 }, (_, i) => [`${prefix}:p:c${i}`, `${prefix}:q:c${i}`]).flat())
 })
 
 test('requests served from the lease call of another request run in their own context (timings, trace)', async (t) => {
