@@ -28,7 +28,7 @@ export class TurnBatch {
 
   constructor (private readonly client: Redis) {}
 
-  /** Queues `send`, which issues one command on `target` with a callback as its last argument. */
+  /** Queues `send`, which sends one command to `target` with a callback as its last argument. */
   add (send: (target: CommandTarget) => void): void {
     this.commands++
     if (this.#queued.push(send) === 1) setImmediate(this.#flush)
