@@ -26,8 +26,7 @@ export interface HttpHardeningOptions {
 
 /** Headers a browser client may read: limits, retry hints, a 405's methods, timings and the request id for support. */
 export const EXPOSED_HEADERS = [
-  'RateLimit', 'RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset',
-  'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-System-Load',
+  'RateLimit', 'RateLimit-Policy', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-System-Load',
   'Retry-After', 'Allow', 'Server-Timing', 'X-Request-Id', 'traceparent'
 ]
 

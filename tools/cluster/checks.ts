@@ -86,11 +86,11 @@ async function spendBudget (label: string, targets: string[], clientIp: string):
     const target = targets[i % targets.length]
     // Another unknown account each time: one account is locked after a few failures, whatever the address.
     const res = await call(`${target}/api/v1/auth/login`, { method: 'POST', clientIp, body: { email: `nobody-${i}@cluster-demo.invalid`, password: 'wrong-password' } })
-    run.limits.add(Number(res.headers.get('ratelimit-limit')))
+    run.limits.add(Number(res.headers.get('x-ratelimit-limit')))
     if (res.status === 429) return run
     if (res.status !== 401) throw new Error(`login as ${clientIp} answered ${res.status}: ${JSON.stringify(res.body)}`)
     run.allowed++
-    run.route.push(`${new URL(target).port}:r=${res.headers.get('ratelimit-remaining')}`)
+    run.route.push(`${new URL(target).port}:r=${res.headers.get('x-ratelimit-remaining')}`)
   }
   return run
 }

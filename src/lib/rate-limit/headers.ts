@@ -1,10 +1,11 @@
 /**
- * Response headers of a rate-limited route, in the three dialects clients
+ * Response headers of a rate-limited route, in the two dialects clients
  * read: the IETF draft (draft-ietf-httpapi-ratelimit-headers-09: structured
- * `RateLimit-Policy` and `RateLimit`), the widely used `RateLimit-Limit`/
- * `-Remaining`/`-Reset` (reset in seconds from now) and GitHub's
+ * `RateLimit-Policy` and `RateLimit`, reset in seconds from now) and GitHub's
  * `X-RateLimit-*` (reset as epoch seconds). Plus `X-System-Load`, the load
- * level that scaled the limit.
+ * level that scaled the limit. The draft's earlier `RateLimit-Limit`/
+ * `-Remaining`/`-Reset` fields, which it replaced with the two structured ones,
+ * are not sent: each header is written and parsed again on every response.
  */
 export interface LimitOutcome {
   allowed: boolean
@@ -34,9 +35,6 @@ export function rateLimitHeaders (outcome: LimitOutcome, loadLevel: string, nowM
   const headers: Record<string, string> = {
     'ratelimit-policy': `${POLICY};q=${limit};w=${outcome.windowS}`,
     ratelimit: `${POLICY};r=${remaining};t=${resetS}`,
-    'ratelimit-limit': limit,
-    'ratelimit-remaining': remaining,
-    'ratelimit-reset': String(resetS),
     'x-ratelimit-limit': limit,
     'x-ratelimit-remaining': remaining,
     'x-ratelimit-reset': String(Math.ceil((nowMs + resetS * 1000) / 1000)),

@@ -113,7 +113,7 @@ test('Redis killed for 10 s and restarted under 200 connections: zero 5xx, zero 
   phase = 'outage'
   await sleep(OUTAGE_MS / 2)
   // Limits still count during the outage (in memory): one client's budget goes down request by request.
-  const remaining = async () => Number((await fetch(`${app.url}/api/v1/products/${w.productIds[0]}`, { headers: { 'x-forwarded-for': '10.99.0.1' } })).headers.get('ratelimit-remaining'))
+  const remaining = async () => Number((await fetch(`${app.url}/api/v1/products/${w.productIds[0]}`, { headers: { 'x-forwarded-for': '10.99.0.1' } })).headers.get('x-ratelimit-remaining'))
   const [first, second] = [await remaining(), await remaining()]
   assert.equal(second, first - 1, `rate limit counted during the outage: ${first} then ${second}`)
   await sleep(OUTAGE_MS / 2)

@@ -187,7 +187,7 @@ test('CORS: allowed origins get the headers and can read the rate-limit and timi
   assert.equal(ok.headers['access-control-allow-origin'], SHOP)
   assert.match(String(ok.headers.vary), /Origin/)
   const exposed = String(ok.headers['access-control-expose-headers']).split(', ')
-  for (const h of ['RateLimit', 'RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'Server-Timing', 'X-Request-Id', 'X-System-Load']) {
+  for (const h of ['RateLimit', 'RateLimit-Policy', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'Server-Timing', 'X-Request-Id', 'X-System-Load']) {
     assert.ok(exposed.includes(h), `${h} exposed`)
   }
   assert.equal(ok.headers['cross-origin-resource-policy'], 'cross-origin')
@@ -203,7 +203,7 @@ test('CORS: allowed origins get the headers and can read the rate-limit and timi
   assert.match(String(preflight.headers['access-control-allow-methods']), /POST/)
   assert.match(String(preflight.headers['access-control-allow-headers']), /Idempotency-Key/)
   assert.equal(preflight.headers['access-control-max-age'], '600')
-  assert.equal(preflight.headers['ratelimit-limit'], undefined, 'preflights do not spend the client\'s budget')
+  assert.equal(preflight.headers['x-ratelimit-limit'], undefined, 'preflights do not spend the client\'s budget')
 })
 
 test('CORS_ORIGINS empty: same-origin only, no CORS headers at all', async (t) => {

@@ -168,7 +168,7 @@ test('plain OPTIONS: 204 with Allow on a known path, 404 on an unknown one, with
     assert.equal(known.headers.allow, 'GET, HEAD, PATCH, DELETE, OPTIONS')
     assert.equal(known.rawPayload.length, 0)
     assert.equal(known.headers['access-control-allow-methods'], undefined, 'not a preflight: no CORS headers')
-    assert.equal(known.headers['ratelimit-limit'], undefined, 'answered before rate limiting')
+    assert.equal(known.headers['x-ratelimit-limit'], undefined, 'answered before rate limiting')
     // An Origin alone (no Access-Control-Request-Method) is not a preflight either.
     const withOrigin = await app.inject({ method: 'OPTIONS', url: '/health/live', headers: { origin: SHOP } })
     assert.equal(withOrigin.statusCode, 204)
@@ -188,15 +188,15 @@ test('preflights without configured origins are 403 and never spend the not-foun
     const res = await app.inject({ method: 'OPTIONS', url, headers: { origin: SHOP, ...PREFLIGHT } })
     assert.equal(res.statusCode, 403, url)
     assert.deepEqual(res.json(), { statusCode: 403, code: 'APP_CORS_ORIGIN_FORBIDDEN', error: 'Forbidden', message: 'Cross-origin requests from this origin are not allowed' })
-    for (const name of ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'ratelimit-limit']) {
+    for (const name of ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'x-ratelimit-limit']) {
       assert.equal(res.headers[name], undefined, `${name} on ${url}`)
     }
   }
   // The not-found limit is untouched: the first real 404 sees its full budget, and it runs out as usual.
   const first = await app.inject({ method: 'GET', url: '/api/v1/nope' })
   assert.equal(first.statusCode, 404)
-  assert.equal(first.headers['ratelimit-limit'], String(NOT_FOUND_POINTS))
-  assert.equal(first.headers['ratelimit-remaining'], String(NOT_FOUND_POINTS - 1))
+  assert.equal(first.headers['x-ratelimit-limit'], String(NOT_FOUND_POINTS))
+  assert.equal(first.headers['x-ratelimit-remaining'], String(NOT_FOUND_POINTS - 1))
   for (let i = 1; i < NOT_FOUND_POINTS; i++) assert.equal((await app.inject({ method: 'GET', url: `/api/v1/nope-${i}` })).statusCode, 404)
   const limited = await app.inject({ method: 'GET', url: '/api/v1/nope' })
   assert.equal(limited.statusCode, 429)
@@ -215,7 +215,7 @@ test('with configured origins: an allowed preflight is 204 with the CORS headers
   assert.match(String(ok.headers['access-control-allow-methods']), /POST/)
   assert.match(String(ok.headers['access-control-allow-headers']), /Content-Type/)
   assert.equal(ok.headers['access-control-max-age'], '600')
-  assert.equal(ok.headers['ratelimit-limit'], undefined)
+  assert.equal(ok.headers['x-ratelimit-limit'], undefined)
 
   for (let i = 0; i < NOT_FOUND_POINTS * 2; i++) {
     const evil = await app.inject({ method: 'OPTIONS', url: '/api/v1/products/42', headers: { origin: 'https://evil.example', ...PREFLIGHT } })
@@ -224,7 +224,7 @@ test('with configured origins: an allowed preflight is 204 with the CORS headers
     for (const name of ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-expose-headers']) assert.equal(evil.headers[name], undefined, name)
   }
   const notFound = await app.inject({ method: 'GET', url: '/api/v1/nope' })
-  assert.equal(notFound.headers['ratelimit-remaining'], String(NOT_FOUND_POINTS - 1), 'refused preflights spent nothing')
+  assert.equal(notFound.headers['x-ratelimit-remaining'], String(NOT_FOUND_POINTS - 1), 'refused preflights spent nothing')
 
   // A browser script of an allowed origin can read a 405's Allow header.
   const wrong = await app.inject({ method: 'DELETE', url: '/api/v1/categories', headers: { origin: SHOP } })

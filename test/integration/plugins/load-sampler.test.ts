@@ -169,7 +169,7 @@ test('override(level) pins the level at once; override(undefined) returns to mea
 test('a critical p95 over target for 3 samples halves every per-client limit; 10 samples under 80 % restore it', async (t) => {
   const app = await manualApp(t)
   await flushRedisPrefix(app)
-  const limit = async () => (await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })).headers['ratelimit-limit']
+  const limit = async () => (await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })).headers['x-ratelimit-limit']
   app.load.override({ ...CALM, criticalP95Ms: 450 })
   assert.equal(steps(app, 1).tightened, false)
   const tightened = steps(app, 1)
@@ -192,7 +192,7 @@ test('tightening combines with the load level: high (0.4) × tightened (0.5) = 0
   const state = steps(app, 2)
   assert.equal(state.level, 'high')
   assert.equal(state.limitFactorPermille, 200)
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })).headers['ratelimit-limit'], '2')
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })).headers['x-ratelimit-limit'], '2')
 })
 
 test('the p95 comes from the critical routes\' own responses, not from other routes', async (t) => {
@@ -345,7 +345,7 @@ test('a flood of one route raises neither the level nor the tightening for every
     assert.equal(s.tightened, false)
     assert.equal(s.limitFactorPermille, 1000)
   }
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })).headers['ratelimit-limit'], '10', 'limits untouched')
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })).headers['x-ratelimit-limit'], '10', 'limits untouched')
 
   const broad = await manualApp(t)
   await flushRedisPrefix(broad)

@@ -139,14 +139,14 @@ test('under overload /metrics still answers 200 while API routes are limited and
 
   const checkout = [await app.inject({ method: 'POST', url: '/api/v1/test/checkout' }), await app.inject({ method: 'POST', url: '/api/v1/test/checkout' })]
   assert.deepEqual(checkout.map((r) => r.statusCode), [200, 429], 'the API limit fell to 1')
-  assert.equal(checkout[0].headers['ratelimit-limit'], '1')
+  assert.equal(checkout[0].headers['x-ratelimit-limit'], '1')
   assert.equal((await app.inject('/api/v1/test/browse')).statusCode, 503, 'browsing is shed')
 
   const scrape = () => app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
   for (let i = 0; i < 6; i++) {
     const res = await scrape()
     assert.equal(res.statusCode, 200, `scrape ${i + 1}: ${res.body.slice(0, 200)}`)
-    assert.equal(res.headers['ratelimit-limit'], String(SCRAPE_LIMIT.points), 'the scrape limit is not scaled by the level')
+    assert.equal(res.headers['x-ratelimit-limit'], String(SCRAPE_LIMIT.points), 'the scrape limit is not scaled by the level')
     assert.equal(res.headers['x-system-load'], 'critical')
   }
   assert.match((await scrape()).body, /techmart_load_level\{level="critical"\} 1/)

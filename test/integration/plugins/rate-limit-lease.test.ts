@@ -74,8 +74,8 @@ test('one instance: a client is served from its lease, one Redis call per batch,
   for (let i = 1; i <= 200; i++) {
     const res = await get(app, '/api/v1/test/hourly', user)
     assert.equal(res.statusCode, 200, `request ${i}`)
-    assert.equal(res.headers['ratelimit-limit'], '200')
-    assert.equal(res.headers['ratelimit-remaining'], String(200 - i), `request ${i}: remaining as if counted one by one`)
+    assert.equal(res.headers['x-ratelimit-limit'], '200')
+    assert.equal(res.headers['x-ratelimit-remaining'], String(200 - i), `request ${i}: remaining as if counted one by one`)
     assert.equal(res.headers['ratelimit-policy'], '"default";q=200;w=3600')
   }
   const refused = await get(app, '/api/v1/test/hourly', user)
@@ -84,7 +84,7 @@ test('one instance: a client is served from its lease, one Redis call per batch,
   const retryAfter = Number(refused.headers['retry-after'])
   // The next point refills 3600 / 200 = 18 s after the first grant.
   assert.ok(retryAfter >= 1 && retryAfter <= 18, `Retry-After ${retryAfter}`)
-  assert.equal(refused.headers['ratelimit-remaining'], '0')
+  assert.equal(refused.headers['x-ratelimit-remaining'], '0')
   const after = app.rateLimit.leaseStats()
   assert.equal(after.redisCalls - before.redisCalls, 200 / BATCH + 1, 'ten leases of 20 and the call that was refused')
   assert.equal(after.local - before.local, 190)
@@ -171,7 +171,7 @@ test('a leased budget tightens with the load level: a client holding a lease at 
   const app = await leaseApp(t)
   const user = bearer(app, 504)
   const low = await get(app, '/api/v1/test/product', user)
-  assert.equal(low.headers['ratelimit-limit'], '300')
+  assert.equal(low.headers['x-ratelimit-limit'], '300')
   assert.equal(app.rateLimit.leaseStats().held, 1, 'the client holds a lease of 20 (19 unused)')
   app.load.override('critical')
   const statuses: number[] = []
@@ -181,7 +181,7 @@ test('a leased budget tightens with the load level: a client holding a lease at 
     first ??= res
     statuses.push(res.statusCode)
   }
-  assert.equal(first?.headers['ratelimit-limit'], '30', '300 × 0.1')
+  assert.equal(first?.headers['x-ratelimit-limit'], '30', '300 × 0.1')
   assert.equal(first?.headers['x-system-load'], 'critical')
   const allowed = statuses.filter((s) => s === 200).length
   // 20 points counted at low are 2 at critical (the state is time: 20 × 200 ms = 4 s = 2 × 2 s).
@@ -191,7 +191,7 @@ test('a leased budget tightens with the load level: a client holding a lease at 
   // window used up at low too, and the next point comes after 60 s / 300 = 200 ms.
   app.load.override('low')
   const relaxed = await get(app, '/api/v1/test/product', user)
-  assert.equal(relaxed.headers['ratelimit-limit'], '300')
+  assert.equal(relaxed.headers['x-ratelimit-limit'], '300')
   if (relaxed.statusCode === 429) assert.equal(relaxed.headers['retry-after'], '1')
   await sleep(450)
   assert.equal((await get(app, '/api/v1/test/product', user)).statusCode, 200)
@@ -201,15 +201,15 @@ test('a lease expires with its window: across the boundary the client leases aga
   const app = await leaseApp(t)
   const user = bearer(app, 505)
   // One lease of 4 (a tenth of 40): the first request uses one, the next three come from the lease.
-  assert.equal((await get(app, '/api/v1/test/second', user)).headers['ratelimit-remaining'], '39')
+  assert.equal((await get(app, '/api/v1/test/second', user)).headers['x-ratelimit-remaining'], '39')
   const calls = app.rateLimit.leaseStats().redisCalls
-  assert.equal((await get(app, '/api/v1/test/second', user)).headers['ratelimit-remaining'], '38')
+  assert.equal((await get(app, '/api/v1/test/second', user)).headers['x-ratelimit-remaining'], '38')
   assert.equal(app.rateLimit.leaseStats().redisCalls, calls, 'served from the lease')
   await sleep(1100)
   const next = await get(app, '/api/v1/test/second', user)
   assert.equal(next.statusCode, 200)
   assert.equal(app.rateLimit.leaseStats().redisCalls, calls + 1, 'the expired lease (2 points left) was not used: a new one was taken')
-  assert.equal(next.headers['ratelimit-remaining'], '39', 'a whole budget again, less this request')
+  assert.equal(next.headers['x-ratelimit-remaining'], '39', 'a whole budget again, less this request')
   const burst: number[] = []
   for (let i = 0; i < 39; i++) burst.push((await get(app, '/api/v1/test/second', user)).statusCode)
   assert.deepEqual(burst, Array(39).fill(200), 'the rest of the budget')

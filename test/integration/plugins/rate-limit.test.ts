@@ -39,8 +39,8 @@ test('the 11th login in a minute from one IP gets 429 with Retry-After, the head
   for (let i = 1; i <= 10; i++) {
     const res = await login(app)
     assert.equal(res.statusCode, 200, `login ${i}`)
-    assert.equal(res.headers['ratelimit-limit'], '10')
-    assert.equal(res.headers['ratelimit-remaining'], String(10 - i))
+    assert.equal(res.headers['x-ratelimit-limit'], '10')
+    assert.equal(res.headers['x-ratelimit-remaining'], String(10 - i))
     assert.equal(res.headers['x-ratelimit-remaining'], String(10 - i))
     assert.equal(res.headers['ratelimit-policy'], '"default";q=10;w=60')
     assert.match(String(res.headers.ratelimit), new RegExp(`^"default";r=${10 - i};t=\\d+$`))
@@ -56,7 +56,7 @@ test('the 11th login in a minute from one IP gets 429 with Retry-After, the head
   const retryAfter = Number(res.headers['retry-after'])
   assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`)
   assert.equal(body.details[0].retry_after_s, retryAfter)
-  assert.equal(res.headers['ratelimit-remaining'], '0')
+  assert.equal(res.headers['x-ratelimit-remaining'], '0')
   assert.equal(res.headers['x-ratelimit-limit'], '10')
   assert.equal(res.headers['x-system-load'], 'low')
   assert.equal(res.headers.ratelimit, `"default";r=0;t=${retryAfter}`)
@@ -72,7 +72,7 @@ test('the real POST /api/v1/auth/login: ten wrong passwords get 401, the elevent
   for (let i = 1; i <= 10; i++) {
     const res = await attempt()
     assert.equal(res.statusCode, 401, `attempt ${i}`)
-    assert.equal(res.headers['ratelimit-remaining'], String(10 - i))
+    assert.equal(res.headers['x-ratelimit-remaining'], String(10 - i))
   }
   const res = await attempt()
   assert.equal(res.statusCode, 429)
@@ -90,18 +90,18 @@ test('limits are per user when authenticated: two users behind one IP have separ
   assert.equal((await get(bob)).statusCode, 200, 'Bob has his own budget')
   assert.equal((await get()).statusCode, 200, 'anonymous requests from the IP have their own budget')
   // A forged token is no identity: it counts against the IP like any anonymous request.
-  assert.equal((await get({ authorization: 'Bearer not-a-token' })).headers['ratelimit-remaining'], '1')
+  assert.equal((await get({ authorization: 'Bearer not-a-token' })).headers['x-ratelimit-remaining'], '1')
 })
 
 test('a token verified once is remembered until its exp; a forged token with the same claims never is', async (t) => {
   const app = await limitedApp(t)
   const token = app.signAccessToken({ id: 101, role: 'customer' })
   const get = (authorization: string) => app.inject({ method: 'GET', url: '/api/v1/test/three', headers: { authorization } })
-  assert.equal((await get(`Bearer ${token}`)).headers['ratelimit-remaining'], '2')
-  assert.equal((await get(`Bearer ${token}`)).headers['ratelimit-remaining'], '1', 'same user on the second request (from the cache)')
+  assert.equal((await get(`Bearer ${token}`)).headers['x-ratelimit-remaining'], '2')
+  assert.equal((await get(`Bearer ${token}`)).headers['x-ratelimit-remaining'], '1', 'same user on the second request (from the cache)')
   const [header, payload] = token.split('.')
   const forged = `Bearer ${header}.${payload}.${'A'.repeat(43)}`
-  assert.equal((await get(forged)).headers['ratelimit-remaining'], '2', 'a bad signature is no identity: it counts against the IP')
+  assert.equal((await get(forged)).headers['x-ratelimit-remaining'], '2', 'a bad signature is no identity: it counts against the IP')
 })
 
 test('the verified-token cache honours exp, skips tokens without one, and stays bounded', () => {
@@ -138,7 +138,7 @@ test('whitelisted IPs and CIDRs (IPv4 and IPv6) are never limited; loopback is n
     for (let i = 0; i < 12; i++) {
       const res = await login(app, { remoteAddress })
       assert.equal(res.statusCode, 200, `${remoteAddress} request ${i + 1}`)
-      assert.equal(res.headers['ratelimit-limit'], undefined, 'no limit applies, so no limit headers')
+      assert.equal(res.headers['x-ratelimit-limit'], undefined, 'no limit applies, so no limit headers')
     }
   }
   for (let i = 0; i < 10; i++) await login(app)
@@ -200,9 +200,9 @@ test('a raised load level lowers every limit by its multiplier, in integers', as
     app.load.override(level)
     await flushRedisPrefix(app)
     const loginHeaders = await limitOf(LOGIN)
-    assert.equal(loginHeaders['ratelimit-limit'], login10, `${level}: login`)
+    assert.equal(loginHeaders['x-ratelimit-limit'], login10, `${level}: login`)
     assert.equal(loginHeaders['x-system-load'], level)
-    assert.equal((await limitOf('/api/v1/test/product'))['ratelimit-limit'], product300, `${level}: product detail`)
+    assert.equal((await limitOf('/api/v1/test/product'))['x-ratelimit-limit'], product300, `${level}: product detail`)
   }
   app.load.override('high')
   await flushRedisPrefix(app)
@@ -217,8 +217,8 @@ test('a route with adaptive: false keeps its limit at every level and under tigh
   for (const level of ['medium', 'high', 'critical'] as const) {
     app.load.override(level)
     await flushRedisPrefix(app)
-    assert.equal((await fixed()).headers['ratelimit-limit'], '5', level)
-    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/test/three' })).headers['ratelimit-limit'], String({ medium: 4, high: 2, critical: 1 }[level]), `${level}: adaptive routes still scale`)
+    assert.equal((await fixed()).headers['x-ratelimit-limit'], '5', level)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/test/three' })).headers['x-ratelimit-limit'], String({ medium: 4, high: 2, critical: 1 }[level]), `${level}: adaptive routes still scale`)
   }
   app.load.override({ criticalP95Ms: 900 })
   for (let i = 0; i < 2; i++) app.load.sampleNow()
@@ -231,7 +231,7 @@ test('a route with adaptive: false keeps its limit at every level and under tigh
   const retuned = await limitedApp(t, { rateLimitRoutes: 'GET /api/v1/test/fixed=2/60' })
   retuned.load.override('critical')
   const res = await retuned.inject({ method: 'GET', url: '/api/v1/test/fixed' })
-  assert.equal(res.headers['ratelimit-limit'], '2', 'the override sets the points; adaptive: false stays')
+  assert.equal(res.headers['x-ratelimit-limit'], '2', 'the override sets the points; adaptive: false stays')
 })
 
 test('a burst of 1,000 requests is counted exactly: each one sees its own count, the 1,001st is refused', async (t) => {
@@ -239,7 +239,7 @@ test('a burst of 1,000 requests is counted exactly: each one sees its own count,
   const burst = await Promise.all(Array.from({ length: 1000 }, () => app.inject({ method: 'GET', url: '/api/v1/test/burst' })))
   assert.ok(burst.every((r) => r.statusCode === 200))
   // A sliding log keyed by the second would collapse same-second requests into one member; here every request is one unit.
-  const remaining = burst.map((r) => Number(r.headers['ratelimit-remaining'])).sort((x, y) => x - y)
+  const remaining = burst.map((r) => Number(r.headers['x-ratelimit-remaining'])).sort((x, y) => x - y)
   assert.deepEqual(remaining, Array.from({ length: 1000 }, (_, i) => i))
   const next = await app.inject({ method: 'GET', url: '/api/v1/test/burst' })
   assert.equal(next.statusCode, 429)
@@ -252,21 +252,21 @@ test('a burst of 1,000 requests is counted exactly: each one sees its own count,
 test('routes without a limit get the default one; rateLimit: false exempts a route', async (t) => {
   const app = await limitedApp(t, { rateLimitDefaultPoints: 2 })
   const undeclared = () => app.inject({ method: 'GET', url: '/api/v1/test/undeclared' })
-  assert.equal((await undeclared()).headers['ratelimit-limit'], '2')
+  assert.equal((await undeclared()).headers['x-ratelimit-limit'], '2')
   await undeclared()
   assert.equal((await undeclared()).statusCode, 429)
   for (let i = 0; i < 5; i++) {
     const res = await app.inject({ method: 'GET', url: '/api/v1/test/exempt' })
     assert.equal(res.statusCode, 200)
-    assert.equal(res.headers['ratelimit-limit'], undefined)
+    assert.equal(res.headers['x-ratelimit-limit'], undefined)
   }
   const health = await app.inject({ method: 'GET', url: '/health/live' })
-  assert.equal(health.headers['ratelimit-limit'], undefined, 'health is never limited')
+  assert.equal(health.headers['x-ratelimit-limit'], undefined, 'health is never limited')
 })
 
 test('RATE_LIMIT_ROUTES retunes a route\'s limit in one place; a typo stops the boot', async (t) => {
   const app = await limitedApp(t, { rateLimitRoutes: 'POST /api/v1/test/login=3/60, GET /api/v1/test/undeclared=2/10' })
-  for (let i = 0; i < 3; i++) assert.equal((await login(app)).headers['ratelimit-limit'], '3')
+  for (let i = 0; i < 3; i++) assert.equal((await login(app)).headers['x-ratelimit-limit'], '3')
   assert.equal((await login(app)).statusCode, 429)
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/test/undeclared' })).headers['ratelimit-policy'], '"default";q=2;w=10')
   const typo = await buildApp(testConfig({ loadSampleIntervalMs: 0, rateLimitRoutes: 'POST /api/v1/test/logn=3/60' }), { logger: false })
@@ -292,7 +292,7 @@ test('HEAD shares the GET budget of its route', async (t) => {
   const app = await limitedApp(t)
   await app.inject({ method: 'HEAD', url: '/api/v1/test/three' })
   await app.inject({ method: 'HEAD', url: '/api/v1/test/three' })
-  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/test/three' })).headers['ratelimit-remaining'], '0')
+  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/test/three' })).headers['x-ratelimit-remaining'], '0')
 })
 
 test('every decision is counted by route and client kind and published for monitoring', async (t) => {

@@ -65,7 +65,7 @@ describe('the app with REDIS_EMBEDDED', () => {
     const statuses = []
     for (let i = 0; i < 3; i++) statuses.push(await app.inject({ method: 'GET', url: '/test/limited' }))
     assert.deepEqual(statuses.map((r) => r.statusCode), [200, 200, 429])
-    assert.equal(statuses[0].headers['ratelimit-limit'], '2')
+    assert.equal(statuses[0].headers['x-ratelimit-limit'], '2')
     assert.equal(statuses[2].json().code, 'RATE_LIMIT_EXCEEDED')
     assert.ok(Number(statuses[2].headers['retry-after']) > 0)
   })
