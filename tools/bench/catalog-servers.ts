@@ -29,8 +29,11 @@ import { Redis } from 'ioredis'
 import { buildApp, loadConfig, deleteKeysUnder } from '../../src/public.js'
 import { BACKLOG, BENCH_ROUTES, microsHistogram as histogram, msPercentiles } from './common.js'
 
-/** `hello`, `cached` (shipped configuration), `stripped` (cache on, traffic control and logging off), or `uncached-<pool size>`. */
-export type ServerName = 'hello' | 'cached' | 'stripped' | `uncached-${number}`
+/**
+ * `hello`, `cached` (shipped configuration), `stripped` (cache on, traffic control and logging off),
+ * `floor` (bare Fastify sending the cached detail's own response), or `uncached-<pool size>`.
+ */
+export type ServerName = 'hello' | 'cached' | 'stripped' | 'floor' | `uncached-${number}`
 
 export interface BenchData {
   ports: Record<ServerName, number>
@@ -142,6 +145,26 @@ async function helloWorld (): Promise<FastifyInstance> {
   app.get('/', async () => ({ hello: 'world' }))
   await app.listen({ port: 0, host: '127.0.0.1', backlog: BACKLOG })
   return app
+}
+
+// Set by Node for each response; the floor leaves them to Node as the app does.
+const NODE_SET_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'])
+
+/**
+ * Bare Fastify answering every product detail with the headers and body the
+ * shipped app sent for one cached product (asked once, as a benchmark user):
+ * no hooks, no lookup, no log. What this response costs to write and to read
+ * on this machine, against which the app's own work can be told apart.
+ */
+async function responseFloor (app: FastifyInstance, productId: number, authorization: string): Promise<FastifyInstance> {
+  const res = await app.inject({ method: 'GET', url: `/api/v1/products/${productId}`, headers: { authorization } })
+  if (res.statusCode !== 200) throw new Error(`floor: product ${productId} answered ${res.statusCode}`)
+  const headers = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !NODE_SET_HEADERS.has(name)))
+  const body = res.rawPayload
+  const floor = Fastify({ logger: false })
+  floor.get('/api/v1/products/:id', (_request, reply) => { reply.headers(headers).send(body) })
+  await floor.listen({ port: 0, host: '127.0.0.1', backlog: BACKLOG })
+  return floor
 }
 
 interface AppOptions {
@@ -267,7 +290,8 @@ async function main (): Promise<void> {
       'pool-sizes': { type: 'string', default: '' },
       users: { type: 'string', default: '1000' },
       budget: { type: 'string', default: '12000' },
-      stripped: { type: 'boolean', default: false }
+      stripped: { type: 'boolean', default: false },
+      floor: { type: 'boolean', default: false }
     }
   })
   const defaultPool = loadConfig(process.env).databasePoolMax
@@ -298,6 +322,11 @@ async function main (): Promise<void> {
     poolSizes[name] = app.db.pool.stats().size
   }
   recorders.hello = new Recorder()
+  const data = { ...await sample(apps.cached!), authorizations: await authorizations(apps.cached!, users) }
+  if (args.floor) {
+    servers.floor = await responseFloor(apps.cached!, data.hotIds[0], data.authorizations[0])
+    recorders.floor = new Recorder()
+  }
   for (const [name, server] of Object.entries(servers) as [ServerName, FastifyInstance][]) {
     timed(server.server, recorders[name])
     ports[name] = (server.server.address() as { port: number }).port
@@ -306,7 +335,7 @@ async function main (): Promise<void> {
   for (const app of Object.values(apps)) if (app) await settle(app)
   send({
     type: 'ready',
-    data: { ports, poolSizes, ...await sample(apps.cached!), authorizations: await authorizations(apps.cached!, users), budget, leaseBatch: apps.cached!.config.rateLimitLeaseBatch }
+    data: { ports, poolSizes, ...data, budget, leaseBatch: apps.cached!.config.rateLimitLeaseBatch }
   })
 
   let cpuSince = process.cpuUsage()

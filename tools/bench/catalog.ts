@@ -20,7 +20,11 @@
  * second, and a saturated process reaches the critical load level, where
  * limits are cut to a tenth. The
  * `cached-detail-stripped` case is an extra row: the same cached detail on an
- * app with rate limiting, shedding, profiling and logging off. For each case and
+ * app with rate limiting, shedding, profiling and logging off; `cached-detail-floor`
+ * another: bare Fastify sending the headers and body the shipped app sent for
+ * one cached product, with no hook and no lookup, so the response's own cost
+ * (written by the server, parsed by the load generator) is told apart from
+ * the app's work. For each case and
  * connection count it prints requests/s and latency p50/p95/p99 seen by the
  * client and by the server (request in to response flushed, which includes
  * time queued inside the server), then where the server's time went: per
@@ -52,13 +56,15 @@ import { SERVER_NODE_FLAGS } from '../../scripts/server-node-flags.mjs'
 import type { BenchData, Percentiles, ServerMessage, ServerName } from './catalog-servers.js'
 
 /** Which app serves a case: the bare hello-world, the app with its cache, the same stripped of traffic control and logging, or the app without cache (one per pool size). */
-type ServerKind = 'hello' | 'cached' | 'stripped' | 'uncached'
+type ServerKind = 'hello' | 'cached' | 'stripped' | 'floor' | 'uncached'
 
 const CASES = {
   hello: { server: 'hello', label: 'hello-world (bare Fastify)' },
   'cached-detail': { server: 'cached', label: 'cached product detail' },
   // Extra row, not the headline: what the shipped middleware costs on the same route.
   'cached-detail-stripped': { server: 'stripped', label: 'cached product detail, STRIPPED app (no rate limit, shedding, profiling, log)' },
+  // Extra row: the same response's headers and body from bare Fastify, what writing and reading it costs.
+  'cached-detail-floor': { server: 'floor', label: 'cached product detail\'s response from bare Fastify (no app)' },
   'cached-search': { server: 'cached', label: 'cached search' },
   'uncached-search': { server: 'uncached', label: 'uncached search (cache off)' },
   'uncached-detail': { server: 'uncached', label: 'uncached product detail (cache off)' },
@@ -128,7 +134,8 @@ function pathsFor (name: CaseName, data: BenchData): () => string {
   switch (name) {
     case 'hello': return () => '/'
     case 'cached-detail':
-    case 'cached-detail-stripped': return () => `/api/v1/products/${pick(data.hotIds)}`
+    case 'cached-detail-stripped':
+    case 'cached-detail-floor': return () => `/api/v1/products/${pick(data.hotIds)}`
     case 'uncached-detail': return () => `/api/v1/products/${pick(data.sampleIds)}`
     case 'cached-search':
     case 'uncached-search':
@@ -337,6 +344,11 @@ function printVerdicts (rows: Row[], rounds: Row[][], connections: number[]): vo
       const strippedRatio = median(rounds.map((r) => at(r, 'cached-detail-stripped')!.okRps / at(r, 'hello')!.okRps))
       process.stdout.write(`extra row: cached detail on the STRIPPED app / hello-world: ${(strippedRatio * 100).toFixed(1)}% (${stripped.okRps} 2xx req/s); shipped / stripped: ${(ratio / strippedRatio * 100).toFixed(1)}%\n`)
     }
+    const floor = at(rows, 'cached-detail-floor')
+    if (floor) {
+      const floorRatio = median(rounds.map((r) => at(r, 'cached-detail-floor')!.okRps / at(r, 'hello')!.okRps))
+      process.stdout.write(`extra row: the same response from bare Fastify / hello-world: ${(floorRatio * 100).toFixed(1)}% (${floor.okRps} 2xx req/s, server CPU ${floor.cpu.server.toFixed(0)} µs, load generator ${floor.cpu.client.toFixed(0)} µs per request); shipped / floor: ${(ratio / floorRatio * 100).toFixed(1)}%\n`)
+    }
   }
   for (const search of rows.filter((r) => r.case === 'uncached-search' && r.connections === 100)) {
     process.stdout.write(`uncached search at 100 connections, pool ${search.pool}: ${search.rps} req/s; server-side p95 ${search.server.p95.toFixed(1)} ms (target < 20 ms: ${search.server.p95 < 20 ? 'met' : 'NOT met'}), ` +
@@ -362,7 +374,8 @@ async function main (): Promise<void> {
   const serverArgs = [
     ...(args['pool-sizes'] === '' ? [] : ['--pool-sizes', args['pool-sizes']]),
     '--users', args.users, '--budget', args.budget,
-    ...(only.some((name) => CASES[name].server === 'stripped') ? ['--stripped'] : [])
+    ...(only.some((name) => CASES[name].server === 'stripped') ? ['--stripped'] : []),
+    ...(only.some((name) => CASES[name].server === 'floor') ? ['--floor'] : [])
   ]
   const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`]
   // The apps log as shipped (access log at info, to standard output): here into /dev/null.

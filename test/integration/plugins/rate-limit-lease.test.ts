@@ -94,6 +94,30 @@ test('one instance: a client is served from its lease, one Redis call per batch,
   assert.equal(app.rateLimit.leaseStats().local, after.local + 1)
 })
 
+test('the request that takes a lease\'s last point asks for the next batch: the client\'s next request does not wait for Redis', async (t) => {
+  const app = await leaseApp(t)
+  const user = bearer(app, 509)
+  const start = app.rateLimit.leaseStats()
+  for (let i = 1; i <= BATCH; i++) assert.equal((await get(app, '/api/v1/test/hourly', user)).statusCode, 200, `request ${i}`)
+  await sleep(50)
+  const refilled = app.rateLimit.leaseStats()
+  assert.equal(refilled.redisCalls - start.redisCalls, 2, 'the first lease, and the refill sent with its last point')
+  const next = await get(app, '/api/v1/test/hourly', user)
+  assert.equal(next.statusCode, 200)
+  assert.equal(next.headers['x-ratelimit-remaining'], String(200 - BATCH - 1), 'counted as one by one')
+  const after = app.rateLimit.leaseStats()
+  assert.equal(after.redisCalls, refilled.redisCalls, 'served from the refill, no call of its own')
+  assert.equal(after.local, refilled.local + 1)
+
+  // A batch of 1 counts every request in Redis: nothing is asked ahead.
+  const single = await leaseApp(t, { rateLimitLeaseBatch: 1 }, false)
+  const other = bearer(single, 510)
+  const before = single.rateLimit.leaseStats()
+  for (let i = 0; i < 3; i++) assert.equal((await get(single, '/api/v1/test/hourly', other)).statusCode, 200)
+  await sleep(50)
+  assert.equal(single.rateLimit.leaseStats().redisCalls - before.redisCalls, 3, 'one call per request, none ahead')
+})
+
 test('two instances sharing Redis: the budget is shared, a client gets 429 within the overshoot bound, and every refusal after', async (t) => {
   const a = await leaseApp(t)
   const b = await leaseApp(t, {}, false)
