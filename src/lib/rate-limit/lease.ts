@@ -65,6 +65,17 @@ export function leaseBatch (limit: number, maxBatch: number): number {
 }
 
 /**
+ * A lease asks for its next points when it is down to a quarter of a batch (a refill), so that a
+ * client's next requests do not wait for Redis: at 1,000 connections a turn of the event loop
+ * lasts tens of milliseconds, and a refill asked for with the last point was still in flight
+ * when the client's next request came. Below 4 (small limits, high load levels) the refill is
+ * asked for with the last point. A batch of 1 never refills: every request counts in Redis.
+ */
+export function refillAt (batch: number): number {
+  return batch === 1 ? -1 : Math.floor(batch / 4)
+}
+
+/**
  * After a failed lease call (a timeout: Redis connected but not answering), the route counts on
  * the insurance limiter this long before it asks Redis again, instead of making every client
  * without a lease wait for its own timeout.
@@ -180,9 +191,9 @@ export interface LeasedLimiterOptions {
  * refusal from Redis still stands; otherwise one Redis call takes
  * `queued + batch − 1` points, serves the requests queued behind it in their
  * order and keeps the rest. Requests of the same client that arrive while the
- * call is in flight wait for it instead of making calls of their own. The
- * request that takes a lease's last point sends the next call (a refill)
- * without waiting for it, so a client that is not bursting never waits.
+ * call is in flight wait for it instead of making calls of their own. A lease
+ * down to its refill mark (`refillAt`) asks for its next points while it still
+ * serves the client, so a client that is not bursting does not wait.
  *
  * A lease is valid for one window after its grant and only under the limit it
  * was granted under: when the load level changes a route's limit, each client's
@@ -225,24 +236,23 @@ export class LeasedLimiter {
     const now = this.now()
     const lease = this.leases.get(clientKey, now)
     if (lease !== undefined) {
+      const valid = lease.limit === limit && lease.expiresAt > now
+      if (valid && lease.left > 0) {
+        lease.left--
+        this.counts.local++
+        const outcome = this.allowed(lease, now)
+        if (lease.left === refillAt(leaseBatch(limit, this.opts.maxBatch)) && lease.waiting === undefined) this.refill(clientKey, lease, now)
+        done(null, outcome)
+        return
+      }
       if (lease.waiting !== undefined) {
         lease.waiting.push(inCallerScope(done))
         return
       }
-      if (lease.limit === limit && lease.expiresAt > now) {
-        if (lease.left > 0) {
-          lease.left--
-          this.counts.local++
-          const outcome = this.allowed(lease, now)
-          if (lease.left === 0) this.refill(clientKey, lease, now)
-          done(null, outcome)
-          return
-        }
-        if (lease.refusedUntil > now) {
-          this.counts.local++
-          done(null, this.refused(lease, now))
-          return
-        }
+      if (valid && lease.refusedUntil > now) {
+        this.counts.local++
+        done(null, this.refused(lease, now))
+        return
       }
     }
     const client = this.client
@@ -260,15 +270,12 @@ export class LeasedLimiter {
   }
 
   /**
-   * The client's last held point is gone: the next batch is asked for now, so the client's next
-   * request finds points instead of waiting for Redis (at 1,000 connections about one request in
-   * twenty waited, for a turn and a round trip). Sized as a call of one waiting request would
-   * keep (`batch − 1`, plus any request queued before it is sent), so a lease never holds more
-   * than before and the overshoot bound stands. Not with a batch of 1 (every request counted in
-   * Redis), nor while Redis is down or failing: the next request takes the usual path.
+   * The lease is down to its refill mark: its next points are asked for now, while it still
+   * serves the client, so the client's next requests find points instead of waiting for Redis.
+   * Not while Redis is down or failing: the lease runs out and the usual path takes over.
    */
   private refill (clientKey: string, lease: Lease, now: number): void {
-    if (leaseBatch(lease.limit, this.opts.maxBatch) === 1 || this.client?.status !== 'ready' || this.redisFailedUntil > now) return
+    if (this.client?.status !== 'ready' || this.redisFailedUntil > now) return
     lease.waiting = []
     this.request(clientKey, lease)
   }
@@ -282,8 +289,9 @@ export class LeasedLimiter {
   private request (clientKey: string, lease: Lease): void {
     this.counts.redisCalls++
     this.calls!.add((target: CommandTarget) => {
-      // Sized when sent: the client's requests queued since are in it.
-      const want = lease.waiting!.length + leaseBatch(lease.limit, this.opts.maxBatch) - 1
+      // Sized when sent: the client's requests queued since are in it, and what it holds is topped
+      // up to `batch − 1` at most, so a refill never makes a lease hold more than a first call.
+      const want = lease.waiting!.length + leaseBatch(lease.limit, this.opts.maxBatch) - 1 - lease.left
       ;(target as unknown as LeaseCommand)[LEASE_COMMAND](`${this.opts.keyPrefix}:${clientKey}`, want, lease.limit, this.opts.durationS, (err, reply) => {
         this.granted(clientKey, lease, err ?? undefined, reply)
       })
@@ -305,12 +313,11 @@ export class LeasedLimiter {
     const [granted, ms] = reply
     lease.expiresAt = now + this.windowMs
     if (granted === 0) {
-      lease.left = 0
       lease.refusedUntil = now + ms
       for (const done of waiting) done(null, this.refused(lease, now))
       return
     }
-    lease.left = granted
+    lease.left += granted
     lease.fullAt = now + ms
     lease.refusedUntil = 0
     let served = 0

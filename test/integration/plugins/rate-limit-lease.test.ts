@@ -6,7 +6,7 @@ import type { Config } from '../../../src/config.js'
 import { Redis } from 'ioredis'
 import { currentTimings } from '../../../src/lib/observability/instrumentation.js'
 import { turnBatchOf } from '../../../src/lib/redis/turn-batch.js'
-import { LeasedLimiter, leaseBatch, type LimitCallback } from '../../../src/lib/rate-limit/lease.js'
+import { LeasedLimiter, leaseBatch, refillAt, type LimitCallback } from '../../../src/lib/rate-limit/lease.js'
 import { connectLimiterClient, RouteLimiter } from '../../../src/lib/rate-limit/store.js'
 import { buildTestApp, flushRedisPrefix, testConfig } from '../../support/helper.js'
 import { startTcpProxy } from '../../support/tcp-proxy.js'
@@ -94,20 +94,32 @@ test('one instance: a client is served from its lease, one Redis call per batch,
   assert.equal(app.rateLimit.leaseStats().local, after.local + 1)
 })
 
-test('the request that takes a lease\'s last point asks for the next batch: the client\'s next request does not wait for Redis', async (t) => {
+test('a lease down to a quarter of its batch asks for its next points: the client\'s next requests do not wait for Redis', async (t) => {
+  assert.equal(refillAt(BATCH), 5)
+  assert.equal(refillAt(3), 0, 'small batches refill with their last point')
+  assert.equal(refillAt(1), -1, 'a batch of 1 never refills')
   const app = await leaseApp(t)
   const user = bearer(app, 509)
   const start = app.rateLimit.leaseStats()
-  for (let i = 1; i <= BATCH; i++) assert.equal((await get(app, '/api/v1/test/hourly', user)).statusCode, 200, `request ${i}`)
+  // The first call takes 20 and serves one; 14 more leave 5 held, the refill mark.
+  for (let i = 1; i <= 15; i++) assert.equal((await get(app, '/api/v1/test/hourly', user)).statusCode, 200, `request ${i}`)
+  // Requests made with inject never leave the turn; a pause lets the refill go out and come back.
   await sleep(50)
   const refilled = app.rateLimit.leaseStats()
-  assert.equal(refilled.redisCalls - start.redisCalls, 2, 'the first lease, and the refill sent with its last point')
-  const next = await get(app, '/api/v1/test/hourly', user)
-  assert.equal(next.statusCode, 200)
-  assert.equal(next.headers['x-ratelimit-remaining'], String(200 - BATCH - 1), 'counted as one by one')
+  assert.equal(refilled.redisCalls - start.redisCalls, 2, 'the first lease, and the refill asked for at the mark')
+  for (let i = 16; i <= 34; i++) {
+    const res = await get(app, '/api/v1/test/hourly', user)
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.headers['x-ratelimit-remaining'], String(200 - i), `request ${i}: counted as one by one`)
+  }
   const after = app.rateLimit.leaseStats()
-  assert.equal(after.redisCalls, refilled.redisCalls, 'served from the refill, no call of its own')
-  assert.equal(after.local, refilled.local + 1)
+  assert.equal(after.local - refilled.local, 19, '5 held and 14 refilled (topped up to batch − 1): all served in process')
+  assert.equal(after.redisCalls - refilled.redisCalls, 1, 'the next refill, asked for at the mark again')
+  // That refill has not left (inject never leaves the turn): the 35th waits for it and is served by it.
+  const last = await get(app, '/api/v1/test/hourly', user)
+  assert.equal(last.statusCode, 200)
+  assert.equal(last.headers['x-ratelimit-remaining'], '165')
+  assert.equal(app.rateLimit.leaseStats().redisCalls, after.redisCalls, 'no call of its own')
 
   // A batch of 1 counts every request in Redis: nothing is asked ahead.
   const single = await leaseApp(t, { rateLimitLeaseBatch: 1 }, false)
