@@ -63,20 +63,17 @@ function pathOf (url: string): string {
  * and response size. Slow requests and 5xx at warn, health checks at debug,
  * the rest at info. With `sampleRate` below 1, routine lines (isRoutine) are
  * kept at that rate, decided before the line is built; errors, slow requests
- * and the other 4xx are never dropped.
+ * and the other 4xx are never dropped. A request whose client hung up before
+ * the answer gets its line from `onRequestAbort`, with `aborted: true`.
  */
 const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, opts) => {
   const sampleRate = opts.sampleRate ?? 1
   if (!(sampleRate >= 0 && sampleRate <= 1)) throw new Error(`ACCESS_LOG_SAMPLE_RATE: ${sampleRate} must be between 0 and 1`)
   const sampling = sampleRate < 1
-  app.addHook('onResponse', (request, reply, done) => {
-    const duration = reply.elapsedTime
-    const status = reply.statusCode
-    const routine = sampling && isRoutine(status, duration, opts.slowRequestMs)
-    if (routine && Math.random() >= sampleRate) return done()
+  /** The fields of a line, from the request and what is known of its answer (undefined fields are left out). */
+  const lineOf = (request: FastifyRequest, duration: number, status: number | undefined, bytes: number | undefined, kept: number | undefined, aborted: true | undefined) => {
     const timings = request.timings
-    const length = reply.getHeader('content-length')
-    const line = {
+    return {
       method: request.method,
       route: request.routeOptions.url ?? null,
       path: pathOf(request.url),
@@ -90,13 +87,34 @@ const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, opts) 
       db_ms: timings ? round2(timings.dbMs) : undefined,
       // The part of db_ms spent waiting for a pool connection: high under pool saturation.
       db_wait_ms: timings ? round2(timings.dbWaitMs) : undefined,
-      bytes: length === undefined ? undefined : Number(length),
-      sample_rate: routine ? sampleRate : undefined
+      bytes,
+      sample_rate: kept,
+      aborted
     }
+  }
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const duration = reply.elapsedTime
+    const status = reply.statusCode
+    const routine = sampling && isRoutine(status, duration, opts.slowRequestMs)
+    if (routine && Math.random() >= sampleRate) return done()
+    const length = reply.getHeader('content-length')
+    const line = lineOf(request, duration, status, length === undefined ? undefined : Number(length), routine ? sampleRate : undefined, undefined)
     if (duration >= opts.slowRequestMs) request.log.warn(line, 'slow request')
     else if (status >= 500) request.log.warn(line, 'request completed') // the error handler logs the error itself
     else if (request.routeOptions.config?.criticality === 'health') request.log.debug(line, 'request completed')
     else request.log.info(line, 'request completed')
+    done()
+  })
+
+  // A client that closes its connection before the answer gets no onResponse, so without this
+  // its request would leave no line; the slowest requests are often the ones clients give up on.
+  // Never sampled; no status (nothing was sent); at warn when it had already run past slowRequestMs.
+  app.addHook('onRequestAbort', (request, done) => {
+    const duration = request.timings ? performance.now() - request.timings.startedAt : 0
+    const line = lineOf(request, duration, undefined, undefined, undefined, true)
+    if (duration >= opts.slowRequestMs) request.log.warn(line, 'request aborted by the client')
+    else request.log.info(line, 'request aborted by the client')
     done()
   })
 }

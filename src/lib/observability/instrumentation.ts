@@ -21,12 +21,14 @@ export interface RequestTimings {
   cacheOps: number
   /** The outcome of the request's main cache read, for logs and metrics. */
   cacheStatus?: 'hit' | 'miss' | 'stale' | 'bypass'
+  /** `performance.now()` when the request's scope opened: its age where Fastify's reply is out of reach (an aborted request). */
+  startedAt: number
 }
 
 export const requestContext = new AsyncLocalStorage<RequestTimings>()
 
 export function newRequestTimings (): RequestTimings {
-  return { dbMs: 0, dbQueries: 0, dbWaitMs: 0, cacheMs: 0, cacheOps: 0 }
+  return { dbMs: 0, dbQueries: 0, dbWaitMs: 0, cacheMs: 0, cacheOps: 0, startedAt: performance.now() }
 }
 
 /** The current request's timings, or undefined outside a request (jobs, scripts). */

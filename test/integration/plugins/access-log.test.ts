@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
+import net from 'node:net'
 import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../../src/config.js'
@@ -29,6 +30,10 @@ async function loggedApp (t: Parameters<typeof buildTestApp>[0], overrides: Part
         return { ok: true }
       })
       app.get('/api/v1/test/boom', async () => { throw new Error('kaput') })
+      app.get('/api/v1/test/hang', async () => {
+        await sleep(300)
+        return { ok: true }
+      })
     }
   })
   await flushRedisPrefix(app)
@@ -138,4 +143,39 @@ test('a sample rate keeps about that share of routine lines, each saying the rat
 
 test('a sample rate outside 0..1 stops the boot', async () => {
   await assert.rejects(buildTestApp(undefined, { accessLogSampleRate: 1.5 }), /ACCESS_LOG_SAMPLE_RATE/)
+})
+
+test('a client that hangs up before the answer still leaves one line: aborted, no status, its age, at info below the slow bound', async (t) => {
+  const { app, lines } = await loggedApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as net.AddressInfo
+  const socket = net.connect(port, '127.0.0.1', () => { socket.write('GET /api/v1/test/hang?q=secret HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: gone-1\r\n\r\n') })
+  await sleep(60)
+  socket.destroy()
+  // The handler still finishes (at 300 ms); its answer has nowhere to go.
+  await sleep(400)
+  const mine = accessLines(lines).filter((l) => l.reqId === 'gone-1')
+  assert.equal(mine.length, 1, 'one line, and no "request completed" after it')
+  const [line] = mine
+  assert.equal(line.msg, 'request aborted by the client')
+  assert.equal(line.aborted, true)
+  assert.equal(line.level, 30)
+  assert.equal(line.route, '/api/v1/test/hang')
+  assert.equal(line.path, '/api/v1/test/hang')
+  assert.equal('status' in line, false, 'nothing was sent')
+  assert.ok(Number(line.duration_ms) >= 40 && Number(line.duration_ms) < 300, `duration ${String(line.duration_ms)} ms: the time until the client left`)
+})
+
+test('an aborted request past the slow bound is logged at warn, whatever the sampling', async (t) => {
+  const { app, lines } = await loggedApp(t, { slowRequestMs: 30, accessLogSampleRate: 0 })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as net.AddressInfo
+  const socket = net.connect(port, '127.0.0.1', () => { socket.write('GET /api/v1/test/hang HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: gone-2\r\n\r\n') })
+  await sleep(80)
+  socket.destroy()
+  await sleep(400)
+  const mine = accessLines(lines).filter((l) => l.reqId === 'gone-2')
+  assert.equal(mine.length, 1)
+  assert.equal(mine[0].level, 40)
+  assert.equal(mine[0].aborted, true)
 })
