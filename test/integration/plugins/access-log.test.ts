@@ -145,16 +145,21 @@ test('a sample rate outside 0..1 stops the boot', async () => {
   await assert.rejects(buildTestApp(undefined, { accessLogSampleRate: 1.5 }), /ACCESS_LOG_SAMPLE_RATE/)
 })
 
-test('a client that hangs up before the answer still leaves one line: aborted, no status, its age, at info below the slow bound', async (t) => {
-  const { app, lines } = await loggedApp(t)
+/** Sends GET /api/v1/test/hang on a real socket, hangs up after `afterMs`, and returns the request's access-log lines once the handler is done. */
+async function hangUp (app: FastifyInstance, lines: LogLine[], requestId: string, afterMs: number): Promise<LogLine[]> {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as net.AddressInfo
-  const socket = net.connect(port, '127.0.0.1', () => { socket.write('GET /api/v1/test/hang?q=secret HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: gone-1\r\n\r\n') })
-  await sleep(60)
+  const socket = net.connect(port, '127.0.0.1', () => { socket.write(`GET /api/v1/test/hang?q=secret HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: ${requestId}\r\n\r\n`) })
+  await sleep(afterMs)
   socket.destroy()
   // The handler still finishes (at 300 ms); its answer has nowhere to go.
   await sleep(400)
-  const mine = accessLines(lines).filter((l) => l.reqId === 'gone-1')
+  return accessLines(lines).filter((l) => l.reqId === requestId)
+}
+
+test('a client that hangs up before the answer still leaves one line: aborted, no status, its age, at info below the slow bound', async (t) => {
+  const { app, lines } = await loggedApp(t)
+  const mine = await hangUp(app, lines, 'gone-1', 60)
   assert.equal(mine.length, 1, 'one line, and no "request completed" after it')
   const [line] = mine
   assert.equal(line.msg, 'request aborted by the client')
@@ -168,13 +173,7 @@ test('a client that hangs up before the answer still leaves one line: aborted, n
 
 test('an aborted request past the slow bound is logged at warn, whatever the sampling', async (t) => {
   const { app, lines } = await loggedApp(t, { slowRequestMs: 30, accessLogSampleRate: 0 })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const { port } = app.server.address() as net.AddressInfo
-  const socket = net.connect(port, '127.0.0.1', () => { socket.write('GET /api/v1/test/hang HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: gone-2\r\n\r\n') })
-  await sleep(80)
-  socket.destroy()
-  await sleep(400)
-  const mine = accessLines(lines).filter((l) => l.reqId === 'gone-2')
+  const mine = await hangUp(app, lines, 'gone-2', 80)
   assert.equal(mine.length, 1)
   assert.equal(mine[0].level, 40)
   assert.equal(mine[0].aborted, true)
