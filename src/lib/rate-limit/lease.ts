@@ -104,6 +104,9 @@ export type CountEach = (clientKey: string, limit: number, redis: boolean) => Pr
 interface Lease {
   /** The load-scaled limit the points were granted under; another limit needs another lease. */
   limit: number
+  /** Points a call keeps for the client under that limit (`leaseBatch`), and the refill mark (`refillAt`). */
+  batch: number
+  refillAt: number
   /** Points still to hand out in this process. */
   left: number
   /** Local epoch ms at which the client's shared budget is whole again, as of the last grant. */
@@ -241,7 +244,7 @@ export class LeasedLimiter {
         lease.left--
         this.counts.local++
         const outcome = this.allowed(lease, now)
-        if (lease.left === refillAt(leaseBatch(limit, this.opts.maxBatch)) && lease.waiting === undefined) this.refill(clientKey, lease, now)
+        if (lease.left === lease.refillAt && lease.waiting === undefined) this.refill(clientKey, lease, now)
         done(null, outcome)
         return
       }
@@ -264,7 +267,8 @@ export class LeasedLimiter {
       this.countEach(clientKey, limit, done, false)
       return
     }
-    const fresh: Lease = { limit, left: 0, fullAt: now, expiresAt: now + this.windowMs, refusedUntil: 0, waiting: [inCallerScope(done)] }
+    const batch = leaseBatch(limit, this.opts.maxBatch)
+    const fresh: Lease = { limit, batch, refillAt: refillAt(batch), left: 0, fullAt: now, expiresAt: now + this.windowMs, refusedUntil: 0, waiting: [inCallerScope(done)] }
     this.leases.set(clientKey, fresh, now)
     this.request(clientKey, fresh)
   }
@@ -291,7 +295,7 @@ export class LeasedLimiter {
     this.calls!.add((target: CommandTarget) => {
       // Sized when sent: the client's requests queued since are in it, and what it holds is topped
       // up to `batch − 1` at most, so a refill never makes a lease hold more than a first call.
-      const want = lease.waiting!.length + leaseBatch(lease.limit, this.opts.maxBatch) - 1 - lease.left
+      const want = lease.waiting!.length + lease.batch - 1 - lease.left
       ;(target as unknown as LeaseCommand)[LEASE_COMMAND](`${this.opts.keyPrefix}:${clientKey}`, want, lease.limit, this.opts.durationS, (err, reply) => {
         this.granted(clientKey, lease, err ?? undefined, reply)
       })
